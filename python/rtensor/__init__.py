@@ -1,0 +1,96 @@
+"""rtensor: a tensor library with a Rust core and PyTorch's API (``import rtensor as torch``)."""
+
+from . import _C
+from . import _tensor  # noqa: F401  (adds the Python-level Tensor methods)
+from ._C import (
+    Tensor,
+    can_cast,
+    einsum,
+    from_numpy,
+    get_default_dtype,
+    get_num_threads,
+    hstack,
+    promote_types,
+    result_type,
+    set_default_dtype,
+    set_num_threads,
+    vstack,
+)
+from ._C import dtype  # noqa: F401
+from ._device import device
+from ._dtype import (
+    bfloat16,
+    bool,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from ._functions import FUNCTIONS as _FUNCTIONS
+from ._functions import (
+    arange,
+    as_tensor,
+    cat,
+    clone,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    stack,
+    tensor,
+    where,
+    zeros,
+    zeros_like,
+)
+from ._legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+from ._size import Size
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
+
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+concat = cat
+concatenate = cat
+
+globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+def numel(input):
+    return input.numel()
+
+
+def swapaxes(input, axis0, axis1):
+    return input.transpose(axis0, axis1)
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,170 @@
+"""Function forms (``rtensor.exp(t)``, ``rtensor.sum(t, dim)``...) generated from the Tensor
+methods, plus factories that take PyTorch's keyword arguments."""
+
+import numbers
+
+from . import _C
+from ._C import Tensor
+from ._device import device as _device
+
+# Every method that has a function form of the same name and signature.
+_FROM_METHODS = (
+    "neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan "
+    "sinh cosh tanh sigmoid relu floor ceil trunc frac reciprocal square logical_not "
+    "bitwise_not isnan isinf isfinite round remainder fmod atan2 minimum maximum logical_and "
+    "logical_or logical_xor bitwise_and bitwise_or bitwise_xor eq ne lt le gt ge add sub mul "
+    "div floor_divide pow lerp isclose allclose equal sum nansum mean prod max min amax amin "
+    "argmax argmin all any var std norm logsumexp cumsum cumprod sort argsort topk median "
+    "count_nonzero mm bmm mv dot matmul outer addmm addmv baddbmm view_as reshape transpose "
+    "swapaxes swapdims t permute squeeze unsqueeze flatten unflatten narrow select chunk split "
+    "unbind movedim diagonal index_select gather scatter scatter_add index_add index_fill "
+    "masked_fill masked_select nonzero take flip roll tril triu diag tile clamp clip numel "
+    "absolute negative arcsin arccos arctan arctan2 fix greater greater_equal less less_equal "
+    "not_equal subtract multiply divide true_divide is_floating_point is_complex clone "
+    "square_ exp_ relu_ sigmoid_ tanh_"
+).split()
+
+
+def _function(name):
+    method = getattr(Tensor, name)
+
+    def f(input, *args, out=None, **kwargs):
+        if not isinstance(input, Tensor):
+            if isinstance(input, numbers.Number) and args and isinstance(args[0], Tensor):
+                # Functions such as rtensor.add(2, t) promote the number like an operator.
+                input = _C.tensor(input, dtype=_C.result_type(input, args[0]))
+            else:
+                raise TypeError(
+                    f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                    f"{type(input).__name__}"
+                )
+        r = method(input, *args, **kwargs)
+        if out is not None:
+            out._set_data(r)
+            return out
+        return r
+
+    f.__name__ = name
+    f.__qualname__ = name
+    return f
+
+
+FUNCTIONS = {name: _function(name) for name in _FROM_METHODS}
+
+
+def _check_device(device):
+    if device is not None:
+        _device(device)._check_available()
+
+
+def _requires_grad(t, requires_grad):
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    _check_device(device)
+    return _requires_grad(_C.tensor(data, dtype), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    _check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    try:
+        import numpy as np
+
+        if isinstance(data, np.ndarray):
+            t = _C.from_numpy(data)
+            return t if dtype is None else t.to(dtype)
+    except ImportError:
+        pass
+    return _C.tensor(data, dtype)
+
+
+def _factory(native):
+    def f(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
+        _check_device(device)
+        return _requires_grad(native(*size, dtype=dtype), requires_grad)
+
+    f.__name__ = native.__name__
+    return f
+
+
+zeros = _factory(_C.zeros)
+ones = _factory(_C.ones)
+empty = _factory(_C.zeros)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    if isinstance(size, int):
+        size = (size,)
+    return _requires_grad(_C.full(tuple(size), fill_value, dtype), requires_grad)
+
+
+def _like(native):
+    def f(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
+          layout=None):
+        _check_device(device)
+        return _requires_grad(native(*input.shape, dtype=dtype or input.dtype), requires_grad)
+
+    f.__name__ = native.__name__ + "_like"
+    return f
+
+
+zeros_like = _like(_C.zeros)
+ones_like = _like(_C.ones)
+empty_like = _like(_C.zeros)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
+    _check_device(device)
+    return _requires_grad(_C.full(tuple(input.shape), fill_value, dtype or input.dtype),
+                          requires_grad)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
+           requires_grad=False, layout=None):
+    _check_device(device)
+    if end is None:
+        start, end = 0, start
+    return _requires_grad(_C.arange(start, end, step, dtype), requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False):
+    _check_device(device)
+    return _requires_grad(_C.linspace(float(start), float(end), steps, dtype), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None,
+             requires_grad=False):
+    _check_device(device)
+    return _requires_grad(_C.logspace(float(start), float(end), steps, float(base), dtype),
+                          requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
+    _check_device(device)
+    return _requires_grad(_C.eye(n, m, dtype), requires_grad)
+
+
+def cat(tensors, dim=0, *, out=None, axis=None):
+    return _C.cat(tensors, dim if axis is None else axis)
+
+
+def stack(tensors, dim=0, *, out=None):
+    return _C.stack(tensors, dim)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    return _C.where(condition, input, other)
+
+
+def clone(input, *, memory_format=None):
+    return input.clone()

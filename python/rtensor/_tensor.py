@@ -1,0 +1,735 @@
+"""Tensor methods with Python-style argument handling, added to the native ``Tensor`` class.
+
+Each method is a thin call into one native primitive of ``rtensor._C``; the function forms
+(``rtensor.exp(t)``) are generated from these methods in ``_functions.py``, so every op has
+one definition reached from every API form.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from . import _C
+from ._C import Tensor
+from ._dtype import dtype_from_legacy_name, legacy_type_name
+from ._size import Size
+from ._tensor_str import tensor_repr
+
+UNARY_OPS = (
+    "neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan "
+    "sinh cosh tanh sigmoid relu floor ceil trunc frac reciprocal square logical_not "
+    "bitwise_not isnan isinf isfinite"
+).split()
+# In-place forms PyTorch has (comparisons and predicates have none).
+UNARY_INPLACE = [
+    n for n in UNARY_OPS if n not in ("isnan", "isinf", "isfinite", "relu") or n == "relu"
+]
+BINARY_OPS = (
+    "remainder fmod atan2 minimum maximum logical_and logical_or logical_xor "
+    "bitwise_and bitwise_or bitwise_xor"
+).split()
+COMPARISONS = "eq ne lt le gt ge".split()
+ALIASES = {
+    "greater": "gt",
+    "greater_equal": "ge",
+    "less": "lt",
+    "less_equal": "le",
+    "not_equal": "ne",
+    "absolute": "abs",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arctan2": "atan2",
+    "negative": "neg",
+    "multiply": "mul",
+    "subtract": "sub",
+    "divide": "div",
+    "true_divide": "div",
+    "clip": "clamp",
+    "concat": "cat",
+    "concatenate": "cat",
+    "fix": "trunc",
+}
+
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def _method(name):
+    def f(self):
+        return self._unary(name)
+
+    f.__name__ = name
+    return f
+
+
+def _method_(name):
+    def f(self):
+        return self._unary_(name)
+
+    f.__name__ = name + "_"
+    return f
+
+
+def _bmethod(name):
+    def f(self, other):
+        return self._binary(name, other)
+
+    f.__name__ = name
+    return f
+
+
+def _bmethod_(name):
+    def f(self, other):
+        return self._binary_(name, other)
+
+    f.__name__ = name + "_"
+    return f
+
+
+for _n in UNARY_OPS:
+    setattr(Tensor, _n, _method(_n))
+for _n in UNARY_INPLACE:
+    setattr(Tensor, _n + "_", _method_(_n))
+for _n in BINARY_OPS + COMPARISONS:
+    setattr(Tensor, _n, _bmethod(_n))
+    setattr(Tensor, _n + "_", _bmethod_(_n))
+
+
+def _round(self, decimals=0):
+    if decimals == 0:
+        return self._unary("round")
+    scale = 10.0**decimals
+    return (self * scale)._unary("round") / scale
+
+
+def _round_(self, decimals=0):
+    return self.copy_(_round(self, decimals))
+
+
+def add(self, other, *, alpha=None):
+    return self._binary("add", other, alpha)
+
+
+def add_(self, other, *, alpha=None):
+    return self._binary_("add", other, alpha)
+
+
+def sub(self, other, *, alpha=None):
+    return self._binary("sub", other, alpha)
+
+
+def sub_(self, other, *, alpha=None):
+    return self._binary_("sub", other, alpha)
+
+
+def mul(self, other):
+    return self._binary("mul", other)
+
+
+def mul_(self, other):
+    return self._binary_("mul", other)
+
+
+_ROUNDING = {None: "div", "trunc": "div_trunc", "floor": "floor_divide"}
+
+
+def _rounding(mode):
+    if mode not in _ROUNDING:
+        raise ValueError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+            f"but found '{mode}'"
+        )
+    return _ROUNDING[mode]
+
+
+def div(self, other, *, rounding_mode=None):
+    return self._binary(_rounding(rounding_mode), other)
+
+
+def div_(self, other, *, rounding_mode=None):
+    return self._binary_(_rounding(rounding_mode), other)
+
+
+def floor_divide(self, other):
+    return self._binary("floor_divide", other)
+
+
+def pow(self, exponent):
+    return self._binary("pow", exponent)
+
+
+def pow_(self, exponent):
+    return self._binary_("pow", exponent)
+
+
+def lerp(self, end, weight):
+    return self + weight * (end - self)
+
+
+def lerp_(self, end, weight):
+    return self.copy_(lerp(self, end, weight))
+
+
+def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if self.dtype != other.dtype:
+        raise RuntimeError(
+            f"{self.dtype} did not match {other.dtype}".replace("rtensor.", "")
+        )
+    if self.dtype == _C.bool:
+        return self == other
+    close = self == other
+    if equal_nan:
+        close = close | (self.isnan() & other.isnan())
+    if not self.dtype.is_floating_point:
+        diff = (self.double() - other.double()).abs()
+        return close | (diff <= atol + rtol * other.double().abs())
+    diff = (self - other).abs()
+    finite = diff.isfinite()
+    return close | (finite & (diff <= atol + rtol * other.abs()))
+
+
+def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(self, other, rtol, atol, equal_nan).all())
+
+
+def equal(self, other):
+    if self.shape != other.shape:
+        return False
+    return bool((self == other).all())
+
+
+def square_(self):
+    return self._unary_("square")
+
+
+# ----- reductions -----
+
+
+def _dim_or_none(dim):
+    return dim
+
+
+def sum(self, dim=None, keepdim=False, *, dtype=None):
+    return self._sum(dim, keepdim, dtype)
+
+
+def nansum(self, dim=None, keepdim=False, *, dtype=None):
+    return self.masked_fill(self.isnan(), 0)._sum(dim, keepdim, dtype)
+
+
+def mean(self, dim=None, keepdim=False, *, dtype=None):
+    return self._mean(dim, keepdim, dtype)
+
+
+def prod(self, dim=None, keepdim=False, *, dtype=None):
+    return self._prod(dim, keepdim, dtype)
+
+
+def _max_min(largest):
+    def f(self, dim=None, keepdim=False):
+        if dim is None:
+            return self._max_all(largest)
+        if isinstance(dim, Tensor):
+            return self._binary("maximum" if largest else "minimum", dim)
+        return values_indices(*self._max_dim(dim, keepdim, largest))
+
+    f.__name__ = "max" if largest else "min"
+    return f
+
+
+def amax(self, dim=(), keepdim=False):
+    return self._amax(dim, keepdim, True)
+
+
+def amin(self, dim=(), keepdim=False):
+    return self._amax(dim, keepdim, False)
+
+
+def argmax(self, dim=None, keepdim=False):
+    return self._argmax(dim, keepdim, True)
+
+
+def argmin(self, dim=None, keepdim=False):
+    return self._argmax(dim, keepdim, False)
+
+
+def all(self, dim=None, keepdim=False):
+    return self._all_any(dim, keepdim, False)
+
+
+def any(self, dim=None, keepdim=False):
+    return self._all_any(dim, keepdim, True)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return float(correction)
+    if unbiased is None:
+        return 1.0
+    return 1.0 if unbiased else 0.0
+
+
+def _var_args(dim, unbiased, keepdim, correction):
+    # PyTorch accepts var(unbiased) positionally as the first argument.
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return dim, _correction(unbiased, correction), keepdim
+
+
+def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
+    return self._var(dim, c, keepdim, False)
+
+
+def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
+    return self._var(dim, c, keepdim, True)
+
+
+def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    if p == "fro" or p is None:
+        p = 2.0
+    elif p == "nuc":
+        raise NotImplementedError("norm(p='nuc') is not supported")
+    r = self._norm(float(p), dim, keepdim)
+    return r if dtype is None else r.to(dtype)
+
+
+def logsumexp(self, dim, keepdim=False):
+    return self._logsumexp(dim, keepdim)
+
+
+def cumsum(self, dim, *, dtype=None):
+    return self._cumulative(dim, dtype, False)
+
+
+def cumprod(self, dim, *, dtype=None):
+    return self._cumulative(dim, dtype, True)
+
+
+def sort(self, dim=-1, descending=False, stable=False):
+    return values_indices(*self._sort(dim, descending))
+
+
+def argsort(self, dim=-1, descending=False, stable=False):
+    return self._sort(dim, descending)[1]
+
+
+def topk(self, k, dim=-1, largest=True, sorted=True):
+    return values_indices(*self._topk(k, dim, largest))
+
+
+def median(self, dim=None, keepdim=False):
+    if dim is None:
+        return self._median()
+    return values_indices(*self._median_dim(dim, keepdim))
+
+
+def count_nonzero(self, dim=None):
+    return self._count_nonzero(dim)
+
+
+# ----- linear algebra -----
+
+
+def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+    return self._addmm("addmm", mat1, mat2, beta, alpha)
+
+
+def addmv(self, mat, vec, *, beta=1, alpha=1):
+    return self._addmm("addmv", mat, vec, beta, alpha)
+
+
+def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+    return self._addmm("baddbmm", batch1, batch2, beta, alpha)
+
+
+# ----- shape and views -----
+
+
+def size(self, dim=None):
+    if dim is None:
+        return Size(self._shape)
+    n = self.ndim
+    if not -max(n, 1) <= dim < max(n, 1):
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-max(n, 1)}, "
+            f"{max(n, 1) - 1}], but got {dim})"
+        )
+    return self._shape[dim]
+
+
+def view_as(self, other):
+    return self.view(other.shape)
+
+
+def reshape_as(self, other):
+    return self.reshape(other.shape)
+
+
+def expand_as(self, other):
+    return self.expand(other.shape)
+
+
+def swapaxes(self, axis0, axis1):
+    return self.transpose(axis0, axis1)
+
+
+def t(self):
+    return self._t()
+
+
+def _T(self):
+    return self.permute(*reversed(range(self.ndim)))
+
+
+def _mT(self):
+    if self.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return self.transpose(-2, -1)
+
+
+def transpose_(self, dim0, dim1):
+    self._set_data(self.transpose(dim0, dim1))
+    return self
+
+
+def tril(self, diagonal=0):
+    return self._tri(diagonal, False)
+
+
+def triu(self, diagonal=0):
+    return self._tri(diagonal, True)
+
+
+def tril_(self, diagonal=0):
+    return self.copy_(self._tri(diagonal, False))
+
+
+def triu_(self, diagonal=0):
+    return self.copy_(self._tri(diagonal, True))
+
+
+def nonzero(self, *, as_tuple=False):
+    nz = self._nonzero()
+    if as_tuple:
+        if self.ndim == 0:
+            return (_C.zeros(nz.shape[0], dtype=_C.int64),)
+        return tuple(nz[:, i] for i in range(self.ndim))
+    return nz
+
+
+def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+    return self.clone().scatter_(dim, index, src, value=value, reduce=reduce)
+
+
+def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    if src is None:
+        src = value
+    mode = {None: "replace", "add": "add", "multiply": "multiply"}.get(reduce)
+    if mode is None:
+        raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
+    return self._scatter_(dim, index, src, mode)
+
+
+def scatter_add(self, dim, index, src):
+    return self.clone()._scatter_(dim, index, src, "add")
+
+
+def scatter_add_(self, dim, index, src):
+    return self._scatter_(dim, index, src, "add")
+
+
+def index_add(self, dim, index, source, *, alpha=1):
+    return self.clone().index_add_(dim, index, source, alpha=alpha)
+
+
+def index_fill(self, dim, index, value):
+    return self.clone().index_fill_(dim, index, value)
+
+
+def where(self, condition, other):
+    return _C.where(condition, self, other)
+
+
+# ----- dtype conversion -----
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, _C.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, bool):
+            copy = a
+        elif a is not None:
+            device = a
+    return dtype, device, copy
+
+
+def to(self, *args, **kwargs):
+    from ._device import device as _device
+
+    dtype, device, copy = _parse_to(args, dict(kwargs))
+    if device is not None:
+        _device(device)._check_available()
+    if dtype is None:
+        return self.clone() if copy else self
+    return self._to_dtype(dtype, copy)
+
+
+def _typed(dt):
+    def f(self, memory_format=None):
+        return self._to_dtype(dt)
+
+    return f
+
+
+def type(self, dtype=None, non_blocking=False):
+    if dtype is None:
+        return "rtensor." + self.dtype._legacy_name
+    if isinstance(dtype, str):
+        return self._to_dtype(dtype_from_legacy_name(dtype))
+    if isinstance(dtype, _C.dtype):
+        return self._to_dtype(dtype)
+    return self._to_dtype(dtype_from_legacy_name(legacy_type_name(dtype)))
+
+
+def is_floating_point(self):
+    return self.dtype.is_floating_point
+
+
+def is_complex(self):
+    return False
+
+
+def numpy(self, *, force=False):
+    return np.asarray(self)
+
+
+def __iter__(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(self.unbind(0))
+
+
+def __reversed__(self):
+    if self.ndim == 0:
+        return self
+    return self.flip(0)
+
+
+def __contains__(self, element):
+    return bool((self == element).any())
+
+
+def __format__(self, spec):
+    if self.ndim == 0:
+        return self.item().__format__(spec)
+    return object.__format__(self, spec)
+
+
+def __deepcopy__(self, memo):
+    c = self.clone()
+    memo[id(self)] = c
+    return c
+
+
+def __reduce_ex__(self, proto):
+    return (_rebuild, (self.numpy().copy() if self.dtype != _C.bfloat16 else self.float().numpy(), str(self.dtype)))
+
+
+def _rebuild(array, dtype_name):
+    from . import _dtype
+
+    return _C.from_numpy(np.ascontiguousarray(array)).to(_dtype.by_name(dtype_name.split(".")[-1]))
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return _C.tensor(data, dtype if dtype is not None else self.dtype)
+
+
+def _new_factory(fn):
+    def f(self, *size, dtype=None, device=None, requires_grad=False):
+        return fn(*size, dtype=dtype if dtype is not None else self.dtype)
+
+    return f
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return _C.full(tuple(size), fill_value, dtype if dtype is not None else self.dtype)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return _C.zeros(*size, dtype=dtype if dtype is not None else self.dtype)
+
+
+def _requires_grad_get(self):
+    return False
+
+
+def _requires_grad_set(self, value):
+    if value:
+        raise NotImplementedError(
+            "requires_grad=True: autograd is not available in this build of rtensor yet"
+        )
+
+
+def _shape(self):
+    return Size(self._shape)
+
+
+def _device(self):
+    from ._device import CPU
+
+    return CPU
+
+
+def _data_get(self):
+    return Tensor(_wrap=self)
+
+
+def _data_set(self, value):
+    self._set_data(value)
+
+
+_METHODS = {
+    "round": _round,
+    "round_": _round_,
+    "add": add,
+    "add_": add_,
+    "sub": sub,
+    "sub_": sub_,
+    "subtract": sub,
+    "mul": mul,
+    "mul_": mul_,
+    "multiply": mul,
+    "div": div,
+    "div_": div_,
+    "divide": div,
+    "true_divide": div,
+    "floor_divide": floor_divide,
+    "pow": pow,
+    "pow_": pow_,
+    "lerp": lerp,
+    "lerp_": lerp_,
+    "isclose": isclose,
+    "allclose": allclose,
+    "equal": equal,
+    "sum": sum,
+    "nansum": nansum,
+    "mean": mean,
+    "prod": prod,
+    "max": _max_min(True),
+    "min": _max_min(False),
+    "amax": amax,
+    "amin": amin,
+    "argmax": argmax,
+    "argmin": argmin,
+    "all": all,
+    "any": any,
+    "var": var,
+    "std": std,
+    "norm": norm,
+    "logsumexp": logsumexp,
+    "cumsum": cumsum,
+    "cumprod": cumprod,
+    "sort": sort,
+    "argsort": argsort,
+    "topk": topk,
+    "median": median,
+    "count_nonzero": count_nonzero,
+    "addmm": addmm,
+    "addmv": addmv,
+    "baddbmm": baddbmm,
+    "size": size,
+    "view_as": view_as,
+    "reshape_as": reshape_as,
+    "expand_as": expand_as,
+    "swapaxes": swapaxes,
+    "swapdims": swapaxes,
+    "t": t,
+    "transpose_": transpose_,
+    "tril": tril,
+    "triu": triu,
+    "tril_": tril_,
+    "triu_": triu_,
+    "nonzero": nonzero,
+    "scatter": scatter,
+    "scatter_": scatter_,
+    "scatter_add": scatter_add,
+    "scatter_add_": scatter_add_,
+    "index_add": index_add,
+    "index_fill": index_fill,
+    "where": where,
+    "to": to,
+    "type": type,
+    "is_floating_point": is_floating_point,
+    "is_complex": is_complex,
+    "numpy": numpy,
+    "__iter__": __iter__,
+    "__reversed__": __reversed__,
+    "__contains__": __contains__,
+    "__format__": __format__,
+    "__deepcopy__": __deepcopy__,
+    "__reduce_ex__": __reduce_ex__,
+    "__repr__": tensor_repr,
+    "__str__": tensor_repr,
+    "new_tensor": new_tensor,
+    "new_full": new_full,
+    "new_empty": new_empty,
+    "new_zeros": _new_factory(_C.zeros),
+    "new_ones": _new_factory(_C.ones),
+    "float": _typed(_C.float32),
+    "double": _typed(_C.float64),
+    "half": _typed(_C.float16),
+    "bfloat16": _typed(_C.bfloat16),
+    "long": _typed(_C.int64),
+    "int": _typed(_C.int32),
+    "short": _typed(_C.int16),
+    "char": _typed(_C.int8),
+    "byte": _typed(_C.uint8),
+    "bool": _typed(_C.bool),
+    "absolute": lambda self: self._unary("abs"),
+    "negative": lambda self: self._unary("neg"),
+    "arcsin": lambda self: self._unary("asin"),
+    "arccos": lambda self: self._unary("acos"),
+    "arctan": lambda self: self._unary("atan"),
+    "fix": lambda self: self._unary("trunc"),
+    "clip": lambda self, min=None, max=None: self.clamp(min, max),
+    "clip_": lambda self, min=None, max=None: self.clamp_(min, max),
+    "greater": lambda self, o: self._binary("gt", o),
+    "greater_equal": lambda self, o: self._binary("ge", o),
+    "less": lambda self, o: self._binary("lt", o),
+    "less_equal": lambda self, o: self._binary("le", o),
+    "not_equal": lambda self, o: self._binary("ne", o),
+    "arctan2": lambda self, o: self._binary("atan2", o),
+    "cpu": lambda self: self,
+    "detach": lambda self: Tensor(_wrap=self),
+    "nelement": lambda self: self.numel(),
+}
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+Tensor.shape = property(_shape)
+Tensor.T = property(_T)
+Tensor.mT = property(_mT)
+Tensor.H = property(_T)
+Tensor.device = property(_device)
+Tensor.is_cuda = property(lambda self: False)
+Tensor.is_cpu = property(lambda self: True)
+Tensor.requires_grad = property(_requires_grad_get, _requires_grad_set)
+Tensor.grad_fn = property(lambda self: None)
+Tensor.grad = property(lambda self: None)
+Tensor.is_leaf = property(lambda self: True)
+Tensor.data = property(_data_get, _data_set)

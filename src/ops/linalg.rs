@@ -1,0 +1,455 @@
+//! Matrix products. float32/float64/float16 go through the `gemm` crate, which takes strides,
+//! so transposed views are multiplied without a copy; integer products use a plain loop.
+
+use crate::backend::cpu::threads::pool;
+use crate::dispatch;
+use crate::dtype::{DType, Element, Scalar};
+use crate::error::{Error, Result};
+use crate::ops::elementwise::{BinaryOp, Operand, binary, type_title};
+use crate::ops::{reduce, view};
+use crate::shape::broadcast_shapes;
+use crate::tensor::Tensor;
+use gemm::Parallelism;
+
+fn check_same_dtype(a: &Tensor, b: &Tensor, what: &str) -> Result<()> {
+    if a.dtype() != b.dtype() {
+        return Err(Error::Runtime(format!(
+            "{} to have the same dtype, but got: {} != {}",
+            what,
+            a.dtype().name().replace("float32", "float").replace("float64", "double").replace("int64", "long"),
+            b.dtype().name().replace("float32", "float").replace("float64", "double").replace("int64", "long")
+        )));
+    }
+    if a.dtype() == DType::Bool {
+        return Err(Error::Runtime(format!(
+            "\"addmm_impl_cpu_\" not implemented for '{}'",
+            type_title(a.dtype())
+        )));
+    }
+    Ok(())
+}
+
+/// out[b] = a[b] @ rhs[b] for 3-d inputs of one dtype (any strides); out is fresh.
+fn bmm_raw(a: &Tensor, b: &Tensor) -> Tensor {
+    let (bs, m, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
+    let n = b.shape()[2];
+    let out = Tensor::zeros(&[bs, m, n], a.dtype());
+    if m == 0 || n == 0 || bs == 0 {
+        return out;
+    }
+    let (sa, sb) = (a.strides(), b.strides());
+    let flops = m * n * k;
+    let par = if flops >= 64 * 64 * 64 {
+        Parallelism::Rayon(pool().current_num_threads())
+    } else {
+        Parallelism::None
+    };
+    macro_rules! run_gemm {
+        ($T:ty, $zero:expr, $one:expr) => {{
+            let (pa, pb, po) = (a.ptr::<$T>(), b.ptr::<$T>(), out.ptr::<$T>());
+            for i in 0..bs {
+                // SAFETY: pointers and strides describe valid views of the three buffers.
+                unsafe {
+                    gemm::gemm(
+                        m,
+                        n,
+                        k,
+                        po.add(i * m * n),
+                        1,
+                        n as isize,
+                        false,
+                        pa.offset(i as isize * sa[0]),
+                        sa[2],
+                        sa[1],
+                        pb.offset(i as isize * sb[0]),
+                        sb[2],
+                        sb[1],
+                        $zero,
+                        $one,
+                        false,
+                        false,
+                        false,
+                        par,
+                    )
+                }
+            }
+        }};
+    }
+    match a.dtype() {
+        DType::F32 => pool().install(|| run_gemm!(f32, 0.0f32, 1.0f32)),
+        DType::F64 => pool().install(|| run_gemm!(f64, 0.0f64, 1.0f64)),
+        DType::F16 => pool().install(|| run_gemm!(half::f16, half::f16::ZERO, half::f16::ONE)),
+        d => dispatch!(d, T => int_bmm::<T>(a, b, &out)),
+    }
+    out
+}
+
+/// Integer (and bfloat16) products: exact wrapping arithmetic in int64 / float32.
+fn int_bmm<T: Element>(a: &Tensor, b: &Tensor, out: &Tensor) {
+    let (bs, m, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
+    let n = b.shape()[2];
+    let (sa, sb) = (a.strides(), b.strides());
+    let (pa, pb, po) = (a.ptr::<T>(), b.ptr::<T>(), out.ptr::<T>());
+    for bi in 0..bs {
+        for i in 0..m {
+            for j in 0..n {
+                // SAFETY: indices within each view's shape.
+                unsafe {
+                    if T::DTYPE.is_float() {
+                        let mut acc = 0f64;
+                        for l in 0..k {
+                            let x = *pa.offset(bi as isize * sa[0] + i as isize * sa[1] + l as isize * sa[2]);
+                            let y = *pb.offset(bi as isize * sb[0] + l as isize * sb[1] + j as isize * sb[2]);
+                            acc += x.to_f64() * y.to_f64();
+                        }
+                        *po.add((bi * m + i) * n + j) = T::from_f64(acc);
+                    } else {
+                        let mut acc = 0i64;
+                        for l in 0..k {
+                            let x = *pa.offset(bi as isize * sa[0] + i as isize * sa[1] + l as isize * sa[2]);
+                            let y = *pb.offset(bi as isize * sb[0] + l as isize * sb[1] + j as isize * sb[2]);
+                            acc = acc.wrapping_add(x.to_i64().wrapping_mul(y.to_i64()));
+                        }
+                        *po.add((bi * m + i) * n + j) = T::from_i64(acc);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn dims_str(t: &Tensor) -> String {
+    t.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join("x")
+}
+
+pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 2 {
+        return Err(Error::Runtime(format!("self must be a matrix")));
+    }
+    if b.ndim() != 2 {
+        return Err(Error::Runtime(format!("mat2 must be a matrix")));
+    }
+    if a.shape()[1] != b.shape()[0] {
+        return Err(Error::Runtime(format!(
+            "mat1 and mat2 shapes cannot be multiplied ({} and {})",
+            dims_str(a),
+            dims_str(b)
+        )));
+    }
+    check_same_dtype(a, b, "expected m1 and m2")?;
+    let r = bmm_raw(&view::unsqueeze(a, 0)?, &view::unsqueeze(b, 0)?);
+    view::squeeze(&r, Some(&[0]))
+}
+
+pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 3 || b.ndim() != 3 {
+        return Err(Error::Runtime(format!(
+            "batch1 must be a 3D tensor"
+        )));
+    }
+    if a.shape()[0] != b.shape()[0] || a.shape()[2] != b.shape()[1] {
+        return Err(Error::Runtime(format!(
+            "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+            a.shape()[0],
+            a.shape()[2],
+            b.shape()[0],
+            b.shape()[1]
+        )));
+    }
+    check_same_dtype(a, b, "expected scalar type")?;
+    Ok(bmm_raw(a, b))
+}
+
+pub fn mv(a: &Tensor, v: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 2 || v.ndim() != 1 {
+        return Err(Error::Runtime(format!(
+            "vector + matrix @ vector expected, got {}, {}, {}",
+            1,
+            a.ndim(),
+            v.ndim()
+        )));
+    }
+    if a.shape()[1] != v.shape()[0] {
+        return Err(Error::Runtime(format!(
+            "size mismatch, got input ({}), mat ({}), vec ({})",
+            a.shape()[0],
+            dims_str(a),
+            v.shape()[0]
+        )));
+    }
+    let r = mm(a, &view::unsqueeze(v, 1)?)?;
+    view::squeeze(&r, Some(&[1]))
+}
+
+pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 1 || b.ndim() != 1 {
+        return Err(Error::Runtime(format!(
+            "1D tensors expected, but got {}D and {}D tensors",
+            a.ndim(),
+            b.ndim()
+        )));
+    }
+    if a.numel() != b.numel() {
+        return Err(Error::Runtime(format!(
+            "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively",
+            a.numel(),
+            b.numel(),
+            a.numel(),
+            b.numel()
+        )));
+    }
+    if a.dtype() != b.dtype() {
+        return Err(Error::Runtime(format!(
+            "dot : expected both vectors to have same dtype, but found {} and {}",
+            type_title(a.dtype()),
+            type_title(b.dtype())
+        )));
+    }
+    let r = mm(&view::unsqueeze(a, 0)?, &view::unsqueeze(b, 1)?)?;
+    view::reshape(&r, &[])
+}
+
+pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.ndim() != 1 || b.ndim() != 1 {
+        return Err(Error::Runtime("outer: expected 1D tensors".into()));
+    }
+    binary(
+        BinaryOp::Mul,
+        &Operand::Tensor(view::unsqueeze(a, 1)?),
+        &Operand::Tensor(view::unsqueeze(b, 0)?),
+    )
+}
+
+/// `matmul` with NumPy's rules for 1-d operands and broadcast batch dims.
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let (da, db) = (a.ndim(), b.ndim());
+    if da == 0 || db == 0 {
+        return Err(Error::Runtime(format!(
+            "both arguments to matmul need to be at least 1D, but they are {}D and {}D",
+            da, db
+        )));
+    }
+    match (da, db) {
+        (1, 1) => return dot(a, b),
+        (2, 1) => return mv(a, b),
+        (1, 2) => return view::squeeze(&mm(&view::unsqueeze(a, 0)?, b)?, Some(&[0])),
+        (2, 2) => return mm(a, b),
+        _ => {}
+    }
+    let a2 = if da == 1 { view::unsqueeze(a, 0)? } else { a.clone() };
+    let b2 = if db == 1 { view::unsqueeze(b, 1)? } else { b.clone() };
+    let (n, k1) = (a2.shape()[a2.ndim() - 2], a2.shape()[a2.ndim() - 1]);
+    let (k2, p) = (b2.shape()[b2.ndim() - 2], b2.shape()[b2.ndim() - 1]);
+    if k1 != k2 {
+        return Err(Error::Runtime(format!(
+            "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+            a2.shape()[..a2.ndim() - 2].iter().product::<usize>(),
+            k1,
+            b2.shape()[..b2.ndim() - 2].iter().product::<usize>().max(1),
+            k2
+        )));
+    }
+    check_same_dtype(&a2, &b2, "expected m1 and m2")?;
+    let batch = broadcast_shapes(&a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])?;
+    let bsz: usize = batch.iter().product();
+    let mut ta: Vec<usize> = batch.to_vec();
+    ta.extend([n, k1]);
+    let mut tb: Vec<usize> = batch.to_vec();
+    tb.extend([k2, p]);
+    let ea = a2.with_layout(a2.layout().broadcast_to(&ta)?);
+    let eb = b2.with_layout(b2.layout().broadcast_to(&tb)?);
+    let ra = view::reshape(&ea, &[bsz as i64, n as i64, k1 as i64])?;
+    let rb = view::reshape(&eb, &[bsz as i64, k2 as i64, p as i64])?;
+    let r = bmm_raw(&ra, &rb);
+    let mut out: Vec<i64> = batch.iter().map(|&v| v as i64).collect();
+    if da > 1 {
+        out.push(n as i64);
+    }
+    if db > 1 {
+        out.push(p as i64);
+    }
+    view::reshape(&r, &out)
+}
+
+/// `beta * input + alpha * prod` (shared tail of addmm/addmv/baddbmm).
+fn add_scaled(input: &Tensor, prod: Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
+    let p = if alpha.to_f64() == 1.0 {
+        prod
+    } else {
+        binary(BinaryOp::Mul, &Operand::Tensor(prod), &Operand::Scalar(alpha))?
+    };
+    if beta.to_f64() == 0.0 {
+        // PyTorch ignores `input` entirely (NaN included) when beta is 0.
+        return Ok(p);
+    }
+    let i = if beta.to_f64() == 1.0 {
+        input.clone()
+    } else {
+        binary(BinaryOp::Mul, &Operand::Tensor(input.clone()), &Operand::Scalar(beta))?
+    };
+    binary(BinaryOp::Add, &Operand::Tensor(i), &Operand::Tensor(p))
+}
+
+pub fn addmm(input: &Tensor, a: &Tensor, b: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
+    let p = mm(a, b)?;
+    check_broadcastable(input, &p, "addmm")?;
+    add_scaled(input, p, beta, alpha)
+}
+
+pub fn addmv(input: &Tensor, a: &Tensor, v: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
+    let p = mv(a, v)?;
+    check_broadcastable(input, &p, "addmv")?;
+    add_scaled(input, p, beta, alpha)
+}
+
+pub fn baddbmm(input: &Tensor, a: &Tensor, b: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
+    let p = bmm(a, b)?;
+    check_broadcastable(input, &p, "baddbmm")?;
+    add_scaled(input, p, beta, alpha)
+}
+
+fn check_broadcastable(input: &Tensor, p: &Tensor, name: &str) -> Result<()> {
+    if input.layout().broadcast_to(p.shape()).is_err() {
+        return Err(Error::Runtime(format!(
+            "{}: The expanded size of the input [{}] must be broadcastable to the product [{}]",
+            name,
+            input.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+            p.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// `einsum` for one or two operands: diagonals and summed-out letters are handled first, then
+/// the contraction becomes one batched matrix product.
+pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
+    let eq: String = eq.chars().filter(|c| !c.is_whitespace()).collect();
+    if eq.contains("...") {
+        return Err(Error::NotImplemented("einsum(): ellipsis ('...') is not supported yet".into()));
+    }
+    let (lhs, rhs) = match eq.split_once("->") {
+        Some((l, r)) => (l.to_string(), Some(r.to_string())),
+        None => (eq.clone(), None),
+    };
+    let inputs: Vec<Vec<char>> = lhs.split(',').map(|s| s.chars().collect()).collect();
+    if inputs.len() != ops.len() {
+        return Err(Error::Runtime(format!(
+            "einsum(): more operands were provided than specified in the equation"
+        )));
+    }
+    if ops.is_empty() || ops.len() > 2 {
+        return Err(Error::NotImplemented(
+            "einsum(): only one or two operands are supported".into(),
+        ));
+    }
+    for (s, t) in inputs.iter().zip(ops) {
+        if s.iter().any(|c| !c.is_ascii_alphabetic()) {
+            return Err(Error::Runtime(format!(
+                "einsum(): invalid subscript given in the equation string: {}",
+                eq
+            )));
+        }
+        if s.len() != t.ndim() {
+            return Err(Error::Runtime(format!(
+                "einsum(): the number of subscripts in the equation ({}) does not match the number of dimensions ({}) for operand 0 and no ellipsis was given",
+                s.len(),
+                t.ndim()
+            )));
+        }
+    }
+    let output: Vec<char> = match rhs {
+        Some(r) => r.chars().collect(),
+        None => {
+            let mut all: Vec<char> = inputs.concat();
+            all.sort();
+            let mut once = vec![];
+            for &c in &all {
+                if all.iter().filter(|&&x| x == c).count() == 1 {
+                    once.push(c);
+                }
+            }
+            once
+        }
+    };
+    // Take diagonals for repeated letters and sum letters used by one operand only.
+    let mut reduced: Vec<(Tensor, Vec<char>)> = vec![];
+    for (k, (s, t)) in inputs.iter().zip(ops).enumerate() {
+        let mut t = t.clone();
+        let mut s = s.clone();
+        loop {
+            let dup = (0..s.len()).find_map(|i| (i + 1..s.len()).find(|&j| s[j] == s[i]).map(|j| (i, j)));
+            let Some((i, j)) = dup else { break };
+            if t.shape()[i] != t.shape()[j] {
+                return Err(Error::Runtime(format!(
+                    "einsum(): subscript {} is repeated for operand {} but the sizes don't match, {} != {}",
+                    s[i], k, t.shape()[i], t.shape()[j]
+                )));
+            }
+            t = view::diagonal(&t, 0, i as i64, j as i64)?;
+            let c = s.remove(j);
+            s.remove(i);
+            s.push(c);
+        }
+        let other: Vec<char> = inputs.iter().enumerate().filter(|(o, _)| *o != k).flat_map(|(_, v)| v.clone()).collect();
+        let drop: Vec<i64> = (0..s.len())
+            .filter(|&i| !output.contains(&s[i]) && !other.contains(&s[i]))
+            .map(|i| i as i64)
+            .collect();
+        if !drop.is_empty() {
+            t = reduce::sum(&t, Some(&drop), false, None)?;
+            s = s.into_iter().enumerate().filter(|(i, _)| !drop.contains(&(*i as i64))).map(|(_, c)| c).collect();
+        }
+        reduced.push((t, s));
+    }
+    let size_of = |c: char| -> usize {
+        for (t, s) in &reduced {
+            if let Some(i) = s.iter().position(|&x| x == c) {
+                return t.shape()[i];
+            }
+        }
+        1
+    };
+    let permute_to = |t: &Tensor, s: &[char], order: &[char]| -> Result<Tensor> {
+        let perm: Vec<i64> = order.iter().map(|c| s.iter().position(|x| x == c).unwrap_or(0) as i64).collect();
+        view::permute(t, &perm)
+    };
+    if reduced.len() == 1 {
+        let (t, s) = &reduced[0];
+        return Ok(permute_to(t, s, &output)?.contiguous());
+    }
+    let (a, sa) = &reduced[0];
+    let (b, sb) = &reduced[1];
+    let batch: Vec<char> = output.iter().copied().filter(|c| sa.contains(c) && sb.contains(c)).collect();
+    let left: Vec<char> = sa.iter().copied().filter(|c| output.contains(c) && !sb.contains(c)).collect();
+    let right: Vec<char> = sb.iter().copied().filter(|c| output.contains(c) && !sa.contains(c)).collect();
+    let contr: Vec<char> = sa.iter().copied().filter(|c| !output.contains(c) && sb.contains(c)).collect();
+    for &c in contr.iter().chain(&batch) {
+        let (ia, ib) = (sa.iter().position(|&x| x == c).unwrap_or(0), sb.iter().position(|&x| x == c).unwrap_or(0));
+        if a.shape()[ia] != b.shape()[ib] && a.shape()[ia] != 1 && b.shape()[ib] != 1 {
+            return Err(Error::Runtime(format!(
+                "einsum(): operands do not broadcast with remapped shapes (original->remapped): [{}] and [{}]",
+                a.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                b.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let prod = |cs: &[char]| cs.iter().map(|&c| size_of(c)).product::<usize>() as i64;
+    let mut oa = batch.clone();
+    oa.extend(&left);
+    oa.extend(&contr);
+    let mut ob = batch.clone();
+    ob.extend(&contr);
+    ob.extend(&right);
+    let pa = permute_to(a, sa, &oa)?;
+    let pb = permute_to(b, sb, &ob)?;
+    let dtype = crate::ops::elementwise::result_type(&Operand::Tensor(pa.clone()), &Operand::Tensor(pb.clone()));
+    let ra = view::reshape(&pa.to_dtype(dtype), &[prod(&batch), prod(&left), prod(&contr)])?;
+    let rb = view::reshape(&pb.to_dtype(dtype), &[prod(&batch), prod(&contr), prod(&right)])?;
+    let r = bmm(&ra, &rb)?;
+    let mut rs: Vec<char> = batch.clone();
+    rs.extend(&left);
+    rs.extend(&right);
+    let shape: Vec<i64> = rs.iter().map(|&c| size_of(c) as i64).collect();
+    let r = view::reshape(&r, &shape)?;
+    Ok(permute_to(&r, &rs, &output)?.contiguous())
+}

@@ -1,0 +1,640 @@
+//! Reductions over any set of dims. The reduced dims are moved last; each output element then
+//! reduces one run of the input ("row"). Rows are contiguous when the layout allows it, else
+//! the input is copied once. A single long row is split across threads and recombined.
+
+use crate::backend::cpu::iter::{GRAIN, par_runs};
+use crate::backend::cpu::threads::pool;
+use crate::dtype::{DType, Element};
+use crate::error::{Error, Result};
+use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, type_title, unary};
+use crate::ops::view;
+use crate::shape::{Dims, Layout, wrap_dim};
+use crate::tensor::{Tensor, scalar_of};
+use rayon::prelude::*;
+
+/// Normalised reduction dims: `None` reduces everything. Duplicates are an error.
+pub fn reduce_dims(t: &Tensor, dims: Option<&[i64]>) -> Result<Vec<usize>> {
+    let n = t.ndim();
+    let Some(dims) = dims else {
+        return Ok((0..n).collect());
+    };
+    let mut out = Vec::with_capacity(dims.len());
+    for &d in dims {
+        let w = wrap_dim(d, n)?;
+        if out.contains(&w) {
+            return Err(Error::Runtime(format!(
+                "dim {} appears multiple times in the list of dims",
+                w
+            )));
+        }
+        if n > 0 {
+            out.push(w);
+        }
+    }
+    out.sort_unstable();
+    if dims.is_empty() {
+        // PyTorch: an empty dim list reduces over all dims.
+        return Ok((0..n).collect());
+    }
+    Ok(out)
+}
+
+/// Output shape of a reduction over `dims`.
+pub fn reduced_shape(shape: &[usize], dims: &[usize], keepdim: bool) -> Dims {
+    let mut out = Dims::new();
+    for (i, &s) in shape.iter().enumerate() {
+        if dims.contains(&i) {
+            if keepdim {
+                out.push(1);
+            }
+        } else {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Reduces each row (the `dims` of `x`, moved last) with `partial`, splitting a row across
+/// threads and merging pieces with `combine` when there are too few rows to share out.
+pub fn reduce_rows<T: Element, A: Send + Copy, O: Element>(
+    x: &Tensor,
+    dims: &[usize],
+    keepdim: bool,
+    partial: impl Fn(&[T]) -> A + Sync,
+    combine: impl Fn(A, A) -> A + Sync,
+    finish: impl Fn(A, usize) -> O + Sync,
+) -> Tensor {
+    let kept: Vec<usize> = (0..x.ndim()).filter(|d| !dims.contains(d)).collect();
+    let mut perm = kept.clone();
+    perm.extend_from_slice(dims);
+    let pl = x.layout().permute(&perm);
+    let k = kept.len();
+    let row_len: usize = pl.shape[k..].iter().product();
+    // Rows are usable in place when the reduced dims are one contiguous run.
+    let rows_contiguous = Layout {
+        shape: pl.shape[k..].into(),
+        strides: pl.strides[k..].into(),
+        offset: 0,
+    }
+    .is_contiguous();
+    let src = if rows_contiguous {
+        x.with_layout(pl)
+    } else {
+        x.with_layout(pl).contiguous()
+    };
+    let out_shape = reduced_shape(x.shape(), dims, keepdim);
+    let out = Tensor::zeros(&out_shape, O::DTYPE);
+    let kept_shape: Dims = src.shape()[..k].into();
+    let kept_strides: Vec<isize> = src.strides()[..k].to_vec();
+    let out_strides = crate::shape::contiguous_strides(&kept_shape);
+    let (ps, po) = (src.ptr::<T>() as usize, out.ptr::<O>() as usize);
+    let rows: usize = kept_shape.iter().product();
+    let threads = pool().current_num_threads();
+    if rows < threads && row_len >= 2 * GRAIN {
+        // Few long rows: split each row across threads.
+        for r in 0..rows {
+            let mut off = 0isize;
+            let mut rem = r;
+            for d in (0..k).rev() {
+                off += (rem % kept_shape[d]) as isize * kept_strides[d];
+                rem /= kept_shape[d];
+            }
+            // SAFETY: the row lies inside src's storage.
+            let row = unsafe { std::slice::from_raw_parts((ps as *const T).offset(off), row_len) };
+            let chunk = row_len.div_ceil(threads * 4).max(GRAIN);
+            let acc = pool().install(|| {
+                row.par_chunks(chunk)
+                    .map(&partial)
+                    .reduce_with(&combine)
+                    .expect("non-empty row")
+            });
+            // SAFETY: r < rows = out numel.
+            unsafe { *(po as *mut O).add(r) = finish(acc, row_len) };
+        }
+        return out;
+    }
+    par_runs(&kept_shape, [&out_strides[..], &kept_strides[..]], |o, n, s| {
+        for i in 0..n as isize {
+            // SAFETY: offsets from the iterator stay inside both buffers.
+            unsafe {
+                let row = std::slice::from_raw_parts(
+                    (ps as *const T).offset(o[1] + i * s[1]),
+                    row_len,
+                );
+                *(po as *mut O).offset(o[0] + i * s[0]) = finish(partial(row), row_len);
+            }
+        }
+    });
+    out
+}
+
+/// Sum of a slice in float64 with 8 independent lanes (vectorisable, and accurate enough to
+/// match NumPy's pairwise sums on float32 data).
+#[inline]
+fn sum_f64<T: Element>(xs: &[T]) -> f64 {
+    let mut lanes = [0f64; 8];
+    let chunks = xs.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for l in 0..8 {
+            lanes[l] += c[l].to_f64();
+        }
+    }
+    let mut s = lanes.iter().sum::<f64>();
+    for &v in rest {
+        s += v.to_f64();
+    }
+    s
+}
+
+/// Sum for float32 data in float32 lanes: how PyTorch accumulates, and twice as wide.
+#[inline]
+fn sum_f32_lanes(xs: &[f32]) -> f64 {
+    // Blocks of 1024 summed in f32 lanes, blocks combined in f64: error stays near f32 eps.
+    let mut total = 0f64;
+    for block in xs.chunks(1024) {
+        let mut lanes = [0f32; 16];
+        let chunks = block.chunks_exact(16);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for l in 0..16 {
+                lanes[l] += c[l];
+            }
+        }
+        let mut s = 0f64;
+        for l in lanes {
+            s += l as f64;
+        }
+        for &v in rest {
+            s += v as f64;
+        }
+        total += s;
+    }
+    total
+}
+
+/// dtype `sum`/`prod` produce: integers and bool widen to int64 unless `dtype` is given.
+fn accum_dtype(x: DType, dtype: Option<DType>) -> DType {
+    dtype.unwrap_or(if x.is_float() { x } else { DType::I64 })
+}
+
+pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let out_dtype = accum_dtype(x.dtype(), dtype);
+    let dims = reduce_dims(x, dims)?;
+    let r = match x.dtype() {
+        DType::F32 => reduce_rows::<f32, f64, f64>(x, &dims, keepdim, sum_f32_lanes, |a, b| a + b, |a, _| a),
+        DType::F64 => reduce_rows::<f64, f64, f64>(x, &dims, keepdim, sum_f64, |a, b| a + b, |a, _| a),
+        d if d.is_float() => {
+            let y = x.to_dtype(DType::F32);
+            reduce_rows::<f32, f64, f64>(&y, &dims, keepdim, sum_f32_lanes, |a, b| a + b, |a, _| a)
+        }
+        _ => {
+            let y = x.to_dtype(DType::I64);
+            reduce_rows::<i64, i64, i64>(
+                &y,
+                &dims,
+                keepdim,
+                |xs| xs.iter().fold(0i64, |a, &b| a.wrapping_add(b)),
+                |a, b| a.wrapping_add(b),
+                |a, _| a,
+            )
+        }
+    };
+    Ok(r.to_dtype(out_dtype))
+}
+
+pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let d = dtype.unwrap_or(x.dtype());
+    if !d.is_float() {
+        return Err(Error::Runtime(format!(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
+            type_title(d)
+        )));
+    }
+    let dims_w = reduce_dims(x, dims)?;
+    let count: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
+    let xs = x.to_dtype(if x.dtype() == DType::F64 { DType::F64 } else { DType::F32 });
+    let s = match xs.dtype() {
+        DType::F64 => reduce_rows::<f64, f64, f64>(&xs, &dims_w, keepdim, sum_f64, |a, b| a + b, |a, n| a / n as f64),
+        _ => reduce_rows::<f32, f64, f64>(&xs, &dims_w, keepdim, sum_f32_lanes, |a, b| a + b, |a, n| a / n as f64),
+    };
+    let _ = count;
+    Ok(s.to_dtype(d))
+}
+
+pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+    let out_dtype = accum_dtype(x.dtype(), dtype);
+    let dims = reduce_dims(x, dims)?;
+    let r = if out_dtype.is_float() {
+        let y = x.to_dtype(DType::F64);
+        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, |xs| xs.iter().product(), |a, b| a * b, |a, _| a)
+    } else {
+        let y = x.to_dtype(DType::I64);
+        reduce_rows::<i64, i64, i64>(
+            &y,
+            &dims,
+            keepdim,
+            |xs| xs.iter().fold(1i64, |a, &b| a.wrapping_mul(b)),
+            |a, b| a.wrapping_mul(b),
+            |a, _| a,
+        )
+    };
+    Ok(r.to_dtype(out_dtype))
+}
+
+fn check_nonempty(x: &Tensor, dims: &[usize], name: &str) -> Result<()> {
+    if x.numel() == 0 {
+        let d = dims.iter().find(|&&d| x.shape()[d] == 0);
+        return Err(match d {
+            Some(d) if dims.len() < x.ndim() => Error::Index(format!(
+                "{}(): Expected reduction dim {} to have non-zero size.",
+                name, d
+            )),
+            _ => Error::Runtime(format!(
+                "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+                name
+            )),
+        });
+    }
+    Ok(())
+}
+
+/// `amax`/`amin` (NaN propagates, as in PyTorch).
+pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> Result<Tensor> {
+    let dims = reduce_dims(x, dims)?;
+    check_nonempty(x, &dims, if largest { "amax" } else { "amin" })?;
+    let d = x.dtype();
+    let r = if d.is_float() {
+        let y = x.to_dtype(DType::F64);
+        let pick = move |a: f64, b: f64| {
+            if a.is_nan() || b.is_nan() {
+                f64::NAN
+            } else if (b > a) == largest {
+                b
+            } else {
+                a
+            }
+        };
+        let init = if largest { f64::NEG_INFINITY } else { f64::INFINITY };
+        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, move |xs| xs.iter().fold(init, |a, &b| pick(a, b)), pick, |a, _| a)
+    } else {
+        let y = x.to_dtype(DType::I64);
+        let pick = move |a: i64, b: i64| if largest { a.max(b) } else { a.min(b) };
+        let init = if largest { i64::MIN } else { i64::MAX };
+        reduce_rows::<i64, i64, i64>(&y, &dims, keepdim, move |xs| xs.iter().fold(init, |a, &b| pick(a, b)), pick, |a, _| a)
+    };
+    Ok(r.to_dtype(d))
+}
+
+pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Result<Tensor> {
+    let dims = reduce_dims(x, dims)?;
+    let y = x.to_dtype(DType::Bool);
+    let r = reduce_rows::<bool, bool, bool>(
+        &y,
+        &dims,
+        keepdim,
+        move |xs| if any { xs.iter().any(|&v| v) } else { xs.iter().all(|&v| v) },
+        move |a, b| if any { a | b } else { a & b },
+        |a, _| a,
+    );
+    // PyTorch keeps uint8 for uint8 inputs, bool otherwise.
+    Ok(if x.dtype() == DType::U8 { r.to_dtype(DType::U8) } else { r })
+}
+
+pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
+    let dims = reduce_dims(x, dims)?;
+    let y = x.to_dtype(DType::Bool);
+    Ok(reduce_rows::<bool, i64, i64>(
+        &y,
+        &dims,
+        false,
+        |xs| xs.iter().filter(|&&v| v).count() as i64,
+        |a, b| a + b,
+        |a, _| a,
+    ))
+}
+
+/// `var`/`std` with Bessel-style `correction` (1 = unbiased).
+pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, take_sqrt: bool) -> Result<Tensor> {
+    if !x.dtype().is_float() {
+        return Err(Error::Runtime(format!(
+            "std and var only support floating point and complex dtypes, got: {}",
+            type_title(x.dtype())
+        )));
+    }
+    let dims_w = reduce_dims(x, dims)?;
+    let n: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
+    let xd = x.to_dtype(DType::F64);
+    let dl: Vec<i64> = dims_w.iter().map(|&d| d as i64).collect();
+    let m = mean(&xd, Some(&dl), true, None)?;
+    let diff = binary(BinaryOp::Sub, &Operand::Tensor(xd), &Operand::Tensor(m))?;
+    let sq = binary(BinaryOp::Mul, &Operand::Tensor(diff.clone()), &Operand::Tensor(diff))?;
+    let s = sum(&sq, Some(&dl), keepdim, None)?;
+    let denom = (n as f64 - correction).max(0.0);
+    let v = binary(BinaryOp::Div, &Operand::Tensor(s), &Operand::Scalar(crate::dtype::Scalar::Float(denom)))?;
+    let v = if take_sqrt { unary(UnaryOp::Sqrt, &v)? } else { v };
+    Ok(v.to_dtype(x.dtype()))
+}
+
+/// Vector p-norm over `dims` (p = 2 by default; inf, -inf, 0 and any real p).
+pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
+    if !x.dtype().is_float() {
+        return Err(Error::Runtime(format!(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}",
+            type_title(x.dtype())
+        )));
+    }
+    let dims = reduce_dims(x, dims)?;
+    let y = x.to_dtype(DType::F64);
+    let r = if p == f64::INFINITY || p == f64::NEG_INFINITY {
+        let largest = p > 0.0;
+        let a = unary(UnaryOp::Abs, &y)?;
+        let dl: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+        amax(&a, Some(&dl), keepdim, largest)?
+    } else if p == 0.0 {
+        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, |xs| xs.iter().filter(|v| **v != 0.0).count() as f64, |a, b| a + b, |a, _| a)
+    } else if p == 2.0 {
+        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, |xs| xs.iter().map(|v| v * v).sum(), |a, b| a + b, |a, _| a.sqrt())
+    } else if p == 1.0 {
+        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, |xs| xs.iter().map(|v| v.abs()).sum(), |a, b| a + b, |a, _| a)
+    } else {
+        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, move |xs| xs.iter().map(|v| v.abs().powf(p)).sum(), |a, b| a + b, move |a, _| a.powf(1.0 / p))
+    };
+    Ok(r.to_dtype(x.dtype()))
+}
+
+pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
+    let xf = if x.dtype().is_float() { x.clone() } else { x.to_dtype(crate::ops::default_float()) };
+    let dims_w = reduce_dims(&xf, Some(dims))?;
+    let y = xf.to_dtype(DType::F64);
+    let r = reduce_rows::<f64, (f64, f64), f64>(
+        &y,
+        &dims_w,
+        keepdim,
+        |xs| {
+            let m = xs.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            if !m.is_finite() {
+                return (m, 1.0);
+            }
+            (m, xs.iter().map(|v| (v - m).exp()).sum())
+        },
+        |(m1, s1), (m2, s2)| {
+            let m = m1.max(m2);
+            if !m.is_finite() {
+                return (m, 1.0);
+            }
+            (m, s1 * (m1 - m).exp() + s2 * (m2 - m).exp())
+        },
+        |(m, s), _| if m.is_finite() { m + s.ln() } else if xsum_nan(m) { f64::NAN } else { m },
+    );
+    Ok(r.to_dtype(xf.dtype()))
+}
+
+fn xsum_nan(m: f64) -> bool {
+    m.is_nan()
+}
+
+/// Applies `f` to each 1-d row along `dim` (copied contiguous), producing rows of `out_len`
+/// values and int64 indices, then moves the dim back.
+pub fn along_dim<T: Element, O: Element>(
+    x: &Tensor,
+    dim: i64,
+    out_len: usize,
+    f: impl Fn(&[T], &mut [O], &mut [i64]) + Sync,
+) -> Result<(Tensor, Tensor)> {
+    let n = x.ndim().max(1);
+    let d = wrap_dim(dim, x.ndim())?;
+    let xx = if x.ndim() == 0 { view::reshape(x, &[1])? } else { x.clone() };
+    let moved = view::movedim(&xx, &[d as i64], &[-1])?.contiguous();
+    let row_len = *moved.shape().last().unwrap_or(&1);
+    let rows = if row_len == 0 { moved.numel() } else { moved.numel() / row_len };
+    let mut out_shape: Dims = moved.shape().into();
+    *out_shape.last_mut().expect("ndim >= 1") = out_len;
+    let vals = Tensor::zeros(&out_shape, O::DTYPE);
+    let idx = Tensor::zeros(&out_shape, DType::I64);
+    let rows = if row_len == 0 { out_shape[..out_shape.len() - 1].iter().product() } else { rows };
+    let (ps, pv, pi) = (moved.ptr::<T>() as usize, vals.ptr::<O>() as usize, idx.ptr::<i64>() as usize);
+    pool().install(|| {
+        (0..rows).into_par_iter().with_min_len((GRAIN / row_len.max(1)).max(1)).for_each(|r| {
+            // SAFETY: row r of each contiguous buffer.
+            unsafe {
+                let src = std::slice::from_raw_parts((ps as *const T).add(r * row_len), row_len);
+                let v = std::slice::from_raw_parts_mut((pv as *mut O).add(r * out_len), out_len);
+                let i = std::slice::from_raw_parts_mut((pi as *mut i64).add(r * out_len), out_len);
+                f(src, v, i);
+            }
+        })
+    });
+    let back = |t: Tensor| -> Result<Tensor> {
+        let t = view::movedim(&t, &[-1], &[d as i64])?;
+        if x.ndim() == 0 { view::reshape(&t, &[]) } else { Ok(t) }
+    };
+    let _ = n;
+    Ok((back(vals)?, back(idx)?))
+}
+
+/// Total order PyTorch sorts floats by: NaN counts as larger than everything.
+#[inline]
+fn key_lt(a: f64, b: f64) -> bool {
+    if a.is_nan() {
+        false
+    } else if b.is_nan() {
+        true
+    } else {
+        a < b
+    }
+}
+
+/// `max(dim)`/`min(dim)`: values and the index of the first extreme (first NaN wins).
+pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Tensor, Tensor)> {
+    let d = wrap_dim(dim, x.ndim())?;
+    if x.ndim() > 0 && x.shape()[d] == 0 {
+        return Err(Error::Index(format!(
+            "{}(): Expected reduction dim {} to have non-zero size.",
+            if largest { "max" } else { "min" },
+            d
+        )));
+    }
+    let dt = x.dtype();
+    let y = x.to_dtype(DType::F64);
+    let (v, i) = along_dim::<f64, f64>(&y, dim, 1, move |row, v, i| {
+        let mut best = 0usize;
+        for (k, &val) in row.iter().enumerate() {
+            if val.is_nan() {
+                best = k;
+                break;
+            }
+            let b = row[best];
+            if (largest && val > b) || (!largest && val < b) {
+                best = k;
+            }
+        }
+        v[0] = row[best];
+        i[0] = best as i64;
+    })?;
+    let v = if dt.is_float() { v.to_dtype(dt) } else {
+        // exact for integers: gather the original values by index
+        let xi = x.to_dtype(DType::I64);
+        let (vi, _) = along_dim::<i64, i64>(&xi, dim, 1, move |row, v, i| {
+            let mut best = 0usize;
+            for (k, &val) in row.iter().enumerate() {
+                if (largest && val > row[best]) || (!largest && val < row[best]) {
+                    best = k;
+                }
+            }
+            v[0] = row[best];
+            i[0] = best as i64;
+        })?;
+        let _ = v;
+        vi.to_dtype(dt)
+    };
+    let (v, i) = if keepdim { (v, i) } else { (view::squeeze(&v, Some(&[dim]))?, view::squeeze(&i, Some(&[dim]))?) };
+    Ok((v, i))
+}
+
+pub fn argmax(x: &Tensor, dim: Option<i64>, keepdim: bool, largest: bool) -> Result<Tensor> {
+    match dim {
+        Some(d) => Ok(max_dim(x, d, keepdim, largest)?.1),
+        None => {
+            if x.numel() == 0 {
+                return Err(Error::Runtime(format!(
+                    "{}(): Expected reduction dim to be specified for input.numel() == 0.",
+                    if largest { "argmax" } else { "argmin" }
+                )));
+            }
+            let flat = view::reshape(x, &[-1])?;
+            let i = max_dim(&flat, 0, false, largest)?.1;
+            if keepdim {
+                let ones: Vec<i64> = vec![1; x.ndim()];
+                view::reshape(&i, &ones)
+            } else {
+                Ok(i)
+            }
+        }
+    }
+}
+
+/// Sort along `dim`; stable, NaN last (first when descending), as PyTorch's stable sort.
+pub fn sort(x: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
+    let len = if x.ndim() == 0 { 1 } else { x.shape()[wrap_dim(dim, x.ndim())?] };
+    let dt = x.dtype();
+    macro_rules! go {
+        ($T:ty) => {{
+            let y = x.to_dtype(<$T as Element>::DTYPE);
+            let (v, i) = along_dim::<$T, $T>(&y, dim, len, move |row, v, i| {
+                let mut order: Vec<usize> = (0..row.len()).collect();
+                order.sort_by(|&a, &b| {
+                    let (fa, fb) = (row[a].to_f64(), row[b].to_f64());
+                    let lt = if descending { key_lt(fb, fa) } else { key_lt(fa, fb) };
+                    let gt = if descending { key_lt(fa, fb) } else { key_lt(fb, fa) };
+                    if lt { std::cmp::Ordering::Less } else if gt { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal }
+                });
+                for (k, &o) in order.iter().enumerate() {
+                    v[k] = row[o];
+                    i[k] = o as i64;
+                }
+            })?;
+            (v.to_dtype(dt), i)
+        }};
+    }
+    Ok(match dt {
+        DType::F64 => go!(f64),
+        DType::I64 => go!(i64),
+        d if d.is_float() => go!(f32),
+        _ => go!(i64),
+    })
+}
+
+pub fn topk(x: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+    let d = wrap_dim(dim, x.ndim())?;
+    let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
+    if k < 0 || k as usize > size {
+        return Err(Error::Runtime(format!(
+            "selected index k out of range: k = {} but size along dim {} is {}",
+            k, d, size
+        )));
+    }
+    let (v, i) = sort(x, dim, largest)?;
+    Ok((view::narrow(&v, dim, 0, k)?, view::narrow(&i, dim, 0, k)?))
+}
+
+/// Lower median (no averaging), NaN propagates; along a dim it returns (values, indices).
+pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    let d = wrap_dim(dim, x.ndim())?;
+    if x.ndim() > 0 && x.shape()[d] == 0 {
+        return Err(Error::Index(format!(
+            "median(): Expected reduction dim {} to have non-zero size.",
+            d
+        )));
+    }
+    let (sv, si) = sort(x, dim, false)?;
+    let n = if x.ndim() == 0 { 1 } else { x.shape()[d] };
+    // With NaNs present the median is NaN (the first NaN in sorted order).
+    let dt = x.dtype();
+    let svd = sv.to_dtype(DType::F64);
+    let (pos, _) = along_dim::<f64, i64>(&svd, dim, 1, move |row, v, _| {
+        let first_nan = row.iter().position(|x| x.is_nan());
+        v[0] = first_nan.unwrap_or((n - 1) / 2) as i64;
+    })?;
+    let v = crate::ops::index::gather(&sv, dim, &pos)?;
+    let i = crate::ops::index::gather(&si, dim, &pos)?;
+    let _ = dt;
+    if keepdim || x.ndim() == 0 {
+        Ok((v, i))
+    } else {
+        Ok((view::squeeze(&v, Some(&[dim]))?, view::squeeze(&i, Some(&[dim]))?))
+    }
+}
+
+pub fn median(x: &Tensor) -> Result<Tensor> {
+    if x.numel() == 0 {
+        return Ok(Tensor::scalar_tensor(crate::dtype::Scalar::Float(f64::NAN), x.dtype()));
+    }
+    let flat = view::reshape(x, &[-1])?;
+    let (v, _) = median_dim(&flat, 0, false)?;
+    Ok(v)
+}
+
+/// `cumsum`/`cumprod` along `dim`; integers accumulate in int64.
+pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> Result<Tensor> {
+    let out_dtype = accum_dtype(x.dtype(), dtype);
+    let len = if x.ndim() == 0 { 1 } else { x.shape()[wrap_dim(dim, x.ndim())?] };
+    if out_dtype.is_float() {
+        let y = x.to_dtype(DType::F64);
+        let (v, _) = along_dim::<f64, f64>(&y, dim, len, move |row, v, _| {
+            let mut acc = if product { 1.0 } else { 0.0 };
+            for (k, &r) in row.iter().enumerate() {
+                acc = if product { acc * r } else { acc + r };
+                v[k] = acc;
+            }
+        })?;
+        Ok(v.to_dtype(out_dtype))
+    } else {
+        let y = x.to_dtype(DType::I64);
+        let (v, _) = along_dim::<i64, i64>(&y, dim, len, move |row, v, _| {
+            let mut acc: i64 = if product { 1 } else { 0 };
+            for (k, &r) in row.iter().enumerate() {
+                acc = if product { acc.wrapping_mul(r) } else { acc.wrapping_add(r) };
+                v[k] = acc;
+            }
+        })?;
+        Ok(v.to_dtype(out_dtype))
+    }
+}
+
+/// Whole-tensor `max()`/`min()` (error on empty input, as PyTorch).
+pub fn max_all(x: &Tensor, largest: bool) -> Result<Tensor> {
+    if x.numel() == 0 {
+        return Err(Error::Runtime(format!(
+            "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+            if largest { "max" } else { "min" }
+        )));
+    }
+    amax(x, None, false, largest)
+}
+
+/// Scalar convenience used by `allclose`/`equal`.
+pub fn all_true(x: &Tensor) -> Result<bool> {
+    let r = all_any(x, None, false, false)?;
+    Ok(matches!(scalar_of(r.to_vec::<bool>()[0]), crate::dtype::Scalar::Bool(true)))
+}

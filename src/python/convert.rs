@@ -1,0 +1,396 @@
+//! Conversions between Python objects and core values: dtypes, numbers, sizes, dims,
+//! nested sequences and NumPy arrays.
+
+use crate::dispatch;
+use crate::dtype::{DType, Element, Scalar};
+use crate::ops::default_float;
+use crate::ops::elementwise::Operand;
+use crate::python::tensor::PyTensor;
+use crate::storage::Storage;
+use crate::shape::Layout;
+use crate::tensor::Tensor;
+use numpy::{PyUntypedArray, PyUntypedArrayMethods, PyArrayDescrMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError, PyOverflowError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyTuple, PySequence};
+
+#[pyclass(name = "dtype", module = "rtensor", frozen, eq, hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PyDType {
+    pub d: DType,
+}
+
+#[pymethods]
+impl PyDType {
+    fn __repr__(&self) -> String {
+        format!("rtensor.{}", self.d.name())
+    }
+    #[getter]
+    fn is_floating_point(&self) -> bool {
+        self.d.is_float()
+    }
+    #[getter]
+    fn is_signed(&self) -> bool {
+        self.d.is_signed()
+    }
+    #[getter]
+    fn itemsize(&self) -> usize {
+        self.d.size()
+    }
+    #[getter]
+    fn is_complex(&self) -> bool {
+        false
+    }
+    /// Name used by `Tensor.type()` (`FloatTensor`).
+    #[getter]
+    fn _legacy_name(&self) -> &'static str {
+        self.d.legacy_name()
+    }
+    #[getter]
+    fn _name(&self) -> &'static str {
+        self.d.name()
+    }
+    fn __reduce__(&self) -> (String,) {
+        (self.d.name().to_string(),)
+    }
+}
+
+pub fn dtype_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => Ok(Some(to_dtype(o)?)),
+    }
+}
+
+/// Accepts an `rtensor.dtype`, Python's `float`/`int`/`bool` types, or NumPy dtypes.
+pub fn to_dtype(o: &Bound<'_, PyAny>) -> PyResult<DType> {
+    if let Ok(d) = o.cast::<PyDType>() {
+        return Ok(d.get().d);
+    }
+    let py = o.py();
+    if o.is(py.get_type::<PyFloat>()) {
+        return Ok(DType::F64);
+    }
+    if o.is(py.get_type::<PyBool>()) {
+        return Ok(DType::Bool);
+    }
+    if o.is(py.get_type::<PyInt>()) {
+        return Ok(DType::I64);
+    }
+    if let Ok(name) = o.getattr("name").and_then(|n| n.extract::<String>()) {
+        if let Some(d) = DType::from_name(&name) {
+            return Ok(d);
+        }
+    }
+    Err(PyTypeError::new_err(format!(
+        "dtype must be rtensor.dtype, not {}",
+        o.get_type().name()?
+    )))
+}
+
+/// A Python number (bool before int: bool is an int subclass). NumPy scalars too.
+pub fn to_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
+    if let Ok(b) = o.cast::<PyBool>() {
+        return Ok(Some(Scalar::Bool(b.is_true())));
+    }
+    if let Ok(i) = o.cast::<PyInt>() {
+        return match i.extract::<i64>() {
+            Ok(v) => Ok(Some(Scalar::Int(v))),
+            Err(_) => Err(PyOverflowError::new_err(format!(
+                "value cannot be converted to type int64 without overflow"
+            ))),
+        };
+    }
+    if let Ok(f) = o.cast::<PyFloat>() {
+        return Ok(Some(Scalar::Float(f.value())));
+    }
+    // NumPy scalars: np.bool_, integer and floating types.
+    let tname = o.get_type().name()?.to_string();
+    if tname == "bool" || tname == "bool_" {
+        return Ok(Some(Scalar::Bool(o.is_truthy()?)));
+    }
+    if o.hasattr("dtype")? && !o.is_instance_of::<PyTensor>() && o.hasattr("item")? && o.getattr("ndim")?.extract::<usize>().unwrap_or(1) == 0 {
+        return to_scalar(&o.call_method0("item")?);
+    }
+    Ok(None)
+}
+
+pub fn scalar_to_py(py: Python<'_>, s: Scalar) -> PyResult<Py<PyAny>> {
+    Ok(match s {
+        Scalar::Bool(b) => PyBool::new(py, b).to_owned().into_any().unbind(),
+        Scalar::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
+        Scalar::Float(f) => f.into_pyobject(py)?.into_any().unbind(),
+    })
+}
+
+/// An op argument: a tensor or a number; anything else is a TypeError naming the type.
+pub fn to_operand(o: &Bound<'_, PyAny>) -> PyResult<Option<Operand>> {
+    if let Ok(t) = o.cast::<PyTensor>() {
+        return Ok(Some(Operand::Tensor(t.get().t())));
+    }
+    Ok(to_scalar(o)?.map(Operand::Scalar))
+}
+
+pub fn operand_arg(o: &Bound<'_, PyAny>, what: &str) -> PyResult<Operand> {
+    to_operand(o)?.ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "{}: expected Tensor or Number as argument, but got {}",
+            what,
+            o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+pub fn tensor_arg(o: &Bound<'_, PyAny>, what: &str) -> PyResult<Tensor> {
+    o.cast::<PyTensor>().map(|t| t.get().t()).map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{}: argument must be Tensor, not {}",
+            what,
+            o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+/// Sizes given as varargs (`view(2, 3)`) or as one sequence (`view((2, 3))`).
+pub fn sizes_arg(args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
+    if args.len() == 1 {
+        let a = args.get_item(0)?;
+        if !a.is_instance_of::<PyInt>() && a.cast::<PySequence>().is_ok() {
+            return int_list(&a);
+        }
+    }
+    int_list(args.as_any())
+}
+
+pub fn int_list(o: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+    if let Ok(i) = o.extract::<i64>() {
+        return Ok(vec![i]);
+    }
+    let seq = o.cast::<PySequence>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "expected a sequence of integers, got {}",
+            o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })?;
+    let mut v = Vec::with_capacity(seq.len()?);
+    for item in seq.try_iter()? {
+        let item = item?;
+        if item.is_instance_of::<PyFloat>() {
+            return Err(PyTypeError::new_err(format!(
+                "expected a sequence of integers but got element of type float"
+            )));
+        }
+        let i: i64 = match item.extract::<i64>() {
+            Ok(i) => i,
+            Err(_) => item.call_method0("__index__").and_then(|x| x.extract()).map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "expected a sequence of integers but got element of type {}",
+                    item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                ))
+            })?,
+        };
+        v.push(i);
+    }
+    Ok(v)
+}
+
+/// Sizes for factory functions: negative sizes are PyTorch's RuntimeError.
+pub fn shape_arg(args: &Bound<'_, PyTuple>) -> PyResult<Vec<usize>> {
+    let v = sizes_arg(args)?;
+    v.iter()
+        .map(|&s| {
+            if s < 0 {
+                Err(crate::error::Error::Runtime(format!(
+                    "Trying to create tensor with negative dimension {}: {:?}",
+                    s, v
+                ))
+                .into())
+            } else {
+                Ok(s as usize)
+            }
+        })
+        .collect()
+}
+
+/// `dim=` arguments: None, an int, or a sequence of ints.
+pub fn dims_arg(o: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
+    match o {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => Ok(Some(int_list(o)?)),
+    }
+}
+
+enum Kind {
+    Bool,
+    Int,
+    Float,
+}
+
+/// Walks nested sequences to infer shape and kind, checking every level is rectangular.
+fn infer(o: &Bound<'_, PyAny>, depth: usize, shape: &mut Vec<usize>, kind: &mut Kind, out: &mut Vec<Scalar>) -> PyResult<()> {
+    if let Some(s) = to_scalar(o)? {
+        if depth < shape.len() {
+            return Err(PyValueError::new_err(format!(
+                "expected sequence of length {} at dim {} (got a scalar)",
+                shape[depth], depth
+            )));
+        }
+        if depth != shape.len() && !out.is_empty() {
+            return Err(PyValueError::new_err("inconsistent nesting depth in sequence"));
+        }
+        match s {
+            Scalar::Float(_) => *kind = Kind::Float,
+            Scalar::Int(_) if !matches!(kind, Kind::Float) => *kind = Kind::Int,
+            _ => {}
+        }
+        out.push(s);
+        return Ok(());
+    }
+    if let Ok(t) = o.cast::<PyTensor>() {
+        let t = t.get().t();
+        if t.ndim() == 0 {
+            let s = t.item()?;
+            return infer(&scalar_to_py(o.py(), s)?.into_bound(o.py()), depth, shape, kind, out);
+        }
+        let l = t.to_dtype(DType::F64);
+        let list = tensor_tolist(o.py(), &t)?;
+        let _ = l;
+        return infer(list.bind(o.py()), depth, shape, kind, out);
+    }
+    if o.hasattr("__array_interface__")? && !o.is_instance_of::<PyList>() && !o.is_instance_of::<PyTuple>() {
+        let list = o.call_method0("tolist")?;
+        return infer(&list, depth, shape, kind, out);
+    }
+    let seq = o.cast::<PySequence>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "Could not infer dtype of {}",
+            o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })?;
+    let n = seq.len()?;
+    if depth == shape.len() {
+        if !out.is_empty() {
+            return Err(PyValueError::new_err(format!(
+                "expected sequence of length {} at dim {} (got {})",
+                1, depth, n
+            )));
+        }
+        shape.push(n);
+    } else if shape[depth] != n {
+        return Err(PyValueError::new_err(format!(
+            "expected sequence of length {} at dim {} (got {})",
+            shape[depth], depth, n
+        )));
+    }
+    for item in seq.try_iter()? {
+        infer(&item?, depth + 1, shape, kind, out)?;
+    }
+    Ok(())
+}
+
+/// `tensor(data)`: nested sequences, numbers, NumPy arrays or tensors, with PyTorch's
+/// dtype inference (bool < int64 < default float).
+pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Tensor> {
+    if let Ok(t) = data.cast::<PyTensor>() {
+        let t = t.get().t();
+        return Ok(t.to_dtype_copy(dtype.unwrap_or(t.dtype())));
+    }
+    if let Ok(arr) = data.cast::<PyUntypedArray>() {
+        let t = from_numpy(arr)?;
+        return Ok(t.to_dtype_copy(dtype.unwrap_or(t.dtype())));
+    }
+    let mut shape = vec![];
+    let mut kind = Kind::Bool;
+    let mut vals = vec![];
+    infer(data, 0, &mut shape, &mut kind, &mut vals)?;
+    let natural = if vals.is_empty() {
+        default_float()
+    } else {
+        match kind {
+            Kind::Bool => DType::Bool,
+            Kind::Int => DType::I64,
+            Kind::Float => default_float(),
+        }
+    };
+    let dt = dtype.unwrap_or(natural);
+    Ok(dispatch!(dt, T => {
+        let v: Vec<T> = vals.iter().map(|&s| crate::tensor::scalar_as::<T>(s)).collect();
+        Tensor::from_vec(v, &shape)
+    }))
+}
+
+fn numpy_dtype(kind: u8, size: usize) -> Option<DType> {
+    Some(match (kind, size) {
+        (b'b', 1) => DType::Bool,
+        (b'u', 1) => DType::U8,
+        (b'i', 1) => DType::I8,
+        (b'i', 2) => DType::I16,
+        (b'i', 4) => DType::I32,
+        (b'i', 8) => DType::I64,
+        (b'f', 2) => DType::F16,
+        (b'f', 4) => DType::F32,
+        (b'f', 8) => DType::F64,
+        _ => return None,
+    })
+}
+
+/// A tensor sharing the array's memory; the array is kept alive by the storage.
+pub fn from_numpy(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
+    let descr = arr.dtype();
+    let dtype = numpy_dtype(descr.kind(), descr.itemsize()).ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "can't convert np.ndarray of type {}. The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.",
+            descr.typeobj().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })?;
+    if descr.byteorder() == b'>' {
+        return Err(PyValueError::new_err("given numpy array has byte order different from the native byte order. Conversion between byte orders is currently not supported."));
+    }
+    let size = dtype.size() as isize;
+    let shape: Vec<usize> = arr.shape().to_vec();
+    let mut strides = Vec::with_capacity(shape.len());
+    for &s in arr.strides() {
+        if s % size != 0 {
+            return Err(PyValueError::new_err("given numpy array strides not a multiple of the element byte size. Copy the numpy array to reallocate the memory."));
+        }
+        if s < 0 {
+            return Err(PyValueError::new_err("At least one stride in the given numpy array is negative, and tensors with negative strides are not currently supported. (You can probably work around this by making a copy of your array  with array.copy().) "));
+        }
+        strides.push(s / size);
+    }
+    // SAFETY: the array object owns the buffer and is kept alive in the storage.
+    let ptr = unsafe { (*arr.as_array_ptr()).fields.data } as *mut u8;
+    let numel: usize = shape.iter().product();
+    let span = if numel == 0 {
+        0
+    } else {
+        shape.iter().zip(&strides).map(|(&d, &s)| (d as isize - 1) * s).sum::<isize>() as usize + 1
+    };
+    let owner: Py<PyAny> = arr.clone().into_any().unbind();
+    // SAFETY: span elements starting at ptr lie inside the array's buffer.
+    let storage = unsafe { Storage::from_external(ptr, span * dtype.size(), Box::new(owner)) };
+    Ok(Tensor::from_parts(
+        storage,
+        Layout { shape: shape.into(), strides: strides.into(), offset: 0 },
+        dtype,
+    ))
+}
+
+/// Nested Python lists of the tensor's values (`tolist()`).
+pub fn tensor_tolist(py: Python<'_>, t: &Tensor) -> PyResult<Py<PyAny>> {
+    let t = t.contiguous();
+    fn build<T: Element>(py: Python<'_>, vals: &[T], shape: &[usize]) -> PyResult<Py<PyAny>> {
+        if shape.is_empty() {
+            return scalar_to_py(py, crate::tensor::scalar_of(vals[0]));
+        }
+        let n = shape[0];
+        let step = if n == 0 { 0 } else { vals.len() / n };
+        let items: Vec<Py<PyAny>> = (0..n)
+            .map(|i| build(py, &vals[i * step..(i + 1) * step], &shape[1..]))
+            .collect::<PyResult<_>>()?;
+        Ok(PyList::new(py, items)?.into_any().unbind())
+    }
+    dispatch!(t.dtype(), T => build::<T>(py, t.as_slice::<T>(), t.shape()))
+}

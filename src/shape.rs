@@ -1,0 +1,373 @@
+//! Sizes, strides and views. A `Layout` is a value: every view op is a pure function from
+//! one layout to another, and never touches storage. Broadcasting is a stride-0 view.
+
+use crate::error::{Error, Result};
+use smallvec::SmallVec;
+
+pub type Dims = SmallVec<[usize; 6]>;
+pub type Strides = SmallVec<[isize; 6]>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub shape: Dims,
+    pub strides: Strides,
+    /// Offset of element 0, in elements.
+    pub offset: usize,
+}
+
+pub fn contiguous_strides(shape: &[usize]) -> Strides {
+    let mut strides: Strides = SmallVec::from_elem(0, shape.len());
+    let mut acc = 1isize;
+    for i in (0..shape.len()).rev() {
+        strides[i] = acc;
+        acc *= shape[i].max(1) as isize;
+    }
+    strides
+}
+
+pub fn numel(shape: &[usize]) -> usize {
+    shape.iter().product()
+}
+
+/// Wraps a possibly negative dim into `0..ndim` with PyTorch's IndexError text.
+pub fn wrap_dim(dim: i64, ndim: usize) -> Result<usize> {
+    let n = ndim.max(1) as i64; // 0-d tensors accept dim 0 and -1
+    if dim < -n || dim >= n {
+        return Err(Error::Index(format!(
+            "Dimension out of range (expected to be in range of [{}, {}], but got {})",
+            -n,
+            n - 1,
+            dim
+        )));
+    }
+    Ok(if dim < 0 { (dim + n) as usize } else { dim as usize })
+}
+
+/// Shape of `a` and `b` broadcast together (NumPy/PyTorch rules).
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Dims> {
+    let n = a.len().max(b.len());
+    let mut out: Dims = SmallVec::from_elem(0, n);
+    for i in 0..n {
+        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(Error::Runtime(format!(
+                "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension {}",
+                da, db, i
+            )));
+        };
+    }
+    Ok(out)
+}
+
+impl Layout {
+    pub fn contiguous(shape: &[usize]) -> Layout {
+        Layout {
+            shape: shape.into(),
+            strides: contiguous_strides(shape),
+            offset: 0,
+        }
+    }
+
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    pub fn numel(&self) -> usize {
+        numel(&self.shape)
+    }
+
+    /// PyTorch's definition: strides match the row-major ones, ignoring dims of size 1.
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1isize;
+        for i in (0..self.shape.len()).rev() {
+            if self.shape[i] == 1 {
+                continue;
+            }
+            if self.strides[i] != expected {
+                return self.numel() == 0;
+            }
+            expected *= self.shape[i] as isize;
+        }
+        true
+    }
+
+    /// Range of storage elements this layout can touch: (lowest, one past highest).
+    pub fn storage_span(&self) -> (isize, isize) {
+        if self.numel() == 0 {
+            return (self.offset as isize, self.offset as isize);
+        }
+        let mut lo = self.offset as isize;
+        let mut hi = self.offset as isize;
+        for (&s, &st) in self.shape.iter().zip(&self.strides) {
+            let ext = (s as isize - 1) * st;
+            if ext < 0 {
+                lo += ext;
+            } else {
+                hi += ext;
+            }
+        }
+        (lo, hi + 1)
+    }
+
+    /// View with `shape`, broadcasting this layout (new leading dims, size-1 dims stretched).
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Layout> {
+        if shape.len() < self.ndim() {
+            return Err(Error::Runtime(format!(
+                "The expanded size of the tensor ({}) must match the existing size ({}) at non-singleton dimension 0.  Target sizes: {:?}.  Tensor sizes: {:?}",
+                shape.len(),
+                self.ndim(),
+                shape,
+                self.shape.as_slice()
+            )));
+        }
+        let lead = shape.len() - self.ndim();
+        let mut strides: Strides = SmallVec::from_elem(0, shape.len());
+        for i in 0..shape.len() {
+            if i < lead {
+                continue;
+            }
+            let (s, st) = (self.shape[i - lead], self.strides[i - lead]);
+            if s == shape[i] {
+                strides[i] = st;
+            } else if s == 1 {
+                strides[i] = 0;
+            } else {
+                return Err(Error::Runtime(format!(
+                    "The expanded size of the tensor ({}) must match the existing size ({}) at non-singleton dimension {}.  Target sizes: {:?}.  Tensor sizes: {:?}",
+                    shape[i],
+                    s,
+                    i,
+                    shape,
+                    self.shape.as_slice()
+                )));
+            }
+        }
+        Ok(Layout {
+            shape: shape.into(),
+            strides,
+            offset: self.offset,
+        })
+    }
+
+    pub fn transpose(&self, d0: usize, d1: usize) -> Layout {
+        let mut l = self.clone();
+        l.shape.swap(d0, d1);
+        l.strides.swap(d0, d1);
+        l
+    }
+
+    pub fn permute(&self, dims: &[usize]) -> Layout {
+        Layout {
+            shape: dims.iter().map(|&d| self.shape[d]).collect(),
+            strides: dims.iter().map(|&d| self.strides[d]).collect(),
+            offset: self.offset,
+        }
+    }
+
+    /// `narrow(dim, start, len)`: assumes the caller validated the range.
+    pub fn narrow(&self, dim: usize, start: usize, len: usize) -> Layout {
+        let mut l = self.clone();
+        l.offset = (l.offset as isize + start as isize * l.strides[dim]) as usize;
+        l.shape[dim] = len;
+        l
+    }
+
+    /// Strided slice along `dim`: `start, start+step, ...` (`len` elements), step > 0.
+    pub fn slice(&self, dim: usize, start: usize, len: usize, step: usize) -> Layout {
+        let mut l = self.narrow(dim, start, len);
+        l.strides[dim] *= step as isize;
+        l
+    }
+
+    pub fn select(&self, dim: usize, index: usize) -> Layout {
+        let mut l = self.narrow(dim, index, 1);
+        l.shape.remove(dim);
+        l.strides.remove(dim);
+        l
+    }
+
+    pub fn unsqueeze(&self, dim: usize) -> Layout {
+        let mut l = self.clone();
+        let st = if dim < self.ndim() {
+            self.strides[dim] * self.shape[dim] as isize
+        } else {
+            1
+        };
+        l.shape.insert(dim, 1);
+        l.strides.insert(dim, st);
+        l
+    }
+
+    /// Strides for viewing this layout with `shape` without copying, if possible
+    /// (PyTorch's `computeStride`: each run of merged old dims must be contiguous).
+    pub fn view_strides(&self, shape: &[usize]) -> Option<Strides> {
+        let old_numel = self.numel();
+        if old_numel == 0 {
+            return Some(contiguous_strides(shape));
+        }
+        let mut new_strides: Strides = SmallVec::from_elem(0, shape.len());
+        let mut view_d = shape.len() as isize - 1;
+        let mut chunk_base_stride = *self.strides.last().unwrap_or(&1);
+        let mut tensor_numel = 1usize;
+        let mut view_numel = 1usize;
+        for tensor_d in (0..self.ndim()).rev() {
+            tensor_numel *= self.shape[tensor_d];
+            if tensor_d == 0
+                || (self.shape[tensor_d - 1] != 1
+                    && self.strides[tensor_d - 1] != (tensor_numel as isize) * chunk_base_stride)
+            {
+                while view_d >= 0
+                    && (view_numel < tensor_numel || shape[view_d as usize] == 1)
+                {
+                    new_strides[view_d as usize] = view_numel as isize * chunk_base_stride;
+                    view_numel *= shape[view_d as usize];
+                    view_d -= 1;
+                }
+                if view_numel != tensor_numel {
+                    return None;
+                }
+                if tensor_d > 0 {
+                    chunk_base_stride = self.strides[tensor_d - 1];
+                    tensor_numel = 1;
+                    view_numel = 1;
+                }
+            }
+        }
+        if view_d != -1 {
+            return None;
+        }
+        Some(new_strides)
+    }
+}
+
+/// Resolves one `-1` in a requested shape, with PyTorch's error for a bad size.
+pub fn infer_size(requested: &[i64], numel: usize) -> Result<Dims> {
+    let mut infer = None;
+    let mut known = 1usize;
+    for (i, &s) in requested.iter().enumerate() {
+        if s == -1 {
+            if infer.is_some() {
+                return Err(Error::Runtime("only one dimension can be inferred".into()));
+            }
+            infer = Some(i);
+        } else if s < 0 {
+            return Err(Error::Runtime(format!("invalid shape dimension {}", s)));
+        } else {
+            known *= s as usize;
+        }
+    }
+    let shape_str = format!(
+        "[{}]",
+        requested.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+    );
+    let mut out: Dims = requested.iter().map(|&s| s.max(0) as usize).collect();
+    match infer {
+        Some(i) => {
+            if known == 0 || numel % known != 0 {
+                return Err(Error::Runtime(format!(
+                    "shape '{}' is invalid for input of size {}",
+                    shape_str, numel
+                )));
+            }
+            out[i] = numel / known;
+        }
+        None => {
+            if known != numel {
+                return Err(Error::Runtime(format!(
+                    "shape '{}' is invalid for input of size {}",
+                    shape_str, numel
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Merges adjacent dims that several operands can walk as one (the strided iterator's
+/// coalescing); drops size-1 dims. Returns the merged shape and per-operand strides.
+pub fn coalesce<const N: usize>(shape: &[usize], strides: [&[isize]; N]) -> (Dims, [Strides; N]) {
+    let mut out_shape: Dims = SmallVec::new();
+    let mut out_strides: [Strides; N] = std::array::from_fn(|_| SmallVec::new());
+    for d in 0..shape.len() {
+        let s = shape[d];
+        if s == 1 {
+            continue;
+        }
+        if let Some(&last) = out_shape.last() {
+            let k = out_shape.len() - 1;
+            let mergeable = (0..N).all(|o| out_strides[o][k] == strides[o][d] * s as isize);
+            if mergeable {
+                out_shape[k] = last * s;
+                for o in 0..N {
+                    out_strides[o][k] = strides[o][d];
+                }
+                continue;
+            }
+        }
+        out_shape.push(s);
+        for o in 0..N {
+            out_strides[o].push(strides[o][d]);
+        }
+    }
+    (out_shape, out_strides)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strides_and_contiguity() {
+        let l = Layout::contiguous(&[2, 3, 4]);
+        assert_eq!(l.strides.as_slice(), &[12, 4, 1]);
+        assert!(l.is_contiguous());
+        assert!(!l.transpose(0, 2).is_contiguous());
+    }
+
+    #[test]
+    fn broadcasting() {
+        assert_eq!(broadcast_shapes(&[3, 1], &[4]).unwrap().as_slice(), &[3, 4]);
+        assert!(broadcast_shapes(&[3], &[4]).is_err());
+        let b = Layout::contiguous(&[3, 1]).broadcast_to(&[2, 3, 4]).unwrap();
+        assert_eq!(b.strides.as_slice(), &[0, 1, 0]);
+    }
+
+    #[test]
+    fn view_of_transpose_fails_where_pytorch_fails() {
+        let t = Layout::contiguous(&[2, 3]).transpose(0, 1);
+        assert!(t.view_strides(&[6]).is_none());
+        assert_eq!(t.view_strides(&[3, 2, 1]).unwrap().as_slice(), &[1, 3, 3]);
+        let c = Layout::contiguous(&[4, 6]);
+        assert_eq!(c.view_strides(&[2, 2, 6]).unwrap().as_slice(), &[12, 6, 1]);
+    }
+
+    #[test]
+    fn infer_minus_one() {
+        assert_eq!(infer_size(&[-1, 4], 12).unwrap().as_slice(), &[3, 4]);
+        assert!(infer_size(&[-1, 5], 12).is_err());
+        assert!(infer_size(&[-1, -1], 12).is_err());
+    }
+
+    #[test]
+    fn coalescing_merges_contiguous_runs() {
+        let l = Layout::contiguous(&[2, 3, 4]);
+        let (s, st) = coalesce(&l.shape, [&l.strides[..]]);
+        assert_eq!(s.as_slice(), &[24]);
+        assert_eq!(st[0].as_slice(), &[1]);
+        let t = l.transpose(0, 2);
+        let (s, _) = coalesce(&t.shape, [&t.strides[..]]);
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn wrap_dim_errors() {
+        assert_eq!(wrap_dim(-1, 3).unwrap(), 2);
+        assert!(wrap_dim(3, 3).is_err());
+        assert_eq!(wrap_dim(0, 0).unwrap(), 0);
+    }
+}

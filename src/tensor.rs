@@ -1,0 +1,250 @@
+//! The tensor handle: a cheap-to-clone `Arc` over storage + layout + dtype.
+
+use crate::backend::cpu::iter::{for_each_run, for_each_run2};
+use crate::dtype::{DType, Element, Scalar, cast};
+use crate::error::{Error, Result};
+use crate::shape::{Dims, Layout};
+use crate::storage::Storage;
+use crate::dispatch;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+}
+
+pub struct TensorImpl {
+    pub storage: Storage,
+    pub layout: Layout,
+    pub dtype: DType,
+}
+
+#[derive(Clone)]
+pub struct Tensor(Arc<TensorImpl>);
+
+impl Tensor {
+    pub fn from_parts(storage: Storage, layout: Layout, dtype: DType) -> Tensor {
+        Tensor(Arc::new(TensorImpl {
+            storage,
+            layout,
+            dtype,
+        }))
+    }
+
+    /// Zero-filled contiguous tensor.
+    pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
+        let n: usize = shape.iter().product();
+        Tensor::from_parts(
+            Storage::zeroed(n * dtype.size()),
+            Layout::contiguous(shape),
+            dtype,
+        )
+    }
+
+    /// Contiguous tensor holding `data` (its length must equal the shape's numel).
+    pub fn from_vec<T: Element>(data: Vec<T>, shape: &[usize]) -> Tensor {
+        debug_assert_eq!(data.len(), shape.iter().product::<usize>());
+        Tensor::from_parts(Storage::from_slice(&data), Layout::contiguous(shape), T::DTYPE)
+    }
+
+    pub fn scalar_tensor(s: Scalar, dtype: DType) -> Tensor {
+        dispatch!(dtype, T => Tensor::from_vec(vec![scalar_as::<T>(s)], &[]))
+    }
+
+    /// A view sharing this tensor's storage with another layout.
+    pub fn with_layout(&self, layout: Layout) -> Tensor {
+        Tensor::from_parts(self.0.storage.clone(), layout, self.0.dtype)
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.0.storage
+    }
+    pub fn layout(&self) -> &Layout {
+        &self.0.layout
+    }
+    pub fn dtype(&self) -> DType {
+        self.0.dtype
+    }
+    pub fn device(&self) -> Device {
+        Device::Cpu
+    }
+    pub fn shape(&self) -> &[usize] {
+        &self.0.layout.shape
+    }
+    pub fn strides(&self) -> &[isize] {
+        &self.0.layout.strides
+    }
+    pub fn ndim(&self) -> usize {
+        self.0.layout.shape.len()
+    }
+    pub fn numel(&self) -> usize {
+        self.0.layout.numel()
+    }
+    pub fn is_contiguous(&self) -> bool {
+        self.0.layout.is_contiguous()
+    }
+    pub fn same_storage(&self, other: &Tensor) -> bool {
+        self.0.storage.same(&other.0.storage)
+    }
+    pub fn same_impl(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Pointer to element 0 of the view.
+    pub fn data_ptr(&self) -> *mut u8 {
+        // SAFETY: layouts are validated against the storage size when views are made.
+        unsafe {
+            self.0
+                .storage
+                .ptr()
+                .add(self.0.layout.offset * self.0.dtype.size())
+        }
+    }
+
+    /// Typed pointer to element 0; panics in debug builds on a dtype mismatch.
+    pub fn ptr<T: Element>(&self) -> *mut T {
+        debug_assert_eq!(T::DTYPE, self.dtype());
+        self.data_ptr() as *mut T
+    }
+
+    /// Contiguous slice of the elements (only for contiguous tensors).
+    pub fn as_slice<T: Element>(&self) -> &[T] {
+        assert!(self.is_contiguous() && T::DTYPE == self.dtype());
+        // SAFETY: contiguous view of numel elements inside the storage.
+        unsafe { std::slice::from_raw_parts(self.ptr::<T>(), self.numel()) }
+    }
+
+    /// Elements in row-major order, converted to `T`.
+    pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        let t = self.contiguous();
+        dispatch!(t.dtype(), S => t.as_slice::<S>().iter().map(|&v| cast::<S, T>(v)).collect())
+    }
+
+    /// Same tensor if already contiguous, else a contiguous copy.
+    pub fn contiguous(&self) -> Tensor {
+        if self.is_contiguous() {
+            self.clone()
+        } else {
+            self.to_dtype_copy(self.dtype())
+        }
+    }
+
+    /// A new contiguous tensor with the elements converted to `dtype`.
+    pub fn to_dtype_copy(&self, dtype: DType) -> Tensor {
+        let out = Tensor::zeros(self.shape(), dtype);
+        copy_into(&out, self);
+        out
+    }
+
+    /// `self` if it already has `dtype`, else a converted copy (PyTorch's `.to(dtype)`).
+    pub fn to_dtype(&self, dtype: DType) -> Tensor {
+        if self.dtype() == dtype {
+            self.clone()
+        } else {
+            self.to_dtype_copy(dtype)
+        }
+    }
+
+    /// The single element of a one-element tensor.
+    pub fn item(&self) -> Result<Scalar> {
+        if self.numel() != 1 {
+            return Err(Error::Runtime(format!(
+                "a Tensor with {} elements cannot be converted to Scalar",
+                self.numel()
+            )));
+        }
+        Ok(self.get_flat(0))
+    }
+
+    /// Element `i` in row-major order.
+    pub fn get_flat(&self, mut i: usize) -> Scalar {
+        let l = self.layout();
+        let mut off = 0isize;
+        for d in (0..l.ndim()).rev() {
+            off += (i % l.shape[d]) as isize * l.strides[d];
+            i /= l.shape[d];
+        }
+        dispatch!(self.dtype(), T => {
+            // SAFETY: offset inside the view.
+            let v = unsafe { *self.ptr::<T>().offset(off) };
+            scalar_of(v)
+        })
+    }
+}
+
+/// Python-facing value of an element.
+pub fn scalar_of<T: Element>(v: T) -> Scalar {
+    match T::DTYPE {
+        DType::Bool => Scalar::Bool(v.is_nonzero()),
+        d if d.is_float() => Scalar::Float(v.to_f64()),
+        _ => Scalar::Int(v.to_i64()),
+    }
+}
+
+/// A Python number converted to an element type with PyTorch's cast rules.
+pub fn scalar_as<T: Element>(s: Scalar) -> T {
+    match s {
+        Scalar::Bool(b) => T::from_bool(b),
+        Scalar::Int(i) => T::from_i64(i),
+        Scalar::Float(f) => {
+            if T::DTYPE == DType::Bool {
+                T::from_bool(f != 0.0)
+            } else {
+                T::from_f64(f)
+            }
+        }
+    }
+}
+
+/// Writes `src` (broadcast to `dst`'s shape, any dtype) into `dst`: the kernel behind
+/// `copy_`, `contiguous` and dtype conversion.
+pub fn copy_into(dst: &Tensor, src: &Tensor) {
+    let src_layout = src
+        .layout()
+        .broadcast_to(dst.shape())
+        .expect("caller checked broadcast");
+    dispatch!(dst.dtype(), D => dispatch!(src.dtype(), S => {
+        let dp = dst.ptr::<D>() as usize;
+        let sp = src.data_ptr() as usize;
+        for_each_run2(dst.shape(), dst.strides(), &src_layout.strides, |o_d, o_s, n, st_d, st_s| {
+            let d = dp as *mut D;
+            let s = sp as *const S;
+            // SAFETY: the iterator yields offsets inside both views.
+            unsafe {
+                let (d, s) = (d.offset(o_d), s.offset(o_s));
+                if st_d == 1 && st_s == 1 {
+                    let ds = std::slice::from_raw_parts_mut(d, n);
+                    let ss = std::slice::from_raw_parts(s, n);
+                    for (a, &b) in ds.iter_mut().zip(ss) {
+                        *a = cast::<S, D>(b);
+                    }
+                } else {
+                    for k in 0..n as isize {
+                        *d.offset(k * st_d) = cast::<S, D>(*s.offset(k * st_s));
+                    }
+                }
+            }
+        });
+    }));
+}
+
+/// Fills every element of a view with `value`.
+pub fn fill(dst: &Tensor, value: Scalar) {
+    dispatch!(dst.dtype(), D => {
+        let v: D = scalar_as(value);
+        let dp = dst.ptr::<D>() as usize;
+        for_each_run(dst.shape(), dst.strides(), |o, n, st| {
+            let d = dp as *mut D;
+            // SAFETY: offsets inside the view.
+            unsafe {
+                for k in 0..n as isize {
+                    *d.offset(o + k * st) = v;
+                }
+            }
+        });
+    });
+}
+
+pub fn dims(shape: &[usize]) -> Dims {
+    shape.into()
+}
