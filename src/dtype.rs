@@ -306,9 +306,11 @@ macro_rules! half_element {
             fn to_f64(self) -> f64 {
                 self.to_f64()
             }
+            /// Through float32, as c10's `Half(float)` / `BFloat16(float)` constructors do
+            /// (so a double rounds twice, exactly like PyTorch's casts).
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
-                <$t>::from_f64(v)
+                <$t>::from_f32(v as f32)
             }
             #[inline(always)]
             fn to_i64(self) -> i64 {
@@ -316,7 +318,7 @@ macro_rules! half_element {
             }
             #[inline(always)]
             fn from_i64(v: i64) -> Self {
-                <$t>::from_f64(v as f64)
+                <$t>::from_f32(v as f32)
             }
             #[inline(always)]
             fn is_nonzero(self) -> bool {

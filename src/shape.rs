@@ -206,8 +206,15 @@ impl Layout {
     /// Strides for viewing this layout with `shape` without copying, if possible
     /// (PyTorch's `computeStride`: each run of merged old dims must be contiguous).
     pub fn view_strides(&self, shape: &[usize]) -> Option<Strides> {
+        if self.ndim() == 0 {
+            // A 0-d tensor views as any shape of one element (all strides 1, as PyTorch).
+            return Some(SmallVec::from_elem(1, shape.len()));
+        }
         let old_numel = self.numel();
         if old_numel == 0 {
+            if self.shape.as_slice() == shape {
+                return Some(self.strides.clone());
+            }
             return Some(contiguous_strides(shape));
         }
         let mut new_strides: Strides = SmallVec::from_elem(0, shape.len());
@@ -267,6 +274,12 @@ pub fn infer_size(requested: &[i64], numel: usize) -> Result<Dims> {
     );
     let mut out: Dims = requested.iter().map(|&s| s.max(0) as usize).collect();
     match infer {
+        Some(_) if known == 0 && numel == 0 => {
+            return Err(Error::Runtime(format!(
+                "cannot reshape tensor of 0 elements into shape {} because the unspecified dimension size -1 can be any value and is ambiguous",
+                shape_str
+            )));
+        }
         Some(i) => {
             if known == 0 || numel % known != 0 {
                 return Err(Error::Runtime(format!(

@@ -42,6 +42,25 @@ impl Storage {
         }))
     }
 
+    /// Like `zeroed`, but `None` when the allocator cannot provide the memory (instead of
+    /// aborting the process), so factories can raise PyTorch's allocation error.
+    pub fn try_zeroed(nbytes: usize) -> Option<Storage> {
+        let n = nbytes.div_ceil(8).max(1);
+        let layout = std::alloc::Layout::array::<u64>(n).ok()?;
+        // SAFETY: `layout` has a non-zero size.
+        let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut u64;
+        let ptr = NonNull::new(p as *mut u8)?;
+        // SAFETY: allocated by the global allocator with the layout of `n` u64s, all zeroed,
+        // so it is a valid `Vec<u64>` of length and capacity `n`.
+        let words = unsafe { Vec::from_raw_parts(p, n, n) };
+        Some(Storage(Arc::new(StorageInner {
+            ptr,
+            nbytes,
+            _owner: Owner::Words(words),
+            version: AtomicU64::new(0),
+        })))
+    }
+
     /// Buffer holding a copy of `data`.
     pub fn from_slice<T: Copy>(data: &[T]) -> Storage {
         let nbytes = std::mem::size_of_val(data);

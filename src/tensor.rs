@@ -6,7 +6,8 @@ use crate::error::{Error, Result};
 use crate::shape::{Dims, Layout};
 use crate::storage::Storage;
 use crate::dispatch;
-use std::sync::Arc;
+use crate::autograd::meta::AutogradMeta;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Device {
@@ -17,6 +18,8 @@ pub struct TensorImpl {
     pub storage: Storage,
     pub layout: Layout,
     pub dtype: DType,
+    /// Set once, the first time the tensor takes part in autograd (requires_grad, grad_fn).
+    pub autograd: OnceLock<Arc<AutogradMeta>>,
 }
 
 #[derive(Clone)]
@@ -28,7 +31,41 @@ impl Tensor {
             storage,
             layout,
             dtype,
+            autograd: OnceLock::new(),
         }))
+    }
+
+    /// Same data and layout, with the given autograd metadata (`t.data = x` keeps the
+    /// tensor's identity for autograd while replacing its data).
+    pub fn with_meta(&self, meta: Option<Arc<AutogradMeta>>) -> Tensor {
+        let cell = OnceLock::new();
+        if let Some(m) = meta {
+            let _ = cell.set(m);
+        }
+        Tensor(Arc::new(TensorImpl {
+            storage: self.0.storage.clone(),
+            layout: self.0.layout.clone(),
+            dtype: self.0.dtype,
+            autograd: cell,
+        }))
+    }
+
+    pub fn meta(&self) -> Option<&Arc<AutogradMeta>> {
+        self.0.autograd.get()
+    }
+
+    /// The tensor's autograd metadata, created on first use.
+    pub fn meta_or_init(&self) -> &Arc<AutogradMeta> {
+        self.0.autograd.get_or_init(|| Arc::new(AutogradMeta::default()))
+    }
+
+    pub fn requires_grad(&self) -> bool {
+        self.meta().is_some_and(|m| m.requires_grad())
+    }
+
+    /// A tensor sharing storage with no autograd history (`detach()`).
+    pub fn detach(&self) -> Tensor {
+        self.with_meta(None)
     }
 
     /// Zero-filled contiguous tensor.

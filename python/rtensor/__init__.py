@@ -63,6 +63,15 @@ from ._legacy import (
     ShortTensor,
 )
 from ._size import Size
+from . import autograd
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 
 float = float32

@@ -573,17 +573,6 @@ def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
     return _C.zeros(*size, dtype=dtype if dtype is not None else self.dtype)
 
 
-def _requires_grad_get(self):
-    return False
-
-
-def _requires_grad_set(self, value):
-    if value:
-        raise NotImplementedError(
-            "requires_grad=True: autograd is not available in this build of rtensor yet"
-        )
-
-
 def _shape(self):
     return Size(self._shape)
 
@@ -595,11 +584,37 @@ def _device(self):
 
 
 def _data_get(self):
-    return Tensor(_wrap=self)
+    return self.detach()
 
 
 def _data_set(self, value):
     self._set_data(value)
+
+
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    from .autograd import backward as _backward
+
+    _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, tensor, hook_id):
+        self._tensor, self._id = tensor, hook_id
+
+    def remove(self):
+        self._tensor._remove_hook(self._id)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_hook(self, hook):
+    return _HookHandle(self, self._register_hook(hook))
 
 
 _METHODS = {
@@ -714,7 +729,8 @@ _METHODS = {
     "not_equal": lambda self, o: self._binary("ne", o),
     "arctan2": lambda self, o: self._binary("atan2", o),
     "cpu": lambda self: self,
-    "detach": lambda self: Tensor(_wrap=self),
+    "backward": backward,
+    "register_hook": register_hook,
     "nelement": lambda self: self.numel(),
 }
 
@@ -728,8 +744,4 @@ Tensor.H = property(_T)
 Tensor.device = property(_device)
 Tensor.is_cuda = property(lambda self: False)
 Tensor.is_cpu = property(lambda self: True)
-Tensor.requires_grad = property(_requires_grad_get, _requires_grad_set)
-Tensor.grad_fn = property(lambda self: None)
-Tensor.grad = property(lambda self: None)
-Tensor.is_leaf = property(lambda self: True)
 Tensor.data = property(_data_get, _data_set)

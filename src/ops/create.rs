@@ -1,9 +1,43 @@
 //! Factory functions whose values follow a formula: arange, linspace, logspace, eye, full.
+//! Each allocates through `try_zeros`, so an impossible size is PyTorch's RuntimeError rather
+//! than an aborted process, and computes its values in the precision PyTorch's CPU kernels use.
 
 use crate::dispatch;
 use crate::dtype::{DType, Element, Scalar};
 use crate::error::{Error, Result};
+use crate::shape::Layout;
+use crate::storage::Storage;
 use crate::tensor::{Tensor, fill};
+use half::{bf16, f16};
+
+/// Zero-filled contiguous tensor, or PyTorch's error when the size overflows or the memory
+/// cannot be allocated.
+pub fn try_zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
+    let overflow = || {
+        Error::Runtime(format!(
+            "Storage size calculation overflowed with sizes={:?}",
+            shape
+        ))
+    };
+    let nbytes = shape
+        .iter()
+        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(overflow)?;
+    // Strides are products of the sizes (zeros counted as one): they must fit in isize too.
+    shape
+        .iter()
+        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d.max(1)))
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(overflow)?;
+    let storage = Storage::try_zeroed(nbytes).ok_or_else(|| {
+        Error::Runtime(format!(
+            "DefaultCPUAllocator: can't allocate memory: you tried to allocate {} bytes.",
+            nbytes
+        ))
+    })?;
+    Ok(Tensor::from_parts(storage, Layout::contiguous(shape), dtype))
+}
 
 pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Tensor {
     let t = Tensor::zeros(shape, dtype);
@@ -13,98 +47,205 @@ pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Tensor {
     t
 }
 
-/// `arange(start, end, step)`: length `ceil((end - start) / step)` computed in double, as
-/// PyTorch does; values `start + i * step` in the output dtype's arithmetic.
+/// `full` for sizes that come from the user: fails cleanly instead of aborting.
+pub fn try_full(shape: &[usize], value: Scalar, dtype: DType) -> Result<Tensor> {
+    let t = try_zeros(shape, dtype)?;
+    if value.to_f64() != 0.0 || matches!(value, Scalar::Float(f) if f.is_nan()) {
+        fill(&t, value);
+    }
+    Ok(t)
+}
+
+/// The elements of a fresh contiguous 1-d tensor, to be written by a factory.
+fn values_mut<T: Element>(t: &Tensor) -> &mut [T] {
+    debug_assert!(t.is_contiguous() && t.ndim() == 1);
+    // SAFETY: `t` was just allocated by the caller, is contiguous and nothing else sees it.
+    unsafe { std::slice::from_raw_parts_mut(t.ptr::<T>(), t.numel()) }
+}
+
+/// `arange(start, end, step)`. Length: `ceil((end - start) / step)` in double, or PyTorch's
+/// integer formula for int64 output. Values: `start + i * step` in the dtype's accumulate type
+/// (double for float/double, float for the half types, int64 for integers).
 pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: DType) -> Result<Tensor> {
     let (s, e, st) = (start.to_f64(), end.to_f64(), step.to_f64());
-    if st == 0.0 {
+    let int_out = !dtype.is_float();
+    let (si, ei, sti) = (start.to_i64(), end.to_i64(), step.to_i64());
+    if st == 0.0 || (dtype == DType::I64 && sti == 0) {
         return Err(Error::Runtime("step must be nonzero".into()));
     }
     if !s.is_finite() || !e.is_finite() {
-        return Err(Error::Runtime(format!("unsupported range: {} -> {}", s, e)));
+        return Err(Error::Runtime(format!(
+            "unsupported range: {} -> {}",
+            fmt_num(s),
+            fmt_num(e)
+        )));
     }
     if (st > 0.0 && e < s) || (st < 0.0 && e > s) {
         return Err(Error::Runtime(
             "upper bound and larger bound inconsistent with step sign".into(),
         ));
     }
-    let len = if dtype.is_float() || matches!(start, Scalar::Float(_)) || matches!(end, Scalar::Float(_)) || matches!(step, Scalar::Float(_)) {
-        ((e - s) / st).ceil()
+    let len = if dtype == DType::I64 {
+        let sgn = sti.signum();
+        let d = (ei as i128) - (si as i128) + (sti as i128) - (sgn as i128);
+        (d / sti as i128) as f64
     } else {
-        let (si, ei, sti) = (start.to_i64(), end.to_i64(), step.to_i64());
-        let d = ei - si;
-        ((d + sti - sti.signum()) / sti) as f64
+        ((e - s) / st).ceil()
     };
-    if len < 0.0 || len > (1u64 << 48) as f64 {
-        return Err(Error::Runtime(format!(
-            "invalid size, possible overflow?"
-        )));
+    if !(0.0..=i64::MAX as f64).contains(&len) {
+        return Err(Error::Runtime("invalid size, possible overflow?".into()));
     }
     let n = len as usize;
-    Ok(dispatch!(dtype, T => {
-        let v: Vec<T> = if dtype.is_float() {
-            (0..n).map(|i| T::from_f64(s + i as f64 * st)).collect()
-        } else {
-            let (si, sti) = (start.to_i64(), step.to_i64());
-            (0..n).map(|i| T::from_i64(si + i as i64 * sti)).collect()
-        };
-        Tensor::from_vec(v, &[n])
-    }))
+    let out = try_zeros(&[n], dtype)?;
+    match dtype {
+        DType::F16 => fill_arange::<f16>(&out, |i| f16::from_f32(s as f32 + st as f32 * i as f32)),
+        DType::BF16 => {
+            fill_arange::<bf16>(&out, |i| bf16::from_f32(s as f32 + st as f32 * i as f32))
+        }
+        _ if int_out => dispatch!(dtype, T => fill_arange::<T>(&out, |i| {
+            T::from_i64(si.wrapping_add((i as i64).wrapping_mul(sti)))
+        })),
+        _ => dispatch!(dtype, T => fill_arange::<T>(&out, |i| T::from_f64(s + st * i as f64))),
+    }
+    Ok(out)
 }
 
-/// `linspace`: PyTorch fills the first half forward from `start` and the second half
-/// backward from `end`, which makes the endpoints exact.
-pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor> {
+fn fill_arange<T: Element>(out: &Tensor, f: impl Fn(usize) -> T) {
+    for (i, v) in values_mut::<T>(out).iter_mut().enumerate() {
+        *v = f(i);
+    }
+}
+
+/// Python-style number in messages (`inf`, `nan`, `0`, `2.5`).
+fn fmt_num(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{}", v)
+    }
+}
+
+/// Rounds a float32 through a half type (c10's `Half` arithmetic rounds after every op).
+fn rh<H: Element>(x: f32) -> f32 {
+    H::from_f64(x as f64).to_f64() as f32
+}
+
+/// `linspace` values as PyTorch's CPU kernel computes them: the first half forward from
+/// `start`, the second half backward from `end` (so both endpoints are exact), with `start`,
+/// `end` and `step` in the output type (double steps for integer outputs).
+fn linspace_values(start: f64, end: f64, n: usize, dtype: DType) -> Vec<f64> {
+    let half = n / 2;
+    let last = (n - 1) as f64;
+    match dtype {
+        DType::F64 => {
+            let step = (end - start) / last;
+            (0..n)
+                .map(|i| if i < half { start + step * i as f64 } else { end - step * (n - 1 - i) as f64 })
+                .collect()
+        }
+        DType::F32 => {
+            let (s, e) = (start as f32, end as f32);
+            let step = (e - s) / last as f32;
+            (0..n)
+                .map(|i| {
+                    (if i < half { s + step * i as f32 } else { e - step * (n - 1 - i) as f32 }) as f64
+                })
+                .collect()
+        }
+        DType::F16 => half_linspace::<f16>(start, end, n),
+        DType::BF16 => half_linspace::<bf16>(start, end, n),
+        _ => {
+            // Integer outputs: start and end are cast to the integer type first.
+            let (s, e) = dispatch!(dtype, T => (T::from_f64(start).to_f64(), T::from_f64(end).to_f64()));
+            let step = (e - s) / last;
+            (0..n)
+                .map(|i| if i < half { s + step * i as f64 } else { e - step * (n - 1 - i) as f64 })
+                .collect()
+        }
+    }
+}
+
+fn half_linspace<H: Element>(start: f64, end: f64, n: usize) -> Vec<f64> {
+    let half = n / 2;
+    let (s, e) = (rh::<H>(start as f32), rh::<H>(end as f32));
+    let step = rh::<H>(rh::<H>(e - s) / rh::<H>((n - 1) as f32));
+    (0..n)
+        .map(|i| {
+            let v = if i < half {
+                rh::<H>(s + rh::<H>(step * rh::<H>(i as f32)))
+            } else {
+                rh::<H>(e - rh::<H>(step * rh::<H>((n - 1 - i) as f32)))
+            };
+            v as f64
+        })
+        .collect()
+}
+
+fn from_values(vals: &[f64], dtype: DType) -> Result<Tensor> {
+    let out = try_zeros(&[vals.len()], dtype)?;
+    dispatch!(dtype, T => {
+        for (o, &v) in values_mut::<T>(&out).iter_mut().zip(vals) {
+            *o = T::from_f64(v);
+        }
+    });
+    Ok(out)
+}
+
+fn check_steps(steps: i64) -> Result<usize> {
     if steps < 0 {
         return Err(Error::Runtime("number of steps must be non-negative".into()));
     }
-    let n = steps as usize;
-    let vals: Vec<f64> = if n == 1 {
-        vec![start]
-    } else {
-        let step = (end - start) / (n as f64 - 1.0);
-        let half = n / 2;
-        (0..n)
-            .map(|i| {
-                if i < half {
-                    start + step * i as f64
-                } else {
-                    end - step * (n - 1 - i) as f64
-                }
-            })
-            .collect()
-    };
-    Ok(from_f64s(&vals, dtype, start, end, n))
+    // Allocate first: an impossible size is the allocator's error, not a huge Vec.
+    try_zeros(&[steps as usize], DType::F64)?;
+    Ok(steps as usize)
 }
 
-fn from_f64s(vals: &[f64], dtype: DType, start: f64, end: f64, n: usize) -> Tensor {
-    dispatch!(dtype, T => {
-        let v: Vec<T> = if dtype == DType::F32 {
-            // float32 linspace computes the step in float32.
-            let (s, e) = (start as f32, end as f32);
-            let step = if n > 1 { (e - s) / (n as f32 - 1.0) } else { 0.0 };
-            let half = n / 2;
-            (0..n).map(|i| T::from_f64(if n == 1 { s } else if i < half { s + step * i as f32 } else { e - step * (n - 1 - i) as f32 } as f64)).collect()
-        } else {
-            vals.iter().map(|&x| T::from_f64(if dtype.is_float() { x } else { x.trunc() })).collect()
-        };
-        Tensor::from_vec(v, &[n])
-    })
+pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor> {
+    let n = check_steps(steps)?;
+    if n <= 1 {
+        let t = try_zeros(&[n], dtype)?;
+        fill(&t, Scalar::Float(start));
+        return Ok(t);
+    }
+    from_values(&linspace_values(start, end, n, dtype), dtype)
 }
 
+/// `logspace`: `base ** linspace(...)`, with the power taken in the output type as PyTorch does
+/// (float32 `powf` for float32, an integer base for integer outputs).
 pub fn logspace(start: f64, end: f64, steps: i64, base: f64, dtype: DType) -> Result<Tensor> {
-    let lin = linspace(start, end, steps, DType::F64)?;
-    let v: Vec<f64> = lin.to_vec::<f64>().iter().map(|&x| base.powf(x)).collect();
-    let n = v.len();
-    Ok(dispatch!(dtype, T => Tensor::from_vec(v.iter().map(|&x| T::from_f64(x)).collect::<Vec<T>>(), &[n])))
+    let n = check_steps(steps)?;
+    if n <= 1 {
+        let t = try_zeros(&[n], dtype)?;
+        fill(&t, Scalar::Float(base.powf(start)));
+        return Ok(t);
+    }
+    let lin = linspace_values(start, end, n, dtype);
+    let vals: Vec<f64> = match dtype {
+        DType::F64 => lin.iter().map(|&x| base.powf(x)).collect(),
+        DType::F32 | DType::F16 | DType::BF16 => {
+            let b = if dtype == DType::F32 { base as f32 } else {
+                dispatch!(dtype, T => T::from_f64(base).to_f64() as f32)
+            };
+            lin.iter().map(|&x| b.powf(x as f32) as f64).collect()
+        }
+        _ => {
+            let b = dispatch!(dtype, T => T::from_f64(base).to_f64());
+            lin.iter().map(|&x| b.powf(x)).collect()
+        }
+    };
+    from_values(&vals, dtype)
 }
 
-pub fn eye(n: usize, m: usize, dtype: DType) -> Tensor {
+pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
+    let t = try_zeros(&[n, m], dtype)?;
     dispatch!(dtype, T => {
-        let mut v = vec![T::from_i64(0); n * m];
+        let p = t.ptr::<T>();
         for i in 0..n.min(m) {
-            v[i * m + i] = T::from_i64(1);
+            // SAFETY: i * m + i < n * m, inside the fresh contiguous buffer.
+            unsafe { *p.add(i * m + i) = T::from_i64(1) };
         }
-        Tensor::from_vec(v, &[n, m])
-    })
+    });
+    Ok(t)
 }

@@ -140,6 +140,11 @@ impl BinaryOp {
     }
 }
 
+/// Dtype of `op`'s result for inputs promoting to `common` (errors for unsupported dtypes).
+pub fn binary_result_dtype(op: BinaryOp, common: DType) -> Result<DType> {
+    Ok(op.dtypes(common)?.1)
+}
+
 /// PyTorch's C++ type names, used in its "not implemented for 'Float'" messages.
 pub fn type_title(d: DType) -> &'static str {
     match d {
@@ -173,6 +178,7 @@ pub fn result_type(a: &Operand, b: &Operand) -> DType {
 pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     let common = result_type(a, b);
     let (compute, out_dtype) = op.dtypes(common)?;
+    check_int_pow(op, a, b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     let ta = a.as_tensor(compute);
     let tb = b.as_tensor(compute);
@@ -181,9 +187,33 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     } else {
         compute
     };
-    let out = Tensor::zeros(&shape, out_compute);
+    let out = crate::ops::create::try_zeros(&shape, out_compute)?;
     run_binary(op, &ta, &tb, &out)?;
     Ok(out.to_dtype(out_dtype))
+}
+
+/// PyTorch's `pow(Tensor, Scalar)` check: an integer (or bool) tensor to a negative Python
+/// int is an error (a tensor exponent is not checked: those elements become 0).
+fn check_int_pow(op: BinaryOp, a: &Operand, b: &Operand) -> Result<()> {
+    if let (BinaryOp::Pow, Operand::Tensor(t), Operand::Scalar(Scalar::Int(e))) = (op, a, b) {
+        if *e < 0 && !t.dtype().is_float() {
+            return Err(Error::Runtime(
+                "Integers to negative integer powers are not allowed.".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// PyTorch's `assert_no_internal_overlap`: a target with several elements at one memory
+/// location (a stride-0 dim of size > 1, as `expand` makes) cannot be written in place.
+pub fn check_no_internal_overlap(t: &Tensor) -> Result<()> {
+    if t.shape().iter().zip(t.strides()).any(|(&n, &s)| n > 1 && s == 0) {
+        return Err(Error::Runtime(
+            "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// In-place `a op= b`: the result must be castable to `a`'s dtype, and `b` must broadcast to
@@ -191,6 +221,7 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
 pub fn binary_(op: BinaryOp, a: &Tensor, b: &Operand) -> Result<()> {
     let common = result_type(&Operand::Tensor(a.clone()), b);
     let (_, out_dtype) = op.dtypes(common)?;
+    check_no_internal_overlap(a)?;
     if !can_cast(out_dtype, a.dtype()) {
         return Err(Error::Runtime(format!(
             "result type {} can't be cast to the desired output type {}",
@@ -607,6 +638,7 @@ fn float_unary<T: FloatMath>(op: UnaryOp, a: &Tensor, out: &Tensor) {
 
 /// In-place unary op (`exp_`, `neg_`...): the result must keep the tensor's dtype.
 pub fn unary_(op: UnaryOp, a: &Tensor) -> Result<()> {
+    check_no_internal_overlap(a)?;
     let r = unary(op, a)?;
     if !can_cast(r.dtype(), a.dtype()) {
         return Err(Error::Runtime(format!(

@@ -73,24 +73,31 @@ fn apply_basic(t: &Tensor, items: &[IndexItem]) -> Result<(Tensor, Vec<(usize, T
         )));
     }
     let mut v = t.clone();
+    // `dim` walks the view being built; `real_dim` walks `t`, for PyTorch's error texts.
     let mut dim = 0usize;
+    let mut real_dim = 0usize;
     let mut adv = vec![];
     for it in items {
         match it {
-            IndexItem::Ellipsis => dim += t.ndim() - consumed,
+            IndexItem::Ellipsis => {
+                dim += t.ndim() - consumed;
+                real_dim += t.ndim() - consumed;
+            }
             IndexItem::NewAxis => {
                 v = view::unsqueeze(&v, dim as i64)?;
                 dim += 1;
             }
             IndexItem::Int(i) => {
                 let size = v.shape()[dim];
-                let i = norm_index(*i, size, dim)?;
+                let i = norm_index(*i, size, real_dim)?;
                 v = v.with_layout(v.layout().select(dim, i as usize));
+                real_dim += 1;
             }
             IndexItem::Slice(start, stop, step) => {
                 let size = v.shape()[dim] as i64;
                 v = view::slice(&v, dim, start.unwrap_or(0), stop.unwrap_or(size), *step)?;
                 dim += 1;
+                real_dim += 1;
             }
             IndexItem::Tensor(x) => {
                 check_index_dtype(x)?;
@@ -107,12 +114,13 @@ fn apply_basic(t: &Tensor, items: &[IndexItem]) -> Result<(Tensor, Vec<(usize, T
                         }
                     }
                     if x.ndim() == 0 {
-                        // A 0-d mask adds a dim of size 1 (true) or 0 (false).
+                        // A 0-d mask (PyTorch): a new dim of size 1, indexed by [0] (true) or
+                        // [] (false) as an advanced index, so it broadcasts with the others.
                         v = view::unsqueeze(&v, dim as i64)?;
                         let keep = x.item()?.to_i64() != 0;
-                        if !keep {
-                            v = v.with_layout(v.layout().narrow(dim, 0, 0));
-                        }
+                        let idx: Vec<i64> = if keep { vec![0] } else { vec![] };
+                        let n = idx.len();
+                        adv.push((dim, Tensor::from_vec(idx, &[n])));
                         dim += 1;
                         continue;
                     }
@@ -122,9 +130,11 @@ fn apply_basic(t: &Tensor, items: &[IndexItem]) -> Result<(Tensor, Vec<(usize, T
                         adv.push((dim + k, col.contiguous()));
                     }
                     dim += x.ndim();
+                    real_dim += x.ndim();
                 } else {
                     adv.push((dim, x.to_dtype(DType::I64)));
                     dim += 1;
+                    real_dim += 1;
                 }
             }
         }
@@ -158,12 +168,13 @@ fn advanced(v: &Tensor, adv: &[(usize, Tensor)]) -> Result<Advanced> {
     let insert_at = if adjacent { adv[0].0 } else { 0 };
     let n: usize = shape.iter().product();
     let mut offsets = vec![v.layout().offset as isize; n];
-    for (d, t) in adv {
+    for (k, (d, t)) in adv.iter().enumerate() {
         let b = t.with_layout(t.layout().broadcast_to(&shape)?);
         let vals = b.to_vec::<i64>();
         let (size, stride) = (v.shape()[*d], v.strides()[*d]);
         for (o, &i) in offsets.iter_mut().zip(&vals) {
-            *o += norm_index(i, size, *d)? * stride;
+            // PyTorch's index kernel names the position among the index tensors.
+            *o += norm_index(i, size, k)? * stride;
         }
     }
     let dims: Vec<usize> = adv.iter().map(|(d, _)| *d).collect();
@@ -223,9 +234,17 @@ pub fn getitem(t: &Tensor, items: &[IndexItem]) -> Result<Tensor> {
 
 pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
     let (v, adv) = apply_basic(t, items)?;
+    let src = setitem_value(t, value, v.dtype())?;
     if adv.is_empty() {
-        let src = value.as_tensor(v.dtype());
-        check_broadcast_to(&src, v.shape())?;
+        // PyTorch's copy_ errors (TensorIterator broadcasting of value to the slice).
+        let b = broadcast_shapes(v.shape(), src.shape())?;
+        if b.as_slice() != v.shape() {
+            return Err(Error::Runtime(format!(
+                "output with shape [{}] doesn't match the broadcast shape [{}]",
+                v.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                b.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            )));
+        }
         copy_into(&v, &src);
         t.storage().bump_version();
         return Ok(());
@@ -233,7 +252,6 @@ pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
     let a = advanced(&v, &adv)?;
     let (shape, perm) = result_order(&a);
     // Bring the value into "index dims first" order by inverting the result permutation.
-    let src = value.as_tensor(v.dtype());
     let mut target_shape: Vec<usize> = vec![0; shape.len()];
     for (i, &p) in perm.iter().enumerate() {
         target_shape[i] = shape[p as usize];
@@ -260,6 +278,23 @@ pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
     });
     t.storage().bump_version();
     Ok(())
+}
+
+/// The value of `t[...] = value` as a tensor of `dtype`: leading size-1 dims dropped (PyTorch's
+/// `slicePrefix1sSize`, so a (1, n) value fills an (n,) slice), and copied first when it
+/// shares `t`'s storage, so that overlapping reads see the old values (as NumPy).
+fn setitem_value(t: &Tensor, value: &Operand, dtype: DType) -> Result<Tensor> {
+    let src = value.as_tensor(dtype);
+    let lead = src.shape().iter().take_while(|&&s| s == 1).count();
+    let src = if lead > 0 {
+        let mut l = src.layout().clone();
+        l.shape.drain(..lead);
+        l.strides.drain(..lead);
+        src.with_layout(l)
+    } else {
+        src
+    };
+    Ok(if src.same_storage(t) { src.to_dtype_copy(dtype) } else { src })
 }
 
 fn check_broadcast_to(src: &Tensor, shape: &[usize]) -> Result<()> {

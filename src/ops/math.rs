@@ -56,6 +56,7 @@ pub trait FloatMath: Element + Float + Send + Sync {
             y
         }
     }
+    /// PyTorch's `(0 < x) - (x < 0)`: NaN and -0.0 both give +0.0 (NumPy keeps NaN).
     #[inline(always)]
     fn sign0(self) -> Self {
         if self > Self::zero() {
@@ -63,7 +64,7 @@ pub trait FloatMath: Element + Float + Send + Sync {
         } else if self < Self::zero() {
             -Self::one()
         } else {
-            self // keeps 0, -0 and NaN
+            Self::zero()
         }
     }
     #[inline(always)]

@@ -10,9 +10,9 @@ use crate::storage::Storage;
 use crate::shape::Layout;
 use crate::tensor::Tensor;
 use numpy::{PyUntypedArray, PyUntypedArrayMethods, PyArrayDescrMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError, PyOverflowError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyTuple, PySequence};
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple};
 
 #[pyclass(name = "dtype", module = "rtensor", frozen, eq, hash)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,9 +97,7 @@ pub fn to_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
     if let Ok(i) = o.cast::<PyInt>() {
         return match i.extract::<i64>() {
             Ok(v) => Ok(Some(Scalar::Int(v))),
-            Err(_) => Err(PyOverflowError::new_err(format!(
-                "value cannot be converted to type int64 without overflow"
-            ))),
+            Err(_) => Err(PyRuntimeError::new_err("Overflow when unpacking long")),
         };
     }
     if let Ok(f) = o.cast::<PyFloat>() {
@@ -222,76 +220,194 @@ pub fn dims_arg(o: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
     }
 }
 
-enum Kind {
-    Bool,
-    Int,
-    Float,
+/// PyTorch's `MAX_DIMS`: deeper nesting is an error (this also stops self-referential lists).
+const MAX_DIMS: usize = 64;
+
+fn type_name(o: &Bound<'_, PyAny>) -> String {
+    o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
 }
 
-/// Walks nested sequences to infer shape and kind, checking every level is rectangular.
-fn infer(o: &Bound<'_, PyAny>, depth: usize, shape: &mut Vec<usize>, kind: &mut Kind, out: &mut Vec<Scalar>) -> PyResult<()> {
-    if let Some(s) = to_scalar(o)? {
-        if depth < shape.len() {
-            return Err(PyValueError::new_err(format!(
-                "expected sequence of length {} at dim {} (got a scalar)",
-                shape[depth], depth
-            )));
-        }
-        if depth != shape.len() && !out.is_empty() {
-            return Err(PyValueError::new_err("inconsistent nesting depth in sequence"));
-        }
-        match s {
-            Scalar::Float(_) => *kind = Kind::Float,
-            Scalar::Int(_) if !matches!(kind, Kind::Float) => *kind = Kind::Int,
-            _ => {}
-        }
-        out.push(s);
-        return Ok(());
+/// A NumPy scalar (`np.float32(1)`, `np.int16(2)`, `np.bool_(True)`): its dtype and value.
+fn numpy_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType)>> {
+    if o.is_instance_of::<PyTensor>() || o.cast::<PyUntypedArray>().is_ok() || !o.hasattr("dtype")? {
+        return Ok(None);
     }
-    if let Ok(t) = o.cast::<PyTensor>() {
-        let t = t.get().t();
-        if t.ndim() == 0 {
-            let s = t.item()?;
-            return infer(&scalar_to_py(o.py(), s)?.into_bound(o.py()), depth, shape, kind, out);
-        }
-        let l = t.to_dtype(DType::F64);
-        let list = tensor_tolist(o.py(), &t)?;
-        let _ = l;
-        return infer(list.bind(o.py()), depth, shape, kind, out);
+    let module = o.get_type().getattr("__module__").and_then(|m| m.extract::<String>()).unwrap_or_default();
+    if module != "numpy" {
+        return Ok(None);
     }
-    if o.hasattr("__array_interface__")? && !o.is_instance_of::<PyList>() && !o.is_instance_of::<PyTuple>() {
-        let list = o.call_method0("tolist")?;
-        return infer(&list, depth, shape, kind, out);
-    }
-    let seq = o.cast::<PySequence>().map_err(|_| {
+    let descr = o.getattr("dtype")?;
+    let kind: String = descr.getattr("kind")?.extract()?;
+    let size: usize = descr.getattr("itemsize")?.extract()?;
+    let dtype = numpy_dtype(kind.bytes().next().unwrap_or(b'?'), size).ok_or_else(|| {
         PyTypeError::new_err(format!(
-            "Could not infer dtype of {}",
-            o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            "can't convert np.ndarray of type numpy.{}. The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.",
+            type_name(o)
         ))
     })?;
-    let n = seq.len()?;
-    if depth == shape.len() {
-        if !out.is_empty() {
-            return Err(PyValueError::new_err(format!(
-                "expected sequence of length {} at dim {} (got {})",
-                1, depth, n
+    match to_scalar(&o.call_method0("item")?)? {
+        Some(s) => Ok(Some((s, dtype))),
+        None => Ok(None),
+    }
+}
+
+/// A leaf of `tensor(data)`: a Python or NumPy number, with the dtype PyTorch infers for it
+/// (`infer_scalar_type`: bool, int64, the default float, or the NumPy scalar's own dtype).
+fn leaf(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType)>> {
+    if let Some(l) = numpy_scalar(o)? {
+        return Ok(Some(l));
+    }
+    if o.is_instance_of::<PyBool>() || o.is_instance_of::<PyInt>() || o.is_instance_of::<PyFloat>() {
+        let s = to_scalar(o)?.expect("a Python number");
+        return Ok(Some((s, s.natural_dtype(default_float()))));
+    }
+    Ok(None)
+}
+
+/// Values and shape gathered from nested data; the shape follows the first element at each
+/// level (PyTorch's `compute_sizes`) and every other element must match it.
+struct Gather {
+    shape: Vec<usize>,
+    /// The first path down to a leaf (or to an empty sequence) has fixed the shape.
+    done: bool,
+    dtype: Option<DType>,
+    vals: Vec<Scalar>,
+}
+
+impl Gather {
+    fn promote(&mut self, d: DType) {
+        self.dtype = Some(match self.dtype {
+            None => d,
+            Some(c) => DType::promote(c, d),
+        });
+    }
+
+    /// A tensor (or array) found at `depth`: its shape must continue the data's shape.
+    fn tensor(&mut self, t: &Tensor, depth: usize) -> PyResult<()> {
+        if depth + t.ndim() > MAX_DIMS {
+            return Err(PyValueError::new_err("too many dimensions 'Tensor'"));
+        }
+        if !self.done && depth == self.shape.len() {
+            self.shape.extend_from_slice(t.shape());
+            self.done = true;
+        } else {
+            let rest = &self.shape[depth.min(self.shape.len())..];
+            if depth > self.shape.len() || rest.len() != t.ndim() {
+                return Err(PyValueError::new_err(format!(
+                    "expected {} nested dims at dim {} but got a tensor of {} dims (shape {:?})",
+                    rest.len(),
+                    depth,
+                    t.ndim(),
+                    t.shape()
+                )));
+            }
+            if let Some(k) = (0..t.ndim()).find(|&k| rest[k] != t.shape()[k]) {
+                return Err(PyValueError::new_err(format!(
+                    "expected sequence of length {} at dim {} (got {})",
+                    rest[k],
+                    depth + k,
+                    t.shape()[k]
+                )));
+            }
+        }
+        self.promote(t.dtype());
+        dispatch!(t.dtype(), T => {
+            self.vals.extend(t.contiguous().as_slice::<T>().iter().map(|&v| crate::tensor::scalar_of(v)));
+        });
+        Ok(())
+    }
+
+    /// A tensor or array inside the data: 0-d ones are numbers of their own dtype.
+    fn tensor_or_leaf(&mut self, t: &Tensor, depth: usize) -> PyResult<()> {
+        if t.ndim() > 0 {
+            return self.tensor(t, depth);
+        }
+        if depth < self.shape.len() {
+            return Err(PyTypeError::new_err(format!(
+                "not a sequence: expected a sequence of length {} at dim {} (got a 0-d tensor)",
+                self.shape[depth], depth
             )));
         }
-        shape.push(n);
-    } else if shape[depth] != n {
-        return Err(PyValueError::new_err(format!(
-            "expected sequence of length {} at dim {} (got {})",
-            shape[depth], depth, n
-        )));
+        if self.done && depth > self.shape.len() {
+            return Err(PyTypeError::new_err(format!("expected a number at dim {}", self.shape.len())));
+        }
+        self.done = true;
+        self.promote(t.dtype());
+        self.vals.push(t.item()?);
+        Ok(())
     }
-    for item in seq.try_iter()? {
-        infer(&item?, depth + 1, shape, kind, out)?;
+
+    fn walk(&mut self, o: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
+        if let Some((s, d)) = leaf(o)? {
+            if depth < self.shape.len() {
+                return Err(PyTypeError::new_err(format!(
+                    "not a sequence: expected a sequence of length {} at dim {} (got {})",
+                    self.shape[depth],
+                    depth,
+                    type_name(o)
+                )));
+            }
+            self.done = true;
+            self.promote(d);
+            self.vals.push(s);
+            return Ok(());
+        }
+        if o.is_instance_of::<PyString>() || o.is_instance_of::<PyBytes>() {
+            return Err(PyTypeError::new_err(format!("new(): invalid data type '{}'", type_name(o))));
+        }
+        if let Ok(t) = o.cast::<PyTensor>() {
+            return self.tensor_or_leaf(&t.get().t(), depth);
+        }
+        if let Ok(arr) = o.cast::<PyUntypedArray>() {
+            let np = o.py().import("numpy")?;
+            let c = np.call_method1("ascontiguousarray", (arr,))?;
+            let t = from_numpy(c.cast::<PyUntypedArray>()?)?;
+            return self.tensor_or_leaf(&t, depth);
+        }
+        let seq = o.cast::<PySequence>().map_err(|_| {
+            PyRuntimeError::new_err(format!("Could not infer dtype of {}", type_name(o)))
+        })?;
+        let n = seq.len()?;
+        if depth >= MAX_DIMS {
+            return Err(PyValueError::new_err(format!("too many dimensions '{}'", type_name(o))));
+        }
+        if depth == self.shape.len() {
+            if self.done {
+                return Err(PyTypeError::new_err(format!(
+                    "expected a number at dim {} (got a sequence of length {}: {})",
+                    depth,
+                    n,
+                    type_name(o)
+                )));
+            }
+            self.shape.push(n);
+            if n == 0 {
+                self.done = true;
+            }
+        } else if self.shape[depth] != n {
+            return Err(PyValueError::new_err(format!(
+                "expected sequence of length {} at dim {} (got {})",
+                self.shape[depth], depth, n
+            )));
+        }
+        if n == 0 {
+            // An empty sequence counts as the default float (PyTorch matches NumPy here).
+            self.promote(default_float());
+        }
+        for item in seq.try_iter()? {
+            let item = item?;
+            if item.is(o) {
+                return Err(PyTypeError::new_err("new(): self-referential lists are incompatible"));
+            }
+            self.walk(&item, depth + 1)?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// `tensor(data)`: nested sequences, numbers, NumPy arrays or tensors, with PyTorch's
-/// dtype inference (bool < int64 < default float).
+/// dtype inference (the promotion of every element's type: bool < int64 < default float,
+/// NumPy scalars and arrays and tensors bringing their own dtypes).
 pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Tensor> {
     if let Ok(t) = data.cast::<PyTensor>() {
         let t = t.get().t();
@@ -301,24 +417,18 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
         let t = from_numpy(arr)?;
         return Ok(t.to_dtype_copy(dtype.unwrap_or(t.dtype())));
     }
-    let mut shape = vec![];
-    let mut kind = Kind::Bool;
-    let mut vals = vec![];
-    infer(data, 0, &mut shape, &mut kind, &mut vals)?;
-    let natural = if vals.is_empty() {
-        default_float()
-    } else {
-        match kind {
-            Kind::Bool => DType::Bool,
-            Kind::Int => DType::I64,
-            Kind::Float => default_float(),
+    let mut g = Gather { shape: vec![], done: false, dtype: None, vals: vec![] };
+    g.walk(data, 0)?;
+    let dt = dtype.or(g.dtype).unwrap_or(default_float());
+    let out = crate::ops::create::try_zeros(&g.shape, dt)?;
+    dispatch!(dt, T => {
+        // SAFETY: fresh contiguous buffer of exactly vals.len() elements.
+        let dst = unsafe { std::slice::from_raw_parts_mut(out.ptr::<T>(), out.numel()) };
+        for (d, &s) in dst.iter_mut().zip(&g.vals) {
+            *d = crate::tensor::scalar_as::<T>(s);
         }
-    };
-    let dt = dtype.unwrap_or(natural);
-    Ok(dispatch!(dt, T => {
-        let v: Vec<T> = vals.iter().map(|&s| crate::tensor::scalar_as::<T>(s)).collect();
-        Tensor::from_vec(v, &shape)
-    }))
+    });
+    Ok(out)
 }
 
 fn numpy_dtype(kind: u8, size: usize) -> Option<DType> {

@@ -63,21 +63,21 @@ fn full(py: Python<'_>, shape: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, dtyp
         _ => return Err(PyTypeError::new_err("full(): argument 'fill_value' must be Number")),
     };
     let d = dtype_arg(dtype)?.unwrap_or(v.natural_dtype(default_float()));
-    wrap(py, create::full(&s, v, d))
+    wrap(py, create::try_full(&s, v, d)?)
 }
 
 #[pyfunction]
 #[pyo3(signature = (*size, dtype=None))]
 fn zeros(py: Python<'_>, size: &Bound<'_, PyTuple>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     let d = dtype_arg(dtype)?.unwrap_or(default_float());
-    wrap(py, Tensor::zeros(&shape_arg(size)?, d))
+    wrap(py, create::try_zeros(&shape_arg(size)?, d)?)
 }
 
 #[pyfunction]
 #[pyo3(signature = (*size, dtype=None))]
 fn ones(py: Python<'_>, size: &Bound<'_, PyTuple>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     let d = dtype_arg(dtype)?.unwrap_or(default_float());
-    wrap(py, create::full(&shape_arg(size)?, Scalar::Int(1), d))
+    wrap(py, create::try_full(&shape_arg(size)?, Scalar::Int(1), d)?)
 }
 
 #[pyfunction]
@@ -122,7 +122,7 @@ fn eye(py: Python<'_>, n: i64, m: Option<i64>, dtype: Option<&Bound<'_, PyAny>>)
         return Err(crate::error::Error::Runtime(format!("n must be greater or equal to 0, got {}", n.min(m))).into());
     }
     let d = dtype_arg(dtype)?.unwrap_or(default_float());
-    wrap(py, create::eye(n as usize, m as usize, d))
+    wrap(py, create::eye(n as usize, m as usize, d)?)
 }
 
 #[pyfunction]

@@ -5,9 +5,10 @@
 use crate::dispatch;
 use crate::dtype::{DType, Scalar};
 use crate::error::Error;
-use crate::ops::elementwise::{self as ew, BinaryOp, Operand, UnaryOp};
+use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp};
 use crate::ops::index::{self, IndexItem, ScatterMode};
-use crate::ops::{join, linalg, reduce, view};
+use crate::autograd::ops as ag;
+use crate::ops::{join, reduce, view};
 use crate::python::convert::*;
 use crate::tensor::{Tensor, copy_into, fill, scalar_of};
 use pyo3::basic::CompareOp;
@@ -125,13 +126,65 @@ pub fn unary_op(name: &str) -> PyResult<UnaryOp> {
 fn scaled(other: Operand, alpha: Option<Scalar>) -> Result<Operand, Error> {
     match alpha {
         None => Ok(other),
-        Some(a) => Ok(Operand::Tensor(ew::binary(BinaryOp::Mul, &other, &Operand::Scalar(a))?)),
+        Some(a) => Ok(Operand::Tensor(ag::binary(BinaryOp::Mul, &other, &Operand::Scalar(a))?)),
     }
+}
+
+/// `alpha=` of add/sub: a number (TypeError otherwise), checked like PyTorch's `alpha_check`
+/// against the dtype the op computes in.
+fn alpha_arg(name: &str, alpha: Option<&Bound<'_, PyAny>>, a: &Tensor, other: &Operand) -> PyResult<Option<Scalar>> {
+    let Some(obj) = alpha.filter(|x| !x.is_none()) else {
+        return Ok(None);
+    };
+    let Some(s) = to_scalar(obj)? else {
+        return Err(PyTypeError::new_err(format!(
+            "{}(): argument 'alpha' must be Number, not {}",
+            name,
+            obj.get_type().name()?
+        )));
+    };
+    let common = crate::ops::elementwise::result_type(&Operand::Tensor(a.clone()), other);
+    if matches!(s, Scalar::Bool(_)) && common != DType::Bool {
+        return Err(PyRuntimeError::new_err("Boolean alpha only supported for Boolean results."));
+    }
+    if !common.is_float() && matches!(s, Scalar::Float(_)) {
+        return Err(PyRuntimeError::new_err(
+            "For integral input tensors, argument alpha must not be a floating point number.",
+        ));
+    }
+    Ok(Some(s))
+}
+
+/// PyTorch's `treatSequenceAsTuple` (NumPy's old rule), for lists: `t[[[0, 1], [1, 2]]]` is
+/// `t[[0, 1], [1, 2]]` when the list is short and holds a sequence, tensor, slice, `...`
+/// or None; a list of plain ints stays one index tensor.
+fn list_is_index_tuple(key: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let Ok(l) = key.cast::<PyList>() else {
+        return Ok(false);
+    };
+    if l.len() >= 32 {
+        return Ok(false);
+    }
+    for it in l.iter() {
+        if it.is_none()
+            || it.is_instance_of::<PyEllipsis>()
+            || it.is_instance_of::<PySlice>()
+            || it.is_instance_of::<PyTensor>()
+            || it.is_instance_of::<PyList>()
+            || it.is_instance_of::<PyTuple>()
+            || it.hasattr("__array_interface__")?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<IndexItem>> {
     let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = key.cast::<PyTuple>() {
         t.iter().collect()
+    } else if list_is_index_tuple(key)? {
+        key.cast::<PyList>()?.iter().collect()
     } else {
         vec![key.clone()]
     };
@@ -210,12 +263,12 @@ impl PyTensor {
         }
         if args.iter().all(|a| a.is_instance_of::<PyInt>()) {
             let shape = shape_arg(args)?;
-            return Ok(PyTensor::new(Tensor::zeros(&shape, dtype)));
+            return Ok(PyTensor::new(crate::ops::create::try_zeros(&shape, dtype)?));
         }
         if args.len() == 1 {
             let a = args.get_item(0)?;
             if a.hasattr("_is_size")? {
-                return Ok(PyTensor::new(Tensor::zeros(&shape_arg(args)?, dtype)));
+                return Ok(PyTensor::new(crate::ops::create::try_zeros(&shape_arg(args)?, dtype)?));
             }
             return Ok(PyTensor::new(tensor_from_data(&a, Some(dtype))?));
         }
@@ -293,11 +346,10 @@ impl PyTensor {
         if t.is_contiguous() {
             return Ok(slf.clone().into_any().unbind());
         }
-        wrap(slf.py(), t.contiguous())
+        wrap(slf.py(), ag::clone(&t)?)
     }
     fn clone(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let t = self.t();
-        wrap(py, t.to_dtype_copy(t.dtype()))
+        wrap(py, ag::clone(&self.t())?)
     }
     #[pyo3(signature = (dtype, copy=false))]
     fn _to_dtype(slf: &Bound<'_, Self>, dtype: &Bound<'_, PyAny>, copy: bool) -> PyResult<Py<PyAny>> {
@@ -306,7 +358,10 @@ impl PyTensor {
         if t.dtype() == d && !copy {
             return Ok(slf.clone().into_any().unbind());
         }
-        wrap(slf.py(), t.to_dtype_copy(d))
+        if t.dtype() == d {
+            return wrap(slf.py(), ag::clone(&t)?);
+        }
+        wrap(slf.py(), ag::to_dtype(&t, d)?)
     }
     fn item(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         scalar_to_py(py, self.t().item()?)
@@ -394,20 +449,30 @@ impl PyTensor {
         let v = match to_operand(value)? {
             Some(Operand::Scalar(s)) => s,
             Some(Operand::Tensor(v)) if v.ndim() == 0 => v.item()?,
-            _ => {
-                return Err(PyRuntimeError::new_err(
-                    "fill_ only supports 0-dimension value tensor",
-                ));
+            Some(Operand::Tensor(v)) => {
+                return Err(PyRuntimeError::new_err(format!(
+                    "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
+                    v.ndim()
+                )));
+            }
+            None => {
+                return Err(PyTypeError::new_err(format!(
+                    "fill_(): argument 'value' must be Number, not {}",
+                    value.get_type().name()?
+                )));
             }
         };
-        fill(&t, v);
-        t.storage().bump_version();
+        ag::inplace(&t, &[], |src| Ok(crate::ops::create::full(src.shape(), v, src.dtype())))?;
         Ok(slf.clone().into_any().unbind())
     }
     fn zero_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         let t = slf.get().t();
-        fill(&t, Scalar::Int(0));
-        t.storage().bump_version();
+        if !t.requires_grad() && !crate::autograd::grad_mode::is_inference() {
+            fill(&t, Scalar::Int(0));
+            t.storage().bump_version();
+            return Ok(slf.clone().into_any().unbind());
+        }
+        ag::inplace(&t, &[], |src| Ok(Tensor::zeros(src.shape(), src.dtype())))?;
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (src, non_blocking=false))]
@@ -423,15 +488,23 @@ impl PyTensor {
                 t.ndim().saturating_sub(1)
             )));
         }
-        // A source overlapping the destination is read fully before writing.
-        let s = if s.same_storage(&t) { s.to_dtype_copy(s.dtype()) } else { s };
-        copy_into(&t, &s);
-        t.storage().bump_version();
+        if !t.requires_grad() && !s.requires_grad() {
+            // A source overlapping the destination is read fully before writing.
+            let s = if s.same_storage(&t) { s.to_dtype_copy(s.dtype()) } else { s };
+            copy_into(&t, &s);
+            t.storage().bump_version();
+            return Ok(slf.clone().into_any().unbind());
+        }
+        let sizes: Vec<i64> = t.shape().iter().map(|&v| v as i64).collect();
+        ag::inplace(&t, &[&s], |_| ag::clone(&ag::expand(&ag::to_dtype(&s, t.dtype())?, &sizes)?))?;
         Ok(slf.clone().into_any().unbind())
     }
-    /// Replaces this tensor's data with another's (`t.data = x`, `set_`).
+    /// Replaces this tensor's data with another's (`t.data = x`), keeping its autograd
+    /// identity (requires_grad, .grad, grad_fn).
     fn _set_data(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.set(tensor_arg(other, "data")?);
+        let cur = self.t();
+        let new = tensor_arg(other, "data")?;
+        self.set(new.with_meta(cur.meta().cloned()));
         Ok(())
     }
 
@@ -450,96 +523,96 @@ impl PyTensor {
                 return wrap(py, Tensor::from_parts(t.storage().clone(), t.layout().clone(), d));
             }
         }
-        wrap(py, view::view(&self.t(), &sizes_arg(shape)?)?)
+        wrap(py, ag::view(&self.t(), &sizes_arg(shape)?)?)
     }
     #[pyo3(signature = (*shape))]
     fn reshape(&self, py: Python<'_>, shape: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        wrap(py, view::reshape(&self.t(), &sizes_arg(shape)?)?)
+        wrap(py, ag::reshape(&self.t(), &sizes_arg(shape)?)?)
     }
     fn transpose(&self, py: Python<'_>, dim0: i64, dim1: i64) -> PyResult<Py<PyAny>> {
-        wrap(py, view::transpose(&self.t(), dim0, dim1)?)
+        wrap(py, ag::transpose(&self.t(), dim0, dim1)?)
     }
     fn t_(&self) -> PyResult<()> {
-        let r = view::t(&self.t())?;
+        let r = ag::t(&self.t())?;
         self.set(r);
         Ok(())
     }
     fn _t(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        wrap(py, view::t(&self.t())?)
+        wrap(py, ag::t(&self.t())?)
     }
     #[pyo3(signature = (*dims))]
     fn permute(&self, py: Python<'_>, dims: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        wrap(py, view::permute(&self.t(), &sizes_arg(dims)?)?)
+        wrap(py, ag::permute(&self.t(), &sizes_arg(dims)?)?)
     }
     #[pyo3(signature = (*sizes))]
     fn expand(&self, py: Python<'_>, sizes: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        wrap(py, view::expand(&self.t(), &sizes_arg(sizes)?)?)
+        wrap(py, ag::expand(&self.t(), &sizes_arg(sizes)?)?)
     }
     #[pyo3(signature = (*sizes))]
     fn repeat(&self, py: Python<'_>, sizes: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        wrap(py, join::repeat(&self.t(), &sizes_arg(sizes)?)?)
+        wrap(py, ag::repeat(&self.t(), &sizes_arg(sizes)?)?)
     }
     #[pyo3(signature = (dim=None))]
     fn squeeze(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, view::squeeze(&self.t(), d.as_deref())?)
+        wrap(py, ag::squeeze(&self.t(), d.as_deref())?)
     }
     fn unsqueeze(&self, py: Python<'_>, dim: i64) -> PyResult<Py<PyAny>> {
-        wrap(py, view::unsqueeze(&self.t(), dim)?)
+        wrap(py, ag::unsqueeze(&self.t(), dim)?)
     }
     #[pyo3(signature = (dim=None))]
     fn squeeze_(slf: &Bound<'_, Self>, dim: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        let r = view::squeeze(&slf.get().t(), d.as_deref())?;
+        let r = ag::squeeze(&slf.get().t(), d.as_deref())?;
         slf.get().set(r);
         Ok(slf.clone().into_any().unbind())
     }
     fn unsqueeze_(slf: &Bound<'_, Self>, dim: i64) -> PyResult<Py<PyAny>> {
-        let r = view::unsqueeze(&slf.get().t(), dim)?;
+        let r = ag::unsqueeze(&slf.get().t(), dim)?;
         slf.get().set(r);
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (start_dim=0, end_dim=-1))]
     fn flatten(&self, py: Python<'_>, start_dim: i64, end_dim: i64) -> PyResult<Py<PyAny>> {
-        wrap(py, view::flatten(&self.t(), start_dim, end_dim)?)
+        wrap(py, ag::flatten(&self.t(), start_dim, end_dim)?)
     }
     fn unflatten(&self, py: Python<'_>, dim: i64, sizes: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, view::unflatten(&self.t(), dim, &int_list(sizes)?)?)
+        wrap(py, ag::unflatten(&self.t(), dim, &int_list(sizes)?)?)
     }
     fn narrow(&self, py: Python<'_>, dim: i64, start: &Bound<'_, PyAny>, length: i64) -> PyResult<Py<PyAny>> {
         let s: i64 = match start.cast::<PyTensor>() {
             Ok(t) => t.get().t().item()?.to_i64(),
             Err(_) => start.extract()?,
         };
-        wrap(py, view::narrow(&self.t(), dim, s, length)?)
+        wrap(py, ag::narrow(&self.t(), dim, s, length)?)
     }
     fn select(&self, py: Python<'_>, dim: i64, index: i64) -> PyResult<Py<PyAny>> {
-        wrap(py, view::select(&self.t(), dim, index)?)
+        wrap(py, ag::select(&self.t(), dim, index)?)
     }
     #[pyo3(signature = (split_size_or_sections, dim=0))]
     fn split(&self, py: Python<'_>, split_size_or_sections: &Bound<'_, PyAny>, dim: i64) -> PyResult<Py<PyAny>> {
         let t = self.t();
         let parts = if let Ok(n) = split_size_or_sections.extract::<i64>() {
-            view::split(&t, n, dim)?
+            ag::split(&t, n, dim)?
         } else {
-            view::split_with_sizes(&t, &int_list(split_size_or_sections)?, dim)?
+            ag::split_with_sizes(&t, &int_list(split_size_or_sections)?, dim)?
         };
         wrap_list(py, parts)
     }
     #[pyo3(signature = (chunks, dim=0))]
     fn chunk(&self, py: Python<'_>, chunks: i64, dim: i64) -> PyResult<Py<PyAny>> {
-        wrap_list(py, view::chunk(&self.t(), chunks, dim)?)
+        wrap_list(py, ag::chunk(&self.t(), chunks, dim)?)
     }
     #[pyo3(signature = (dim=0))]
     fn unbind(&self, py: Python<'_>, dim: i64) -> PyResult<Py<PyAny>> {
-        wrap_list(py, view::unbind(&self.t(), dim)?)
+        wrap_list(py, ag::unbind(&self.t(), dim)?)
     }
     fn movedim(&self, py: Python<'_>, source: &Bound<'_, PyAny>, destination: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, view::movedim(&self.t(), &int_list(source)?, &int_list(destination)?)?)
+        wrap(py, ag::movedim(&self.t(), &int_list(source)?, &int_list(destination)?)?)
     }
     #[pyo3(signature = (offset=0, dim1=0, dim2=1))]
     fn diagonal(&self, py: Python<'_>, offset: i64, dim1: i64, dim2: i64) -> PyResult<Py<PyAny>> {
-        wrap(py, view::diagonal(&self.t(), offset, dim1, dim2)?)
+        wrap(py, ag::diagonal(&self.t(), offset, dim1, dim2)?)
     }
     fn _slice(&self, py: Python<'_>, dim: i64, start: i64, stop: i64, step: i64) -> PyResult<Py<PyAny>> {
         let t = self.t();
@@ -552,22 +625,22 @@ impl PyTensor {
     fn _binary(&self, py: Python<'_>, name: &str, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let op = binary_op(name)?;
         let o = operand_arg(other, name)?;
-        let alpha = alpha.map(to_scalar).transpose()?.flatten();
-        wrap(py, ew::binary(op, &Operand::Tensor(self.t()), &scaled(o, alpha)?)?)
+        let alpha = alpha_arg(name, alpha, &self.t(), &o)?;
+        wrap(py, ag::binary(op, &Operand::Tensor(self.t()), &scaled(o, alpha)?)?)
     }
     #[pyo3(signature = (name, other, alpha=None))]
     fn _binary_(slf: &Bound<'_, Self>, name: &str, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let op = binary_op(name)?;
         let o = operand_arg(other, name)?;
-        let alpha = alpha.map(to_scalar).transpose()?.flatten();
-        ew::binary_(op, &slf.get().t(), &scaled(o, alpha)?)?;
+        let alpha = alpha_arg(name, alpha, &slf.get().t(), &o)?;
+        ag::binary_inplace(op, &slf.get().t(), &scaled(o, alpha)?)?;
         Ok(slf.clone().into_any().unbind())
     }
     fn _unary(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        wrap(py, ew::unary(unary_op(name)?, &self.t())?)
+        wrap(py, ag::unary(unary_op(name)?, &self.t())?)
     }
     fn _unary_(slf: &Bound<'_, Self>, name: &str) -> PyResult<Py<PyAny>> {
-        ew::unary_(unary_op(name)?, &slf.get().t())?;
+        ag::unary_inplace(unary_op(name)?, &slf.get().t())?;
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (min=None, max=None))]
@@ -575,7 +648,7 @@ impl PyTensor {
         let lo = min.filter(|m| !m.is_none()).map(|m| operand_arg(m, "clamp")).transpose()?;
         let hi = max.filter(|m| !m.is_none()).map(|m| operand_arg(m, "clamp")).transpose()?;
         let t = self.t();
-        let r = ew::clamp(&t, lo.as_ref(), hi.as_ref())?;
+        let r = ag::clamp(&t, lo.as_ref(), hi.as_ref())?;
         // clamp keeps the input dtype unless a tensor bound promotes it.
         let r = if matches!((&lo, &hi), (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))) { r } else if t.dtype().is_float() || r.dtype() == t.dtype() { r.to_dtype(t.dtype()) } else { r };
         wrap(py, r)
@@ -585,231 +658,226 @@ impl PyTensor {
         let lo = min.filter(|m| !m.is_none()).map(|m| operand_arg(m, "clamp")).transpose()?;
         let hi = max.filter(|m| !m.is_none()).map(|m| operand_arg(m, "clamp")).transpose()?;
         let t = slf.get().t();
-        let r = ew::clamp(&t, lo.as_ref(), hi.as_ref())?;
-        if !ew::can_cast(r.dtype(), t.dtype()) {
-            return Err(Error::Runtime(format!("result type {} can't be cast to the desired output type {}", ew::type_title(r.dtype()), ew::type_title(t.dtype()))).into());
-        }
-        copy_into(&t, &r);
-        t.storage().bump_version();
+        ag::inplace(&t, &[], |src| ag::clamp(src, lo.as_ref(), hi.as_ref()))?;
         Ok(slf.clone().into_any().unbind())
     }
 
     fn __add__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Add, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Add, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __radd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Add, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Add, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__iadd__")?;
-        ew::binary_(BinaryOp::Add, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::Add, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __sub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Sub, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Sub, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rsub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Sub, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Sub, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __isub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__isub__")?;
-        ew::binary_(BinaryOp::Sub, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::Sub, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __mul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Mul, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Mul, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Mul, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Mul, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __imul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__imul__")?;
-        ew::binary_(BinaryOp::Mul, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::Mul, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __truediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Div, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Div, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rtruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Div, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Div, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __itruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__itruediv__")?;
-        ew::binary_(BinaryOp::Div, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::Div, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __floordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::DivFloor, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::DivFloor, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rfloordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::DivFloor, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::DivFloor, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __ifloordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__ifloordiv__")?;
-        ew::binary_(BinaryOp::DivFloor, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::DivFloor, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __mod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Remainder, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Remainder, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rmod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Remainder, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Remainder, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __imod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__imod__")?;
-        ew::binary_(BinaryOp::Remainder, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::Remainder, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __and__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::BitAnd, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::BitAnd, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rand__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::BitAnd, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::BitAnd, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __iand__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__iand__")?;
-        ew::binary_(BinaryOp::BitAnd, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::BitAnd, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __or__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::BitOr, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::BitOr, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __ror__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::BitOr, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::BitOr, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __ior__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__ior__")?;
-        ew::binary_(BinaryOp::BitOr, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::BitOr, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __xor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::BitXor, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::BitXor, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rxor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::BitXor, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::BitXor, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __ixor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_arg(other, "__ixor__")?;
-        ew::binary_(BinaryOp::BitXor, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::BitXor, &slf.get().t(), &o)?;
         Ok(())
     }
 
     fn __pow__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, _mod: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Pow, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Pow, &Operand::Tensor(slf.get().t()), &o)?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rpow__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, _mod: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ew::binary(BinaryOp::Pow, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(py, ag::binary(BinaryOp::Pow, &o, &Operand::Tensor(slf.get().t()))?),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __ipow__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, _mod: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let o = operand_arg(other, "pow_")?;
-        ew::binary_(BinaryOp::Pow, &slf.get().t(), &o)?;
+        ag::binary_inplace(BinaryOp::Pow, &slf.get().t(), &o)?;
         Ok(())
     }
     fn __matmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match other.cast::<PyTensor>() {
-            Ok(o) => wrap(py, linalg::matmul(&slf.get().t(), &o.get().t())?),
+            Ok(o) => wrap(py, ag::matmul(&slf.get().t(), &o.get().t())?),
             Err(_) => Ok(py.NotImplemented()),
         }
     }
     fn __rmatmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match other.cast::<PyTensor>() {
-            Ok(o) => wrap(py, linalg::matmul(&o.get().t(), &slf.get().t())?),
+            Ok(o) => wrap(py, ag::matmul(&o.get().t(), &slf.get().t())?),
             Err(_) => Ok(py.NotImplemented()),
         }
     }
     fn __neg__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        wrap(py, ew::unary(UnaryOp::Neg, &self.t())?)
+        wrap(py, ag::unary(UnaryOp::Neg, &self.t())?)
     }
     fn __pos__(slf: &Bound<'_, Self>) -> Py<PyAny> {
         slf.clone().into_any().unbind()
     }
     fn __abs__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        wrap(py, ew::unary(UnaryOp::Abs, &self.t())?)
+        wrap(py, ag::unary(UnaryOp::Abs, &self.t())?)
     }
     fn __invert__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        wrap(py, ew::unary(UnaryOp::BitwiseNot, &self.t())?)
+        wrap(py, ag::unary(UnaryOp::BitwiseNot, &self.t())?)
     }
     fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<Py<PyAny>> {
         let py = other.py();
@@ -824,35 +892,38 @@ impl PyTensor {
             CompareOp::Gt => BinaryOp::Gt,
             CompareOp::Ge => BinaryOp::Ge,
         };
-        wrap(py, ew::binary(bop, &Operand::Tensor(self.t()), &o)?)
+        wrap(py, ag::binary(bop, &Operand::Tensor(self.t()), &o)?)
     }
 
     // ----- reductions -----
     #[pyo3(signature = (dim=None, keepdim=false, dtype=None))]
     fn _sum(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, reduce::sum(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
+        wrap(py, ag::sum(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
     }
     #[pyo3(signature = (dim=None, keepdim=false, dtype=None))]
     fn _mean(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, reduce::mean(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
+        wrap(py, ag::mean(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
     }
     #[pyo3(signature = (dim=None, keepdim=false, dtype=None))]
     fn _prod(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, reduce::prod(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
+        wrap(py, ag::prod(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
     }
     #[pyo3(signature = (dim, keepdim, largest))]
     fn _amax(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, largest: bool) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, reduce::amax(&self.t(), d.as_deref(), keepdim, largest)?)
+        wrap(py, ag::amax(&self.t(), d.as_deref(), keepdim, largest, if largest { "AmaxBackward0" } else { "AminBackward0" })?)
     }
     fn _max_all(&self, py: Python<'_>, largest: bool) -> PyResult<Py<PyAny>> {
-        wrap(py, reduce::max_all(&self.t(), largest)?)
+        wrap(py, ag::amax(&self.t(), None, false, largest, if largest { "MaxBackward1" } else { "MinBackward1" })?)
     }
     fn _max_dim(&self, py: Python<'_>, dim: i64, keepdim: bool, largest: bool) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-        wrap_pair(py, reduce::max_dim(&self.t(), dim, keepdim, largest)?)
+        let x = self.t();
+        let (v, i) = reduce::max_dim(&x, dim, keepdim, largest)?;
+        let v = ag::index_values(if largest { "MaxBackward0" } else { "MinBackward0" }, &x, v, &i, dim, keepdim)?;
+        wrap_pair(py, (v, i))
     }
     fn _argmax(&self, py: Python<'_>, dim: Option<i64>, keepdim: bool, largest: bool) -> PyResult<Py<PyAny>> {
         wrap(py, reduce::argmax(&self.t(), dim, keepdim, largest)?)
@@ -863,29 +934,48 @@ impl PyTensor {
     }
     fn _var(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, correction: f64, keepdim: bool, sqrt: bool) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, reduce::var(&self.t(), d.as_deref(), correction, keepdim, sqrt)?)
+        wrap(py, ag::var(&self.t(), d.as_deref(), correction, keepdim, sqrt)?)
     }
     fn _norm(&self, py: Python<'_>, p: f64, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, reduce::norm(&self.t(), p, d.as_deref(), keepdim)?)
+        wrap(py, ag::norm(&self.t(), p, d.as_deref(), keepdim)?)
     }
     fn _logsumexp(&self, py: Python<'_>, dim: &Bound<'_, PyAny>, keepdim: bool) -> PyResult<Py<PyAny>> {
-        wrap(py, reduce::logsumexp(&self.t(), &int_list(dim)?, keepdim)?)
+        wrap(py, ag::logsumexp(&self.t(), &int_list(dim)?, keepdim)?)
     }
     fn _cumulative(&self, py: Python<'_>, dim: i64, dtype: Option<&Bound<'_, PyAny>>, product: bool) -> PyResult<Py<PyAny>> {
-        wrap(py, reduce::cumulative(&self.t(), dim, dtype_arg(dtype)?, product)?)
+        let x = match dtype_arg(dtype)? {
+            Some(d) => ag::to_dtype(&self.t(), d)?,
+            None => self.t(),
+        };
+        wrap(py, ag::cumulative(&x, dim, product)?)
     }
     fn _sort(&self, py: Python<'_>, dim: i64, descending: bool) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-        wrap_pair(py, reduce::sort(&self.t(), dim, descending)?)
+        let x = self.t();
+        let (v, i) = reduce::sort(&x, dim, descending)?;
+        let v = ag::index_values("SortBackward0", &x, v, &i, dim, true)?;
+        wrap_pair(py, (v, i))
     }
     fn _topk(&self, py: Python<'_>, k: i64, dim: i64, largest: bool) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-        wrap_pair(py, reduce::topk(&self.t(), k, dim, largest)?)
+        let x = self.t();
+        let (v, i) = reduce::topk(&x, k, dim, largest)?;
+        let v = ag::index_values("TopkBackward0", &x, v, &i, dim, true)?;
+        wrap_pair(py, (v, i))
     }
     fn _median(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        wrap(py, reduce::median(&self.t())?)
+        let x = self.t();
+        if x.numel() == 0 {
+            return wrap(py, reduce::median(&x)?);
+        }
+        let flat = ag::reshape(&x, &[-1])?;
+        let (v, i) = reduce::median_dim(&flat, 0, false)?;
+        wrap(py, ag::index_values("MedianBackward0", &flat, v, &i, 0, false)?)
     }
     fn _median_dim(&self, py: Python<'_>, dim: i64, keepdim: bool) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-        wrap_pair(py, reduce::median_dim(&self.t(), dim, keepdim)?)
+        let x = self.t();
+        let (v, i) = reduce::median_dim(&x, dim, keepdim)?;
+        let v = ag::index_values("MedianBackward1", &x, v, &i, dim, keepdim)?;
+        wrap_pair(py, (v, i))
     }
     fn _count_nonzero(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
@@ -894,33 +984,29 @@ impl PyTensor {
 
     // ----- linear algebra -----
     fn mm(&self, py: Python<'_>, mat2: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, linalg::mm(&self.t(), &tensor_arg(mat2, "mm")?)?)
+        wrap(py, ag::mm(&self.t(), &tensor_arg(mat2, "mm")?)?)
     }
     fn bmm(&self, py: Python<'_>, mat2: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, linalg::bmm(&self.t(), &tensor_arg(mat2, "bmm")?)?)
+        wrap(py, ag::bmm(&self.t(), &tensor_arg(mat2, "bmm")?)?)
     }
     fn mv(&self, py: Python<'_>, vec: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, linalg::mv(&self.t(), &tensor_arg(vec, "mv")?)?)
+        wrap(py, ag::mv(&self.t(), &tensor_arg(vec, "mv")?)?)
     }
     fn dot(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, linalg::dot(&self.t(), &tensor_arg(other, "dot")?)?)
+        wrap(py, ag::dot(&self.t(), &tensor_arg(other, "dot")?)?)
     }
     fn matmul(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, linalg::matmul(&self.t(), &tensor_arg(other, "matmul")?)?)
+        wrap(py, ag::matmul(&self.t(), &tensor_arg(other, "matmul")?)?)
     }
     fn outer(&self, py: Python<'_>, vec2: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, linalg::outer(&self.t(), &tensor_arg(vec2, "outer")?)?)
+        wrap(py, ag::outer(&self.t(), &tensor_arg(vec2, "outer")?)?)
     }
     fn _addmm(&self, py: Python<'_>, kind: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>, beta: &Bound<'_, PyAny>, alpha: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let (a, b) = (tensor_arg(a, kind)?, tensor_arg(b, kind)?);
         let beta = to_scalar(beta)?.unwrap_or(Scalar::Int(1));
         let alpha = to_scalar(alpha)?.unwrap_or(Scalar::Int(1));
         let i = self.t();
-        wrap(py, match kind {
-            "addmm" => linalg::addmm(&i, &a, &b, beta, alpha)?,
-            "addmv" => linalg::addmv(&i, &a, &b, beta, alpha)?,
-            _ => linalg::baddbmm(&i, &a, &b, beta, alpha)?,
-        })
+        wrap(py, ag::addmm_like(kind, &i, &a, &b, beta, alpha)?)
     }
 
     // ----- indexing -----
@@ -928,13 +1014,13 @@ impl PyTensor {
         let t = self.t();
         if let Ok(i) = key.cast::<PyInt>() {
             // Fast path for t[i].
-            return wrap(py, view::select(&t, 0, i.extract()?).map_err(|e| match e {
+            return wrap(py, ag::select(&t, 0, i.extract()?).map_err(|e| match e {
                 Error::Index(m) if t.ndim() == 0 => Error::Index(format!("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number{}", if m.is_empty() { "" } else { "" })),
                 e => e,
             })?);
         }
         let items = parse_index(py, key)?;
-        wrap(py, index::getitem(&t, &items)?)
+        wrap(py, ag::getitem(&t, &items)?)
     }
     fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let items = parse_index(py, key)?;
@@ -942,14 +1028,25 @@ impl PyTensor {
             Some(v) => v,
             None => Operand::Tensor(tensor_from_data(value, Some(self.t().dtype()))?),
         };
-        index::setitem(&self.t(), &items, &v)?;
+        let t = self.t();
+        let vt = match &v {
+            Operand::Tensor(x) => Some(x.clone()),
+            Operand::Scalar(_) => None,
+        };
+        let tracked = crate::autograd::grad_mode::is_enabled() && (t.requires_grad() || vt.as_ref().is_some_and(|x| x.requires_grad()));
+        if !tracked {
+            index::setitem(&t, &items, &v)?;
+            return Ok(());
+        }
+        let others: Vec<&Tensor> = vt.iter().collect();
+        ag::inplace(&t, &others, |src| ag::setitem_out(src, &items, &v))?;
         Ok(())
     }
     fn index_select(&self, py: Python<'_>, dim: i64, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, index::index_select(&self.t(), dim, &tensor_arg(index, "index_select")?)?)
+        wrap(py, ag::index_select(&self.t(), dim, &tensor_arg(index, "index_select")?)?)
     }
     fn gather(&self, py: Python<'_>, dim: i64, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, index::gather(&self.t(), dim, &tensor_arg(index, "gather")?)?)
+        wrap(py, ag::gather(&self.t(), dim, &tensor_arg(index, "gather")?)?)
     }
     fn _scatter_(slf: &Bound<'_, Self>, dim: i64, index: &Bound<'_, PyAny>, src: &Bound<'_, PyAny>, mode: &str) -> PyResult<Py<PyAny>> {
         let m = match mode {
@@ -958,13 +1055,37 @@ impl PyTensor {
             _ => ScatterMode::Replace,
         };
         let s = operand_arg(src, "scatter")?;
-        index::scatter_(&slf.get().t(), dim, &tensor_arg(index, "scatter")?, &s, m)?;
+        let t = slf.get().t();
+        let idx = tensor_arg(index, "scatter")?;
+        let st = match &s {
+            Operand::Tensor(x) => Some(x.clone()),
+            Operand::Scalar(_) => None,
+        };
+        if !t.requires_grad() && !st.as_ref().is_some_and(|x| x.requires_grad()) {
+            index::scatter_(&t, dim, &idx, &s, m)?;
+            return Ok(slf.clone().into_any().unbind());
+        }
+        let others: Vec<&Tensor> = st.iter().collect();
+        ag::inplace(&t, &others, |x| match (m, &st) {
+            (ScatterMode::Add, Some(src)) => ag::scatter_add(x, dim, &idx, src),
+            (ScatterMode::Replace, _) => ag::scatter(x, dim, &idx, &s),
+            _ => Err(Error::Runtime("scatter with reduce='multiply' does not support autograd".into())),
+        })?;
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (dim, index, source, alpha=None))]
     fn index_add_(slf: &Bound<'_, Self>, dim: i64, index: &Bound<'_, PyAny>, source: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let a = alpha.map(to_scalar).transpose()?.flatten().unwrap_or(Scalar::Int(1));
-        index::index_add_(&slf.get().t(), dim, &tensor_arg(index, "index_add_")?, &tensor_arg(source, "index_add_")?, a)?;
+        let t = slf.get().t();
+        let (idx, src) = (tensor_arg(index, "index_add_")?, tensor_arg(source, "index_add_")?);
+        if !t.requires_grad() && !src.requires_grad() {
+            index::index_add_(&t, dim, &idx, &src, a)?;
+            return Ok(slf.clone().into_any().unbind());
+        }
+        ag::inplace(&t, &[&src], |x| {
+            let scaled = ag::binary(BinaryOp::Mul, &Operand::Tensor(src.clone()), &Operand::Scalar(a))?;
+            ag::index_add(x, dim, &idx, &scaled)
+        })?;
         Ok(slf.clone().into_any().unbind())
     }
     fn index_fill_(slf: &Bound<'_, Self>, dim: i64, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
@@ -972,47 +1093,190 @@ impl PyTensor {
             Operand::Scalar(s) => s,
             Operand::Tensor(t) => t.item()?,
         };
-        index::index_fill_(&slf.get().t(), dim, &tensor_arg(index, "index_fill_")?, v)?;
+        let t = slf.get().t();
+        let idx = tensor_arg(index, "index_fill_")?;
+        ag::inplace(&t, &[], |x| {
+            let mask = Tensor::zeros(x.shape(), DType::Bool);
+            index::index_fill_(&mask, dim, &idx, Scalar::Bool(true))?;
+            ag::masked_fill(x, &mask, &Operand::Scalar(v))
+        })?;
         Ok(slf.clone().into_any().unbind())
     }
     fn masked_fill(&self, py: Python<'_>, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let v = operand_arg(value, "masked_fill")?;
-        wrap(py, index::masked_fill(&self.t(), &tensor_arg(mask, "masked_fill")?, &v)?)
+        wrap(py, ag::masked_fill(&self.t(), &tensor_arg(mask, "masked_fill")?, &v)?)
     }
     fn masked_fill_(slf: &Bound<'_, Self>, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let v = operand_arg(value, "masked_fill_")?;
         let t = slf.get().t();
-        let r = index::masked_fill(&t, &tensor_arg(mask, "masked_fill_")?, &v)?;
-        copy_into(&t, &r);
-        t.storage().bump_version();
+        let m = tensor_arg(mask, "masked_fill_")?;
+        let vt = match &v {
+            Operand::Tensor(x) => Some(x.clone()),
+            Operand::Scalar(_) => None,
+        };
+        let others: Vec<&Tensor> = vt.iter().collect();
+        ag::inplace(&t, &others, |x| ag::masked_fill(x, &m, &v))?;
         Ok(slf.clone().into_any().unbind())
     }
     fn masked_select(&self, py: Python<'_>, mask: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, index::masked_select(&self.t(), &tensor_arg(mask, "masked_select")?)?)
+        wrap(py, ag::masked_select(&self.t(), &tensor_arg(mask, "masked_select")?)?)
     }
     fn _nonzero(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         wrap(py, index::nonzero(&self.t())?)
     }
     fn take(&self, py: Python<'_>, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, index::take(&self.t(), &tensor_arg(index, "take")?)?)
+        wrap(py, ag::take(&self.t(), &tensor_arg(index, "take")?)?)
     }
 
     // ----- rearranging -----
     fn flip(&self, py: Python<'_>, dims: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, join::flip(&self.t(), &int_list(dims)?)?)
+        wrap(py, ag::flip(&self.t(), &int_list(dims)?)?)
     }
     #[pyo3(signature = (shifts, dims=None))]
     fn roll(&self, py: Python<'_>, shifts: &Bound<'_, PyAny>, dims: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dims)?.unwrap_or_default();
-        wrap(py, join::roll(&self.t(), &int_list(shifts)?, &d)?)
+        wrap(py, ag::roll(&self.t(), &int_list(shifts)?, &d)?)
     }
     fn _tri(&self, py: Python<'_>, diagonal: i64, upper: bool) -> PyResult<Py<PyAny>> {
-        wrap(py, join::tri(&self.t(), diagonal, upper)?)
+        wrap(py, ag::tri(&self.t(), diagonal, upper)?)
     }
     #[pyo3(signature = (diagonal=0))]
     fn diag(&self, py: Python<'_>, diagonal: i64) -> PyResult<Py<PyAny>> {
         wrap(py, join::diag(&self.t(), diagonal)?)
     }
+    // ----- autograd -----
+    #[getter]
+    fn requires_grad(&self) -> bool {
+        self.t().requires_grad()
+    }
+    #[setter]
+    fn set_requires_grad(&self, on: bool) -> PyResult<()> {
+        let t = self.t();
+        if let Some(m) = t.meta()
+            && !m.is_leaf()
+        {
+            if !on {
+                return Err(PyRuntimeError::new_err("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."));
+            }
+            return Ok(());
+        }
+        if on && !t.dtype().is_float() {
+            return Err(PyRuntimeError::new_err("only Tensors of floating point and complex dtype can require gradients"));
+        }
+        t.meta_or_init().set_requires_grad(on);
+        Ok(())
+    }
+    #[pyo3(signature = (requires_grad=true))]
+    fn requires_grad_(slf: &Bound<'_, Self>, requires_grad: bool) -> PyResult<Py<PyAny>> {
+        slf.get().set_requires_grad(requires_grad)?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    #[getter]
+    fn grad(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self.t().meta().and_then(|m| m.grad()) {
+            Some(g) => wrap(py, g),
+            None => Ok(py.None()),
+        }
+    }
+    #[setter]
+    fn set_grad(&self, g: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let t = self.t();
+        let g = match g {
+            None => None,
+            Some(g) if g.is_none() => None,
+            Some(g) => {
+                let g = tensor_arg(g, "grad")?;
+                if g.shape() != t.shape() {
+                    return Err(PyRuntimeError::new_err(format!(
+                        "assigned grad has data of a different size: [{}] vs [{}]",
+                        g.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                        t.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+                if g.dtype() != t.dtype() {
+                    return Err(PyTypeError::new_err("assigned grad has data of a different type"));
+                }
+                Some(g)
+            }
+        };
+        if g.is_none() && t.meta().is_none() {
+            return Ok(());
+        }
+        t.meta_or_init().set_grad(g);
+        Ok(())
+    }
+    #[getter]
+    fn grad_fn(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(match crate::python::autograd::node_of(py, &self.t())? {
+            Some(n) => n.into_any(),
+            None => py.None(),
+        })
+    }
+    #[getter]
+    fn is_leaf(&self) -> bool {
+        self.t().meta().is_none_or(|m| m.is_leaf())
+    }
+    fn retain_grad(&self) -> PyResult<()> {
+        let t = self.t();
+        if !t.requires_grad() {
+            return Err(PyRuntimeError::new_err("can't retain_grad on Tensor that has requires_grad=False"));
+        }
+        let m = t.meta_or_init().clone();
+        let Some(e) = m.grad_fn() else { return Ok(()) };
+        if m.retains_grad.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
+        let weak = std::sync::Arc::downgrade(&m);
+        let hook: crate::autograd::meta::Hook = std::sync::Arc::new(move |g: &Tensor| {
+            if let Some(m) = weak.upgrade() {
+                let new = match m.grad() {
+                    Some(old) => crate::ops::elementwise::binary(BinaryOp::Add, &Operand::Tensor(old), &Operand::Tensor(g.detach()))?,
+                    None => g.detach().to_dtype_copy(g.dtype()),
+                };
+                m.set_grad(Some(new));
+            }
+            Ok(None)
+        });
+        e.node.tensor_hooks.lock().unwrap_or_else(|e| e.into_inner()).push((e.input_nr, hook));
+        Ok(())
+    }
+    #[getter]
+    fn retains_grad(&self) -> bool {
+        self.t().meta().is_some_and(|m| m.retains_grad.load(std::sync::atomic::Ordering::Relaxed))
+    }
+    fn detach(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        wrap(py, self.t().detach())
+    }
+    fn detach_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let t = slf.get().t();
+        slf.get().set(t.detach());
+        Ok(slf.clone().into_any().unbind())
+    }
+    /// Registers a gradient hook; returns an id for `_remove_hook`.
+    fn _register_hook(&self, hook: Py<PyAny>) -> PyResult<usize> {
+        let t = self.t();
+        if !t.requires_grad() {
+            return Err(PyRuntimeError::new_err("cannot register a hook on a tensor that doesn't require gradient"));
+        }
+        let h = crate::python::autograd::py_hook(hook);
+        let id = std::sync::Arc::as_ptr(&h) as *const () as usize;
+        let m = t.meta_or_init();
+        match m.grad_fn() {
+            Some(e) => e.node.tensor_hooks.lock().unwrap_or_else(|e| e.into_inner()).push((e.input_nr, h)),
+            None => m.hooks.lock().unwrap_or_else(|e| e.into_inner()).push(h),
+        }
+        Ok(id)
+    }
+    fn _remove_hook(&self, id: usize) {
+        let t = self.t();
+        let Some(m) = t.meta() else { return };
+        let same = |h: &crate::autograd::meta::Hook| std::sync::Arc::as_ptr(h) as *const () as usize == id;
+        m.hooks.lock().unwrap_or_else(|e| e.into_inner()).retain(|h| !same(h));
+        if let Some(e) = m.grad_fn() {
+            e.node.tensor_hooks.lock().unwrap_or_else(|e| e.into_inner()).retain(|(_, h)| !same(h));
+        }
+    }
+
     #[pyo3(signature = (*dims))]
     fn tile(&self, py: Python<'_>, dims: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         wrap(py, join::tile(&self.t(), &sizes_arg(dims)?)?)

@@ -1,0 +1,234 @@
+//! The backward engine: counts how many edges reach each node, then runs nodes whose inputs
+//! are complete, latest-created first, summing gradients that meet at a node. Iterative
+//! throughout: training graphs are deep.
+
+use crate::autograd::grad_mode::GradModeGuard;
+use crate::autograd::meta::AutogradMeta;
+use crate::autograd::node::{Edge, Node};
+use crate::autograd::ops as ag;
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// The edge a gradient for `t` flows into: its grad_fn, or its leaf accumulator.
+pub fn gradient_edge(t: &Tensor) -> Option<Edge> {
+    let meta = t.meta()?;
+    if let Some(e) = meta.grad_fn() {
+        return Some(e);
+    }
+    if !meta.requires_grad() {
+        return None;
+    }
+    Some(Edge { node: accumulator(meta), input_nr: 0 })
+}
+
+/// The leaf's `AccumulateGrad` node: shared while any graph holds it, recreated otherwise.
+pub fn accumulator(meta: &Arc<AutogradMeta>) -> Arc<Node> {
+    let mut slot = meta.accumulator.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = slot.upgrade() {
+        return n;
+    }
+    let n = Node::accumulate_grad(meta.clone());
+    *slot = Arc::downgrade(&n);
+    n
+}
+
+struct Ready(u64, Arc<Node>);
+impl PartialEq for Ready {
+    fn eq(&self, o: &Self) -> bool {
+        self.0 == o.0
+    }
+}
+impl Eq for Ready {}
+impl PartialOrd for Ready {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Ready {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&o.0)
+    }
+}
+
+fn add_grad(slot: &mut Option<Tensor>, g: Tensor) -> Result<()> {
+    *slot = Some(match slot.take() {
+        None => g,
+        Some(old) => ag::add(&old, &g)?,
+    });
+    Ok(())
+}
+
+/// Gradients that flow into `targets` (as (node id, slot)) are captured instead of (or as
+/// well as) being accumulated; returns them in target order.
+pub struct Options<'a> {
+    pub keep_graph: bool,
+    pub create_graph: bool,
+    /// `autograd.grad(inputs=...)` / `backward(inputs=...)`.
+    pub inputs: Option<&'a [Tensor]>,
+    /// Accumulate into `.grad` (backward) rather than returning (grad).
+    pub accumulate: bool,
+}
+
+pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result<Vec<Option<Tensor>>> {
+    let _mode = GradModeGuard::new(opts.create_graph);
+    let mut root_edges = Vec::with_capacity(roots.len());
+    for (i, r) in roots.iter().enumerate() {
+        match gradient_edge(r) {
+            Some(e) => root_edges.push(e),
+            None => {
+                return Err(Error::Runtime(format!(
+                    "element {} of tensors does not require grad and does not have a grad_fn",
+                    i
+                )));
+            }
+        }
+    }
+    // Where captured gradients come from: (node id, slot) -> index into `inputs`.
+    let mut capture: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    let mut capture_nodes: HashSet<usize> = HashSet::new();
+    if let Some(inputs) = opts.inputs {
+        for (k, t) in inputs.iter().enumerate() {
+            let e = gradient_edge(t).ok_or_else(|| {
+                Error::Runtime("One of the differentiated Tensors does not require grad".into())
+            })?;
+            capture.entry((e.node.id(), e.input_nr)).or_default().push(k);
+            capture_nodes.insert(e.node.id());
+        }
+    }
+    // Dependency counts and, when capturing, the set of nodes that lead to a target.
+    let mut deps: HashMap<usize, usize> = HashMap::new();
+    let mut nodes: HashMap<usize, Arc<Node>> = HashMap::new();
+    let mut stack: Vec<Arc<Node>> = vec![];
+    for e in &root_edges {
+        if nodes.insert(e.node.id(), e.node.clone()).is_none() {
+            stack.push(e.node.clone());
+        }
+    }
+    let mut order: Vec<Arc<Node>> = vec![];
+    while let Some(n) = stack.pop() {
+        order.push(n.clone());
+        for e in n.next.iter().flatten() {
+            *deps.entry(e.node.id()).or_insert(0) += 1;
+            if nodes.insert(e.node.id(), e.node.clone()).is_none() {
+                stack.push(e.node.clone());
+            }
+        }
+    }
+    let needed: Option<HashSet<usize>> = opts.inputs.map(|_| {
+        // A node is needed if it is a capture node or reaches one; fixpoint over the graph.
+        let mut needed: HashSet<usize> = capture_nodes.clone();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for n in &order {
+                if !needed.contains(&n.id()) && n.next.iter().flatten().any(|e| needed.contains(&e.node.id())) {
+                    needed.insert(n.id());
+                    changed = true;
+                }
+            }
+        }
+        needed
+    });
+    let mut buffers: HashMap<usize, Vec<Option<Tensor>>> = HashMap::new();
+    for (e, g) in root_edges.iter().zip(root_grads) {
+        let buf = buffers.entry(e.node.id()).or_insert_with(|| vec![None; e.node.num_outputs]);
+        add_grad(&mut buf[e.input_nr], g.clone())?;
+    }
+    let mut heap = BinaryHeap::new();
+    let mut queued: HashSet<usize> = HashSet::new();
+    for e in &root_edges {
+        if deps.get(&e.node.id()).copied().unwrap_or(0) == 0 && queued.insert(e.node.id()) {
+            heap.push(Ready(e.node.seq, e.node.clone()));
+        }
+    }
+    let n_inputs = opts.inputs.map_or(0, |i| i.len());
+    let mut captured: Vec<Option<Tensor>> = vec![None; n_inputs];
+    while let Some(Ready(_, node)) = heap.pop() {
+        let id = node.id();
+        let mut grads = buffers.remove(&id).unwrap_or_else(|| vec![None; node.num_outputs]);
+        // Tensor hooks (and retain_grad) registered on this node's outputs.
+        let hooks = node.tensor_hooks.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for (nr, hook) in hooks {
+            if let Some(g) = grads.get(nr).cloned().flatten()
+                && let Some(r) = hook(&g)?
+            {
+                grads[nr] = Some(r);
+            }
+        }
+        for (slot, g) in grads.iter().enumerate() {
+            if let Some(ks) = capture.get(&(id, slot)) {
+                for &k in ks {
+                    captured[k] = g.clone();
+                }
+            }
+        }
+        if let Some(leaf) = &node.leaf {
+            let in_inputs = capture_nodes.contains(&id);
+            if opts.accumulate && (opts.inputs.is_none() || in_inputs)
+                && let Some(g) = grads.into_iter().next().flatten()
+            {
+                accumulate(leaf, g, opts.create_graph)?;
+            }
+            continue;
+        }
+        if let Some(needed) = &needed
+            && !needed.contains(&id)
+        {
+            continue;
+        }
+        let outs = if grads.iter().all(|g| g.is_none()) {
+            vec![None; node.next.len()]
+        } else {
+            node.apply(&grads)?
+        };
+        if !opts.keep_graph {
+            node.release();
+        }
+        for (edge, g) in node.next.iter().zip(outs) {
+            let Some(edge) = edge else { continue };
+            let cid = edge.node.id();
+            if let Some(g) = g {
+                let buf = buffers.entry(cid).or_insert_with(|| vec![None; edge.node.num_outputs]);
+                add_grad(&mut buf[edge.input_nr], g)?;
+            }
+            let d = deps.get_mut(&cid).expect("counted");
+            *d -= 1;
+            if *d == 0 && queued.insert(cid) {
+                heap.push(Ready(edge.node.seq, edge.node.clone()));
+            }
+        }
+    }
+    Ok(captured)
+}
+
+/// Adds `g` into a leaf's `.grad` (after the leaf's hooks), in place when not building a graph.
+fn accumulate(meta: &Arc<AutogradMeta>, g: Tensor, create_graph: bool) -> Result<()> {
+    let mut g = g;
+    let hooks = meta.hooks.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    for h in hooks {
+        if let Some(r) = h(&g)? {
+            g = r;
+        }
+    }
+    let mut slot = meta.grad.lock().unwrap_or_else(|e| e.into_inner());
+    match slot.take() {
+        None => {
+            *slot = Some(if create_graph { g } else { g.detach().to_dtype_copy(g.dtype()) });
+        }
+        Some(old) => {
+            if create_graph || old.requires_grad() {
+                *slot = Some(ag::add(&old, &g)?);
+            } else {
+                crate::ops::elementwise::binary_(
+                    crate::ops::elementwise::BinaryOp::Add,
+                    &old,
+                    &crate::ops::elementwise::Operand::Tensor(g.detach()),
+                )?;
+                *slot = Some(old);
+            }
+        }
+    }
+    Ok(())
+}
