@@ -586,3 +586,66 @@ pub fn setitem_out(x: &Tensor, items: &[IndexItem], v: &Operand) -> Result<Tenso
     });
     Ok(record("CopySlices", &ins, vec![out], false, f).remove(0))
 }
+
+/// Subscripts of an einsum equation: per-operand letters and the output letters (implicit
+/// output: letters used once, sorted, as NumPy and PyTorch define it).
+fn einsum_subscripts(eq: &str) -> (Vec<Vec<char>>, Vec<char>) {
+    let eq: String = eq.chars().filter(|c| !c.is_whitespace()).collect();
+    let (lhs, rhs) = match eq.split_once("->") {
+        Some((l, r)) => (l.to_string(), Some(r.chars().collect::<Vec<char>>())),
+        None => (eq.clone(), None),
+    };
+    let ins: Vec<Vec<char>> = lhs.split(',').map(|s| s.chars().collect()).collect();
+    let out = rhs.unwrap_or_else(|| {
+        let mut all: Vec<char> = ins.concat();
+        all.sort();
+        all.iter().copied().filter(|c| all.iter().filter(|x| *x == c).count() == 1).collect()
+    });
+    (ins, out)
+}
+
+/// `einsum` for one or two operands. The gradient of each operand is itself an einsum of the
+/// output gradient with the other operand, so it can be differentiated again.
+pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
+    let out = linalg::einsum(eq, ops)?;
+    let refs: Vec<&Tensor> = ops.iter().collect();
+    if !needs_grad(&refs) {
+        return Ok(out);
+    }
+    let (ins, outs) = einsum_subscripts(eq);
+    let saved: Vec<Saved> = ops.iter().map(Saved::new).collect();
+    let repeated = ins.iter().any(|s| s.iter().any(|c| s.iter().filter(|x| *x == c).count() > 1));
+    let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
+        let Some(g) = &g[0] else { return Ok(vec![]) };
+        if repeated {
+            return Err(crate::error::Error::NotImplemented(
+                "einsum backward with a subscript repeated within one operand is not supported".into(),
+            ));
+        }
+        let vals: Vec<Tensor> = saved.iter().map(|s| s.get("EinsumBackward0", 0)).collect::<Result<_>>()?;
+        let so: String = outs.iter().collect();
+        let mut grads = vec![];
+        for k in 0..vals.len() {
+            let other: Vec<char> = if vals.len() == 2 { ins[1 - k].clone() } else { vec![] };
+            // Letters only this operand has are summed out in forward: broadcast them back.
+            let kept: Vec<char> = ins[k].iter().copied().filter(|c| outs.contains(c) || other.contains(c)).collect();
+            let target: String = kept.iter().collect();
+            let r = if vals.len() == 2 {
+                let so2: String = other.iter().collect();
+                einsum(&format!("{},{}->{}", so, so2, target), &[g.clone(), vals[1 - k].clone()])?
+            } else {
+                einsum(&format!("{}->{}", so, target), std::slice::from_ref(g))?
+            };
+            let mut r = r;
+            for (i, c) in ins[k].iter().enumerate() {
+                if !kept.contains(c) {
+                    r = unsqueeze(&r, i as i64)?;
+                }
+            }
+            let shape = ivec(vals[k].shape());
+            grads.push(Some(expand(&r, &shape)?));
+        }
+        Ok(grads)
+    });
+    Ok(record("EinsumBackward0", &refs, vec![out], true, f).remove(0))
+}

@@ -4,7 +4,8 @@
 use crate::backend::cpu::threads;
 use crate::dtype::{DType, Scalar};
 use crate::ops::elementwise::{self as ew, Operand};
-use crate::ops::{create, default_float, join, linalg, set_default_float};
+use crate::autograd::ops as ag;
+use crate::ops::{create, default_float, set_default_float};
 use crate::python::convert::*;
 use crate::python::tensor::{PyTensor, wrap};
 use crate::tensor::Tensor;
@@ -128,30 +129,43 @@ fn eye(py: Python<'_>, n: i64, m: Option<i64>, dtype: Option<&Bound<'_, PyAny>>)
 #[pyfunction]
 #[pyo3(signature = (tensors_, dim=0))]
 fn cat(py: Python<'_>, tensors_: &Bound<'_, PyAny>, dim: i64) -> PyResult<Py<PyAny>> {
-    wrap(py, join::cat(&tensors(tensors_, "cat")?, dim)?)
+    wrap(py, ag::cat(&tensors(tensors_, "cat")?, dim)?)
 }
 
 #[pyfunction]
 #[pyo3(signature = (tensors_, dim=0))]
 fn stack(py: Python<'_>, tensors_: &Bound<'_, PyAny>, dim: i64) -> PyResult<Py<PyAny>> {
-    wrap(py, join::stack(&tensors(tensors_, "stack")?, dim)?)
+    wrap(py, ag::stack(&tensors(tensors_, "stack")?, dim)?)
 }
 
 #[pyfunction]
 fn hstack(py: Python<'_>, tensors_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    wrap(py, join::hstack(&tensors(tensors_, "hstack")?)?)
+    let ts: Vec<Tensor> = tensors(tensors_, "hstack")?
+        .iter()
+        .map(|t| if t.ndim() == 0 { ag::reshape(t, &[1]) } else { Ok(t.clone()) })
+        .collect::<Result<_, _>>()?;
+    let dim = if ts.iter().all(|t| t.ndim() == 1) { 0 } else { 1 };
+    wrap(py, ag::cat(&ts, dim)?)
 }
 
 #[pyfunction]
 fn vstack(py: Python<'_>, tensors_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    wrap(py, join::vstack(&tensors(tensors_, "vstack")?)?)
+    let ts: Vec<Tensor> = tensors(tensors_, "vstack")?
+        .iter()
+        .map(|t| match t.ndim() {
+            0 => ag::reshape(t, &[1, 1]),
+            1 => ag::unsqueeze(t, 0),
+            _ => Ok(t.clone()),
+        })
+        .collect::<Result<_, _>>()?;
+    wrap(py, ag::cat(&ts, 0)?)
 }
 
 #[pyfunction]
 #[pyo3(name = "where")]
 fn where_(py: Python<'_>, cond: &Bound<'_, PyAny>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     let c = tensor_arg(cond, "where")?;
-    wrap(py, ew::where_(&c, &operand_arg(a, "where")?, &operand_arg(b, "where")?)?)
+    wrap(py, ag::where_(&c, &operand_arg(a, "where")?, &operand_arg(b, "where")?)?)
 }
 
 #[pyfunction]
@@ -162,7 +176,7 @@ fn einsum(py: Python<'_>, equation: &str, operands: &Bound<'_, PyTuple>) -> PyRe
     } else {
         tensors(operands.as_any(), "einsum")?
     };
-    wrap(py, linalg::einsum(equation, &ops)?)
+    wrap(py, crate::autograd::ops::einsum(equation, &ops)?)
 }
 
 /// Dtype a binary op of these operands produces (`torch.result_type`).
