@@ -63,7 +63,19 @@ from ._legacy import (
     ShortTensor,
 )
 from ._size import Size
+from . import random
+from ._random import FUNCTIONS as _RANDOM_FUNCTIONS
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from . import autograd
+from . import optim
 from .autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -84,6 +96,7 @@ concat = cat
 concatenate = cat
 
 globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
+globals().update(_RANDOM_FUNCTIONS)
 
 
 def is_tensor(obj):

@@ -4,6 +4,7 @@ mod autograd;
 mod convert;
 mod error;
 mod functions;
+mod optim;
 mod random;
 mod tensor;
 
@@ -20,5 +21,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     functions::register(m)?;
     random::register(m)?;
     autograd::register(m)?;
+    optim::register(m)?;
     Ok(())
 }
