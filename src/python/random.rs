@@ -40,18 +40,20 @@ fn lock(g: &Mutex<Generator>) -> MutexGuard<'_, Generator> {
 }
 
 /// A seed as PyTorch unpacks it: a uint64, or a negative int64 reinterpreted as uint64.
+/// (`rtensor.manual_seed` applies Python's `int()` first; `Generator.manual_seed` takes ints.)
 fn seed_arg(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
-    if seed.is_instance_of::<PyFloat>() || !seed.hasattr("__index__")? {
-        // torch.manual_seed(2.5) is int(2.5) in Python, Generator.manual_seed(2.5) a TypeError.
-        let seed = seed.call_method0("__int__").map_err(|_| {
-            PyTypeError::new_err(format!(
+    let i = match seed.call_method0("__index__") {
+        Ok(i) if !seed.is_instance_of::<PyFloat>() => i,
+        _ => {
+            return Err(PyTypeError::new_err(format!(
                 "manual_seed expected a long, but got {}",
-                seed.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-            ))
-        })?;
-        return seed_arg(&seed);
-    }
-    let i = seed.call_method0("__index__")?;
+                seed.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            )));
+        }
+    };
     if let Ok(u) = i.extract::<u64>() {
         return Ok(u);
     }
@@ -66,7 +68,10 @@ impl PyGenerator {
     #[pyo3(signature = (device=None))]
     fn new(py: Python<'_>, device: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         if let Some(d) = device.filter(|d| !d.is_none()) {
-            let dev = py.import("rtensor._device")?.getattr("device")?.call1((d,))?;
+            let dev = py
+                .import("rtensor._device")?
+                .getattr("device")?
+                .call1((d,))?;
             dev.call_method0("_check_available")?;
         }
         Ok(PyGenerator {
@@ -75,7 +80,10 @@ impl PyGenerator {
     }
 
     /// Seeds the generator (low 32 bits drive MT19937) and returns it.
-    fn manual_seed<'py>(slf: &Bound<'py, Self>, seed: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+    fn manual_seed<'py>(
+        slf: &Bound<'py, Self>,
+        seed: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
         let s = seed_arg(seed)?;
         lock(&slf.get().inner).manual_seed(s);
         Ok(slf.clone())
@@ -97,11 +105,18 @@ impl PyGenerator {
         wrap(py, Tensor::from_vec(bytes, &[n]))
     }
 
-    fn set_state<'py>(slf: &Bound<'py, Self>, new_state: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+    fn set_state<'py>(
+        slf: &Bound<'py, Self>,
+        new_state: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
         let t = new_state.cast::<PyTensor>().map_err(|_| {
             PyTypeError::new_err(format!(
                 "expected a torch.ByteTensor, but got {}",
-                new_state.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                new_state
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             ))
         })?;
         let t = t.get().t();
@@ -140,12 +155,18 @@ fn generator(g: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<Mutex<Generator>>> {
     match g {
         None => Ok(DEFAULT.clone()),
         Some(g) if g.is_none() => Ok(DEFAULT.clone()),
-        Some(g) => g.cast::<PyGenerator>().map(|g| g.get().inner.clone()).map_err(|_| {
-            PyTypeError::new_err(format!(
-                "argument 'generator' must be rtensor.Generator, not {}",
-                g.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-            ))
-        }),
+        Some(g) => g
+            .cast::<PyGenerator>()
+            .map(|g| g.get().inner.clone())
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "argument 'generator' must be rtensor.Generator, not {}",
+                    g.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            }),
     }
 }
 
@@ -178,7 +199,11 @@ fn fill_ordered<T: Element>(
     f: impl FnOnce(&mut [T]) -> Result<(), String>,
 ) -> PyResult<()> {
     let l = t.layout();
-    if l.shape.iter().zip(&l.strides).any(|(&s, &st)| s > 1 && st == 0) {
+    if l.shape
+        .iter()
+        .zip(&l.strides)
+        .any(|(&s, &st)| s > 1 && st == 0)
+    {
         return Err(rt_err(
             "unsupported operation: more than one element of the written-to tensor refers to a single \
              memory location. Please clone() the tensor before performing the operation."
@@ -246,10 +271,7 @@ fn rng_dtype(d: DType) -> RngDType {
 
 /// A per-element distribution computed in f64 and cast to the tensor's dtype (through f32 for
 /// the half types, as C++'s `static_cast<c10::Half>(double)` does).
-fn fill_f64_values(
-    t: &Tensor,
-    f: impl FnOnce(&mut [f64]) -> Result<(), String>,
-) -> PyResult<()> {
+fn fill_f64_values(t: &Tensor, f: impl FnOnce(&mut [f64]) -> Result<(), String>) -> PyResult<()> {
     if t.dtype() == DType::F64 {
         return fill_ordered::<f64>(t, f);
     }
@@ -264,7 +286,12 @@ fn tensor_self(t: &Bound<'_, PyAny>, what: &str) -> PyResult<Tensor> {
 
 #[pyfunction]
 #[pyo3(signature = (t, from_, to, generator=None))]
-fn _uniform_(t: &Bound<'_, PyAny>, from_: f64, to: f64, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn _uniform_(
+    t: &Bound<'_, PyAny>,
+    from_: f64,
+    to: f64,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let x = tensor_self(t, "uniform_")?;
     float_only(&x, "check_uniform_bounds")?;
     let g = self::generator(generator)?;
@@ -274,20 +301,33 @@ fn _uniform_(t: &Bound<'_, PyAny>, from_: f64, to: f64, generator: Option<&Bound
         DType::F64 => fill_ordered::<f64>(&x, |o| rng::fill_uniform_f64(&mut g, o, from_, to)),
         DType::F16 => fill_ordered::<f16>(&x, |o| {
             let round = |v: f32| f16::from_f32(v).to_f32();
-            via(o, |w| rng::fill_uniform_reduced(&mut g, w, from_, to, false, round), f16::from_f32)
+            via(
+                o,
+                |w| rng::fill_uniform_reduced(&mut g, w, from_, to, false, round),
+                f16::from_f32,
+            )
         }),
         _ => fill_ordered::<bf16>(&x, |o| {
             let round = |v: f32| bf16::from_f32(v).to_f32();
-            via(o, |w| rng::fill_uniform_reduced(&mut g, w, from_, to, true, round), bf16::from_f32)
+            via(
+                o,
+                |w| rng::fill_uniform_reduced(&mut g, w, from_, to, true, round),
+                bf16::from_f32,
+            )
         }),
     }
 }
 
 #[pyfunction]
 #[pyo3(signature = (t, mean, std, generator=None))]
-fn _normal_(t: &Bound<'_, PyAny>, mean: f64, std: f64, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn _normal_(
+    t: &Bound<'_, PyAny>,
+    mean: f64,
+    std: f64,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let x = tensor_self(t, "normal_")?;
-    if !(std >= 0.0) {
+    if std.is_nan() || std < 0.0 {
         return Err(rt_err(format!(
             "normal expects std >= 0.0, but found std {}",
             rng::fmt_double(std)
@@ -299,7 +339,8 @@ fn _normal_(t: &Bound<'_, PyAny>, mean: f64, std: f64, generator: Option<&Bound<
     if !x.is_contiguous() {
         // ATen's scalar path, one double normal per element in memory order.
         return fill_f64_values(&x, |o| {
-            o.iter_mut().for_each(|v| *v = rng::normal_scalar(&mut g, mean, std));
+            o.iter_mut()
+                .for_each(|v| *v = rng::normal_scalar(&mut g, mean, std));
             Ok(())
         });
     }
@@ -307,17 +348,30 @@ fn _normal_(t: &Bound<'_, PyAny>, mean: f64, std: f64, generator: Option<&Bound<
         DType::F32 => fill_ordered::<f32>(&x, |o| rng::fill_normal_f32(&mut g, o, mean, std)),
         DType::F64 => fill_ordered::<f64>(&x, |o| rng::fill_normal_f64(&mut g, o, mean, std)),
         DType::F16 => fill_ordered::<f16>(&x, |o| {
-            via(o, |w| rng::fill_normal_reduced(&mut g, w, mean, std), f16::from_f32)
+            via(
+                o,
+                |w| rng::fill_normal_reduced(&mut g, w, mean, std),
+                f16::from_f32,
+            )
         }),
         _ => fill_ordered::<bf16>(&x, |o| {
-            via(o, |w| rng::fill_normal_reduced(&mut g, w, mean, std), bf16::from_f32)
+            via(
+                o,
+                |w| rng::fill_normal_reduced(&mut g, w, mean, std),
+                bf16::from_f32,
+            )
         }),
     }
 }
 
 #[pyfunction]
 #[pyo3(signature = (t, mean, std, generator=None))]
-fn _log_normal_(t: &Bound<'_, PyAny>, mean: f64, std: f64, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn _log_normal_(
+    t: &Bound<'_, PyAny>,
+    mean: f64,
+    std: f64,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let x = tensor_self(t, "log_normal_")?;
     float_only(&x, "log_normal_cpu")?;
     let g = self::generator(generator)?;
@@ -329,7 +383,12 @@ fn _log_normal_(t: &Bound<'_, PyAny>, mean: f64, std: f64, generator: Option<&Bo
 /// None: up to the dtype's largest value).
 #[pyfunction]
 #[pyo3(signature = (t, from_=None, to=None, generator=None))]
-fn _random_(t: &Bound<'_, PyAny>, from_: Option<i64>, to: Option<i64>, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn _random_(
+    t: &Bound<'_, PyAny>,
+    from_: Option<i64>,
+    to: Option<i64>,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let x = tensor_self(t, "random_")?;
     let dt = rng_dtype(x.dtype());
     let g = self::generator(generator)?;
@@ -350,7 +409,11 @@ fn _random_(t: &Bound<'_, PyAny>, from_: Option<i64>, to: Option<i64>, generator
 /// broadcast to `t` (f32 uniforms unless `p` is float64).
 #[pyfunction]
 #[pyo3(signature = (t, p, generator=None))]
-fn _bernoulli_(t: &Bound<'_, PyAny>, p: &Bound<'_, PyAny>, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn _bernoulli_(
+    t: &Bound<'_, PyAny>,
+    p: &Bound<'_, PyAny>,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let x = tensor_self(t, "bernoulli_")?;
     if let Ok(pt) = p.cast::<PyTensor>() {
         let pt = pt.get().t();
@@ -380,7 +443,10 @@ fn _bernoulli_(t: &Bound<'_, PyAny>, p: &Bound<'_, PyAny>, generator: Option<&Bo
     let p: f64 = p.extract().map_err(|_| {
         PyTypeError::new_err(format!(
             "bernoulli_(): argument 'p' must be float or Tensor, not {}",
-            p.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            p.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })?;
     let g = self::generator(generator)?;
@@ -392,7 +458,11 @@ fn _bernoulli_(t: &Bound<'_, PyAny>, p: &Bound<'_, PyAny>, generator: Option<&Bo
 
 #[pyfunction]
 #[pyo3(signature = (t, lambd, generator=None))]
-fn _exponential_(t: &Bound<'_, PyAny>, lambd: f64, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn _exponential_(
+    t: &Bound<'_, PyAny>,
+    lambd: f64,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let x = tensor_self(t, "exponential_")?;
     float_only(&x, "exponential_cpu")?;
     let g = self::generator(generator)?;
@@ -405,7 +475,9 @@ fn _exponential_(t: &Bound<'_, PyAny>, lambd: f64, generator: Option<&Bound<'_, 
 fn _geometric_(t: &Bound<'_, PyAny>, p: f64, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
     let x = tensor_self(t, "geometric_")?;
     if x.dtype() == DType::Bool {
-        return Err(rt_err("\"geometric_cpu\" not implemented for 'Bool'".to_string()));
+        return Err(rt_err(
+            "\"geometric_cpu\" not implemented for 'Bool'".to_string(),
+        ));
     }
     let g = self::generator(generator)?;
     let mut g = lock(&g);
@@ -414,7 +486,12 @@ fn _geometric_(t: &Bound<'_, PyAny>, p: f64, generator: Option<&Bound<'_, PyAny>
 
 #[pyfunction]
 #[pyo3(signature = (t, median, sigma, generator=None))]
-fn _cauchy_(t: &Bound<'_, PyAny>, median: f64, sigma: f64, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn _cauchy_(
+    t: &Bound<'_, PyAny>,
+    median: f64,
+    sigma: f64,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let x = tensor_self(t, "cauchy_")?;
     float_only(&x, "cauchy_cpu")?;
     let g = self::generator(generator)?;
@@ -456,13 +533,32 @@ fn _multinomial(
     let g = self::generator(generator)?;
     let mut g = lock(&g);
     let v = if p.dtype() == DType::F64 {
-        rng::multinomial(&mut g, &p.to_vec::<f64>(), n_categories, num_samples, replacement)
+        rng::multinomial(
+            &mut g,
+            &p.to_vec::<f64>(),
+            n_categories,
+            num_samples,
+            replacement,
+        )
     } else {
-        rng::multinomial(&mut g, &p.to_vec::<f32>(), n_categories, num_samples, replacement)
+        rng::multinomial(
+            &mut g,
+            &p.to_vec::<f32>(),
+            n_categories,
+            num_samples,
+            replacement,
+        )
     }
     .map_err(rt_err)?;
-    let k = if rows == 0 { num_samples.max(0) as usize } else { v.len() / rows };
-    let shape: Vec<usize> = if p.ndim() == 2 { vec![rows, k] } else { vec![k] };
+    let k = v
+        .len()
+        .checked_div(rows)
+        .unwrap_or(num_samples.max(0) as usize);
+    let shape: Vec<usize> = if p.ndim() == 2 {
+        vec![rows, k]
+    } else {
+        vec![k]
+    };
     wrap(py, Tensor::from_vec(v, &shape))
 }
 
@@ -471,7 +567,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGenerator>()?;
     m.add(
         "default_generator",
-        Py::new(py, PyGenerator { inner: DEFAULT.clone() })?,
+        Py::new(
+            py,
+            PyGenerator {
+                inner: DEFAULT.clone(),
+            },
+        )?,
     )?;
     m.add_function(wrap_pyfunction!(_uniform_, m)?)?;
     m.add_function(wrap_pyfunction!(_normal_, m)?)?;
