@@ -7,11 +7,9 @@ one definition reached from every API form.
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
 
-from . import _C
+from . import _C, return_types
 from ._C import Tensor
 from ._dtype import dtype_from_legacy_name, legacy_type_name
 from ._size import Size
@@ -53,7 +51,6 @@ ALIASES = {
     "fix": "trunc",
 }
 
-values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
 
 def _method(name):
@@ -100,8 +97,13 @@ for _n in BINARY_OPS + COMPARISONS:
 def _round(self, decimals=0):
     if decimals == 0:
         return self._unary("round")
-    scale = 10.0**decimals
-    return (self * scale)._unary("round") / scale
+    # PyTorch scales in the tensor's precision: round(x * 10**d) / 10**d, or for negative
+    # decimals round(x / 10**-d) * 10**-d.
+    if decimals > 0:
+        scale = 10.0**decimals
+        return (self * scale)._unary("round") / scale
+    scale = 10.0 ** (-decimals)
+    return (self / scale)._unary("round") * scale
 
 
 def _round_(self, decimals=0):
@@ -154,6 +156,10 @@ def div_(self, other, *, rounding_mode=None):
 
 def floor_divide(self, other):
     return self._binary("floor_divide", other)
+
+
+def floor_divide_(self, other):
+    return self._binary_("floor_divide", other)
 
 
 def pow(self, exponent):
@@ -233,7 +239,8 @@ def _max_min(largest):
             return self._max_all(largest)
         if isinstance(dim, Tensor):
             return self._binary("maximum" if largest else "minimum", dim)
-        return values_indices(*self._max_dim(dim, keepdim, largest))
+        cls = return_types.max if largest else return_types.min
+        return cls(*self._max_dim(dim, keepdim, largest))
 
     f.__name__ = "max" if largest else "min"
     return f
@@ -310,7 +317,7 @@ def cumprod(self, dim, *, dtype=None):
 
 
 def sort(self, dim=-1, descending=False, stable=False):
-    return values_indices(*self._sort(dim, descending))
+    return return_types.sort(*self._sort(dim, descending))
 
 
 def argsort(self, dim=-1, descending=False, stable=False):
@@ -318,13 +325,13 @@ def argsort(self, dim=-1, descending=False, stable=False):
 
 
 def topk(self, k, dim=-1, largest=True, sorted=True):
-    return values_indices(*self._topk(k, dim, largest))
+    return return_types.topk(*self._topk(k, dim, largest))
 
 
 def median(self, dim=None, keepdim=False):
     if dim is None:
         return self._median()
-    return values_indices(*self._median_dim(dim, keepdim))
+    return return_types.median(*self._median_dim(dim, keepdim))
 
 
 def count_nonzero(self, dim=None):
@@ -592,6 +599,10 @@ def _data_set(self, value):
 
 
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    if gradient is None and inputs is None and self.dtype.is_floating_point:
+        keep = create_graph if retain_graph is None else retain_graph
+        _C._backward_scalar(self, bool(keep), bool(create_graph))
+        return
     from .autograd import backward as _backward
 
     _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -633,6 +644,7 @@ _METHODS = {
     "divide": div,
     "true_divide": div,
     "floor_divide": floor_divide,
+    "floor_divide_": floor_divide_,
     "pow": pow,
     "pow_": pow_,
     "lerp": lerp,

@@ -131,6 +131,9 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     let saved_b = tb.as_ref().map(Saved::new);
     let nm = name.to_string();
     let (ca, cb) = (ta.clone(), tb.clone());
+    // Like PyTorch's needs_input_grad: skip formulas whose result nobody receives.
+    let need_a = ta.as_ref().is_some_and(|t| t.requires_grad());
+    let need_b = tb.as_ref().is_some_and(|t| t.requires_grad());
     let f = move |g: &Tensor| -> Result<Vec<Option<Tensor>>> {
         let av = match (&saved_a, &sa) {
             (Some(s), _) => Operand::Tensor(s.get(&nm, 0)?),
@@ -143,7 +146,10 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
         let (ga, gb): (Option<Tensor>, Option<Tensor>) = match op {
             Add => (Some(g.clone()), Some(g.clone())),
             Sub => (Some(g.clone()), Some(neg(g)?)),
-            Mul => (Some(binary(Mul, &tn(g), &bv)?), Some(binary(Mul, &tn(g), &av)?)),
+            Mul => (
+                if need_a { Some(binary(Mul, &tn(g), &bv)?) } else { None },
+                if need_b { Some(binary(Mul, &tn(g), &av)?) } else { None },
+            ),
             Div => {
                 let ga = binary(Div, &tn(g), &bv)?;
                 let gb = if saved_b.is_some() {
@@ -156,7 +162,7 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
                 };
                 (Some(ga), gb)
             }
-            Pow => pow_grads(g, &av, &bv, saved_a.is_some(), saved_b.is_some())?,
+            Pow => pow_grads(g, &av, &bv, need_a, need_b)?,
             Atan2 => {
                 let den = binary(Add, &tn(&binary(Mul, &av, &av)?), &tn(&binary(Mul, &bv, &bv)?))?;
                 let ga = binary(Mul, &tn(g), &tn(&binary(Div, &bv, &tn(&den))?))?;
@@ -205,7 +211,16 @@ fn minmax_weights(max: bool, a: &Operand, b: &Operand) -> Result<(Tensor, Tensor
 
 fn pow_grads(g: &Tensor, a: &Operand, b: &Operand, a_grad: bool, b_grad: bool) -> Result<(Option<Tensor>, Option<Tensor>)> {
     use BinaryOp::*;
-    let ga = if a_grad {
+    let ga = if a_grad && let Operand::Scalar(e) = b {
+        // Scalar exponent: g * e * a^(e-1) (zero for e == 0), with x^1 and x^0 spelled out.
+        let e = e.to_f64();
+        Some(match e {
+            0.0 => binary(Mul, &tn(g), &s(0.0))?,
+            1.0 => g.clone(),
+            2.0 => binary(Mul, &tn(g), &tn(&binary(Mul, a, &s(2.0))?))?,
+            _ => binary(Mul, &tn(g), &tn(&binary(Mul, &tn(&binary(Pow, a, &s(e - 1.0))?), &s(e))?))?,
+        })
+    } else if a_grad {
         // g * b * a^(b-1), and 0 where b == 0 (so 0^-1 never leaks a NaN).
         let bm1 = binary(Sub, b, &s(1.0))?;
         let p = binary(Pow, a, &tn(&bm1))?;

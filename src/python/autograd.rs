@@ -132,6 +132,21 @@ fn _run_backward(
     Ok(PyList::new(py, items)?.into_any().unbind())
 }
 
+/// `t.backward()` with the implicit gradient (ones), the common case, without Python glue.
+#[pyfunction]
+fn _backward_scalar(t: &Bound<'_, PyAny>, keep_graph: bool, create_graph: bool) -> PyResult<()> {
+    let t = tensor_arg(t, "backward")?;
+    if !t.requires_grad() {
+        return Err(Error::Runtime("element 0 of tensors does not require grad and does not have a grad_fn".into()).into());
+    }
+    if t.numel() != 1 {
+        return Err(Error::Runtime("grad can be implicitly created only for scalar outputs".into()).into());
+    }
+    let ones = crate::ops::create::full(t.shape(), crate::dtype::Scalar::Int(1), t.dtype());
+    engine::run(&[t], &[ones], Options { keep_graph, create_graph, inputs: None, accumulate: true })?;
+    Ok(())
+}
+
 #[pyfunction]
 fn is_grad_enabled() -> bool {
     grad_mode::is_enabled()
@@ -205,6 +220,7 @@ fn _record_function(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyNode>()?;
     m.add_function(wrap_pyfunction!(_run_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(_backward_scalar, m)?)?;
     m.add_function(wrap_pyfunction!(is_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(_set_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(is_inference_mode_enabled, m)?)?;
