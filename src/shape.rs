@@ -40,7 +40,11 @@ pub fn wrap_dim(dim: i64, ndim: usize) -> Result<usize> {
             dim
         )));
     }
-    Ok(if dim < 0 { (dim + n) as usize } else { dim as usize })
+    Ok(if dim < 0 {
+        (dim + n) as usize
+    } else {
+        dim as usize
+    })
 }
 
 /// Shape of `a` and `b` broadcast together (NumPy/PyTorch rules).
@@ -48,8 +52,16 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Dims> {
     let n = a.len().max(b.len());
     let mut out: Dims = SmallVec::from_elem(0, n);
     for i in 0..n {
-        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
         out[i] = if da == db || db == 1 {
             da
         } else if da == 1 {
@@ -228,9 +240,7 @@ impl Layout {
                 || (self.shape[tensor_d - 1] != 1
                     && self.strides[tensor_d - 1] != (tensor_numel as isize) * chunk_base_stride)
             {
-                while view_d >= 0
-                    && (view_numel < tensor_numel || shape[view_d as usize] == 1)
-                {
+                while view_d >= 0 && (view_numel < tensor_numel || shape[view_d as usize] == 1) {
                     new_strides[view_d as usize] = view_numel as isize * chunk_base_stride;
                     view_numel *= shape[view_d as usize];
                     view_d -= 1;
@@ -265,12 +275,17 @@ pub fn infer_size(requested: &[i64], numel: usize) -> Result<Dims> {
         } else if s < 0 {
             return Err(Error::Runtime(format!("invalid shape dimension {}", s)));
         } else {
-            known *= s as usize;
+            // An overflowing product can never match a real element count.
+            known = known.saturating_mul(s as usize);
         }
     }
     let shape_str = format!(
         "[{}]",
-        requested.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+        requested
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut out: Dims = requested.iter().map(|&s| s.max(0) as usize).collect();
     match infer {
@@ -346,7 +361,9 @@ mod tests {
     fn broadcasting() {
         assert_eq!(broadcast_shapes(&[3, 1], &[4]).unwrap().as_slice(), &[3, 4]);
         assert!(broadcast_shapes(&[3], &[4]).is_err());
-        let b = Layout::contiguous(&[3, 1]).broadcast_to(&[2, 3, 4]).unwrap();
+        let b = Layout::contiguous(&[3, 1])
+            .broadcast_to(&[2, 3, 4])
+            .unwrap();
         assert_eq!(b.strides.as_slice(), &[0, 1, 0]);
     }
 
@@ -382,5 +399,137 @@ mod tests {
         assert_eq!(wrap_dim(-1, 3).unwrap(), 2);
         assert!(wrap_dim(3, 3).is_err());
         assert_eq!(wrap_dim(0, 0).unwrap(), 0);
+        assert_eq!(wrap_dim(-1, 0).unwrap(), 0);
+        assert!(wrap_dim(1, 0).is_err());
+        assert!(wrap_dim(-4, 3).is_err());
+        assert!(wrap_dim(i64::MIN, 3).is_err());
+    }
+
+    fn layout(shape: &[usize], strides: &[isize], offset: usize) -> Layout {
+        Layout {
+            shape: shape.into(),
+            strides: strides.into(),
+            offset,
+        }
+    }
+
+    #[test]
+    fn view_strides_of_0d_and_empty_tensors() {
+        // A 0-d tensor views as any one-element shape, all strides 1 (PyTorch's computeStride).
+        let s = Layout::contiguous(&[]);
+        assert_eq!(s.view_strides(&[1, 1]).unwrap().as_slice(), &[1, 1]);
+        assert_eq!(s.view_strides(&[]).unwrap().as_slice(), &[] as &[isize]);
+        // Empty: the same shape keeps its strides, another shape gets contiguous ones.
+        let e = Layout::contiguous(&[0, 3]).transpose(0, 1);
+        assert_eq!(e.view_strides(&[3, 0]).unwrap().as_slice(), &[1, 3]);
+        assert_eq!(e.view_strides(&[0, 3]).unwrap().as_slice(), &[3, 1]);
+        assert_eq!(e.view_strides(&[2, 0, 5]).unwrap().as_slice(), &[5, 5, 1]);
+    }
+
+    #[test]
+    fn view_strides_size_one_dims_steps_and_broadcasts() {
+        // A size-1 dim with an arbitrary stride does not break a contiguous run.
+        let l = layout(&[2, 1, 3], &[3, 99, 1], 0);
+        assert_eq!(l.view_strides(&[6]).unwrap().as_slice(), &[1]);
+        assert_eq!(l.view_strides(&[3, 2]).unwrap().as_slice(), &[2, 1]);
+        // A stepped slice (strides (4, 2)) is one run of stride 2 ...
+        let st = layout(&[3, 2], &[4, 2], 0);
+        assert_eq!(st.view_strides(&[6]).unwrap().as_slice(), &[2]);
+        assert_eq!(st.view_strides(&[2, 3]).unwrap().as_slice(), &[6, 2]);
+        // ... a narrowed one (strides (4, 1), 2 of 4 columns) is not.
+        let nr = layout(&[3, 2], &[4, 1], 1);
+        assert!(nr.view_strides(&[6]).is_none());
+        assert_eq!(nr.view_strides(&[3, 2, 1]).unwrap().as_slice(), &[4, 1, 1]);
+        // Broadcast (stride 0) dims can be split but not merged with a real dim.
+        let b = layout(&[3, 4], &[1, 0], 0);
+        assert!(b.view_strides(&[12]).is_none());
+        assert_eq!(b.view_strides(&[3, 2, 2]).unwrap().as_slice(), &[1, 0, 0]);
+        // Splitting the non-contiguous dim of a transpose keeps its stride.
+        let t = Layout::contiguous(&[3, 4]).transpose(0, 1);
+        assert_eq!(t.view_strides(&[2, 2, 3]).unwrap().as_slice(), &[2, 1, 4]);
+        assert_eq!(t.view_strides(&[4, 3]).unwrap().as_slice(), &[1, 4]);
+        assert!(t.view_strides(&[12]).is_none());
+        assert!(t.view_strides(&[2, 6]).is_none());
+    }
+
+    #[test]
+    fn broadcast_to_edge_cases() {
+        let s = Layout::contiguous(&[]);
+        assert_eq!(s.broadcast_to(&[2, 3]).unwrap().strides.as_slice(), &[0, 0]);
+        // Size 1 to size 0 is allowed (stride 0); a real size to 0 is not.
+        assert_eq!(
+            Layout::contiguous(&[1])
+                .broadcast_to(&[0])
+                .unwrap()
+                .strides
+                .as_slice(),
+            &[0]
+        );
+        assert!(Layout::contiguous(&[2]).broadcast_to(&[0]).is_err());
+        // Same shape keeps non-contiguous strides and the offset.
+        let t = layout(&[2, 3], &[1, 2], 5);
+        let b = t.broadcast_to(&[4, 2, 3]).unwrap();
+        assert_eq!(b.strides.as_slice(), &[0, 1, 2]);
+        assert_eq!(b.offset, 5);
+        // Fewer target dims, and a mismatch, are PyTorch's errors.
+        assert!(Layout::contiguous(&[2, 3]).broadcast_to(&[3]).is_err());
+        let err = Layout::contiguous(&[3, 1])
+            .broadcast_to(&[4, 2])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 0.  Target sizes: [4, 2].  Tensor sizes: [3, 1]"
+        );
+    }
+
+    #[test]
+    fn infer_size_errors_and_overflow() {
+        assert_eq!(infer_size(&[], 1).unwrap().as_slice(), &[] as &[usize]);
+        assert!(infer_size(&[], 2).is_err());
+        assert_eq!(
+            infer_size(&[0, -1], 0)
+                .map_err(|e| e.to_string())
+                .unwrap_err(),
+            "cannot reshape tensor of 0 elements into shape [0, -1] because the unspecified dimension size -1 can be any value and is ambiguous"
+        );
+        assert_eq!(
+            infer_size(&[-1, 0], 6)
+                .map_err(|e| e.to_string())
+                .unwrap_err(),
+            "shape '[-1, 0]' is invalid for input of size 6"
+        );
+        assert_eq!(
+            infer_size(&[2, -1, 0], 0)
+                .map_err(|e| e.to_string())
+                .unwrap_err(),
+            "cannot reshape tensor of 0 elements into shape [2, -1, 0] because the unspecified dimension size -1 can be any value and is ambiguous"
+        );
+        assert_eq!(infer_size(&[3, -1, 2], 0).unwrap().as_slice(), &[3, 0, 2]);
+        assert!(infer_size(&[-2, 3], 6).is_err());
+        // Products that overflow never match a real element count.
+        assert!(infer_size(&[1 << 62, 1 << 62], 0).is_err());
+        assert!(infer_size(&[1 << 62, 4, -1], 16).is_err());
+    }
+
+    #[test]
+    fn coalesce_edge_cases() {
+        // Size-1 dims are dropped; all of them leaves a 0-d walk.
+        let (s, st) = coalesce(&[1, 1], [&[5, 7][..]]);
+        assert!(s.is_empty() && st[0].is_empty());
+        // A broadcast operand merges only where it is stride 0 in both dims.
+        let (s, st) = coalesce(&[2, 3], [&[3, 1][..], &[0, 0][..]]);
+        assert_eq!(s.as_slice(), &[6]);
+        assert_eq!((st[0].as_slice(), st[1].as_slice()), (&[1][..], &[0][..]));
+        let (s, _) = coalesce(&[2, 3], [&[3, 1][..], &[1, 0][..]]);
+        assert_eq!(s.as_slice(), &[2, 3]);
+        // Negative strides (a flip) merge like positive ones.
+        let (s, st) = coalesce(&[2, 3], [&[-3, -1][..]]);
+        assert_eq!((s.as_slice(), st[0].as_slice()), (&[6][..], &[-1][..]));
+        // A stepped inner dim merges with its outer dim when the outer stride matches.
+        let (s, st) = coalesce(&[4, 3], [&[6, 2][..]]);
+        assert_eq!((s.as_slice(), st[0].as_slice()), (&[12][..], &[2][..]));
+        // Zero-size dims keep the element count at zero.
+        let (s, _) = coalesce(&[2, 0, 3], [&[0, 3, 1][..]]);
+        assert_eq!(s.iter().product::<usize>(), 0);
     }
 }

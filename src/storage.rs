@@ -10,7 +10,70 @@ enum Owner {
     /// 8-byte aligned words: alignment enough for every dtype.
     Words(#[allow(dead_code)] Vec<u64>),
     External(#[allow(dead_code)] Box<dyn Any + Send + Sync>),
+    /// A large buffer mapped directly (zeroed by the kernel, backed by huge pages).
+    #[cfg(target_os = "linux")]
+    Mapped(#[allow(dead_code)] Mapping),
 }
+
+/// Buffers at least this large are mapped directly with transparent huge pages requested, as
+/// NumPy does for its large arrays: a 40 MB output then takes 20 page faults instead of 10,000,
+/// and the kernel's zero pages make the allocation itself free.
+#[cfg(target_os = "linux")]
+const HUGE_MIN: usize = 4 << 20;
+#[cfg(target_os = "linux")]
+const HUGE_PAGE: usize = 2 << 20;
+
+#[cfg(target_os = "linux")]
+struct Mapping {
+    base: *mut libc::c_void,
+    len: usize,
+}
+
+#[cfg(target_os = "linux")]
+impl Mapping {
+    /// A zeroed anonymous mapping of at least `nbytes`, its start aligned to a huge page.
+    fn new(nbytes: usize) -> Option<(Mapping, NonNull<u8>)> {
+        let want = nbytes.checked_add(HUGE_PAGE - 1)? & !(HUGE_PAGE - 1);
+        let len = want.checked_add(HUGE_PAGE)?;
+        // SAFETY: a fresh private anonymous mapping; no existing memory is touched.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return None;
+        }
+        let m = Mapping { base, len };
+        let start = (base as usize + HUGE_PAGE - 1) & !(HUGE_PAGE - 1);
+        // SAFETY: `start..start+want` lies inside the mapping; madvise is only a hint.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, want, libc::MADV_HUGEPAGE);
+        }
+        Some((m, NonNull::new(start as *mut u8)?))
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the region `new` mapped, once.
+        unsafe {
+            libc::munmap(self.base, self.len);
+        }
+    }
+}
+
+// SAFETY: the mapping is plain memory owned by this value.
+#[cfg(target_os = "linux")]
+unsafe impl Send for Mapping {}
+#[cfg(target_os = "linux")]
+unsafe impl Sync for Mapping {}
 
 struct StorageInner {
     ptr: NonNull<u8>,
@@ -32,6 +95,12 @@ pub struct Storage(Arc<StorageInner>);
 impl Storage {
     /// Zero-filled buffer of `nbytes` (calloc'd, so large buffers cost nothing until touched).
     pub fn zeroed(nbytes: usize) -> Storage {
+        #[cfg(target_os = "linux")]
+        if nbytes >= HUGE_MIN {
+            if let Some(s) = Storage::try_zeroed(nbytes) {
+                return s;
+            }
+        }
         let mut words = vec![0u64; nbytes.div_ceil(8).max(1)];
         let ptr = NonNull::new(words.as_mut_ptr() as *mut u8).expect("non-null vec");
         Storage(Arc::new(StorageInner {
@@ -45,6 +114,16 @@ impl Storage {
     /// Like `zeroed`, but `None` when the allocator cannot provide the memory (instead of
     /// aborting the process), so factories can raise PyTorch's allocation error.
     pub fn try_zeroed(nbytes: usize) -> Option<Storage> {
+        #[cfg(target_os = "linux")]
+        if nbytes >= HUGE_MIN {
+            let (m, ptr) = Mapping::new(nbytes)?;
+            return Some(Storage(Arc::new(StorageInner {
+                ptr,
+                nbytes,
+                _owner: Owner::Mapped(m),
+                version: AtomicU64::new(0),
+            })));
+        }
         let n = nbytes.div_ceil(8).max(1);
         let layout = std::alloc::Layout::array::<u64>(n).ok()?;
         // SAFETY: `layout` has a non-zero size.

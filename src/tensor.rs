@@ -1,12 +1,12 @@
 //! The tensor handle: a cheap-to-clone `Arc` over storage + layout + dtype.
 
+use crate::autograd::meta::AutogradMeta;
 use crate::backend::cpu::iter::{for_each_run, for_each_run2};
+use crate::dispatch;
 use crate::dtype::{DType, Element, Scalar, cast};
 use crate::error::{Error, Result};
 use crate::shape::{Dims, Layout};
 use crate::storage::Storage;
-use crate::dispatch;
-use crate::autograd::meta::AutogradMeta;
 use std::sync::{Arc, OnceLock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +56,9 @@ impl Tensor {
 
     /// The tensor's autograd metadata, created on first use.
     pub fn meta_or_init(&self) -> &Arc<AutogradMeta> {
-        self.0.autograd.get_or_init(|| Arc::new(AutogradMeta::default()))
+        self.0
+            .autograd
+            .get_or_init(|| Arc::new(AutogradMeta::default()))
     }
 
     pub fn requires_grad(&self) -> bool {
@@ -81,7 +83,11 @@ impl Tensor {
     /// Contiguous tensor holding `data` (its length must equal the shape's numel).
     pub fn from_vec<T: Element>(data: Vec<T>, shape: &[usize]) -> Tensor {
         debug_assert_eq!(data.len(), shape.iter().product::<usize>());
-        Tensor::from_parts(Storage::from_slice(&data), Layout::contiguous(shape), T::DTYPE)
+        Tensor::from_parts(
+            Storage::from_slice(&data),
+            Layout::contiguous(shape),
+            T::DTYPE,
+        )
     }
 
     pub fn scalar_tensor(s: Scalar, dtype: DType) -> Tensor {

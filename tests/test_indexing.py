@@ -11,10 +11,9 @@ plain NumPy indexing, which the tests also check directly.
 
 import numpy as np
 import pytest
+import rtensor as torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import rtensor as torch
 
 INT_DTYPES = [torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8]
 DTYPES = [torch.float32, torch.float64, torch.float16, *INT_DTYPES, torch.bool]
@@ -240,7 +239,10 @@ def test_list_of_sequences_is_an_index_tuple_as_pytorch():
     # PyTorch treats a short list holding sequences/slices/None/... like a tuple.
     t, a = base((3, 4))
     check(t[[[0, 1], [1, 2]]], a[[0, 1], [1, 2]])
+    check(t[[(0, 1), slice(1, 3)]], a[[0, 1], 1:3])
     check(t[[0, 1]], a[[0, 1]])
+    check(t[(0, 2), ], a[[0, 2]])  # a tuple inside the index tuple is an index tensor
+    check(t[1, (0, 2, 3)], a[1, [0, 2, 3]])
 
 
 def test_getitem_non_contiguous_base():
@@ -329,6 +331,18 @@ def test_setitem_dtypes_and_value_conversion(dtype):
     check(t, a)
 
 
+def test_setitem_advanced_needs_matching_dtype_as_pytorch():
+    t = torch.zeros(3, 3)
+    t[:, 1] = torch.tensor([1, 2, 3])  # a slice assignment converts (copy_)
+    with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes "
+                       "match, got Float for the destination and Double for the source."):
+        t[[0, 1], :] = torch.tensor(5.0, dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="got Float for the destination and Long for the source"):
+        t[t > 1] = torch.tensor(7)
+    t[t > 1] = 7  # Python numbers convert
+    check(t, np.array([[0, 1, 0], [0, 7, 0], [0, 7, 0]], np.float32))
+
+
 def test_setitem_float_into_int_truncates():
     t = torch.zeros(3, dtype=torch.int64)
     t[0] = 2.7
@@ -346,7 +360,7 @@ def test_setitem_through_views_and_non_contiguous():
     av[av > 20] = -1.0
     check(t, a)
     s = t[:, ::2]
-    s[[0, 1], [1, 2]] = torch.tensor([5.0, 6.0])
+    s[[0, 1], [1, 2]] = torch.tensor([5.0, 6.0], dtype=torch.float64)
     a[:, ::2][[0, 1], [1, 2]] = [5.0, 6.0]
     check(t, a)
 

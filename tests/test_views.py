@@ -8,10 +8,9 @@ by ``data_ptr`` arithmetic and by writing through the view.
 
 import numpy as np
 import pytest
+import rtensor as torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import rtensor as torch
 
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.int64, torch.int32, torch.int16,
           torch.int8, torch.uint8, torch.bool]
@@ -169,7 +168,7 @@ VIEW_MSG = (
     ],
 )
 def test_view_of_non_contiguous_raises_where_pytorch_does(make, new, ok):
-    t, a = base((3, 4))
+    t, _ = base((3, 4))
     v = make(t)
     na = np.asarray(v.numpy())
     if ok:
@@ -275,7 +274,7 @@ def test_in_place_transpose_forms():
 
 def test_mT_errors_on_1d():
     with pytest.raises(RuntimeError):
-        torch.zeros(3).mT
+        _ = torch.zeros(3).mT
 
 
 def test_transpose_and_permute_errors():
@@ -321,6 +320,8 @@ def test_squeeze_unsqueeze():
         t.unsqueeze(5)
     with pytest.raises(IndexError, match=r"range of \[-4, 3\], but got 4"):
         t.squeeze(4)
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times in the list of dims"):
+        t.squeeze((0, -4))
 
 
 def test_unsqueeze_strides_match_pytorch():
@@ -383,6 +384,9 @@ def test_flatten_unflatten():
     check(torch.flatten(t, 1), a.reshape(2, 12))
     assert shares(t.flatten(), t)
     check(torch.tensor(3).flatten(), np.array([3]))
+    check(torch.tensor(3).flatten(-1, 0), np.array([3]))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        torch.tensor(3).flatten(1)
     tt = t.transpose(0, 2)
     f = tt.flatten()
     check(f, a.transpose(2, 1, 0).reshape(-1))

@@ -25,13 +25,25 @@ _FROM_METHODS = (
 ).split()
 
 
+# Functions PyTorch lets take two plain numbers (`torch.add(5, 5)` is a 0-d tensor):
+# `should_allow_numbers_as_tensors` in torch/csrc/utils/python_arg_parser.cpp.
+_NUMBERS_AS_TENSORS = set(
+    "add sub subtract mul multiply div divide true_divide floor_divide".split()
+)
+
+
 def _function(name):
     method = getattr(Tensor, name)
+    both_numbers = name in _NUMBERS_AS_TENSORS
 
     def f(input, *args, out=None, **kwargs):
         if not isinstance(input, Tensor):
-            if isinstance(input, numbers.Number) and args and isinstance(args[0], Tensor):
-                # Functions such as rtensor.add(2, t) promote the number like an operator.
+            if isinstance(input, numbers.Number) and args and (
+                isinstance(args[0], Tensor)
+                or (both_numbers and isinstance(args[0], numbers.Number))
+            ):
+                # rtensor.add(2, t) promotes the number like an operator does (a wrapped
+                # number); two numbers promote together.
                 input = _C.tensor(input, dtype=_C.result_type(input, args[0]))
             else:
                 raise TypeError(

@@ -20,7 +20,10 @@ pub fn gradient_edge(t: &Tensor) -> Option<Edge> {
     if !meta.requires_grad() {
         return None;
     }
-    Some(Edge { node: accumulator(meta), input_nr: 0 })
+    Some(Edge {
+        node: accumulator(meta),
+        input_nr: 0,
+    })
 }
 
 /// The leaf's `AccumulateGrad` node: shared while any graph holds it, recreated otherwise.
@@ -71,7 +74,11 @@ pub struct Options<'a> {
     pub accumulate: bool,
 }
 
-pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result<Vec<Option<Tensor>>> {
+pub fn run(
+    roots: &[Tensor],
+    root_grads: &[Tensor],
+    opts: Options<'_>,
+) -> Result<Vec<Option<Tensor>>> {
     let _mode = GradModeGuard::new(opts.create_graph);
     let mut root_edges = Vec::with_capacity(roots.len());
     for (i, r) in roots.iter().enumerate() {
@@ -93,7 +100,10 @@ pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result
             let e = gradient_edge(t).ok_or_else(|| {
                 Error::Runtime("One of the differentiated Tensors does not require grad".into())
             })?;
-            capture.entry((e.node.id(), e.input_nr)).or_default().push(k);
+            capture
+                .entry((e.node.id(), e.input_nr))
+                .or_default()
+                .push(k);
             capture_nodes.insert(e.node.id());
         }
     }
@@ -117,13 +127,19 @@ pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result
         }
     }
     let needed: Option<HashSet<usize>> = opts.inputs.map(|_| {
-        // A node is needed if it is a capture node or reaches one; fixpoint over the graph.
-        let mut needed: HashSet<usize> = capture_nodes.clone();
+        // A node must run if one of its edges leads to a capture node or to a node that must
+        // run (a capture node itself only needs its incoming gradient); fixpoint. `order` lists
+        // a node before the nodes it reaches, so a reverse pass settles almost everything.
+        let mut needed: HashSet<usize> = HashSet::new();
         let mut changed = true;
         while changed {
             changed = false;
-            for n in &order {
-                if !needed.contains(&n.id()) && n.next.iter().flatten().any(|e| needed.contains(&e.node.id())) {
+            for n in order.iter().rev() {
+                if !needed.contains(&n.id())
+                    && n.next.iter().flatten().any(|e| {
+                        needed.contains(&e.node.id()) || capture_nodes.contains(&e.node.id())
+                    })
+                {
                     needed.insert(n.id());
                     changed = true;
                 }
@@ -133,7 +149,9 @@ pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result
     });
     let mut buffers: HashMap<usize, Vec<Option<Tensor>>> = HashMap::new();
     for (e, g) in root_edges.iter().zip(root_grads) {
-        let buf = buffers.entry(e.node.id()).or_insert_with(|| vec![None; e.node.num_outputs]);
+        let buf = buffers
+            .entry(e.node.id())
+            .or_insert_with(|| vec![None; e.node.num_outputs]);
         add_grad(&mut buf[e.input_nr], g.clone())?;
     }
     let mut heap = BinaryHeap::new();
@@ -147,14 +165,29 @@ pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result
     let mut captured: Vec<Option<Tensor>> = vec![None; n_inputs];
     while let Some(Ready(_, node)) = heap.pop() {
         let id = node.id();
-        let mut grads = buffers.remove(&id).unwrap_or_else(|| vec![None; node.num_outputs]);
-        // Tensor hooks (and retain_grad) registered on this node's outputs.
-        let hooks = node.tensor_hooks.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        for (nr, hook) in hooks {
-            if let Some(g) = grads.get(nr).cloned().flatten()
-                && let Some(r) = hook(&g)?
-            {
-                grads[nr] = Some(r);
+        let mut grads = buffers
+            .remove(&id)
+            .unwrap_or_else(|| vec![None; node.num_outputs]);
+        // Tensor hooks: a leaf's (they also change what `autograd.grad` returns for it), or
+        // those on this node's outputs; then retain_grad, which sees the hooked gradient.
+        if let Some(leaf) = &node.leaf {
+            let hooks = leaf.hooks.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            for hook in hooks {
+                if let Some(g) = grads.first().cloned().flatten()
+                    && let Some(r) = hook(&g)?
+                {
+                    grads[0] = Some(r);
+                }
+            }
+        }
+        for list in [&node.tensor_hooks, &node.retain_hooks] {
+            let hooks = list.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            for (nr, hook) in hooks {
+                if let Some(g) = grads.get(nr).cloned().flatten()
+                    && let Some(r) = hook(&g)?
+                {
+                    grads[nr] = Some(r);
+                }
             }
         }
         for (slot, g) in grads.iter().enumerate() {
@@ -166,7 +199,8 @@ pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result
         }
         if let Some(leaf) = &node.leaf {
             let in_inputs = capture_nodes.contains(&id);
-            if opts.accumulate && (opts.inputs.is_none() || in_inputs)
+            if opts.accumulate
+                && (opts.inputs.is_none() || in_inputs)
                 && let Some(g) = grads.into_iter().next().flatten()
             {
                 accumulate(leaf, g, opts.create_graph)?;
@@ -190,7 +224,9 @@ pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result
             let Some(edge) = edge else { continue };
             let cid = edge.node.id();
             if let Some(g) = g {
-                let buf = buffers.entry(cid).or_insert_with(|| vec![None; edge.node.num_outputs]);
+                let buf = buffers
+                    .entry(cid)
+                    .or_insert_with(|| vec![None; edge.node.num_outputs]);
                 add_grad(&mut buf[edge.input_nr], g)?;
             }
             let d = deps.get_mut(&cid).expect("counted");
@@ -200,22 +236,32 @@ pub fn run(roots: &[Tensor], root_grads: &[Tensor], opts: Options<'_>) -> Result
             }
         }
     }
+    // `backward(inputs=[h])` with a non-leaf `h` fills `h.grad` too (leaves were done above).
+    if opts.accumulate
+        && let Some(inputs) = opts.inputs
+    {
+        for (t, g) in inputs.iter().zip(&captured) {
+            if let (Some(m), Some(g)) = (t.meta(), g)
+                && !m.is_leaf()
+                && !m.retains_grad.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                accumulate(m, g.clone(), opts.create_graph)?;
+            }
+        }
+    }
     Ok(captured)
 }
 
-/// Adds `g` into a leaf's `.grad` (after the leaf's hooks), in place when not building a graph.
+/// Adds `g` into `.grad` (hooks have already run), in place when not building a graph.
 fn accumulate(meta: &Arc<AutogradMeta>, g: Tensor, create_graph: bool) -> Result<()> {
-    let mut g = g;
-    let hooks = meta.hooks.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    for h in hooks {
-        if let Some(r) = h(&g)? {
-            g = r;
-        }
-    }
     let mut slot = meta.grad.lock().unwrap_or_else(|e| e.into_inner());
     match slot.take() {
         None => {
-            *slot = Some(if create_graph { g } else { g.detach().to_dtype_copy(g.dtype()) });
+            *slot = Some(if create_graph {
+                g
+            } else {
+                g.detach().to_dtype_copy(g.dtype())
+            });
         }
         Some(old) => {
             if create_graph || old.requires_grad() {

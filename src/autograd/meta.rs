@@ -30,7 +30,10 @@ impl AutogradMeta {
         self.requires_grad.store(on, Ordering::Relaxed);
     }
     pub fn grad_fn(&self) -> Option<Edge> {
-        self.grad_fn.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.grad_fn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
     pub fn is_leaf(&self) -> bool {
         self.grad_fn().is_none()

@@ -12,4 +12,5 @@ pub mod grad_mode;
 pub mod meta;
 pub mod node;
 pub mod ops;
+pub mod ops_nn;
 pub mod ops_shape;

@@ -30,12 +30,22 @@ pub struct Node {
     pub num_outputs: usize,
     /// Hooks registered on this node's output tensors, as (output_nr, hook).
     pub tensor_hooks: Mutex<Vec<(usize, Hook)>>,
+    /// `retain_grad()` of the output tensors: run after every tensor hook, as in PyTorch
+    /// ("hooks registered to Tensor are executed, ... then .grad is updated for Tensors that
+    /// retain_grad"), so `.grad` shows the hook-modified gradient.
+    pub retain_hooks: Mutex<Vec<(usize, Hook)>>,
     /// For `AccumulateGrad`: the leaf whose `.grad` receives the gradient.
     pub leaf: Option<Arc<AutogradMeta>>,
 }
 
 impl Node {
-    pub fn new(name: impl Into<String>, next: Vec<Option<Edge>>, num_outputs: usize, saves: bool, f: BackwardFn) -> Arc<Node> {
+    pub fn new(
+        name: impl Into<String>,
+        next: Vec<Option<Edge>>,
+        num_outputs: usize,
+        saves: bool,
+        f: BackwardFn,
+    ) -> Arc<Node> {
         Arc::new(Node {
             name: name.into(),
             next,
@@ -44,6 +54,7 @@ impl Node {
             seq: SEQ.fetch_add(1, Ordering::Relaxed),
             num_outputs,
             tensor_hooks: Mutex::new(vec![]),
+            retain_hooks: Mutex::new(vec![]),
             leaf: None,
         })
     }
@@ -57,6 +68,7 @@ impl Node {
             seq: u64::MAX,
             num_outputs: 1,
             tensor_hooks: Mutex::new(vec![]),
+            retain_hooks: Mutex::new(vec![]),
             leaf: Some(leaf),
         })
     }
@@ -84,26 +96,46 @@ impl Node {
 }
 
 /// A tensor saved for backward, with the storage version it had, so that an in-place change
-/// before backward is reported instead of silently giving a wrong gradient.
+/// before backward is reported instead of silently giving a wrong gradient. The node that
+/// produced it (at save time) names it in that report, as PyTorch's message does.
 pub struct Saved {
     t: Tensor,
     version: u64,
+    producer: Option<(Arc<Node>, usize)>,
 }
 
 impl Saved {
     pub fn new(t: &Tensor) -> Saved {
-        Saved { t: t.clone(), version: t.storage().version() }
+        let producer = t
+            .meta()
+            .and_then(|m| m.grad_fn())
+            .map(|e| (e.node, e.input_nr));
+        Saved {
+            t: t.clone(),
+            version: t.storage().version(),
+            producer,
+        }
     }
 
-    pub fn get(&self, node: &str, output_nr: usize) -> Result<Tensor> {
+    /// The saved tensor, or PyTorch's error if its storage was modified in place since.
+    /// (`_node`/`_output_nr` name the consumer; kept for call-site compatibility.)
+    pub fn get(&self, _node: &str, _output_nr: usize) -> Result<Tensor> {
         let now = self.t.storage().version();
         if now != self.version {
+            let from = match &self.producer {
+                Some((n, nr)) => format!(", which is output {} of {},", nr, n.name),
+                None => String::new(),
+            };
             return Err(Error::Runtime(format!(
-                "one of the variables needed for gradient computation has been modified by an inplace operation: [rtensor.{} [{}]], which is output {} of {}, is at version {}; expected version {} instead. Hint: the backtrace further above shows the operation that failed to compute its gradient. The variable in question was changed in there or anywhere later. Good luck!",
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [rtensor.{} [{}]]{} is at version {}; expected version {} instead. Hint: the variable was changed in place after it was saved for backward; clone it before the in-place change, or make the change out of place.",
                 self.t.dtype().legacy_name(),
-                self.t.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-                output_nr,
-                node,
+                self.t
+                    .shape()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                from,
                 now,
                 self.version
             )));

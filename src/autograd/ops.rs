@@ -20,10 +20,22 @@ pub fn needs_grad(inputs: &[&Tensor]) -> bool {
 
 /// Records `name` as the grad_fn of `outputs` with edges to `inputs`. Outputs that share an
 /// impl with anything else get a fresh one first, so history is never attached to an input.
-pub fn record(name: &str, inputs: &[&Tensor], outputs: Vec<Tensor>, saves: bool, f: BackwardFn) -> Vec<Tensor> {
+pub fn record(
+    name: &str,
+    inputs: &[&Tensor],
+    outputs: Vec<Tensor>,
+    saves: bool,
+    f: BackwardFn,
+) -> Vec<Tensor> {
     let next = inputs
         .iter()
-        .map(|t| if t.requires_grad() { gradient_edge(t) } else { None })
+        .map(|t| {
+            if t.requires_grad() {
+                gradient_edge(t)
+            } else {
+                None
+            }
+        })
         .collect();
     let node = Node::new(name, next, outputs.len(), saves, f);
     outputs
@@ -33,18 +45,31 @@ pub fn record(name: &str, inputs: &[&Tensor], outputs: Vec<Tensor>, saves: bool,
             if !o.dtype().is_float() {
                 return o;
             }
-            let o = if o.meta().is_some() || inputs.iter().any(|t| t.same_impl(&o)) { o.detach() } else { o };
+            let o = if o.meta().is_some() || inputs.iter().any(|t| t.same_impl(&o)) {
+                o.detach()
+            } else {
+                o
+            };
             let m = o.meta_or_init();
             m.set_requires_grad(true);
             *m.grad_fn.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some(crate::autograd::node::Edge { node: node.clone(), input_nr: i });
+                Some(crate::autograd::node::Edge {
+                    node: node.clone(),
+                    input_nr: i,
+                });
             o
         })
         .collect()
 }
 
 /// Single-output form of `record`, applied only when needed.
-pub fn record1(name: &str, inputs: &[&Tensor], out: Tensor, saves: bool, f: impl Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync + 'static) -> Tensor {
+pub fn record1(
+    name: &str,
+    inputs: &[&Tensor],
+    out: Tensor,
+    saves: bool,
+    f: impl Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync + 'static,
+) -> Tensor {
     if !needs_grad(inputs) {
         return out;
     }
@@ -68,6 +93,12 @@ pub fn sum_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
     if g.shape() == shape {
         return Ok(g.clone());
     }
+    if shape.len() > g.ndim() {
+        // The extra leading dims of `shape` are 1s (it broadcast to g's shape).
+        let k = shape.len() - g.ndim();
+        let r = sum_to(g, &shape[k..])?;
+        return reshape(&r, &shape.iter().map(|&v| v as i64).collect::<Vec<_>>());
+    }
     let lead = g.ndim() - shape.len();
     let mut dims: Vec<i64> = (0..lead as i64).collect();
     for (i, &s) in shape.iter().enumerate() {
@@ -75,7 +106,11 @@ pub fn sum_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
             dims.push((lead + i) as i64);
         }
     }
-    let r = if dims.is_empty() { g.clone() } else { sum(g, Some(&dims), true, None)? };
+    let r = if dims.is_empty() {
+        g.clone()
+    } else {
+        sum(g, Some(&dims), true, None)?
+    };
     let target: Vec<i64> = shape.iter().map(|&v| v as i64).collect();
     reshape(&r, &target)
 }
@@ -91,14 +126,25 @@ fn operand_tensor(o: &Operand) -> Option<Tensor> {
 
 /// A gradient for an operand: reduced to its shape and cast to its dtype.
 fn grad_for(g: Tensor, of: &Tensor) -> Result<Option<Tensor>> {
-    let r = sum_to(&g, of.shape())?;
-    Ok(Some(if r.dtype() != of.dtype() && of.dtype().is_float() { to_dtype(&r, of.dtype())? } else { r }))
+    grad_for_shape(g, of.shape(), of.dtype())
+}
+
+type ShapeVec = smallvec::SmallVec<[usize; 4]>;
+
+fn grad_for_shape(g: Tensor, shape: &[usize], dtype: DType) -> Result<Option<Tensor>> {
+    let r = sum_to(&g, shape)?;
+    Ok(Some(if r.dtype() != dtype && dtype.is_float() {
+        to_dtype(&r, dtype)?
+    } else {
+        r
+    }))
 }
 
 pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     let out = ew::binary(op, a, b)?;
     let (ta, tb) = (operand_tensor(a), operand_tensor(b));
-    let mut ins: Vec<&Tensor> = vec![];
+    // (inline storage: no heap allocation on the per-op hot path)
+    let mut ins: smallvec::SmallVec<[&Tensor; 2]> = smallvec::SmallVec::new();
     if let Some(x) = &ta {
         ins.push(x);
     }
@@ -126,71 +172,124 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
         (DivFloor | DivTrunc, _, _) => "DivBackward1",
         _ => return Ok(out),
     };
-    let (sa, sb) = (a.clone(), b.clone());
-    let saved_a = ta.as_ref().map(Saved::new);
-    let saved_b = tb.as_ref().map(Saved::new);
-    let nm = name.to_string();
-    let (ca, cb) = (ta.clone(), tb.clone());
     // Like PyTorch's needs_input_grad: skip formulas whose result nobody receives.
     let need_a = ta.as_ref().is_some_and(|t| t.requires_grad());
     let need_b = tb.as_ref().is_some_and(|t| t.requires_grad());
+    // Save only the operands the needed formulas read (add/sub save nothing), so an in-place
+    // change of an operand nobody reads is no error and no memory is held for it.
+    let (keep_a, keep_b) = match op {
+        Add | Sub | DivFloor | DivTrunc => (false, false),
+        Mul => (need_b, need_a),
+        Div => (need_b, true),
+        Remainder | Fmod => (need_b, need_b),
+        _ => (true, true),
+    };
+    let saved_a = if keep_a {
+        ta.as_ref().map(Saved::new)
+    } else {
+        None
+    };
+    let saved_b = if keep_b {
+        tb.as_ref().map(Saved::new)
+    } else {
+        None
+    };
+    let scalar = |o: &Operand| match o {
+        Operand::Scalar(_) => Some(o.clone()),
+        Operand::Tensor(_) => None,
+    };
+    let (sa, sb) = (scalar(a), scalar(b));
+    // Shapes and dtypes to reduce each gradient to (not the tensors: they may be large).
+    let meta = |t: &Tensor| (ShapeVec::from_slice(t.shape()), t.dtype());
+    let (ma, mb) = (ta.as_ref().map(meta), tb.as_ref().map(meta));
+    let nm = name.to_string();
     let f = move |g: &Tensor| -> Result<Vec<Option<Tensor>>> {
-        let av = match (&saved_a, &sa) {
-            (Some(s), _) => Operand::Tensor(s.get(&nm, 0)?),
-            (None, o) => o.clone(),
+        let value = |saved: &Option<Saved>, sc: &Option<Operand>| -> Result<Option<Operand>> {
+            Ok(match (saved, sc) {
+                (Some(s), _) => Some(Operand::Tensor(s.get(&nm, 0)?)),
+                (None, Some(o)) => Some(o.clone()),
+                (None, None) => None,
+            })
         };
-        let bv = match (&saved_b, &sb) {
-            (Some(s), _) => Operand::Tensor(s.get(&nm, 0)?),
-            (None, o) => o.clone(),
+        let (av, bv) = (value(&saved_a, &sa)?, value(&saved_b, &sb)?);
+        let req = |o: &Option<Operand>| -> Result<Operand> {
+            o.clone()
+                .ok_or_else(|| Error::Runtime(format!("{}: operand not saved for backward", nm)))
         };
         let (ga, gb): (Option<Tensor>, Option<Tensor>) = match op {
             Add => (Some(g.clone()), Some(g.clone())),
-            Sub => (Some(g.clone()), Some(neg(g)?)),
+            Sub => (Some(g.clone()), if need_b { Some(neg(g)?) } else { None }),
             Mul => (
-                if need_a { Some(binary(Mul, &tn(g), &bv)?) } else { None },
-                if need_b { Some(binary(Mul, &tn(g), &av)?) } else { None },
+                if need_a {
+                    Some(binary(Mul, &tn(g), &req(&bv)?)?)
+                } else {
+                    None
+                },
+                if need_b {
+                    Some(binary(Mul, &tn(g), &req(&av)?)?)
+                } else {
+                    None
+                },
             ),
             Div => {
-                let ga = binary(Div, &tn(g), &bv)?;
-                let gb = if saved_b.is_some() {
+                let b = req(&bv)?;
+                let ga = if need_a {
+                    Some(binary(Div, &tn(g), &b)?)
+                } else {
+                    None
+                };
+                let gb = if need_b {
                     // -g * a / b^2
-                    let q = binary(Div, &av, &bv)?;
-                    let q = binary(Div, &tn(&q), &bv)?;
+                    let q = binary(Div, &req(&av)?, &b)?;
+                    let q = binary(Div, &tn(&q), &b)?;
                     Some(neg(&binary(Mul, &tn(g), &tn(&q))?)?)
                 } else {
                     None
                 };
-                (Some(ga), gb)
+                (ga, gb)
             }
-            Pow => pow_grads(g, &av, &bv, need_a, need_b)?,
+            Pow => pow_grads(g, &req(&av)?, &req(&bv)?, need_a, need_b)?,
             Atan2 => {
-                let den = binary(Add, &tn(&binary(Mul, &av, &av)?), &tn(&binary(Mul, &bv, &bv)?))?;
+                let (av, bv) = (req(&av)?, req(&bv)?);
+                let den = binary(
+                    Add,
+                    &tn(&binary(Mul, &av, &av)?),
+                    &tn(&binary(Mul, &bv, &bv)?),
+                )?;
                 let ga = binary(Mul, &tn(g), &tn(&binary(Div, &bv, &tn(&den))?))?;
                 let gb = neg(&binary(Mul, &tn(g), &tn(&binary(Div, &av, &tn(&den))?))?)?;
                 (Some(ga), Some(gb))
             }
             Minimum | Maximum => {
-                let (wa, wb) = minmax_weights(op == Maximum, &av, &bv)?;
-                (Some(binary(Mul, &tn(g), &tn(&wa))?), Some(binary(Mul, &tn(g), &tn(&wb))?))
+                let (wa, wb) = minmax_weights(op == Maximum, &req(&av)?, &req(&bv)?)?;
+                (
+                    Some(binary(Mul, &tn(g), &tn(&wa))?),
+                    Some(binary(Mul, &tn(g), &tn(&wb))?),
+                )
             }
             Remainder | Fmod => {
-                let q = ew::binary(if op == Remainder { DivFloor } else { DivTrunc }, &av, &bv)?;
-                (Some(g.clone()), Some(neg(&binary(Mul, &tn(g), &tn(&q))?)?))
+                let gb = if need_b {
+                    let q = ew::binary(
+                        if op == Remainder { DivFloor } else { DivTrunc },
+                        &req(&av)?,
+                        &req(&bv)?,
+                    )?;
+                    Some(neg(&binary(Mul, &tn(g), &tn(&q))?)?)
+                } else {
+                    None
+                };
+                (Some(g.clone()), gb)
             }
             _ => (Some(zeros_like(g)), Some(zeros_like(g))),
         };
         let mut out = vec![];
-        if let Some(x) = &ca {
-            out.push(match ga {
-                Some(ga) => grad_for(ga, x)?,
-                None => None,
-            });
-        }
-        if let Some(x) = &cb {
-            out.push(match gb {
-                Some(gb) => grad_for(gb, x)?,
-                None => None,
-            });
+        for (m, gx) in [(&ma, ga), (&mb, gb)] {
+            if let Some((shape, dtype)) = m {
+                out.push(match gx {
+                    Some(gx) => grad_for_shape(gx, shape, *dtype)?,
+                    None => None,
+                });
+            }
         }
         Ok(out)
     };
@@ -204,12 +303,22 @@ fn zeros_like(g: &Tensor) -> Tensor {
 fn minmax_weights(max: bool, a: &Operand, b: &Operand) -> Result<(Tensor, Tensor)> {
     let win = ew::binary(if max { BinaryOp::Gt } else { BinaryOp::Lt }, a, b)?;
     let tie = ew::binary(BinaryOp::Eq, a, b)?;
-    let wa = ew::binary(BinaryOp::Add, &tn(&win.to_dtype(DType::F64)), &tn(&ew::binary(BinaryOp::Mul, &tn(&tie), &s(0.5))?))?;
+    let wa = ew::binary(
+        BinaryOp::Add,
+        &tn(&win.to_dtype(DType::F64)),
+        &tn(&ew::binary(BinaryOp::Mul, &tn(&tie), &s(0.5))?),
+    )?;
     let wb = ew::binary(BinaryOp::Sub, &s(1.0), &tn(&wa))?;
     Ok((wa, wb))
 }
 
-fn pow_grads(g: &Tensor, a: &Operand, b: &Operand, a_grad: bool, b_grad: bool) -> Result<(Option<Tensor>, Option<Tensor>)> {
+fn pow_grads(
+    g: &Tensor,
+    a: &Operand,
+    b: &Operand,
+    a_grad: bool,
+    b_grad: bool,
+) -> Result<(Option<Tensor>, Option<Tensor>)> {
     use BinaryOp::*;
     let ga = if a_grad && let Operand::Scalar(e) = b {
         // Scalar exponent: g * e * a^(e-1) (zero for e == 0), with x^1 and x^0 spelled out.
@@ -218,7 +327,11 @@ fn pow_grads(g: &Tensor, a: &Operand, b: &Operand, a_grad: bool, b_grad: bool) -
             0.0 => binary(Mul, &tn(g), &s(0.0))?,
             1.0 => g.clone(),
             2.0 => binary(Mul, &tn(g), &tn(&binary(Mul, a, &s(2.0))?))?,
-            _ => binary(Mul, &tn(g), &tn(&binary(Mul, &tn(&binary(Pow, a, &s(e - 1.0))?), &s(e))?))?,
+            _ => binary(
+                Mul,
+                &tn(g),
+                &tn(&binary(Mul, &tn(&binary(Pow, a, &s(e - 1.0))?), &s(e))?),
+            )?,
         })
     } else if a_grad {
         // g * b * a^(b-1), and 0 where b == 0 (so 0^-1 never leaks a NaN).
@@ -238,7 +351,11 @@ fn pow_grads(g: &Tensor, a: &Operand, b: &Operand, a_grad: bool, b_grad: bool) -
             Operand::Scalar(v) => Tensor::scalar_tensor(Scalar::Float(v.to_f64().ln()), DType::F64),
         };
         let r = binary(Mul, &tn(g), &tn(&binary(Mul, &tn(&p), &tn(&la))?))?;
-        let az = ew::binary(LogicalAnd, &tn(&ew::binary(Eq, a, &s(0.0))?), &tn(&ew::binary(Ge, b, &s(0.0))?))?;
+        let az = ew::binary(
+            LogicalAnd,
+            &tn(&ew::binary(Eq, a, &s(0.0))?),
+            &tn(&ew::binary(Ge, b, &s(0.0))?),
+        )?;
         Some(where_(&az, &s(0.0), &tn(&r))?)
     } else {
         None
@@ -315,9 +432,21 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
             Exp2 => gm(mul_scalar(&u(Exp2)?, std::f64::consts::LN_2)?)?,
             Expm1 => gm(binary(BinaryOp::Add, &tn(&u(Expm1)?), &s(1.0))?)?,
             Log => binary(BinaryOp::Div, &tn(g), &tn(&x))?,
-            Log2 => binary(BinaryOp::Div, &tn(g), &tn(&mul_scalar(&x, std::f64::consts::LN_2)?))?,
-            Log10 => binary(BinaryOp::Div, &tn(g), &tn(&mul_scalar(&x, std::f64::consts::LN_10)?))?,
-            Log1p => binary(BinaryOp::Div, &tn(g), &tn(&binary(BinaryOp::Add, &tn(&x), &s(1.0))?))?,
+            Log2 => binary(
+                BinaryOp::Div,
+                &tn(g),
+                &tn(&mul_scalar(&x, std::f64::consts::LN_2)?),
+            )?,
+            Log10 => binary(
+                BinaryOp::Div,
+                &tn(g),
+                &tn(&mul_scalar(&x, std::f64::consts::LN_10)?),
+            )?,
+            Log1p => binary(
+                BinaryOp::Div,
+                &tn(g),
+                &tn(&binary(BinaryOp::Add, &tn(&x), &s(1.0))?),
+            )?,
             Sqrt => binary(BinaryOp::Div, &tn(g), &tn(&mul_scalar(&u(Sqrt)?, 2.0)?))?,
             Rsqrt => {
                 let r = u(Rsqrt)?;
@@ -334,7 +463,11 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
                 let r = gm(d)?;
                 if op == Acos { neg(&r)? } else { r }
             }
-            Atan => binary(BinaryOp::Div, &tn(g), &tn(&binary(BinaryOp::Add, &tn(&mul(&x, &x)?), &s(1.0))?))?,
+            Atan => binary(
+                BinaryOp::Div,
+                &tn(g),
+                &tn(&binary(BinaryOp::Add, &tn(&mul(&x, &x)?), &s(1.0))?),
+            )?,
             Sinh => gm(u(Cosh)?)?,
             Cosh => gm(u(Sinh)?)?,
             Tanh => {
@@ -389,29 +522,92 @@ pub fn where_(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
 
 pub fn clamp(x: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result<Tensor> {
     let out = ew::clamp(x, min, max)?;
-    let out = if out.dtype() != x.dtype() && x.dtype().is_float() && !matches!((min, max), (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))) {
+    let out = if out.dtype() != x.dtype()
+        && x.dtype().is_float()
+        && !matches!(
+            (min, max),
+            (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))
+        ) {
         out.to_dtype(x.dtype())
     } else {
         out
     };
-    if !needs_grad(&[x]) {
+    let (lo_t, hi_t) = (min.and_then(operand_tensor), max.and_then(operand_tensor));
+    let mut ins: smallvec::SmallVec<[&Tensor; 3]> = smallvec::smallvec![x];
+    ins.extend(lo_t.iter().chain(hi_t.iter()));
+    if !needs_grad(&ins) || !out.dtype().is_float() {
         return Ok(out);
     }
-    let (lo, hi) = (min.cloned(), max.cloned());
-    let saved = Saved::new(x);
-    let tensor_bounds = matches!(lo, Some(Operand::Tensor(_))) || matches!(hi, Some(Operand::Tensor(_)));
-    let f = move |g: &Tensor| -> Result<Vec<Option<Tensor>>> {
-        let x = saved.get("ClampBackward1", 0)?;
-        let mut keep = Tensor::scalar_tensor(Scalar::Bool(true), DType::Bool);
-        if let Some(lo) = &lo {
-            keep = ew::binary(BinaryOp::LogicalAnd, &tn(&keep), &tn(&ew::binary(BinaryOp::Ge, &tn(&x), lo)?))?;
-        }
-        if let Some(hi) = &hi {
-            keep = ew::binary(BinaryOp::LogicalAnd, &tn(&keep), &tn(&ew::binary(BinaryOp::Le, &tn(&x), hi)?))?;
-        }
-        Ok(vec![Some(where_(&keep, &tn(g), &s(0.0))?)])
+    let tensor_bounds = lo_t.is_some() || hi_t.is_some();
+    let name = if tensor_bounds {
+        "ClampBackward0"
+    } else {
+        "ClampBackward1"
     };
-    Ok(record1(if tensor_bounds { "ClampBackward0" } else { "ClampBackward1" }, &[x], out, true, f))
+    let saved = Saved::new(x);
+    // Tensor bounds are saved (versioned); number bounds kept as they are.
+    let keep = |o: Option<&Operand>| {
+        o.map(|o| match o {
+            Operand::Tensor(t) => (
+                Some(Saved::new(t)),
+                None,
+                ShapeVec::from_slice(t.shape()),
+                t.dtype(),
+                t.requires_grad(),
+            ),
+            Operand::Scalar(_) => (None, Some(o.clone()), ShapeVec::new(), x.dtype(), false),
+        })
+    };
+    let (lo, hi) = (keep(min), keep(max));
+    let f = move |g: &Tensor| -> Result<Vec<Option<Tensor>>> {
+        let x = saved.get(name, 0)?;
+        let bound = |b: &Option<(Option<Saved>, Option<Operand>, ShapeVec, DType, bool)>| -> Result<Option<Operand>> {
+            Ok(match b {
+                Some((Some(s), _, _, _, _)) => Some(Operand::Tensor(s.get(name, 0)?)),
+                Some((None, Some(o), _, _, _)) => Some(o.clone()),
+                _ => None,
+            })
+        };
+        let (lov, hiv) = (bound(&lo)?, bound(&hi)?);
+        let cmp = |op: BinaryOp, a: &Operand, b: &Operand| ew::binary(op, a, b);
+        let and = |a: Tensor, b: Tensor| ew::binary(BinaryOp::LogicalAnd, &tn(&a), &tn(&b));
+        let xo = tn(&x);
+        // PyTorch's clamp_backward: the input passes where lo <= x <= hi.
+        let mut pass = Tensor::scalar_tensor(Scalar::Bool(true), DType::Bool);
+        if let Some(l) = &lov {
+            pass = and(pass, cmp(BinaryOp::Ge, &xo, l)?)?;
+        }
+        if let Some(h) = &hiv {
+            pass = and(pass, cmp(BinaryOp::Le, &xo, h)?)?;
+        }
+        let mut v = vec![grad_for(where_(&pass, &tn(g), &s(0.0))?, &x)?];
+        // clamp_backward_min_max: lo gets the gradient where x < lo (and lo < hi); hi where
+        // x > hi, or everywhere hi < lo (the result is hi there).
+        if let (Some((Some(_), _, shape, dt, rg)), Some(l)) = (&lo, &lov) {
+            let mut m = cmp(BinaryOp::Lt, &xo, l)?;
+            if let Some(h) = &hiv {
+                m = and(m, cmp(BinaryOp::Lt, l, h)?)?;
+            }
+            v.push(if *rg {
+                grad_for_shape(where_(&m, &tn(g), &s(0.0))?, shape, *dt)?
+            } else {
+                None
+            });
+        }
+        if let (Some((Some(_), _, shape, dt, rg)), Some(h)) = (&hi, &hiv) {
+            let mut m = cmp(BinaryOp::Gt, &xo, h)?;
+            if let Some(l) = &lov {
+                m = ew::binary(BinaryOp::LogicalOr, &tn(&m), &tn(&cmp(BinaryOp::Lt, h, l)?))?;
+            }
+            v.push(if *rg {
+                grad_for_shape(where_(&m, &tn(g), &s(0.0))?, shape, *dt)?
+            } else {
+                None
+            });
+        }
+        Ok(v)
+    };
+    Ok(record1(name, &ins, out, true, f))
 }
 
 pub fn to_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
@@ -423,12 +619,16 @@ pub fn to_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
         return Ok(out);
     }
     let src = x.dtype();
-    Ok(record1("ToCopyBackward0", &[x], out, false, move |g| Ok(vec![Some(to_dtype(g, src)?)])))
+    Ok(record1("ToCopyBackward0", &[x], out, false, move |g| {
+        Ok(vec![Some(to_dtype(g, src)?)])
+    }))
 }
 
 pub fn clone(x: &Tensor) -> Result<Tensor> {
     let out = x.to_dtype_copy(x.dtype());
-    Ok(record1("CloneBackward0", &[x], out, false, |g| Ok(vec![Some(g.clone())])))
+    Ok(record1("CloneBackward0", &[x], out, false, |g| {
+        Ok(vec![Some(g.clone())])
+    }))
 }
 
 // ----- reductions -----
@@ -450,14 +650,23 @@ fn expand_to(g: &Tensor, shape: &[usize]) -> Result<Tensor> {
     expand(g, &sizes)
 }
 
-pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn sum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let out = reduce::sum(x, dims, keepdim, dtype)?;
     if !needs_grad(&[x]) || !out.dtype().is_float() {
         return Ok(out);
     }
     let wdims = reduce::reduce_dims(x, dims)?;
     let shape = x.shape().to_vec();
-    let name = if dims.is_none() { "SumBackward0" } else { "SumBackward1" };
+    let name = if dims.is_none() {
+        "SumBackward0"
+    } else {
+        "SumBackward1"
+    };
     let xd = x.dtype();
     Ok(record1(name, &[x], out, false, move |g| {
         let r = expand_to(&unreduce(g, &shape, &wdims, keepdim)?, &shape)?;
@@ -465,7 +674,12 @@ pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>
     }))
 }
 
-pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn mean(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let out = reduce::mean(x, dims, keepdim, dtype)?;
     if !needs_grad(&[x]) {
         return Ok(out);
@@ -473,7 +687,11 @@ pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     let wdims = reduce::reduce_dims(x, dims)?;
     let count: usize = wdims.iter().map(|&d| x.shape()[d]).product();
     let shape = x.shape().to_vec();
-    let name = if dims.is_none() { "MeanBackward0" } else { "MeanBackward1" };
+    let name = if dims.is_none() {
+        "MeanBackward0"
+    } else {
+        "MeanBackward1"
+    };
     Ok(record1(name, &[x], out, false, move |g| {
         let r = expand_to(&unreduce(g, &shape, &wdims, keepdim)?, &shape)?;
         Ok(vec![Some(mul_scalar(&r, 1.0 / count as f64)?)])
@@ -483,7 +701,11 @@ pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
 /// Product of all other elements along the last dim, without dividing (zeros are exact).
 fn prod_others_last(x: &Tensor) -> Result<Tensor> {
     let n = *x.shape().last().unwrap_or(&1) as i64;
-    let ones_shape: Vec<usize> = x.shape()[..x.ndim() - 1].iter().copied().chain([1]).collect();
+    let ones_shape: Vec<usize> = x.shape()[..x.ndim() - 1]
+        .iter()
+        .copied()
+        .chain([1])
+        .collect();
     let one = crate::ops::create::full(&ones_shape, Scalar::Int(1), x.dtype());
     let left = cumulative(&narrow(x, -1, 0, n - 1)?, -1, true)?;
     let left = cat(&[one.clone(), left], -1)?;
@@ -493,7 +715,12 @@ fn prod_others_last(x: &Tensor) -> Result<Tensor> {
     mul(&left, &right)
 }
 
-pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn prod(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let out = reduce::prod(x, dims, keepdim, dtype)?;
     if !needs_grad(&[x]) || !out.dtype().is_float() {
         return Ok(out);
@@ -501,7 +728,11 @@ pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     let saved = Saved::new(x);
     let all = dims.is_none();
     let dim = dims.and_then(|d| d.first().copied()).unwrap_or(0);
-    let name = if all { "ProdBackward0" } else { "ProdBackward1" };
+    let name = if all {
+        "ProdBackward0"
+    } else {
+        "ProdBackward1"
+    };
     Ok(record1(name, &[x], out, true, move |g| {
         let x = saved.get(name, 0)?;
         let shape: Vec<i64> = x.shape().iter().map(|&v| v as i64).collect();
@@ -515,13 +746,23 @@ pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
         }
         let moved = movedim(&x, &[dim], &[-1])?;
         let others = movedim(&prod_others_last(&moved)?, &[-1], &[dim])?;
-        let gk = if keepdim || x.ndim() == 0 { g.clone() } else { unsqueeze(g, dim)? };
+        let gk = if keepdim || x.ndim() == 0 {
+            g.clone()
+        } else {
+            unsqueeze(g, dim)?
+        };
         Ok(vec![Some(mul(&others, &gk)?)])
     }))
 }
 
 /// Gradient spread evenly over the elements equal to the (kept-dim) result.
-fn evenly(g: &Tensor, x: &Tensor, result: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
+fn evenly(
+    g: &Tensor,
+    x: &Tensor,
+    result: &Tensor,
+    dims: &[usize],
+    keepdim: bool,
+) -> Result<Tensor> {
     let rk = unreduce(result, x.shape(), dims, keepdim)?;
     let gk = unreduce(g, x.shape(), dims, keepdim)?;
     let mask = ew::binary(BinaryOp::Eq, &tn(x), &tn(&rk))?.to_dtype(g.dtype());
@@ -531,7 +772,13 @@ fn evenly(g: &Tensor, x: &Tensor, result: &Tensor, dims: &[usize], keepdim: bool
     mul(&gk, &w)
 }
 
-pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool, name: &'static str) -> Result<Tensor> {
+pub fn amax(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    largest: bool,
+    name: &'static str,
+) -> Result<Tensor> {
     let out = if name.starts_with("Max") || name.starts_with("Min") {
         reduce::max_all(x, largest)?
     } else {
@@ -548,7 +795,13 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool, name
     }))
 }
 
-pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, take_sqrt: bool) -> Result<Tensor> {
+pub fn var(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    correction: f64,
+    keepdim: bool,
+    take_sqrt: bool,
+) -> Result<Tensor> {
     let out = reduce::var(x, dims, correction, keepdim, take_sqrt)?;
     if !needs_grad(&[x]) {
         return Ok(out);
@@ -556,18 +809,36 @@ pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, tak
     let wdims = reduce::reduce_dims(x, dims)?;
     let n: usize = wdims.iter().map(|&d| x.shape()[d]).product();
     let (sx, so) = (Saved::new(x), out.detach());
-    let name = if take_sqrt { "StdBackward0" } else { "VarBackward0" };
+    let name = if take_sqrt {
+        "StdBackward0"
+    } else {
+        "VarBackward0"
+    };
+    let dims_v = dims.map(|d| d.to_vec());
     Ok(record1(name, &[x], out, true, move |g| {
         let x = sx.get(name, 0)?;
+        // The output is not kept with history (that would be a cycle); under create_graph it
+        // is recomputed so that second derivatives see its dependence on x.
+        let so = if take_sqrt && grad_mode::is_enabled() {
+            var(&x, dims_v.as_deref(), correction, keepdim, true)?
+        } else {
+            so.clone()
+        };
         let dl: Vec<i64> = wdims.iter().map(|&d| d as i64).collect();
         let m = mean(&x, Some(&dl), true, None)?;
         let centered = binary(BinaryOp::Sub, &tn(&x), &tn(&m))?;
         let gk = unreduce(g, x.shape(), &wdims, keepdim)?;
         let denom = (n as f64 - correction).max(0.0);
         let r = if take_sqrt {
+            // g (x - mean) / (std * (n - correction)), and 0 where the std is 0 (as PyTorch).
             let sk = unreduce(&so, x.shape(), &wdims, keepdim)?;
             let d = mul_scalar(&sk, denom)?;
-            binary(BinaryOp::Div, &tn(&mul(&gk, &centered)?), &tn(&d))?
+            let q = binary(BinaryOp::Div, &tn(&mul(&gk, &centered)?), &tn(&d))?;
+            where_(
+                &ew::binary(BinaryOp::Eq, &tn(&sk), &s(0.0))?,
+                &s(0.0),
+                &tn(&q),
+            )?
         } else {
             mul_scalar(&mul(&gk, &centered)?, 2.0 / denom)?
         };
@@ -583,8 +854,15 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
     let wdims = reduce::reduce_dims(x, dims)?;
     let (sx, so) = (Saved::new(x), out.detach());
     let name = "LinalgVectorNormBackward0";
+    let dims_v = dims.map(|d| d.to_vec());
     Ok(record1(name, &[x], out, true, move |g| {
         let x = sx.get(name, 0)?;
+        // Recomputed with history under create_graph (see `var`).
+        let so = if grad_mode::is_enabled() {
+            norm(&x, p, dims_v.as_deref(), keepdim)?
+        } else {
+            so.clone()
+        };
         let nk = unreduce(&so, x.shape(), &wdims, keepdim)?;
         let gk = unreduce(g, x.shape(), &wdims, keepdim)?;
         let r = if p.is_infinite() {
@@ -615,8 +893,15 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     }
     let wdims = reduce::reduce_dims(x, Some(dims))?;
     let (sx, so) = (Saved::new(x), out.detach());
+    let dims_v = dims.to_vec();
     Ok(record1("LogsumexpBackward0", &[x], out, true, move |g| {
         let x = sx.get("LogsumexpBackward0", 0)?;
+        // Recomputed with history under create_graph (see `var`).
+        let so = if grad_mode::is_enabled() {
+            logsumexp(&x, &dims_v, keepdim)?
+        } else {
+            so.clone()
+        };
         let rk = unreduce(&so, x.shape(), &wdims, keepdim)?;
         let gk = unreduce(g, x.shape(), &wdims, keepdim)?;
         let e = unary(UnaryOp::Exp, &binary(BinaryOp::Sub, &tn(&x), &tn(&rk))?)?;
@@ -630,22 +915,81 @@ pub fn cumulative(x: &Tensor, dim: i64, product: bool) -> Result<Tensor> {
         return Ok(out);
     }
     let (sx, so) = (Saved::new(x), out.detach());
-    let name = if product { "CumprodBackward0" } else { "CumsumBackward0" };
+    let name = if product {
+        "CumprodBackward0"
+    } else {
+        "CumsumBackward0"
+    };
     Ok(record1(name, &[x], out, product, move |g| {
-        let rev = |v: &Tensor| -> Result<Tensor> { flip(&cumulative(&flip(v, &[dim])?, dim, false)?, &[dim]) };
+        let rev = |v: &Tensor| -> Result<Tensor> {
+            flip(&cumulative(&flip(v, &[dim])?, dim, false)?, &[dim])
+        };
         if !product {
             return Ok(vec![Some(rev(g)?)]);
         }
-        // d out_j / d x_i = out_j / x_i for j >= i (inputs without zeros).
         let x = sx.get(name, 0)?;
-        let r = binary(BinaryOp::Div, &tn(&rev(&mul(g, &so)?)?), &tn(&x))?;
-        Ok(vec![Some(r)])
+        // Recomputed with history under create_graph (see `var`).
+        let so = if grad_mode::is_enabled() {
+            cumulative(&x, dim, true)?
+        } else {
+            so.clone()
+        };
+        Ok(vec![Some(cumprod_backward(&x, &so, g, dim)?)])
     }))
+}
+
+/// Gradient of `out = cumprod(x, dim)`: `sum_{j >= i} g_j out_j / x_i`, which is exact where
+/// x_i precedes the first zero of its slice. At the first zero z it is
+/// `sum_{j >= z} g_j prod_{k <= j, k != z} x_k` (a cumprod with x_z replaced by 1), and after
+/// it 0. Written with differentiable ops, so it can be differentiated again.
+fn cumprod_backward(x: &Tensor, out: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
+    let rev = |v: &Tensor| -> Result<Tensor> {
+        flip(&cumulative(&flip(v, &[dim])?, dim, false)?, &[dim])
+    };
+    let is_zero = ew::binary(BinaryOp::Eq, &tn(x), &s(0.0))?;
+    let any_zero = reduce::all_any(&is_zero, None, false, true)?
+        .item()?
+        .to_f64()
+        != 0.0;
+    if !any_zero {
+        return binary(BinaryOp::Div, &tn(&rev(&mul(g, out)?)?), &tn(x));
+    }
+    let zeros_so_far = reduce::cumulative(&is_zero.to_dtype(DType::I64), dim, None, false)?;
+    let before = ew::binary(
+        BinaryOp::Eq,
+        &tn(&zeros_so_far),
+        &Operand::Scalar(Scalar::Int(0)),
+    )?;
+    let first = ew::binary(
+        BinaryOp::LogicalAnd,
+        &tn(&is_zero),
+        &tn(&ew::binary(
+            BinaryOp::Eq,
+            &tn(&zeros_so_far),
+            &Operand::Scalar(Scalar::Int(1)),
+        )?),
+    )?;
+    let safe_x = where_(&before, &tn(x), &s(1.0))?;
+    let a = binary(BinaryOp::Div, &tn(&rev(&mul(g, out)?)?), &tn(&safe_x))?;
+    let y = where_(&first, &s(1.0), &tn(x))?;
+    let at_zero = rev(&mul(g, &cumulative(&y, dim, true)?)?)?;
+    where_(
+        &before,
+        &tn(&a),
+        &tn(&where_(&first, &tn(&at_zero), &s(0.0))?),
+    )
 }
 
 /// Values picked by indices along `dim` (max/min/sort/topk/median along a dim): the gradient
 /// goes back to the picked positions.
-pub fn index_values(name: &'static str, x: &Tensor, values: Tensor, indices: &Tensor, dim: i64, keepdim: bool) -> Result<Tensor> {
+pub fn index_values(
+    name: &'static str,
+    x: &Tensor,
+    values: Tensor,
+    indices: &Tensor,
+    dim: i64,
+    keepdim: bool,
+) -> Result<Tensor> {
     if !needs_grad(&[x]) {
         return Ok(values);
     }
@@ -685,8 +1029,13 @@ fn snapshot(x: &Tensor) -> Tensor {
 
 /// Runs an in-place op as `x <- f(x)`. When autograd tracks it, `f` reads a snapshot of `x`
 /// and `x` takes over the result's history; a leaf that requires grad cannot be modified.
-pub fn inplace(x: &Tensor, others: &[&Tensor], f: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<()> {
-    let tracking = grad_mode::is_enabled() && (x.requires_grad() || others.iter().any(|t| t.requires_grad()));
+pub fn inplace(
+    x: &Tensor,
+    others: &[&Tensor],
+    f: impl FnOnce(&Tensor) -> Result<Tensor>,
+) -> Result<()> {
+    let tracking =
+        grad_mode::is_enabled() && (x.requires_grad() || others.iter().any(|t| t.requires_grad()));
     if tracking && x.requires_grad() && x.meta().is_some_and(|m| m.is_leaf()) {
         return Err(Error::Runtime(
             "a leaf Variable that requires grad is being used in an in-place operation.".into(),
@@ -703,8 +1052,16 @@ pub fn inplace(x: &Tensor, others: &[&Tensor], f: impl FnOnce(&Tensor) -> Result
     if r.shape() != x.shape() {
         return Err(Error::Runtime(format!(
             "output with shape [{}] doesn't match the broadcast shape [{}]",
-            x.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-            r.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            x.shape()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            r.shape()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     crate::tensor::copy_into(x, &r);
@@ -730,7 +1087,9 @@ pub fn binary_inplace(op: BinaryOp, x: &Tensor, other: &Operand) -> Result<()> {
     }
     let others: Vec<Tensor> = operand_tensor(other).into_iter().collect();
     let refs: Vec<&Tensor> = others.iter().collect();
-    inplace(x, &refs, |src| binary(op, &Operand::Tensor(src.clone()), other))
+    inplace(x, &refs, |src| {
+        binary(op, &Operand::Tensor(src.clone()), other)
+    })
 }
 
 pub fn unary_inplace(op: UnaryOp, x: &Tensor) -> Result<()> {

@@ -24,7 +24,9 @@ pub fn embed(g: &Tensor, shape: &[usize], f: ViewFn) -> Result<Tensor> {
     let z = Tensor::zeros(shape, g.dtype());
     let target = f(&z)?;
     copy_into(&target, g);
-    Ok(record1("EmbedBackward0", &[g], z, false, move |gg| Ok(vec![Some(f(gg)?.contiguous())])))
+    Ok(record1("EmbedBackward0", &[g], z, false, move |gg| {
+        Ok(vec![Some(f(gg)?.contiguous())])
+    }))
 }
 
 /// Records a view op: `out = f(x)`, gradient embedded through `f`.
@@ -34,18 +36,31 @@ fn view_op(name: &'static str, x: &Tensor, f: ViewFn) -> Result<Tensor> {
         return Ok(out);
     }
     let shape = x.shape().to_vec();
-    Ok(record1(name, &[x], out, false, move |g| Ok(vec![Some(embed(g, &shape, f.clone())?)])))
+    Ok(record1(name, &[x], out, false, move |g| {
+        Ok(vec![Some(embed(g, &shape, f.clone())?)])
+    }))
 }
 
 /// Records a view whose gradient is another view (reshape-like ops): `back(g)`.
-fn view_op_with(name: &'static str, x: &Tensor, out: Tensor, back: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static) -> Result<Tensor> {
-    Ok(record1(name, &[x], out, false, move |g| Ok(vec![Some(back(g)?)])))
+fn view_op_with(
+    name: &'static str,
+    x: &Tensor,
+    out: Tensor,
+    back: impl Fn(&Tensor) -> Result<Tensor> + Send + Sync + 'static,
+) -> Result<Tensor> {
+    Ok(record1(name, &[x], out, false, move |g| {
+        Ok(vec![Some(back(g)?)])
+    }))
 }
 
 pub fn reshape(x: &Tensor, shape: &[i64]) -> Result<Tensor> {
     let out = view::reshape(x, shape)?;
     let s = ivec(x.shape());
-    let name = if out.same_storage(x) { "ViewBackward0" } else { "UnsafeViewBackward0" };
+    let name = if out.same_storage(x) {
+        "ViewBackward0"
+    } else {
+        "UnsafeViewBackward0"
+    };
     view_op_with(name, x, out, move |g| reshape(g, &s))
 }
 
@@ -117,20 +132,61 @@ pub fn expand(x: &Tensor, sizes: &[i64]) -> Result<Tensor> {
 }
 
 pub fn narrow(x: &Tensor, dim: i64, start: i64, len: i64) -> Result<Tensor> {
-    let start = if start < 0 && x.ndim() > 0 { start + x.shape()[crate::shape::wrap_dim(dim, x.ndim())?] as i64 } else { start };
-    view_op("SliceBackward0", x, Arc::new(move |t| view::narrow(t, dim, start, len)))
+    let start = if start < 0 && x.ndim() > 0 {
+        start + x.shape()[crate::shape::wrap_dim(dim, x.ndim())?] as i64
+    } else {
+        start
+    };
+    view_op(
+        "SliceBackward0",
+        x,
+        Arc::new(move |t| view::narrow(t, dim, start, len)),
+    )
 }
 
 pub fn select(x: &Tensor, dim: i64, i: i64) -> Result<Tensor> {
-    view_op("SelectBackward0", x, Arc::new(move |t| view::select(t, dim, i)))
+    view_op(
+        "SelectBackward0",
+        x,
+        Arc::new(move |t| view::select(t, dim, i)),
+    )
 }
 
 pub fn diagonal(x: &Tensor, offset: i64, d1: i64, d2: i64) -> Result<Tensor> {
-    view_op("DiagonalBackward0", x, Arc::new(move |t| view::diagonal(t, offset, d1, d2)))
+    view_op(
+        "DiagonalBackward0",
+        x,
+        Arc::new(move |t| view::diagonal(t, offset, d1, d2)),
+    )
+}
+
+/// `t` written into the leading corner of zeros(shape) (a scatter's `src` may be larger than its
+/// index: the elements the index does not reach get no gradient).
+fn pad_to(t: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    if t.shape() == shape {
+        return Ok(t.clone());
+    }
+    let sizes = t.shape().to_vec();
+    embed(
+        t,
+        shape,
+        Arc::new(move |z| {
+            let mut v = z.clone();
+            for (d, &n) in sizes.iter().enumerate() {
+                v = view::narrow(&v, d as i64, 0, n as i64)?;
+            }
+            Ok(v)
+        }),
+    )
 }
 
 /// Multi-output views (split/chunk/unbind): one node; missing output grads count as zero.
-fn multi_view(name: &'static str, x: &Tensor, outs: Vec<Tensor>, back: impl Fn(Vec<Tensor>) -> Result<Tensor> + Send + Sync + 'static) -> Vec<Tensor> {
+fn multi_view(
+    name: &'static str,
+    x: &Tensor,
+    outs: Vec<Tensor>,
+    back: impl Fn(Vec<Tensor>) -> Result<Tensor> + Send + Sync + 'static,
+) -> Vec<Tensor> {
     if !needs_grad(&[x]) {
         return outs;
     }
@@ -149,22 +205,30 @@ fn multi_view(name: &'static str, x: &Tensor, outs: Vec<Tensor>, back: impl Fn(V
 
 pub fn split_with_sizes(x: &Tensor, sizes: &[i64], dim: i64) -> Result<Vec<Tensor>> {
     let outs = view::split_with_sizes(x, sizes, dim)?;
-    Ok(multi_view("SplitWithSizesBackward0", x, outs, move |gs| cat(&gs, dim)))
+    Ok(multi_view("SplitWithSizesBackward0", x, outs, move |gs| {
+        cat(&gs, dim)
+    }))
 }
 
 pub fn split(x: &Tensor, size: i64, dim: i64) -> Result<Vec<Tensor>> {
     let outs = view::split(x, size, dim)?;
-    Ok(multi_view("SplitBackward0", x, outs, move |gs| cat(&gs, dim)))
+    Ok(multi_view("SplitBackward0", x, outs, move |gs| {
+        cat(&gs, dim)
+    }))
 }
 
 pub fn chunk(x: &Tensor, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
     let outs = view::chunk(x, chunks, dim)?;
-    Ok(multi_view("SplitBackward0", x, outs, move |gs| cat(&gs, dim)))
+    Ok(multi_view("SplitBackward0", x, outs, move |gs| {
+        cat(&gs, dim)
+    }))
 }
 
 pub fn unbind(x: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
     let outs = view::unbind(x, dim)?;
-    Ok(multi_view("UnbindBackward0", x, outs, move |gs| stack(&gs, dim)))
+    Ok(multi_view("UnbindBackward0", x, outs, move |gs| {
+        stack(&gs, dim)
+    }))
 }
 
 // ----- joins -----
@@ -175,10 +239,14 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
     if !needs_grad(&refs) {
         return Ok(out);
     }
-    let sizes: Vec<(Vec<usize>, DType)> = ts.iter().map(|t| (t.shape().to_vec(), t.dtype())).collect();
+    let sizes: Vec<(Vec<usize>, DType)> =
+        ts.iter().map(|t| (t.shape().to_vec(), t.dtype())).collect();
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
-        let d = if sizes.iter().any(|(s, _)| s.len() > 1 || !s.is_empty() && s[0] > 0) {
+        let d = if sizes
+            .iter()
+            .any(|(s, _)| s.len() > 1 || !s.is_empty() && s[0] > 0)
+        {
             crate::shape::wrap_dim(dim, g.ndim())?
         } else {
             0
@@ -246,7 +314,16 @@ pub fn roll(x: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
 
 pub fn tri(x: &Tensor, diagonal: i64, upper: bool) -> Result<Tensor> {
     let out = join::tri(x, diagonal, upper)?;
-    view_op_with(if upper { "TriuBackward0" } else { "TrilBackward0" }, x, out, move |g| tri(g, diagonal, upper))
+    view_op_with(
+        if upper {
+            "TriuBackward0"
+        } else {
+            "TrilBackward0"
+        },
+        x,
+        out,
+        move |g| tri(g, diagonal, upper),
+    )
 }
 
 // ----- indexing -----
@@ -275,13 +352,19 @@ pub fn getitem(x: &Tensor, items: &[IndexItem]) -> Result<Tensor> {
     let shape = x.shape().to_vec();
     let its: Arc<Vec<IndexItem>> = Arc::new(items.to_vec());
     if !advanced {
-        let name = match items.iter().rev().find(|i| !matches!(i, IndexItem::Ellipsis)) {
+        let name = match items
+            .iter()
+            .rev()
+            .find(|i| !matches!(i, IndexItem::Ellipsis))
+        {
             Some(IndexItem::Int(_)) => "SelectBackward0",
             Some(IndexItem::NewAxis) => "UnsqueezeBackward0",
             _ => "SliceBackward0",
         };
         let f: ViewFn = Arc::new(move |t| index::getitem(t, &its));
-        return Ok(record1(name, &[x], out, false, move |g| Ok(vec![Some(embed(g, &shape, f.clone())?)])));
+        return Ok(record1(name, &[x], out, false, move |g| {
+            Ok(vec![Some(embed(g, &shape, f.clone())?)])
+        }));
     }
     Ok(record1("IndexBackward0", &[x], out, false, move |g| {
         let pos = positions(&shape, &|t| index::getitem(t, &its))?;
@@ -309,10 +392,21 @@ pub fn index_select(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
         return Ok(out);
     }
     let (shape, i) = (x.shape().to_vec(), idx.clone());
-    Ok(record1("IndexSelectBackward0", &[x], out, false, move |g| {
-        let z = Tensor::zeros(&shape, g.dtype());
-        Ok(vec![Some(index_add(&z, dim, &view::reshape(&i, &[-1])?, g)?)])
-    }))
+    Ok(record1(
+        "IndexSelectBackward0",
+        &[x],
+        out,
+        false,
+        move |g| {
+            let z = Tensor::zeros(&shape, g.dtype());
+            Ok(vec![Some(index_add(
+                &z,
+                dim,
+                &view::reshape(&i, &[-1])?,
+                g,
+            )?)])
+        },
+    ))
 }
 
 pub fn gather(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
@@ -329,14 +423,24 @@ pub fn gather(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
 
 pub fn scatter_add(x: &Tensor, dim: i64, idx: &Tensor, src: &Tensor) -> Result<Tensor> {
     let out = x.to_dtype_copy(x.dtype());
-    index::scatter_(&out, dim, idx, &Operand::Tensor(src.to_dtype(x.dtype())), ScatterMode::Add)?;
+    index::scatter_(
+        &out,
+        dim,
+        idx,
+        &Operand::Tensor(src.to_dtype(x.dtype())),
+        ScatterMode::Add,
+    )?;
     if !needs_grad(&[x, src]) {
         return Ok(out);
     }
     let i = idx.clone();
+    let (ss, sd) = (src.shape().to_vec(), src.dtype());
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
-        Ok(vec![Some(g.clone()), Some(gather(g, dim, &i)?)])
+        Ok(vec![
+            Some(g.clone()),
+            Some(ag::to_dtype(&pad_to(&gather(g, dim, &i)?, &ss)?, sd)?),
+        ])
     });
     Ok(record("ScatterAddBackward0", &[x, src], vec![out], false, f).remove(0))
 }
@@ -358,16 +462,28 @@ pub fn scatter(x: &Tensor, dim: i64, idx: &Tensor, src: &Operand) -> Result<Tens
     }
     let i = idx.clone();
     let has_src = st.is_some();
+    let src_meta = st.as_ref().map(|s| (s.shape().to_vec(), s.dtype()));
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
         let gx = scatter(g, dim, &i, &Operand::Scalar(Scalar::Int(0)))?;
         let mut v = vec![Some(gx)];
-        if has_src {
-            v.push(Some(gather(g, dim, &i)?));
+        if let Some((ss, sd)) = &src_meta {
+            v.push(Some(ag::to_dtype(&pad_to(&gather(g, dim, &i)?, ss)?, *sd)?));
         }
         Ok(v)
     });
-    Ok(record(if has_src { "ScatterBackward0" } else { "ScatterBackward1" }, &ins, vec![out], false, f).remove(0))
+    Ok(record(
+        if has_src {
+            "ScatterBackward0"
+        } else {
+            "ScatterBackward1"
+        },
+        &ins,
+        vec![out],
+        false,
+        f,
+    )
+    .remove(0))
 }
 
 pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor> {
@@ -387,15 +503,34 @@ pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor>
     let has_v = vt.is_some();
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
-        let gx = ag::where_(&m, &Operand::Scalar(Scalar::Int(0)), &Operand::Tensor(g.clone()))?;
+        let gx = ag::where_(
+            &m,
+            &Operand::Scalar(Scalar::Int(0)),
+            &Operand::Tensor(g.clone()),
+        )?;
         let mut v = vec![Some(gx)];
         if has_v {
-            let picked = ag::where_(&m, &Operand::Tensor(g.clone()), &Operand::Scalar(Scalar::Int(0)))?;
+            let picked = ag::where_(
+                &m,
+                &Operand::Tensor(g.clone()),
+                &Operand::Scalar(Scalar::Int(0)),
+            )?;
             v.push(Some(ag::sum(&picked, None, false, None)?));
         }
         Ok(v)
     });
-    Ok(record(if has_v { "MaskedFillBackward1" } else { "MaskedFillBackward0" }, &ins, vec![out], false, f).remove(0))
+    Ok(record(
+        if has_v {
+            "MaskedFillBackward1"
+        } else {
+            "MaskedFillBackward0"
+        },
+        &ins,
+        vec![out],
+        false,
+        f,
+    )
+    .remove(0))
 }
 
 pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
@@ -404,10 +539,16 @@ pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
         return Ok(out);
     }
     let (shape, m) = (x.shape().to_vec(), mask.clone());
-    Ok(record1("MaskedSelectBackward0", &[x], out, false, move |g| {
-        let pos = positions(&shape, &|t| index::masked_select(t, &m))?;
-        Ok(vec![Some(unpick(g, &shape, &pos)?)])
-    }))
+    Ok(record1(
+        "MaskedSelectBackward0",
+        &[x],
+        out,
+        false,
+        move |g| {
+            let pos = positions(&shape, &|t| index::masked_select(t, &m))?;
+            Ok(vec![Some(unpick(g, &shape, &pos)?)])
+        },
+    ))
 }
 
 pub fn take(x: &Tensor, idx: &Tensor) -> Result<Tensor> {
@@ -447,7 +588,10 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
         let (a, b) = (sa.get("BmmBackward0", 0)?, sb.get("BmmBackward0", 0)?);
-        Ok(vec![Some(bmm(g, &transpose(&b, 1, 2)?)?), Some(bmm(&transpose(&a, 1, 2)?, g)?)])
+        Ok(vec![
+            Some(bmm(g, &transpose(&b, 1, 2)?)?),
+            Some(bmm(&transpose(&a, 1, 2)?, g)?),
+        ])
     });
     Ok(record("BmmBackward0", &[a, b], vec![out], true, f).remove(0))
 }
@@ -501,14 +645,18 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let b2 = if db == 1 { unsqueeze(b, 1)? } else { b.clone() };
     let (n, k) = (a2.shape()[a2.ndim() - 2], a2.shape()[a2.ndim() - 1]);
     let p = b2.shape()[b2.ndim() - 1];
-    let batch = crate::shape::broadcast_shapes(&a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])?;
+    let batch =
+        crate::shape::broadcast_shapes(&a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])?;
     let bsz: usize = batch.iter().product();
     let mut ta = ivec(&batch);
     ta.extend([n as i64, k as i64]);
     let mut tb = ivec(&batch);
     tb.extend([b2.shape()[b2.ndim() - 2] as i64, p as i64]);
     let ra = reshape(&expand(&a2, &ta)?, &[bsz as i64, n as i64, k as i64])?;
-    let rb = reshape(&expand(&b2, &tb)?, &[bsz as i64, b2.shape()[b2.ndim() - 2] as i64, p as i64])?;
+    let rb = reshape(
+        &expand(&b2, &tb)?,
+        &[bsz as i64, b2.shape()[b2.ndim() - 2] as i64, p as i64],
+    )?;
     let r = bmm(&ra, &rb)?;
     let mut out = ivec(&batch);
     if da > 1 {
@@ -521,7 +669,14 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 /// `beta * input + alpha * (a @ b)` for addmm/addmv/baddbmm.
-pub fn addmm_like(kind: &str, input: &Tensor, a: &Tensor, b: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
+pub fn addmm_like(
+    kind: &str,
+    input: &Tensor,
+    a: &Tensor,
+    b: &Tensor,
+    beta: Scalar,
+    alpha: Scalar,
+) -> Result<Tensor> {
     let out = match kind {
         "addmm" => linalg::addmm(input, a, b, beta, alpha)?,
         "addmv" => linalg::addmv(input, a, b, beta, alpha)?,
@@ -541,19 +696,38 @@ pub fn addmm_like(kind: &str, input: &Tensor, a: &Tensor, b: &Tensor, beta: Scal
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
         let (a, b) = (sa.get(name, 0)?, sb.get(name, 0)?);
-        let gi = if bv == 0.0 { None } else { Some(ag::sum_to(&ag::mul_scalar(g, bv)?, &si)?) };
+        let gi = if bv == 0.0 {
+            None
+        } else {
+            Some(ag::sum_to(&ag::mul_scalar(g, bv)?, &si)?)
+        };
         let ga_gb = match kind.as_str() {
             "addmm" => (mm(g, &t(&b)?)?, mm(&t(&a)?, g)?),
-            "addmv" => (ag::mul(&unsqueeze(g, 1)?, &unsqueeze(&b, 0)?)?, mv(&t(&a)?, g)?),
-            _ => (bmm(g, &transpose(&b, 1, 2)?)?, bmm(&transpose(&a, 1, 2)?, g)?),
+            "addmv" => (
+                ag::mul(&unsqueeze(g, 1)?, &unsqueeze(&b, 0)?)?,
+                mv(&t(&a)?, g)?,
+            ),
+            _ => (
+                bmm(g, &transpose(&b, 1, 2)?)?,
+                bmm(&transpose(&a, 1, 2)?, g)?,
+            ),
         };
-        Ok(vec![gi, Some(ag::mul_scalar(&ga_gb.0, av)?), Some(ag::mul_scalar(&ga_gb.1, av)?)])
+        Ok(vec![
+            gi,
+            Some(ag::mul_scalar(&ga_gb.0, av)?),
+            Some(ag::mul_scalar(&ga_gb.1, av)?),
+        ])
     });
     Ok(record(name, &[input, a, b], vec![out], true, f).remove(0))
 }
 
 pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    ag::binary(BinaryOp::Mul, &Operand::Tensor(unsqueeze(a, 1)?), &Operand::Tensor(unsqueeze(b, 0)?))
+    linalg::check_outer(a, b)?;
+    ag::binary(
+        BinaryOp::Mul,
+        &Operand::Tensor(unsqueeze(a, 1)?),
+        &Operand::Tensor(unsqueeze(b, 0)?),
+    )
 }
 
 /// `x` with `x[items] = v`, as a new tensor (the out-of-place form behind `__setitem__`).
@@ -599,7 +773,10 @@ fn einsum_subscripts(eq: &str) -> (Vec<Vec<char>>, Vec<char>) {
     let out = rhs.unwrap_or_else(|| {
         let mut all: Vec<char> = ins.concat();
         all.sort();
-        all.iter().copied().filter(|c| all.iter().filter(|x| *x == c).count() == 1).collect()
+        all.iter()
+            .copied()
+            .filter(|c| all.iter().filter(|x| *x == c).count() == 1)
+            .collect()
     });
     (ins, out)
 }
@@ -614,25 +791,42 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
     }
     let (ins, outs) = einsum_subscripts(eq);
     let saved: Vec<Saved> = ops.iter().map(Saved::new).collect();
-    let repeated = ins.iter().any(|s| s.iter().any(|c| s.iter().filter(|x| *x == c).count() > 1));
+    let repeated = ins
+        .iter()
+        .any(|s| s.iter().any(|c| s.iter().filter(|x| *x == c).count() > 1));
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
         if repeated {
             return Err(crate::error::Error::NotImplemented(
-                "einsum backward with a subscript repeated within one operand is not supported".into(),
+                "einsum backward with a subscript repeated within one operand is not supported"
+                    .into(),
             ));
         }
-        let vals: Vec<Tensor> = saved.iter().map(|s| s.get("EinsumBackward0", 0)).collect::<Result<_>>()?;
+        let vals: Vec<Tensor> = saved
+            .iter()
+            .map(|s| s.get("EinsumBackward0", 0))
+            .collect::<Result<_>>()?;
         let so: String = outs.iter().collect();
         let mut grads = vec![];
         for k in 0..vals.len() {
-            let other: Vec<char> = if vals.len() == 2 { ins[1 - k].clone() } else { vec![] };
+            let other: Vec<char> = if vals.len() == 2 {
+                ins[1 - k].clone()
+            } else {
+                vec![]
+            };
             // Letters only this operand has are summed out in forward: broadcast them back.
-            let kept: Vec<char> = ins[k].iter().copied().filter(|c| outs.contains(c) || other.contains(c)).collect();
+            let kept: Vec<char> = ins[k]
+                .iter()
+                .copied()
+                .filter(|c| outs.contains(c) || other.contains(c))
+                .collect();
             let target: String = kept.iter().collect();
             let r = if vals.len() == 2 {
                 let so2: String = other.iter().collect();
-                einsum(&format!("{},{}->{}", so, so2, target), &[g.clone(), vals[1 - k].clone()])?
+                einsum(
+                    &format!("{},{}->{}", so, so2, target),
+                    &[g.clone(), vals[1 - k].clone()],
+                )?
             } else {
                 einsum(&format!("{}->{}", so, target), std::slice::from_ref(g))?
             };

@@ -36,7 +36,11 @@ pub fn try_zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
             nbytes
         ))
     })?;
-    Ok(Tensor::from_parts(storage, Layout::contiguous(shape), dtype))
+    Ok(Tensor::from_parts(
+        storage,
+        Layout::contiguous(shape),
+        dtype,
+    ))
 }
 
 pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Tensor {
@@ -57,9 +61,13 @@ pub fn try_full(shape: &[usize], value: Scalar, dtype: DType) -> Result<Tensor> 
 }
 
 /// The elements of a fresh contiguous 1-d tensor, to be written by a factory.
-fn values_mut<T: Element>(t: &Tensor) -> &mut [T] {
+///
+/// # Safety
+/// `t` must have just been allocated by the caller (contiguous, seen by nothing else), so the
+/// returned slice is the only access to its storage while it lives.
+#[allow(clippy::mut_from_ref)] // the tensor's storage is written through its raw pointer
+unsafe fn values_mut<T: Element>(t: &Tensor) -> &mut [T] {
     debug_assert!(t.is_contiguous() && t.ndim() == 1);
-    // SAFETY: `t` was just allocated by the caller, is contiguous and nothing else sees it.
     unsafe { std::slice::from_raw_parts_mut(t.ptr::<T>(), t.numel()) }
 }
 
@@ -111,7 +119,8 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: DType) -> Result<
 }
 
 fn fill_arange<T: Element>(out: &Tensor, f: impl Fn(usize) -> T) {
-    for (i, v) in values_mut::<T>(out).iter_mut().enumerate() {
+    // SAFETY: `arange` passes the tensor it has just allocated.
+    for (i, v) in unsafe { values_mut::<T>(out) }.iter_mut().enumerate() {
         *v = f(i);
     }
 }
@@ -142,7 +151,13 @@ fn linspace_values(start: f64, end: f64, n: usize, dtype: DType) -> Vec<f64> {
         DType::F64 => {
             let step = (end - start) / last;
             (0..n)
-                .map(|i| if i < half { start + step * i as f64 } else { end - step * (n - 1 - i) as f64 })
+                .map(|i| {
+                    if i < half {
+                        start + step * i as f64
+                    } else {
+                        end - step * (n - 1 - i) as f64
+                    }
+                })
                 .collect()
         }
         DType::F32 => {
@@ -150,7 +165,11 @@ fn linspace_values(start: f64, end: f64, n: usize, dtype: DType) -> Vec<f64> {
             let step = (e - s) / last as f32;
             (0..n)
                 .map(|i| {
-                    (if i < half { s + step * i as f32 } else { e - step * (n - 1 - i) as f32 }) as f64
+                    (if i < half {
+                        s + step * i as f32
+                    } else {
+                        e - step * (n - 1 - i) as f32
+                    }) as f64
                 })
                 .collect()
         }
@@ -158,10 +177,17 @@ fn linspace_values(start: f64, end: f64, n: usize, dtype: DType) -> Vec<f64> {
         DType::BF16 => half_linspace::<bf16>(start, end, n),
         _ => {
             // Integer outputs: start and end are cast to the integer type first.
-            let (s, e) = dispatch!(dtype, T => (T::from_f64(start).to_f64(), T::from_f64(end).to_f64()));
+            let (s, e) =
+                dispatch!(dtype, T => (T::from_f64(start).to_f64(), T::from_f64(end).to_f64()));
             let step = (e - s) / last;
             (0..n)
-                .map(|i| if i < half { s + step * i as f64 } else { e - step * (n - 1 - i) as f64 })
+                .map(|i| {
+                    if i < half {
+                        s + step * i as f64
+                    } else {
+                        e - step * (n - 1 - i) as f64
+                    }
+                })
                 .collect()
         }
     }
@@ -186,7 +212,8 @@ fn half_linspace<H: Element>(start: f64, end: f64, n: usize) -> Vec<f64> {
 fn from_values(vals: &[f64], dtype: DType) -> Result<Tensor> {
     let out = try_zeros(&[vals.len()], dtype)?;
     dispatch!(dtype, T => {
-        for (o, &v) in values_mut::<T>(&out).iter_mut().zip(vals) {
+        // SAFETY: `out` was allocated above for this fill.
+        for (o, &v) in unsafe { values_mut::<T>(&out) }.iter_mut().zip(vals) {
             *o = T::from_f64(v);
         }
     });
@@ -195,7 +222,9 @@ fn from_values(vals: &[f64], dtype: DType) -> Result<Tensor> {
 
 fn check_steps(steps: i64) -> Result<usize> {
     if steps < 0 {
-        return Err(Error::Runtime("number of steps must be non-negative".into()));
+        return Err(Error::Runtime(
+            "number of steps must be non-negative".into(),
+        ));
     }
     // Allocate first: an impossible size is the allocator's error, not a huge Vec.
     try_zeros(&[steps as usize], DType::F64)?;
@@ -225,7 +254,9 @@ pub fn logspace(start: f64, end: f64, steps: i64, base: f64, dtype: DType) -> Re
     let vals: Vec<f64> = match dtype {
         DType::F64 => lin.iter().map(|&x| base.powf(x)).collect(),
         DType::F32 | DType::F16 | DType::BF16 => {
-            let b = if dtype == DType::F32 { base as f32 } else {
+            let b = if dtype == DType::F32 {
+                base as f32
+            } else {
                 dispatch!(dtype, T => T::from_f64(base).to_f64() as f32)
             };
             lin.iter().map(|&x| b.powf(x as f32) as f64).collect()

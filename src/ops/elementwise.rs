@@ -2,7 +2,8 @@
 //! function, the method, the operator and the in-place form. Kernels take strides; half types
 //! compute in float32 and round per op, as PyTorch does.
 
-use crate::backend::cpu::iter::par_runs;
+use crate::backend::cpu::iter::{par_flat, par_runs};
+use crate::backend::cpu::vecmath::{self, VecFn};
 use crate::dtype::{Category, DType, Element, ResultType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::default_float;
@@ -171,11 +172,26 @@ pub fn compute_dtype(d: DType) -> DType {
 
 /// Dtype a binary op's result has for these operands.
 pub fn result_type(a: &Operand, b: &Operand) -> DType {
-    b.promote_into(a.promote_into(ResultType::default())).result()
+    b.promote_into(a.promote_into(ResultType::default()))
+        .result()
 }
 
 /// `a op b` with broadcasting and type promotion, into a new tensor.
 pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
+    // Fast path for the common `x + y`: two tensors of one dtype and one shape whose op
+    // computes in that dtype, so there is nothing to promote, broadcast or convert.
+    if let (Operand::Tensor(x), Operand::Tensor(y)) = (a, b) {
+        let d = x.dtype();
+        if d == y.dtype() && x.shape() == y.shape() && !op.is_comparison() && !op.is_logical() {
+            if let Ok((compute, out_dtype)) = op.dtypes(d) {
+                if compute == d && out_dtype == d {
+                    let out = crate::ops::create::try_zeros(x.shape(), d)?;
+                    run_binary(op, x, y, &out)?;
+                    return Ok(out);
+                }
+            }
+        }
+    }
     let common = result_type(a, b);
     let (compute, out_dtype) = op.dtypes(common)?;
     check_int_pow(op, a, b)?;
@@ -208,7 +224,11 @@ fn check_int_pow(op: BinaryOp, a: &Operand, b: &Operand) -> Result<()> {
 /// PyTorch's `assert_no_internal_overlap`: a target with several elements at one memory
 /// location (a stride-0 dim of size > 1, as `expand` makes) cannot be written in place.
 pub fn check_no_internal_overlap(t: &Tensor) -> Result<()> {
-    if t.shape().iter().zip(t.strides()).any(|(&n, &s)| n > 1 && s == 0) {
+    if t.shape()
+        .iter()
+        .zip(t.strides())
+        .any(|(&n, &s)| n > 1 && s == 0)
+    {
         return Err(Error::Runtime(
             "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.".into(),
         ));
@@ -345,7 +365,11 @@ fn run_binary(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<()> 
                 Ge => zip::<bool, bool>(a, b, out, |x, y| x >= y),
                 _ => {
                     // Arithmetic that has no bool meaning runs in int64 and casts back.
-                    let r = binary(op, &Operand::Tensor(a.to_dtype(DType::I64)), &Operand::Tensor(b.to_dtype(DType::I64)))?;
+                    let r = binary(
+                        op,
+                        &Operand::Tensor(a.to_dtype(DType::I64)),
+                        &Operand::Tensor(b.to_dtype(DType::I64)),
+                    )?;
                     copy_into(out, &r);
                 }
             }
@@ -358,52 +382,93 @@ fn run_binary(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<()> 
 /// The binary kernel: walks `out` (contiguous) with `a` and `b` broadcast to its shape.
 fn zip<T: Element, O: Element>(a: &Tensor, b: &Tensor, out: &Tensor, f: impl Fn(T, T) -> O + Sync) {
     let shape = out.shape();
+    let (pa, pb, po) = (
+        a.ptr::<T>() as usize,
+        b.ptr::<T>() as usize,
+        out.ptr::<O>() as usize,
+    );
+    // Same-shape contiguous operands: one flat loop (split across threads when large).
+    if a.shape() == shape
+        && b.shape() == shape
+        && a.is_contiguous()
+        && b.is_contiguous()
+        && out.is_contiguous()
+    {
+        par_flat(out.numel(), |start, n| {
+            // SAFETY: start..start+n lies inside all three buffers; `out` aliases neither input.
+            unsafe {
+                let dst = std::slice::from_raw_parts_mut((po as *mut O).add(start), n);
+                let xa = std::slice::from_raw_parts((pa as *const T).add(start), n);
+                let xb = std::slice::from_raw_parts((pb as *const T).add(start), n);
+                for i in 0..n {
+                    dst[i] = f(xa[i], xb[i]);
+                }
+            }
+        });
+        return;
+    }
     let la = a.layout().broadcast_to(shape).expect("shapes broadcast");
     let lb = b.layout().broadcast_to(shape).expect("shapes broadcast");
-    let (pa, pb, po) = (a.ptr::<T>() as usize, b.ptr::<T>() as usize, out.ptr::<O>() as usize);
-    par_runs(shape, [out.strides(), &la.strides, &lb.strides], |o, n, s| {
-        // SAFETY: the iterator yields offsets and strides inside each view; `out` is a fresh
-        // buffer that aliases neither input.
-        unsafe {
-            let po = (po as *mut O).offset(o[0]);
-            let pa = (pa as *const T).offset(o[1]);
-            let pb = (pb as *const T).offset(o[2]);
-            let dst = std::slice::from_raw_parts_mut(po, n);
-            match (s[0], s[1], s[2]) {
-                (1, 1, 1) => {
-                    let xa = std::slice::from_raw_parts(pa, n);
-                    let xb = std::slice::from_raw_parts(pb, n);
-                    for i in 0..n {
-                        dst[i] = f(xa[i], xb[i]);
+    par_runs(
+        shape,
+        [out.strides(), &la.strides, &lb.strides],
+        |o, n, s| {
+            // SAFETY: the iterator yields offsets and strides inside each view; `out` is a fresh
+            // buffer that aliases neither input.
+            unsafe {
+                let po = (po as *mut O).offset(o[0]);
+                let pa = (pa as *const T).offset(o[1]);
+                let pb = (pb as *const T).offset(o[2]);
+                let dst = std::slice::from_raw_parts_mut(po, n);
+                match (s[0], s[1], s[2]) {
+                    (1, 1, 1) => {
+                        let xa = std::slice::from_raw_parts(pa, n);
+                        let xb = std::slice::from_raw_parts(pb, n);
+                        for i in 0..n {
+                            dst[i] = f(xa[i], xb[i]);
+                        }
                     }
-                }
-                (1, 1, 0) => {
-                    let xa = std::slice::from_raw_parts(pa, n);
-                    let y = *pb;
-                    for i in 0..n {
-                        dst[i] = f(xa[i], y);
+                    (1, 1, 0) => {
+                        let xa = std::slice::from_raw_parts(pa, n);
+                        let y = *pb;
+                        for i in 0..n {
+                            dst[i] = f(xa[i], y);
+                        }
                     }
-                }
-                (1, 0, 1) => {
-                    let x = *pa;
-                    let xb = std::slice::from_raw_parts(pb, n);
-                    for i in 0..n {
-                        dst[i] = f(x, xb[i]);
+                    (1, 0, 1) => {
+                        let x = *pa;
+                        let xb = std::slice::from_raw_parts(pb, n);
+                        for i in 0..n {
+                            dst[i] = f(x, xb[i]);
+                        }
                     }
-                }
-                (so, sa, sb) => {
-                    for i in 0..n as isize {
-                        *po.offset(i * so) = f(*pa.offset(i * sa), *pb.offset(i * sb));
+                    (so, sa, sb) => {
+                        for i in 0..n as isize {
+                            *po.offset(i * so) = f(*pa.offset(i * sa), *pb.offset(i * sb));
+                        }
                     }
                 }
             }
-        }
-    });
+        },
+    );
 }
 
 /// Maps each element of `a` into the contiguous `out` of the same shape.
 pub fn map<T: Element, O: Element>(a: &Tensor, out: &Tensor, f: impl Fn(T) -> O + Sync) {
     let (pa, po) = (a.ptr::<T>() as usize, out.ptr::<O>() as usize);
+    if a.is_contiguous() && out.is_contiguous() && a.shape() == out.shape() {
+        par_flat(out.numel(), |start, n| {
+            // SAFETY: start..start+n lies inside both buffers; `out` is fresh.
+            unsafe {
+                let dst = std::slice::from_raw_parts_mut((po as *mut O).add(start), n);
+                let src = std::slice::from_raw_parts((pa as *const T).add(start), n);
+                for i in 0..n {
+                    dst[i] = f(src[i]);
+                }
+            }
+        });
+        return;
+    }
     par_runs(out.shape(), [out.strides(), a.strides()], |o, n, s| {
         // SAFETY: offsets inside both views; `out` is fresh.
         unsafe {
@@ -508,11 +573,17 @@ impl UnaryOp {
     /// Ops defined on integers that keep the integer dtype.
     fn keeps_int(self) -> bool {
         use UnaryOp::*;
-        matches!(self, Neg | Abs | Sign | Relu | Floor | Ceil | Round | Trunc | Square | BitwiseNot)
+        matches!(
+            self,
+            Neg | Abs | Sign | Relu | Floor | Ceil | Round | Trunc | Square | BitwiseNot
+        )
     }
 
     fn to_bool(self) -> bool {
-        matches!(self, UnaryOp::LogicalNot | UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite)
+        matches!(
+            self,
+            UnaryOp::LogicalNot | UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite
+        )
     }
 }
 
@@ -601,6 +672,19 @@ fn float_pred(a: &Tensor, out: &Tensor, f: impl Fn(f64) -> bool + Sync) {
 
 fn float_unary<T: FloatMath>(op: UnaryOp, a: &Tensor, out: &Tensor) {
     use UnaryOp::*;
+    if T::DTYPE == DType::F32 {
+        let vf = match op {
+            Exp => Some(VecFn::Exp),
+            Log => Some(VecFn::Log),
+            Tanh => Some(VecFn::Tanh),
+            Sigmoid => Some(VecFn::Sigmoid),
+            _ => None,
+        };
+        if let Some(f) = vf {
+            map_vec(f, a, out);
+            return;
+        }
+    }
     match op {
         Neg => map::<T, T>(a, out, |x| -x),
         Abs => map::<T, T>(a, out, |x| x.abs()),
@@ -624,7 +708,13 @@ fn float_unary<T: FloatMath>(op: UnaryOp, a: &Tensor, out: &Tensor) {
         Cosh => map::<T, T>(a, out, |x| x.cosh()),
         Tanh => map::<T, T>(a, out, |x| x.tanh()),
         Sigmoid => map::<T, T>(a, out, |x| x.sigmoid()),
-        Relu => map::<T, T>(a, out, |x| if x > T::zero() || x.is_nan() { x } else { T::zero() }),
+        Relu => map::<T, T>(a, out, |x| {
+            if x > T::zero() || x.is_nan() {
+                x
+            } else {
+                T::zero()
+            }
+        }),
         Floor => map::<T, T>(a, out, |x| x.floor()),
         Ceil => map::<T, T>(a, out, |x| x.ceil()),
         Round => map::<T, T>(a, out, |x| x.round_ties_even()),
@@ -634,6 +724,40 @@ fn float_unary<T: FloatMath>(op: UnaryOp, a: &Tensor, out: &Tensor) {
         Square => map::<T, T>(a, out, |x| x * x),
         LogicalNot | BitwiseNot | IsNan | IsInf | IsFinite => unreachable!(),
     }
+}
+
+/// float32 `out = f(a)` with the SIMD kernels of `vecmath` (contiguous runs vectorise).
+fn map_vec(f: VecFn, a: &Tensor, out: &Tensor) {
+    let (pa, po) = (a.ptr::<f32>() as usize, out.ptr::<f32>() as usize);
+    if a.is_contiguous() && out.is_contiguous() && a.shape() == out.shape() {
+        par_flat(out.numel(), |start, n| {
+            // SAFETY: start..start+n lies inside both buffers; `out` is fresh.
+            unsafe {
+                vecmath::run(
+                    f,
+                    (pa as *const f32).add(start),
+                    1,
+                    (po as *mut f32).add(start),
+                    1,
+                    n,
+                )
+            }
+        });
+        return;
+    }
+    par_runs(out.shape(), [out.strides(), a.strides()], |o, n, s| {
+        // SAFETY: the iterator yields runs inside both views; `out` is fresh.
+        unsafe {
+            vecmath::run(
+                f,
+                (pa as *const f32).offset(o[1]),
+                s[1],
+                (po as *mut f32).offset(o[0]),
+                s[0],
+                n,
+            )
+        }
+    });
 }
 
 /// In-place unary op (`exp_`, `neg_`...): the result must keep the tensor's dtype.

@@ -63,8 +63,15 @@ fn apply_basic(t: &Tensor, items: &[IndexItem]) -> Result<(Tensor, Vec<(usize, T
             _ => 0,
         })
         .sum();
-    if items.iter().filter(|i| matches!(i, IndexItem::Ellipsis)).count() > 1 {
-        return Err(Error::Index("an index can only have a single ellipsis ('...')".into()));
+    if items
+        .iter()
+        .filter(|i| matches!(i, IndexItem::Ellipsis))
+        .count()
+        > 1
+    {
+        return Err(Error::Index(
+            "an index can only have a single ellipsis ('...')".into(),
+        ));
     }
     if consumed > t.ndim() {
         return Err(Error::Index(format!(
@@ -106,9 +113,17 @@ fn apply_basic(t: &Tensor, items: &[IndexItem]) -> Result<(Tensor, Vec<(usize, T
                         if v.shape()[dim + k] != s {
                             return Err(Error::Index(format!(
                                 "The shape of the mask [{}] at index {} does not match the shape of the indexed tensor [{}] at index {}",
-                                x.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                                x.shape()
+                                    .iter()
+                                    .map(|s| s.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
                                 k,
-                                v.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                                v.shape()
+                                    .iter()
+                                    .map(|s| s.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
                                 dim + k
                             )));
                         }
@@ -158,7 +173,14 @@ fn advanced(v: &Tensor, adv: &[(usize, Tensor)]) -> Result<Advanced> {
             Error::Index(format!(
                 "shape mismatch: indexing tensors could not be broadcast together with shapes {}",
                 adv.iter()
-                    .map(|(_, t)| format!("[{}]", t.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")))
+                    .map(|(_, t)| format!(
+                        "[{}]",
+                        t.shape()
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
                     .collect::<Vec<_>>()
                     .join(", ")
             ))
@@ -178,14 +200,23 @@ fn advanced(v: &Tensor, adv: &[(usize, Tensor)]) -> Result<Advanced> {
         }
     }
     let dims: Vec<usize> = adv.iter().map(|(d, _)| *d).collect();
-    let mut rest = Layout { shape: Dims::new(), strides: Default::default(), offset: 0 };
+    let mut rest = Layout {
+        shape: Dims::new(),
+        strides: Default::default(),
+        offset: 0,
+    };
     for i in 0..v.ndim() {
         if !dims.contains(&i) {
             rest.shape.push(v.shape()[i]);
             rest.strides.push(v.strides()[i]);
         }
     }
-    Ok(Advanced { offsets, index_shape: shape, rest, insert_at })
+    Ok(Advanced {
+        offsets,
+        index_shape: shape,
+        rest,
+        insert_at,
+    })
 }
 
 /// Shape of the advanced result in "index dims first" order, and the permutation that puts
@@ -241,13 +272,30 @@ pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
         if b.as_slice() != v.shape() {
             return Err(Error::Runtime(format!(
                 "output with shape [{}] doesn't match the broadcast shape [{}]",
-                v.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-                b.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                v.shape()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                b.iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         copy_into(&v, &src);
         t.storage().bump_version();
         return Ok(());
+    }
+    // PyTorch's index_put_ does not convert tensor values (a slice assignment does).
+    if let Operand::Tensor(val) = value
+        && val.dtype() != t.dtype()
+    {
+        return Err(Error::Runtime(format!(
+            "Index put requires the source and destination dtypes match, got {} for the destination and {} for the source.",
+            type_title(t.dtype()),
+            type_title(val.dtype())
+        )));
     }
     let a = advanced(&v, &adv)?;
     let (shape, perm) = result_order(&a);
@@ -294,15 +342,27 @@ fn setitem_value(t: &Tensor, value: &Operand, dtype: DType) -> Result<Tensor> {
     } else {
         src
     };
-    Ok(if src.same_storage(t) { src.to_dtype_copy(dtype) } else { src })
+    Ok(if src.same_storage(t) {
+        src.to_dtype_copy(dtype)
+    } else {
+        src
+    })
 }
 
 fn check_broadcast_to(src: &Tensor, shape: &[usize]) -> Result<()> {
     if src.layout().broadcast_to(shape).is_err() {
         return Err(Error::Runtime(format!(
             "shape mismatch: value tensor of shape [{}] cannot be broadcast to indexing result of shape [{}]",
-            src.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-            shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            src.shape()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            shape
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     Ok(())
@@ -340,7 +400,10 @@ pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
     let shape = broadcast_shapes(x.shape(), mask.shape())?;
     let xb = x.with_layout(x.layout().broadcast_to(&shape)?);
     let mb = mask.with_layout(mask.layout().broadcast_to(&shape)?);
-    getitem(&xb, &[IndexItem::Tensor(mb.contiguous().to_dtype(DType::Bool))])
+    getitem(
+        &xb,
+        &[IndexItem::Tensor(mb.contiguous().to_dtype(DType::Bool))],
+    )
 }
 
 pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor> {
@@ -383,7 +446,9 @@ fn index_vec(index: &Tensor, name: &str) -> Result<Vec<i64>> {
 
 pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     if index.ndim() > 1 {
-        return Err(Error::Index("index_select(): Index is supposed to be a vector".into()));
+        return Err(Error::Index(
+            "index_select(): Index is supposed to be a vector".into(),
+        ));
     }
     index_vec(index, "index_select")?;
     let d = wrap_dim(dim, x.ndim())?;
@@ -412,8 +477,17 @@ fn gather_offsets(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<
             return Err(Error::Runtime(format!(
                 "Size does not match at dimension {} expected index [{}] to be no larger than self [{}] apart from dimension {}",
                 d,
-                index.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-                x.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                index
+                    .shape()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                x.shape()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 dim
             )));
         }
@@ -466,7 +540,13 @@ pub enum ScatterMode {
 }
 
 /// In-place `scatter_` / `scatter_add_` into `x`.
-pub fn scatter_(x: &Tensor, dim: i64, index: &Tensor, src: &Operand, mode: ScatterMode) -> Result<()> {
+pub fn scatter_(
+    x: &Tensor,
+    dim: i64,
+    index: &Tensor,
+    src: &Operand,
+    mode: ScatterMode,
+) -> Result<()> {
     let d = wrap_dim(dim, x.ndim())?;
     let offs = gather_offsets(x, d, index, "scatter")?;
     let vals: Tensor = match src {
@@ -480,8 +560,17 @@ pub fn scatter_(x: &Tensor, dim: i64, index: &Tensor, src: &Operand, mode: Scatt
                 if s.ndim() > k && index.shape()[k] > s.shape()[k] {
                     return Err(Error::Runtime(format!(
                         "Expected index [{}] to be no larger than src [{}]",
-                        index.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-                        s.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                        index
+                            .shape()
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        s.shape()
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
             }
@@ -494,7 +583,8 @@ pub fn scatter_(x: &Tensor, dim: i64, index: &Tensor, src: &Operand, mode: Scatt
         }
         Operand::Scalar(v) => {
             let t = Tensor::scalar_tensor(*v, x.dtype());
-            t.with_layout(t.layout().broadcast_to(index.shape())?).contiguous()
+            t.with_layout(t.layout().broadcast_to(index.shape())?)
+                .contiguous()
         }
     };
     dispatch!(x.dtype(), T => {
@@ -533,13 +623,25 @@ fn mul_elem<T: Element>(a: T, b: T) -> T {
 }
 
 /// `index_add_(dim, index, source, alpha)` and `index_fill_` / `index_copy_` share this walk.
-pub fn index_add_(x: &Tensor, dim: i64, index: &Tensor, source: &Tensor, alpha: Scalar) -> Result<()> {
+pub fn index_add_(
+    x: &Tensor,
+    dim: i64,
+    index: &Tensor,
+    source: &Tensor,
+    alpha: Scalar,
+) -> Result<()> {
     let d = wrap_dim(dim, x.ndim())?;
     let idx = index_vec(index, "index_add")?;
     if index.ndim() > 1 {
-        return Err(Error::Index("index_add_(): Index is supposed to be a vector".into()));
+        return Err(Error::Index(
+            "index_add_(): Index is supposed to be a vector".into(),
+        ));
     }
-    let src_dim_size = if source.ndim() == 0 { 1 } else { source.shape()[d.min(source.ndim() - 1)] };
+    let src_dim_size = if source.ndim() == 0 {
+        1
+    } else {
+        source.shape()[d.min(source.ndim() - 1)]
+    };
     if idx.len() != src_dim_size {
         return Err(Error::Index(format!(
             "index_add_(): Number of indices ({}) should be equal to source.size(dim) ({})",
@@ -551,14 +653,26 @@ pub fn index_add_(x: &Tensor, dim: i64, index: &Tensor, source: &Tensor, alpha: 
     let src = source.to_dtype(x.dtype());
     for (k, &i) in idx.iter().enumerate() {
         let i = norm_index(i, size, d)?;
-        let dst = if x.ndim() == 0 { x.clone() } else { view::select(x, d as i64, i as i64)? };
-        let s = if source.ndim() == 0 { src.clone() } else { view::select(&src, d as i64, k as i64)? };
+        let dst = if x.ndim() == 0 {
+            x.clone()
+        } else {
+            view::select(x, d as i64, i as i64)?
+        };
+        let s = if source.ndim() == 0 {
+            src.clone()
+        } else {
+            view::select(&src, d as i64, k as i64)?
+        };
         let scaled = crate::ops::elementwise::binary(
             crate::ops::elementwise::BinaryOp::Mul,
             &Operand::Tensor(s),
             &Operand::Scalar(alpha),
         )?;
-        crate::ops::elementwise::binary_(crate::ops::elementwise::BinaryOp::Add, &dst, &Operand::Tensor(scaled))?;
+        crate::ops::elementwise::binary_(
+            crate::ops::elementwise::BinaryOp::Add,
+            &dst,
+            &Operand::Tensor(scaled),
+        )?;
     }
     Ok(())
 }
@@ -569,7 +683,11 @@ pub fn index_fill_(x: &Tensor, dim: i64, index: &Tensor, value: Scalar) -> Resul
     let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
     for &i in &idx {
         let i = norm_index(i, size, d)?;
-        let dst = if x.ndim() == 0 { x.clone() } else { view::select(x, d as i64, i as i64)? };
+        let dst = if x.ndim() == 0 {
+            x.clone()
+        } else {
+            view::select(x, d as i64, i as i64)?
+        };
         crate::tensor::fill(&dst, value);
     }
     x.storage().bump_version();

@@ -8,15 +8,26 @@ use crate::shape::{Dims, wrap_dim};
 use crate::tensor::{Tensor, copy_into};
 
 fn sizes(s: &[usize]) -> String {
-    format!("[{}]", s.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        s.iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
     if ts.is_empty() {
-        return Err(Error::Runtime("torch.cat(): expected a non-empty list of Tensors".into()));
+        return Err(Error::Runtime(
+            "torch.cat(): expected a non-empty list of Tensors".into(),
+        ));
     }
     // Legacy rule: 1-d empty tensors are skipped.
-    let parts: Vec<&Tensor> = ts.iter().filter(|t| !(t.ndim() == 1 && t.numel() == 0)).collect();
+    let parts: Vec<&Tensor> = ts
+        .iter()
+        .filter(|t| !(t.ndim() == 1 && t.numel() == 0))
+        .collect();
     let dtype = ts
         .iter()
         .fold(ResultType::default(), |r, t| r.tensor(t.dtype(), 1))
@@ -24,12 +35,13 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
     if parts.is_empty() {
         return Ok(Tensor::zeros(&[0], dtype));
     }
-    let first = parts[0];
-    if first.ndim() == 0 {
-        return Err(Error::Runtime(
-            "zero-dimensional tensor (at position 0) cannot be concatenated".into(),
-        ));
+    if let Some(i) = ts.iter().position(|t| t.ndim() == 0) {
+        return Err(Error::Runtime(format!(
+            "zero-dimensional tensor (at position {}) cannot be concatenated",
+            i
+        )));
     }
+    let first = parts[0];
     let d = wrap_dim(dim, first.ndim())?;
     let mut total = 0;
     for (i, t) in parts.iter().enumerate() {
@@ -68,7 +80,9 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
 
 pub fn stack(ts: &[Tensor], dim: i64) -> Result<Tensor> {
     if ts.is_empty() {
-        return Err(Error::Runtime("stack expects a non-empty TensorList".into()));
+        return Err(Error::Runtime(
+            "stack expects a non-empty TensorList".into(),
+        ));
     }
     for (i, t) in ts.iter().enumerate() {
         if t.shape() != ts[0].shape() {
@@ -90,7 +104,11 @@ pub fn stack(ts: &[Tensor], dim: i64) -> Result<Tensor> {
 
 pub fn hstack(ts: &[Tensor]) -> Result<Tensor> {
     let ts: Vec<Tensor> = ts.iter().map(atleast_1d).collect::<Result<_>>()?;
-    if ts.iter().all(|t| t.ndim() == 1) { cat(&ts, 0) } else { cat(&ts, 1) }
+    if ts.iter().all(|t| t.ndim() == 1) {
+        cat(&ts, 0)
+    } else {
+        cat(&ts, 1)
+    }
 }
 
 pub fn vstack(ts: &[Tensor]) -> Result<Tensor> {
@@ -106,7 +124,11 @@ pub fn vstack(ts: &[Tensor]) -> Result<Tensor> {
 }
 
 fn atleast_1d(t: &Tensor) -> Result<Tensor> {
-    if t.ndim() == 0 { view::reshape(t, &[1]) } else { Ok(t.clone()) }
+    if t.ndim() == 0 {
+        view::reshape(t, &[1])
+    } else {
+        Ok(t.clone())
+    }
 }
 
 /// `repeat(sizes)`: tiles the tensor; `sizes` may have more dims than the tensor.
@@ -139,7 +161,11 @@ pub fn repeat(t: &Tensor, reps: &[i64]) -> Result<Tensor> {
     let u = view::reshape(&src, &unsq)?;
     let e = view::expand(&u, &exp_shape)?;
     let out_shape: Vec<i64> = src_shape.iter().zip(reps).map(|(&s, &r)| s * r).collect();
-    view::reshape(&e.contiguous(), &out_shape)
+    // Allocated through `try_zeros`: an impossible size is an error, not an abort.
+    let dims: Vec<usize> = e.shape().to_vec();
+    let out = crate::ops::create::try_zeros(&dims, t.dtype())?;
+    copy_into(&out, &e);
+    view::reshape(&out, &out_shape)
 }
 
 /// `tile`: like repeat, but a shorter `reps` is padded with leading ones.
@@ -155,15 +181,23 @@ pub fn flip(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
     for &d in dims {
         let d = wrap_dim(d, t.ndim())?;
         if seen.contains(&d) {
-            return Err(Error::Runtime(format!("dims has duplicates, original flip dims size={}, but unique flip dims size={}", dims.len(), seen.len())));
+            return Err(Error::Runtime(format!(
+                "dims has duplicates, original flip dims size={}, but unique flip dims size={}",
+                dims.len(),
+                seen.len()
+            )));
         }
         seen.push(d);
+        if t.ndim() == 0 {
+            continue; // a 0-d tensor accepts dim 0 / -1 and has nothing to flip
+        }
         if l.shape[d] > 0 {
             l.offset = (l.offset as isize + (l.shape[d] as isize - 1) * l.strides[d]) as usize;
         }
         l.strides[d] = -l.strides[d];
     }
-    Ok(t.with_layout(l).contiguous())
+    // Always a new tensor, as PyTorch (`contiguous()` could hand back a view).
+    Ok(t.with_layout(l).to_dtype_copy(t.dtype()))
 }
 
 pub fn roll(t: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
@@ -183,7 +217,11 @@ pub fn roll(t: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
     let mut cur = t.clone();
     for (&s, &d) in shifts.iter().zip(dims) {
         let dd = wrap_dim(d, t.ndim())?;
-        let n = t.shape()[dd] as i64;
+        let n = if t.ndim() == 0 {
+            0
+        } else {
+            t.shape()[dd] as i64
+        };
         if n == 0 {
             continue;
         }
@@ -195,7 +233,11 @@ pub fn roll(t: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
         let b = view::narrow(&cur, dd as i64, 0, n - s)?;
         cur = cat(&[a, b], dd as i64)?;
     }
-    Ok(cur.contiguous())
+    Ok(if cur.same_storage(t) {
+        cur.to_dtype_copy(cur.dtype())
+    } else {
+        cur
+    })
 }
 
 /// `tril`/`triu` on the last two dims.
@@ -216,22 +258,31 @@ pub fn tri(t: &Tensor, diagonal: i64, upper: bool) -> Result<Tensor> {
     }
     let m = Tensor::from_vec(mask, &[r, c]);
     let zero = crate::ops::elementwise::Operand::Scalar(crate::dtype::Scalar::Int(0));
-    crate::ops::elementwise::where_(&m, &crate::ops::elementwise::Operand::Tensor(t.clone()), &zero)
-        .map(|x| x.to_dtype(t.dtype()))
+    crate::ops::elementwise::where_(
+        &m,
+        &crate::ops::elementwise::Operand::Tensor(t.clone()),
+        &zero,
+    )
+    .map(|x| x.to_dtype(t.dtype()))
 }
 
 /// `diag`: vector -> matrix with it on a diagonal; matrix -> that diagonal.
 pub fn diag(t: &Tensor, diagonal: i64) -> Result<Tensor> {
     match t.ndim() {
         1 => {
-            let n = t.shape()[0] + diagonal.unsigned_abs() as usize;
-            let out = Tensor::zeros(&[n, n], t.dtype());
+            let n = (t.shape()[0] as u64).saturating_add(diagonal.unsigned_abs()) as usize;
+            let out = crate::ops::create::try_zeros(&[n, n], t.dtype())?;
             let d = view::diagonal(&out, diagonal, 0, 1)?;
             copy_into(&d, t);
             Ok(out)
         }
-        2 => Ok(view::diagonal(t, diagonal, 0, 1)?.contiguous()),
-        n => Err(Error::Runtime(format!("diag(): Supports 1D or 2D tensors. Got {}D", n))),
+        2 => {
+            let d = view::diagonal(t, diagonal, 0, 1)?;
+            Ok(d.to_dtype_copy(d.dtype()))
+        }
+        n => Err(Error::Runtime(format!(
+            "diag(): Supports 1D or 2D tensors. Got {}D",
+            n
+        ))),
     }
 }
-

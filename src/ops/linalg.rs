@@ -1,6 +1,7 @@
 //! Matrix products. float32/float64/float16 go through the `gemm` crate, which takes strides,
 //! so transposed views are multiplied without a copy; integer products use a plain loop.
 
+use crate::backend::cpu::sgemm;
 use crate::backend::cpu::threads::pool;
 use crate::dispatch;
 use crate::dtype::{DType, Element, Scalar};
@@ -16,8 +17,16 @@ fn check_same_dtype(a: &Tensor, b: &Tensor, what: &str) -> Result<()> {
         return Err(Error::Runtime(format!(
             "{} to have the same dtype, but got: {} != {}",
             what,
-            a.dtype().name().replace("float32", "float").replace("float64", "double").replace("int64", "long"),
-            b.dtype().name().replace("float32", "float").replace("float64", "double").replace("int64", "long")
+            a.dtype()
+                .name()
+                .replace("float32", "float")
+                .replace("float64", "double")
+                .replace("int64", "long"),
+            b.dtype()
+                .name()
+                .replace("float32", "float")
+                .replace("float64", "double")
+                .replace("int64", "long")
         )));
     }
     if a.dtype() == DType::Bool {
@@ -39,6 +48,53 @@ fn bmm_raw(a: &Tensor, b: &Tensor) -> Tensor {
     }
     let (sa, sb) = (a.strides(), b.strides());
     let flops = m * n * k;
+    // float32 on AVX2 CPUs: rtensor's own blocked kernel (faster than the gemm crate there);
+    // thin products (matrix-vector shapes) stay with the gemm crate's gemv paths.
+    if a.dtype() == DType::F32 && m >= 6 && n >= 8 && sgemm::available() {
+        let (pa, pb, po) = (a.ptr::<f32>(), b.ptr::<f32>(), out.ptr::<f32>());
+        let threads = pool().current_num_threads();
+        let views = move |i: usize| {
+            // SAFETY: batch i of each view; out is fresh and contiguous.
+            unsafe {
+                (
+                    sgemm::MatRef {
+                        ptr: pa.offset(i as isize * sa[0]),
+                        rs: sa[1],
+                        cs: sa[2],
+                    },
+                    sgemm::MatRef {
+                        ptr: pb.offset(i as isize * sb[0]),
+                        rs: sb[1],
+                        cs: sb[2],
+                    },
+                    sgemm::MatMut {
+                        ptr: po.add(i * m * n),
+                        rs: n as isize,
+                        cs: 1,
+                    },
+                )
+            }
+        };
+        let views: Vec<_> = (0..bs).map(views).collect();
+        pool().install(|| {
+            if flops >= 128 * 128 * 128 || bs == 1 {
+                // Big products: threads split each one (small single ones run on one thread).
+                let t = if flops >= 64 * 64 * 64 { threads } else { 1 };
+                for &(va, vb, vc) in &views {
+                    // SAFETY: AVX2 checked; views valid; out does not alias the inputs.
+                    unsafe { sgemm::sgemm(m, n, k, va, vb, vc, t) };
+                }
+            } else {
+                // Many small products: one per task.
+                use rayon::prelude::*;
+                views.par_iter().for_each(|&(va, vb, vc)| {
+                    // SAFETY: as above; each task writes its own batch of out.
+                    unsafe { sgemm::sgemm(m, n, k, va, vb, vc, 1) };
+                });
+            }
+        });
+        return out;
+    }
     let par = if flops >= 64 * 64 * 64 {
         Parallelism::Rayon(pool().current_num_threads())
     } else {
@@ -98,16 +154,24 @@ fn int_bmm<T: Element>(a: &Tensor, b: &Tensor, out: &Tensor) {
                     if T::DTYPE.is_float() {
                         let mut acc = 0f64;
                         for l in 0..k {
-                            let x = *pa.offset(bi as isize * sa[0] + i as isize * sa[1] + l as isize * sa[2]);
-                            let y = *pb.offset(bi as isize * sb[0] + l as isize * sb[1] + j as isize * sb[2]);
+                            let x = *pa.offset(
+                                bi as isize * sa[0] + i as isize * sa[1] + l as isize * sa[2],
+                            );
+                            let y = *pb.offset(
+                                bi as isize * sb[0] + l as isize * sb[1] + j as isize * sb[2],
+                            );
                             acc += x.to_f64() * y.to_f64();
                         }
                         *po.add((bi * m + i) * n + j) = T::from_f64(acc);
                     } else {
                         let mut acc = 0i64;
                         for l in 0..k {
-                            let x = *pa.offset(bi as isize * sa[0] + i as isize * sa[1] + l as isize * sa[2]);
-                            let y = *pb.offset(bi as isize * sb[0] + l as isize * sb[1] + j as isize * sb[2]);
+                            let x = *pa.offset(
+                                bi as isize * sa[0] + i as isize * sa[1] + l as isize * sa[2],
+                            );
+                            let y = *pb.offset(
+                                bi as isize * sb[0] + l as isize * sb[1] + j as isize * sb[2],
+                            );
                             acc = acc.wrapping_add(x.to_i64().wrapping_mul(y.to_i64()));
                         }
                         *po.add((bi * m + i) * n + j) = T::from_i64(acc);
@@ -119,7 +183,11 @@ fn int_bmm<T: Element>(a: &Tensor, b: &Tensor, out: &Tensor) {
 }
 
 fn dims_str(t: &Tensor) -> String {
-    t.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join("x")
+    t.shape()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join("x")
 }
 
 pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
@@ -142,10 +210,11 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    if a.ndim() != 3 || b.ndim() != 3 {
-        return Err(Error::Runtime(format!(
-            "batch1 must be a 3D tensor"
-        )));
+    if a.ndim() != 3 {
+        return Err(Error::Runtime("batch1 must be a 3D tensor".into()));
+    }
+    if b.ndim() != 3 {
+        return Err(Error::Runtime("batch2 must be a 3D tensor".into()));
     }
     if a.shape()[0] != b.shape()[0] || a.shape()[2] != b.shape()[1] {
         return Err(Error::Runtime(format!(
@@ -209,10 +278,22 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     view::reshape(&r, &[])
 }
 
-pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    if a.ndim() != 1 || b.ndim() != 1 {
-        return Err(Error::Runtime("outer: expected 1D tensors".into()));
+/// PyTorch's argument check for `outer` (shared with the autograd wrapper).
+pub fn check_outer(a: &Tensor, b: &Tensor) -> Result<()> {
+    for (t, name) in [(a, "self"), (b, "vec2")] {
+        if t.ndim() != 1 {
+            return Err(Error::Runtime(format!(
+                "outer: Expected 1-D argument {}, but got {}-D",
+                name,
+                t.ndim()
+            )));
+        }
     }
+    Ok(())
+}
+
+pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    check_outer(a, b)?;
     binary(
         BinaryOp::Mul,
         &Operand::Tensor(view::unsqueeze(a, 1)?),
@@ -236,22 +317,45 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         (2, 2) => return mm(a, b),
         _ => {}
     }
-    let a2 = if da == 1 { view::unsqueeze(a, 0)? } else { a.clone() };
-    let b2 = if db == 1 { view::unsqueeze(b, 1)? } else { b.clone() };
+    if da >= 3 && db <= 2 {
+        // PyTorch folds the batch of `a` into its rows and calls mm/mv when that is a view
+        // (one GEMM instead of a batch; also where its shape errors come from).
+        let k = a.shape()[da - 1] as i64;
+        let rows = a.shape()[..da - 1].iter().product::<usize>() as i64;
+        if let Ok(folded) = view::view(a, &[rows, k]) {
+            let r = if db == 2 {
+                mm(&folded, b)?
+            } else {
+                mv(&folded, b)?
+            };
+            let mut out: Vec<i64> = a.shape()[..da - 1].iter().map(|&v| v as i64).collect();
+            if db == 2 {
+                out.push(b.shape()[1] as i64);
+            }
+            return view::reshape(&r, &out);
+        }
+    }
+    let a2 = if da == 1 {
+        view::unsqueeze(a, 0)?
+    } else {
+        a.clone()
+    };
+    let b2 = if db == 1 {
+        view::unsqueeze(b, 1)?
+    } else {
+        b.clone()
+    };
     let (n, k1) = (a2.shape()[a2.ndim() - 2], a2.shape()[a2.ndim() - 1]);
     let (k2, p) = (b2.shape()[b2.ndim() - 2], b2.shape()[b2.ndim() - 1]);
+    let batch = broadcast_shapes(&a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])?;
+    let bsz: usize = batch.iter().product();
     if k1 != k2 {
         return Err(Error::Runtime(format!(
             "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
-            a2.shape()[..a2.ndim() - 2].iter().product::<usize>(),
-            k1,
-            b2.shape()[..b2.ndim() - 2].iter().product::<usize>().max(1),
-            k2
+            bsz, k1, bsz, k2
         )));
     }
     check_same_dtype(&a2, &b2, "expected m1 and m2")?;
-    let batch = broadcast_shapes(&a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])?;
-    let bsz: usize = batch.iter().product();
     let mut ta: Vec<usize> = batch.to_vec();
     ta.extend([n, k1]);
     let mut tb: Vec<usize> = batch.to_vec();
@@ -276,7 +380,11 @@ fn add_scaled(input: &Tensor, prod: Tensor, beta: Scalar, alpha: Scalar) -> Resu
     let p = if alpha.to_f64() == 1.0 {
         prod
     } else {
-        binary(BinaryOp::Mul, &Operand::Tensor(prod), &Operand::Scalar(alpha))?
+        binary(
+            BinaryOp::Mul,
+            &Operand::Tensor(prod),
+            &Operand::Scalar(alpha),
+        )?
     };
     if beta.to_f64() == 0.0 {
         // PyTorch ignores `input` entirely (NaN included) when beta is 0.
@@ -285,24 +393,46 @@ fn add_scaled(input: &Tensor, prod: Tensor, beta: Scalar, alpha: Scalar) -> Resu
     let i = if beta.to_f64() == 1.0 {
         input.clone()
     } else {
-        binary(BinaryOp::Mul, &Operand::Tensor(input.clone()), &Operand::Scalar(beta))?
+        binary(
+            BinaryOp::Mul,
+            &Operand::Tensor(input.clone()),
+            &Operand::Scalar(beta),
+        )?
     };
     binary(BinaryOp::Add, &Operand::Tensor(i), &Operand::Tensor(p))
 }
 
-pub fn addmm(input: &Tensor, a: &Tensor, b: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
+pub fn addmm(
+    input: &Tensor,
+    a: &Tensor,
+    b: &Tensor,
+    beta: Scalar,
+    alpha: Scalar,
+) -> Result<Tensor> {
     let p = mm(a, b)?;
     check_broadcastable(input, &p, "addmm")?;
     add_scaled(input, p, beta, alpha)
 }
 
-pub fn addmv(input: &Tensor, a: &Tensor, v: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
+pub fn addmv(
+    input: &Tensor,
+    a: &Tensor,
+    v: &Tensor,
+    beta: Scalar,
+    alpha: Scalar,
+) -> Result<Tensor> {
     let p = mv(a, v)?;
     check_broadcastable(input, &p, "addmv")?;
     add_scaled(input, p, beta, alpha)
 }
 
-pub fn baddbmm(input: &Tensor, a: &Tensor, b: &Tensor, beta: Scalar, alpha: Scalar) -> Result<Tensor> {
+pub fn baddbmm(
+    input: &Tensor,
+    a: &Tensor,
+    b: &Tensor,
+    beta: Scalar,
+    alpha: Scalar,
+) -> Result<Tensor> {
     let p = bmm(a, b)?;
     check_broadcastable(input, &p, "baddbmm")?;
     add_scaled(input, p, beta, alpha)
@@ -313,28 +443,68 @@ fn check_broadcastable(input: &Tensor, p: &Tensor, name: &str) -> Result<()> {
         return Err(Error::Runtime(format!(
             "{}: The expanded size of the input [{}] must be broadcastable to the product [{}]",
             name,
-            input.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-            p.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            input
+                .shape()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.shape()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     Ok(())
+}
+
+/// Letters of one einsum term and where its ellipsis sits among them (`None`: no ellipsis).
+fn parse_subscripts(s: &str, eq: &str, what: &str) -> Result<(Vec<char>, Option<usize>)> {
+    let cs: Vec<char> = s.chars().collect();
+    let (mut letters, mut ell) = (vec![], None);
+    let mut i = 0;
+    while i < cs.len() {
+        if cs[i] == '.' {
+            if ell.is_some() || cs.get(i + 1) != Some(&'.') || cs.get(i + 2) != Some(&'.') {
+                return Err(Error::Runtime(format!(
+                    "einsum(): found '.' for {} that is not part of any ellipsis",
+                    what
+                )));
+            }
+            ell = Some(letters.len());
+            i += 3;
+            continue;
+        }
+        if !cs[i].is_ascii_alphabetic() {
+            return Err(Error::Runtime(format!(
+                "einsum(): invalid subscript given in the equation string: {}",
+                eq
+            )));
+        }
+        letters.push(cs[i]);
+        i += 1;
+    }
+    Ok((letters, ell))
 }
 
 /// `einsum` for one or two operands: diagonals and summed-out letters are handled first, then
 /// the contraction becomes one batched matrix product.
 pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
     let eq: String = eq.chars().filter(|c| !c.is_whitespace()).collect();
-    if eq.contains("...") {
-        return Err(Error::NotImplemented("einsum(): ellipsis ('...') is not supported yet".into()));
-    }
     let (lhs, rhs) = match eq.split_once("->") {
         Some((l, r)) => (l.to_string(), Some(r.to_string())),
         None => (eq.clone(), None),
     };
-    let inputs: Vec<Vec<char>> = lhs.split(',').map(|s| s.chars().collect()).collect();
-    if inputs.len() != ops.len() {
+    let raw: Vec<&str> = lhs.split(',').collect();
+    if raw.len() != ops.len() {
         return Err(Error::Runtime(format!(
-            "einsum(): more operands were provided than specified in the equation"
+            "einsum(): {} operands were provided than specified in the equation",
+            if ops.len() > raw.len() {
+                "more"
+            } else {
+                "fewer"
+            }
         )));
     }
     if ops.is_empty() || ops.len() > 2 {
@@ -342,27 +512,70 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
             "einsum(): only one or two operands are supported".into(),
         ));
     }
-    for (s, t) in inputs.iter().zip(ops) {
-        if s.iter().any(|c| !c.is_ascii_alphabetic()) {
+    // An ellipsis stands for the dims no letter names; they get placeholder labels (outside
+    // ASCII), aligned from the right across operands and broadcast, as in PyTorch.
+    let mut parsed = vec![];
+    for (k, (s, t)) in raw.iter().zip(ops).enumerate() {
+        let (letters, ell) = parse_subscripts(s, &eq, &format!("operand {}", k))?;
+        if ell.is_none() && letters.len() != t.ndim() {
             return Err(Error::Runtime(format!(
-                "einsum(): invalid subscript given in the equation string: {}",
-                eq
+                "einsum(): the number of subscripts in the equation ({}) does not match the number of dimensions ({}) for operand {} and no ellipsis was given",
+                letters.len(),
+                t.ndim(),
+                k
             )));
         }
-        if s.len() != t.ndim() {
+        if ell.is_some() && letters.len() > t.ndim() {
             return Err(Error::Runtime(format!(
-                "einsum(): the number of subscripts in the equation ({}) does not match the number of dimensions ({}) for operand 0 and no ellipsis was given",
-                s.len(),
-                t.ndim()
+                "einsum(): the number of subscripts in the equation ({}) is more than the number of dimensions ({}) for operand {}",
+                letters.len(),
+                t.ndim(),
+                k
             )));
         }
+        parsed.push((letters, ell));
     }
+    let ell_ndim = |k: usize| ops[k].ndim() - parsed[k].0.len();
+    let max_ell = (0..ops.len())
+        .filter(|&k| parsed[k].1.is_some())
+        .map(ell_ndim)
+        .max()
+        .unwrap_or(0);
+    let label = |i: usize| char::from_u32(0x100 + i as u32).unwrap_or('\u{100}');
+    let expand_ell = |letters: &[char], ell: Option<usize>, n: usize| -> Vec<char> {
+        match ell {
+            None => letters.to_vec(),
+            Some(p) => {
+                let mut v = letters[..p].to_vec();
+                v.extend((max_ell - n..max_ell).map(label));
+                v.extend_from_slice(&letters[p..]);
+                v
+            }
+        }
+    };
+    let inputs: Vec<Vec<char>> = (0..ops.len())
+        .map(|k| {
+            expand_ell(
+                &parsed[k].0,
+                parsed[k].1,
+                if parsed[k].1.is_some() {
+                    ell_ndim(k)
+                } else {
+                    0
+                },
+            )
+        })
+        .collect();
     let output: Vec<char> = match rhs {
-        Some(r) => r.chars().collect(),
+        // Without `...` in the output, the ellipsis dims are summed (PyTorch).
+        Some(r) => {
+            let (letters, ell) = parse_subscripts(&r, &eq, "output")?;
+            expand_ell(&letters, ell, max_ell)
+        }
         None => {
-            let mut all: Vec<char> = inputs.concat();
+            let mut all: Vec<char> = parsed.iter().flat_map(|(l, _)| l.clone()).collect();
             all.sort();
-            let mut once = vec![];
+            let mut once: Vec<char> = (0..max_ell).map(label).collect();
             for &c in &all {
                 if all.iter().filter(|&&x| x == c).count() == 1 {
                     once.push(c);
@@ -371,18 +584,36 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
             once
         }
     };
+    for (i, &c) in output.iter().enumerate() {
+        if output[..i].contains(&c) {
+            return Err(Error::Runtime(format!(
+                "einsum(): output subscript {} appears more than once in the output",
+                c
+            )));
+        }
+        if !inputs.iter().any(|s| s.contains(&c)) {
+            return Err(Error::Runtime(format!(
+                "einsum(): output subscript {} does not appear in the equation for any input operand",
+                c
+            )));
+        }
+    }
     // Take diagonals for repeated letters and sum letters used by one operand only.
     let mut reduced: Vec<(Tensor, Vec<char>)> = vec![];
     for (k, (s, t)) in inputs.iter().zip(ops).enumerate() {
         let mut t = t.clone();
         let mut s = s.clone();
         loop {
-            let dup = (0..s.len()).find_map(|i| (i + 1..s.len()).find(|&j| s[j] == s[i]).map(|j| (i, j)));
+            let dup =
+                (0..s.len()).find_map(|i| (i + 1..s.len()).find(|&j| s[j] == s[i]).map(|j| (i, j)));
             let Some((i, j)) = dup else { break };
             if t.shape()[i] != t.shape()[j] {
                 return Err(Error::Runtime(format!(
                     "einsum(): subscript {} is repeated for operand {} but the sizes don't match, {} != {}",
-                    s[i], k, t.shape()[i], t.shape()[j]
+                    s[i],
+                    k,
+                    t.shape()[i],
+                    t.shape()[j]
                 )));
             }
             t = view::diagonal(&t, 0, i as i64, j as i64)?;
@@ -390,16 +621,64 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
             s.remove(i);
             s.push(c);
         }
-        let other: Vec<char> = inputs.iter().enumerate().filter(|(o, _)| *o != k).flat_map(|(_, v)| v.clone()).collect();
+        let other: Vec<char> = inputs
+            .iter()
+            .enumerate()
+            .filter(|(o, _)| *o != k)
+            .flat_map(|(_, v)| v.clone())
+            .collect();
         let drop: Vec<i64> = (0..s.len())
             .filter(|&i| !output.contains(&s[i]) && !other.contains(&s[i]))
             .map(|i| i as i64)
             .collect();
         if !drop.is_empty() {
             t = reduce::sum(&t, Some(&drop), false, None)?;
-            s = s.into_iter().enumerate().filter(|(i, _)| !drop.contains(&(*i as i64))).map(|(_, c)| c).collect();
+            s = s
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !drop.contains(&(*i as i64)))
+                .map(|(_, c)| c)
+                .collect();
         }
         reduced.push((t, s));
+    }
+    if reduced.len() == 2 {
+        // Labels both operands share broadcast: a size-1 dim is expanded to the other's size.
+        let (sa, sb) = (reduced[0].1.clone(), reduced[1].1.clone());
+        for (ia, c) in sa.iter().enumerate() {
+            let Some(ib) = sb.iter().position(|x| x == c) else {
+                continue;
+            };
+            let (na, nb) = (reduced[0].0.shape()[ia], reduced[1].0.shape()[ib]);
+            if na == nb {
+                continue;
+            }
+            let (which, dim, size) = match (na, nb) {
+                (1, _) => (0, ia, nb),
+                (_, 1) => (1, ib, na),
+                _ => {
+                    return Err(Error::Runtime(format!(
+                        "einsum(): operands do not broadcast with remapped shapes (original->remapped): [{}] and [{}]",
+                        ops[0]
+                            .shape()
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        ops[1]
+                            .shape()
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+            };
+            let t = &reduced[which].0;
+            let mut sizes: Vec<i64> = t.shape().iter().map(|&v| v as i64).collect();
+            sizes[dim] = size as i64;
+            reduced[which].0 = view::expand(t, &sizes)?;
+        }
     }
     let size_of = |c: char| -> usize {
         for (t, s) in &reduced {
@@ -410,7 +689,10 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
         1
     };
     let permute_to = |t: &Tensor, s: &[char], order: &[char]| -> Result<Tensor> {
-        let perm: Vec<i64> = order.iter().map(|c| s.iter().position(|x| x == c).unwrap_or(0) as i64).collect();
+        let perm: Vec<i64> = order
+            .iter()
+            .map(|c| s.iter().position(|x| x == c).unwrap_or(0) as i64)
+            .collect();
         view::permute(t, &perm)
     };
     if reduced.len() == 1 {
@@ -419,20 +701,26 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
     }
     let (a, sa) = &reduced[0];
     let (b, sb) = &reduced[1];
-    let batch: Vec<char> = output.iter().copied().filter(|c| sa.contains(c) && sb.contains(c)).collect();
-    let left: Vec<char> = sa.iter().copied().filter(|c| output.contains(c) && !sb.contains(c)).collect();
-    let right: Vec<char> = sb.iter().copied().filter(|c| output.contains(c) && !sa.contains(c)).collect();
-    let contr: Vec<char> = sa.iter().copied().filter(|c| !output.contains(c) && sb.contains(c)).collect();
-    for &c in contr.iter().chain(&batch) {
-        let (ia, ib) = (sa.iter().position(|&x| x == c).unwrap_or(0), sb.iter().position(|&x| x == c).unwrap_or(0));
-        if a.shape()[ia] != b.shape()[ib] && a.shape()[ia] != 1 && b.shape()[ib] != 1 {
-            return Err(Error::Runtime(format!(
-                "einsum(): operands do not broadcast with remapped shapes (original->remapped): [{}] and [{}]",
-                a.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-                b.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-    }
+    let batch: Vec<char> = output
+        .iter()
+        .copied()
+        .filter(|c| sa.contains(c) && sb.contains(c))
+        .collect();
+    let left: Vec<char> = sa
+        .iter()
+        .copied()
+        .filter(|c| output.contains(c) && !sb.contains(c))
+        .collect();
+    let right: Vec<char> = sb
+        .iter()
+        .copied()
+        .filter(|c| output.contains(c) && !sa.contains(c))
+        .collect();
+    let contr: Vec<char> = sa
+        .iter()
+        .copied()
+        .filter(|c| !output.contains(c) && sb.contains(c))
+        .collect();
     let prod = |cs: &[char]| cs.iter().map(|&c| size_of(c)).product::<usize>() as i64;
     let mut oa = batch.clone();
     oa.extend(&left);
@@ -442,9 +730,18 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
     ob.extend(&right);
     let pa = permute_to(a, sa, &oa)?;
     let pb = permute_to(b, sb, &ob)?;
-    let dtype = crate::ops::elementwise::result_type(&Operand::Tensor(pa.clone()), &Operand::Tensor(pb.clone()));
-    let ra = view::reshape(&pa.to_dtype(dtype), &[prod(&batch), prod(&left), prod(&contr)])?;
-    let rb = view::reshape(&pb.to_dtype(dtype), &[prod(&batch), prod(&contr), prod(&right)])?;
+    let dtype = crate::ops::elementwise::result_type(
+        &Operand::Tensor(pa.clone()),
+        &Operand::Tensor(pb.clone()),
+    );
+    let ra = view::reshape(
+        &pa.to_dtype(dtype),
+        &[prod(&batch), prod(&left), prod(&contr)],
+    )?;
+    let rb = view::reshape(
+        &pb.to_dtype(dtype),
+        &[prod(&batch), prod(&contr), prod(&right)],
+    )?;
     let r = bmm(&ra, &rb)?;
     let mut rs: Vec<char> = batch.clone();
     rs.extend(&left);

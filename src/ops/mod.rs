@@ -6,6 +6,7 @@ pub mod index;
 pub mod join;
 pub mod linalg;
 pub mod math;
+pub mod nn;
 pub mod optim;
 pub mod reduce;
 pub mod view;

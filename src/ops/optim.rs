@@ -47,13 +47,21 @@ fn c<T: Float>(v: f64) -> T {
 #[inline(always)]
 fn grad_of<T: Float>(g: T, p: T, h: &Hyper) -> T {
     let g = if h.maximize { -g } else { g };
-    if h.weight_decay != 0.0 && !h.decoupled { g + p * c(h.weight_decay) } else { g }
+    if h.weight_decay != 0.0 && !h.decoupled {
+        g + p * c(h.weight_decay)
+    } else {
+        g
+    }
 }
 
 /// `a + w * (b - a)` as PyTorch's lerp computes it for weights below one half.
 #[inline(always)]
 fn lerp<T: Float>(a: T, b: T, w: T) -> T {
-    if w.abs() < c(0.5) { a + w * (b - a) } else { b - (b - a) * (T::one() - w) }
+    if w.abs() < c(0.5) {
+        a + w * (b - a)
+    } else {
+        b - (b - a) * (T::one() - w)
+    }
 }
 
 pub fn sgd<T: Float>(p: &mut [T], g: &[T], buf: Option<&mut [T]>, h: &Hyper) {
@@ -75,12 +83,24 @@ pub fn sgd<T: Float>(p: &mut [T], g: &[T], buf: Option<&mut [T]>, h: &Hyper) {
     }
 }
 
-pub fn adam<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], vmax: Option<&mut [T]>, h: &Hyper) {
+pub fn adam<T: Float>(
+    p: &mut [T],
+    g: &[T],
+    m: &mut [T],
+    v: &mut [T],
+    vmax: Option<&mut [T]>,
+    h: &Hyper,
+) {
     let bc1 = 1.0 - h.beta1.powf(h.step);
     let bc2 = 1.0 - h.beta2.powf(h.step);
     let step_size: T = c(h.lr / bc1);
     let bc2_sqrt: T = c(bc2.sqrt());
-    let (w1, b2, w2, eps) = (c::<T>(1.0 - h.beta1), c::<T>(h.beta2), c::<T>(1.0 - h.beta2), c::<T>(h.eps));
+    let (w1, b2, w2, eps) = (
+        c::<T>(1.0 - h.beta1),
+        c::<T>(h.beta2),
+        c::<T>(1.0 - h.beta2),
+        c::<T>(h.eps),
+    );
     let decay: T = c(1.0 - h.lr * h.weight_decay);
     let mut vmax = vmax;
     for i in 0..p.len() {
@@ -102,8 +122,21 @@ pub fn adam<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], vmax: Opti
     }
 }
 
-pub fn rmsprop<T: Float>(p: &mut [T], g: &[T], sq: &mut [T], gavg: Option<&mut [T]>, buf: Option<&mut [T]>, h: &Hyper) {
-    let (a, wa, eps, lr, mom) = (c::<T>(h.alpha), c::<T>(1.0 - h.alpha), c::<T>(h.eps), c::<T>(h.lr), c::<T>(h.momentum));
+pub fn rmsprop<T: Float>(
+    p: &mut [T],
+    g: &[T],
+    sq: &mut [T],
+    gavg: Option<&mut [T]>,
+    buf: Option<&mut [T]>,
+    h: &Hyper,
+) {
+    let (a, wa, eps, lr, mom) = (
+        c::<T>(h.alpha),
+        c::<T>(1.0 - h.alpha),
+        c::<T>(h.eps),
+        c::<T>(h.lr),
+        c::<T>(h.momentum),
+    );
     let (mut gavg, mut buf) = (gavg, buf);
     for i in 0..p.len() {
         let gi = grad_of(g[i], p[i], h);
@@ -136,7 +169,12 @@ pub fn adagrad<T: Float>(p: &mut [T], g: &[T], sum: &mut [T], h: &Hyper) {
 }
 
 pub fn adadelta<T: Float>(p: &mut [T], g: &[T], sq: &mut [T], acc: &mut [T], h: &Hyper) {
-    let (rho, wr, eps, lr) = (c::<T>(h.rho), c::<T>(1.0 - h.rho), c::<T>(h.eps), c::<T>(h.lr));
+    let (rho, wr, eps, lr) = (
+        c::<T>(h.rho),
+        c::<T>(1.0 - h.rho),
+        c::<T>(h.eps),
+        c::<T>(h.lr),
+    );
     for i in 0..p.len() {
         let gi = grad_of(g[i], p[i], h);
         sq[i] = sq[i] * rho + gi * gi * wr;
@@ -165,7 +203,12 @@ pub fn nadam<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], h: &Hyper
     let mu_next = h.beta1 * (1.0 - 0.5 * 0.96f64.powf((h.step + 1.0) * h.momentum_decay));
     let s1: T = c(-h.lr * (1.0 - mu) / (1.0 - h.mu_product));
     let s2: T = c(-h.lr * mu_next / (1.0 - h.mu_product * mu_next));
-    let (w1, b2, w2, eps) = (c::<T>(1.0 - h.beta1), c::<T>(h.beta2), c::<T>(1.0 - h.beta2), c::<T>(h.eps));
+    let (w1, b2, w2, eps) = (
+        c::<T>(1.0 - h.beta1),
+        c::<T>(h.beta2),
+        c::<T>(1.0 - h.beta2),
+        c::<T>(h.eps),
+    );
     let decay: T = c(1.0 - h.lr * h.weight_decay);
     for i in 0..p.len() {
         if h.decoupled && h.weight_decay != 0.0 {
@@ -185,8 +228,16 @@ pub fn radam<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], h: &Hyper
     let bc2 = 1.0 - h.beta2.powf(h.step);
     let rho_inf = 2.0 / (1.0 - h.beta2) - 1.0;
     let rho_t = rho_inf - 2.0 * h.step * h.beta2.powf(h.step) / bc2;
-    let rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)).sqrt();
-    let (w1, b2, w2, eps, lr) = (c::<T>(1.0 - h.beta1), c::<T>(h.beta2), c::<T>(1.0 - h.beta2), c::<T>(h.eps), c::<T>(h.lr));
+    let rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
+        / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+        .sqrt();
+    let (w1, b2, w2, eps, lr) = (
+        c::<T>(1.0 - h.beta1),
+        c::<T>(h.beta2),
+        c::<T>(1.0 - h.beta2),
+        c::<T>(h.eps),
+        c::<T>(h.lr),
+    );
     let (bc1t, bc2s, rect_t) = (c::<T>(bc1), c::<T>(bc2.sqrt()), c::<T>(rect));
     let decay: T = c(1.0 - h.lr * h.weight_decay);
     for i in 0..p.len() {
@@ -207,16 +258,33 @@ pub fn radam<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], h: &Hyper
 }
 
 pub fn rprop<T: Float>(p: &mut [T], g: &[T], prev: &mut [T], step_size: &mut [T], h: &Hyper) {
-    let (em, ep, smin, smax) = (c::<T>(h.etaminus), c::<T>(h.etaplus), c::<T>(h.step_min), c::<T>(h.step_max));
+    let (em, ep, smin, smax) = (
+        c::<T>(h.etaminus),
+        c::<T>(h.etaplus),
+        c::<T>(h.step_min),
+        c::<T>(h.step_max),
+    );
     for i in 0..p.len() {
         let mut gi = if h.maximize { -g[i] } else { g[i] };
         let s = gi * prev[i];
-        let factor = if s > T::zero() { ep } else if s < T::zero() { em } else { T::one() };
+        let factor = if s > T::zero() {
+            ep
+        } else if s < T::zero() {
+            em
+        } else {
+            T::one()
+        };
         step_size[i] = (step_size[i] * factor).max(smin).min(smax);
         if factor == em {
             gi = T::zero();
         }
-        let sign = if gi > T::zero() { T::one() } else if gi < T::zero() { -T::one() } else { T::zero() };
+        let sign = if gi > T::zero() {
+            T::one()
+        } else if gi < T::zero() {
+            -T::one()
+        } else {
+            T::zero()
+        };
         p[i] = p[i] - sign * step_size[i];
         prev[i] = gi;
     }
@@ -229,7 +297,11 @@ pub fn asgd<T: Float>(p: &mut [T], g: &[T], ax: &mut [T], h: &Hyper) {
         let gi = grad_of(g[i], p[i], h);
         p[i] = p[i] * shrink;
         p[i] = p[i] + gi * -eta;
-        ax[i] = if h.mu != 1.0 { ax[i] + (p[i] - ax[i]) * mu } else { p[i] };
+        ax[i] = if h.mu != 1.0 {
+            ax[i] + (p[i] - ax[i]) * mu
+        } else {
+            p[i]
+        };
     }
 }
 
@@ -258,12 +330,20 @@ mod tests {
     #[test]
     fn sgd_plain_and_momentum() {
         let mut p = [1.0f64, 2.0];
-        let h = Hyper { lr: 0.1, ..Default::default() };
+        let h = Hyper {
+            lr: 0.1,
+            ..Default::default()
+        };
         sgd(&mut p, &[1.0, -1.0], None, &h);
         assert_eq!(p, [0.9, 2.1]);
         let mut p = [1.0f64];
         let mut buf = [0.0f64];
-        let h = Hyper { lr: 0.1, momentum: 0.9, first: true, ..Default::default() };
+        let h = Hyper {
+            lr: 0.1,
+            momentum: 0.9,
+            first: true,
+            ..Default::default()
+        };
         sgd(&mut p, &[1.0], Some(&mut buf), &h);
         let h2 = Hyper { first: false, ..h };
         sgd(&mut p, &[1.0], Some(&mut buf), &h2);
@@ -275,7 +355,14 @@ mod tests {
     fn adam_first_step_moves_by_lr() {
         // With bias correction the first Adam step is lr * sign(g) (up to eps).
         let (mut p, mut m, mut v) = ([0.0f64], [0.0], [0.0]);
-        let h = Hyper { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 1.0, ..Default::default() };
+        let h = Hyper {
+            lr: 0.01,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            step: 1.0,
+            ..Default::default()
+        };
         adam(&mut p, &[3.0], &mut m, &mut v, None, &h);
         assert!((p[0] + 0.01).abs() < 1e-9);
     }

@@ -113,18 +113,22 @@ pub fn reduce_rows<T: Element, A: Send + Copy, O: Element>(
         }
         return out;
     }
-    par_runs(&kept_shape, [&out_strides[..], &kept_strides[..]], |o, n, s| {
-        for i in 0..n as isize {
-            // SAFETY: offsets from the iterator stay inside both buffers.
-            unsafe {
-                let row = std::slice::from_raw_parts(
-                    (ps as *const T).offset(o[1] + i * s[1]),
-                    row_len,
-                );
-                *(po as *mut O).offset(o[0] + i * s[0]) = finish(partial(row), row_len);
+    par_runs(
+        &kept_shape,
+        [&out_strides[..], &kept_strides[..]],
+        |o, n, s| {
+            for i in 0..n as isize {
+                // SAFETY: offsets from the iterator stay inside both buffers.
+                unsafe {
+                    let row = std::slice::from_raw_parts(
+                        (ps as *const T).offset(o[1] + i * s[1]),
+                        row_len,
+                    );
+                    *(po as *mut O).offset(o[0] + i * s[0]) = finish(partial(row), row_len);
+                }
             }
-        }
-    });
+        },
+    );
     out
 }
 
@@ -173,17 +177,150 @@ fn sum_f32_lanes(xs: &[f32]) -> f64 {
     total
 }
 
+/// Float sums over `dims` whose rows are not contiguous but whose kept dims end in a unit
+/// stride (a sum over dim 0 of a row-major matrix): instead of copying the input transposed,
+/// whole blocks of the kept dims are accumulated in float64, reading memory in order. `None`
+/// when the layout does not fit (the caller then uses `reduce_rows`). Each sum is divided by
+/// `div` (the count, for means).
+fn sum_outer<T: Element>(x: &Tensor, dims: &[usize], keepdim: bool, div: f64) -> Option<Tensor> {
+    if x.numel() == 0 || dims.is_empty() || dims.len() == x.ndim() {
+        return None;
+    }
+    let (shape, strides) = (x.shape(), x.strides());
+    let pick = |keep: bool| -> (Vec<usize>, Vec<isize>) {
+        (0..x.ndim())
+            .filter(|d| dims.contains(d) != keep)
+            .map(|d| (shape[d], strides[d]))
+            .unzip()
+    };
+    let (ks, kst) = pick(true);
+    let (rs, rst) = pick(false);
+    let (ks, [kst]) = crate::shape::coalesce(&ks, [&kst[..]]);
+    let (rs, [rst]) = crate::shape::coalesce(&rs, [&rst[..]]);
+    // Rows already contiguous (reduce_rows reads them in place), or no unit-stride kept run.
+    if rs.is_empty() || ks.is_empty() || rst[rs.len() - 1] == 1 || kst[ks.len() - 1] != 1 {
+        return None;
+    }
+    let inner = ks[ks.len() - 1];
+    let outer_shape = &ks[..ks.len() - 1];
+    let outer_strides = &kst[..ks.len() - 1];
+    const BLOCK: usize = 1024;
+    let outer: usize = outer_shape.iter().product();
+    let parallel = x.numel() >= 2 * GRAIN;
+    // Column blocks of at most BLOCK, narrower when needed to give every thread work.
+    let threads = if parallel {
+        pool().current_num_threads()
+    } else {
+        1
+    };
+    let want = (2 * threads).div_ceil(outer);
+    let block = BLOCK
+        .min(inner.div_ceil(want).next_multiple_of(64))
+        .min(inner)
+        .max(1);
+    let nblocks = inner.div_ceil(block);
+    let items = outer * nblocks;
+    let out = Tensor::zeros(&reduced_shape(shape, dims, keepdim), DType::F64);
+    let (px, po) = (x.ptr::<T>() as usize, out.ptr::<f64>() as usize);
+    let work = |item: usize| {
+        let (mut q, blk) = (item / nblocks, item % nblocks);
+        let mut base = 0isize;
+        for d in (0..outer_shape.len()).rev() {
+            base += (q % outer_shape[d]) as isize * outer_strides[d];
+            q /= outer_shape[d];
+        }
+        let j0 = blk * block;
+        let len = block.min(inner - j0);
+        let mut acc = [0f64; BLOCK];
+        let acc = &mut acc[..len];
+        // float32 rows are added in float32 lanes (vectorised, as PyTorch accumulates) and
+        // flushed into the float64 sums every 32 rows, so the error stays near float32 eps.
+        let mut acc32 = [0f32; BLOCK];
+        let acc32 = &mut acc32[..len];
+        let mut pending = 0usize;
+        crate::backend::cpu::iter::seq_runs(&rs, [&rst[..]], |o, n, st| {
+            for i in 0..n as isize {
+                let start = base + o[0] + i * st[0];
+                if T::DTYPE == DType::F32 {
+                    // SAFETY: offsets of the reduced dims plus a kept block stay inside the
+                    // view, whose elements are f32.
+                    let row = unsafe {
+                        std::slice::from_raw_parts((px as *const f32).offset(start).add(j0), len)
+                    };
+                    for (a, &v) in acc32.iter_mut().zip(row) {
+                        *a += v;
+                    }
+                    pending += 1;
+                    if pending == 32 {
+                        for (a, b) in acc.iter_mut().zip(acc32.iter_mut()) {
+                            *a += *b as f64;
+                            *b = 0.0;
+                        }
+                        pending = 0;
+                    }
+                } else {
+                    // SAFETY: as above.
+                    let row = unsafe {
+                        std::slice::from_raw_parts((px as *const T).offset(start).add(j0), len)
+                    };
+                    for (a, &v) in acc.iter_mut().zip(row) {
+                        *a += v.to_f64();
+                    }
+                }
+            }
+        });
+        if pending > 0 {
+            for (a, &b) in acc.iter_mut().zip(acc32.iter()) {
+                *a += b as f64;
+            }
+        }
+        // The output is contiguous in kept-dim order: item's block starts at q * inner + j0.
+        let o0 = (item / nblocks) * inner + j0;
+        for (j, &a) in acc.iter().enumerate() {
+            // SAFETY: o0 + j < out numel.
+            unsafe { *(po as *mut f64).add(o0 + j) = a / div };
+        }
+    };
+    if parallel && items > 1 {
+        pool().install(|| (0..items).into_par_iter().for_each(work));
+    } else {
+        (0..items).for_each(work);
+    }
+    Some(out)
+}
+
 /// dtype `sum`/`prod` produce: integers and bool widen to int64 unless `dtype` is given.
 fn accum_dtype(x: DType, dtype: Option<DType>) -> DType {
     dtype.unwrap_or(if x.is_float() { x } else { DType::I64 })
 }
 
-pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn sum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let out_dtype = accum_dtype(x.dtype(), dtype);
+    if out_dtype.is_float() && out_dtype != x.dtype() {
+        // PyTorch casts the input to `dtype` first (float32 data summed as float64 is exact).
+        return sum(&x.to_dtype(out_dtype), dims, keepdim, None);
+    }
     let dims = reduce_dims(x, dims)?;
+    let outer = match x.dtype() {
+        DType::F32 => sum_outer::<f32>(x, &dims, keepdim, 1.0),
+        DType::F64 => sum_outer::<f64>(x, &dims, keepdim, 1.0),
+        _ => None,
+    };
+    if let Some(r) = outer {
+        return Ok(r.to_dtype(out_dtype));
+    }
     let r = match x.dtype() {
-        DType::F32 => reduce_rows::<f32, f64, f64>(x, &dims, keepdim, sum_f32_lanes, |a, b| a + b, |a, _| a),
-        DType::F64 => reduce_rows::<f64, f64, f64>(x, &dims, keepdim, sum_f64, |a, b| a + b, |a, _| a),
+        DType::F32 => {
+            reduce_rows::<f32, f64, f64>(x, &dims, keepdim, sum_f32_lanes, |a, b| a + b, |a, _| a)
+        }
+        DType::F64 => {
+            reduce_rows::<f64, f64, f64>(x, &dims, keepdim, sum_f64, |a, b| a + b, |a, _| a)
+        }
         d if d.is_float() => {
             let y = x.to_dtype(DType::F32);
             reduce_rows::<f32, f64, f64>(&y, &dims, keepdim, sum_f32_lanes, |a, b| a + b, |a, _| a)
@@ -203,7 +340,12 @@ pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>
     Ok(r.to_dtype(out_dtype))
 }
 
-pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn mean(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let d = dtype.unwrap_or(x.dtype());
     if !d.is_float() {
         return Err(Error::Runtime(format!(
@@ -213,21 +355,56 @@ pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     }
     let dims_w = reduce_dims(x, dims)?;
     let count: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
-    let xs = x.to_dtype(if x.dtype() == DType::F64 { DType::F64 } else { DType::F32 });
+    // The input is cast to `dtype` first, as PyTorch (so dtype=float64 accumulates in float64).
+    let wide = x.dtype() == DType::F64 || d == DType::F64;
+    let xs = x.to_dtype(if wide { DType::F64 } else { DType::F32 });
+    let outer = match xs.dtype() {
+        DType::F64 => sum_outer::<f64>(&xs, &dims_w, keepdim, count as f64),
+        _ => sum_outer::<f32>(&xs, &dims_w, keepdim, count as f64),
+    };
+    if let Some(s) = outer {
+        return Ok(s.to_dtype(d));
+    }
     let s = match xs.dtype() {
-        DType::F64 => reduce_rows::<f64, f64, f64>(&xs, &dims_w, keepdim, sum_f64, |a, b| a + b, |a, n| a / n as f64),
-        _ => reduce_rows::<f32, f64, f64>(&xs, &dims_w, keepdim, sum_f32_lanes, |a, b| a + b, |a, n| a / n as f64),
+        DType::F64 => reduce_rows::<f64, f64, f64>(
+            &xs,
+            &dims_w,
+            keepdim,
+            sum_f64,
+            |a, b| a + b,
+            |a, n| a / n as f64,
+        ),
+        _ => reduce_rows::<f32, f64, f64>(
+            &xs,
+            &dims_w,
+            keepdim,
+            sum_f32_lanes,
+            |a, b| a + b,
+            |a, n| a / n as f64,
+        ),
     };
     let _ = count;
     Ok(s.to_dtype(d))
 }
 
-pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn prod(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let out_dtype = accum_dtype(x.dtype(), dtype);
     let dims = reduce_dims(x, dims)?;
     let r = if out_dtype.is_float() {
         let y = x.to_dtype(DType::F64);
-        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, |xs| xs.iter().product(), |a, b| a * b, |a, _| a)
+        reduce_rows::<f64, f64, f64>(
+            &y,
+            &dims,
+            keepdim,
+            |xs| xs.iter().product(),
+            |a, b| a * b,
+            |a, _| a,
+        )
     } else {
         let y = x.to_dtype(DType::I64);
         reduce_rows::<i64, i64, i64>(
@@ -242,27 +419,34 @@ pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
     Ok(r.to_dtype(out_dtype))
 }
 
-fn check_nonempty(x: &Tensor, dims: &[usize], name: &str) -> Result<()> {
-    if x.numel() == 0 {
-        let d = dims.iter().find(|&&d| x.shape()[d] == 0);
-        return Err(match d {
-            Some(d) if dims.len() < x.ndim() => Error::Index(format!(
+/// PyTorch's `zero_numel_check_dims` for an empty input: a whole-tensor reduction is an error,
+/// and so is reducing over a dim of size 0 (other dims may be reduced: the result is empty).
+fn check_nonempty(x: &Tensor, raw: Option<&[i64]>, name: &str) -> Result<()> {
+    if x.numel() != 0 {
+        return Ok(());
+    }
+    let raw = raw.unwrap_or(&[]);
+    if raw.is_empty() {
+        return Err(Error::Runtime(format!(
+            "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+            name
+        )));
+    }
+    for &d in raw {
+        if x.ndim() > 0 && x.shape()[wrap_dim(d, x.ndim())?] == 0 {
+            return Err(Error::Index(format!(
                 "{}(): Expected reduction dim {} to have non-zero size.",
                 name, d
-            )),
-            _ => Error::Runtime(format!(
-                "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
-                name
-            )),
-        });
+            )));
+        }
     }
     Ok(())
 }
 
 /// `amax`/`amin` (NaN propagates, as in PyTorch).
 pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> Result<Tensor> {
+    check_nonempty(x, dims, if largest { "amax" } else { "amin" })?;
     let dims = reduce_dims(x, dims)?;
-    check_nonempty(x, &dims, if largest { "amax" } else { "amin" })?;
     let d = x.dtype();
     let r = if d.is_float() {
         let y = x.to_dtype(DType::F64);
@@ -275,13 +459,31 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> R
                 a
             }
         };
-        let init = if largest { f64::NEG_INFINITY } else { f64::INFINITY };
-        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, move |xs| xs.iter().fold(init, |a, &b| pick(a, b)), pick, |a, _| a)
+        let init = if largest {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
+        reduce_rows::<f64, f64, f64>(
+            &y,
+            &dims,
+            keepdim,
+            move |xs| xs.iter().fold(init, |a, &b| pick(a, b)),
+            pick,
+            |a, _| a,
+        )
     } else {
         let y = x.to_dtype(DType::I64);
         let pick = move |a: i64, b: i64| if largest { a.max(b) } else { a.min(b) };
         let init = if largest { i64::MIN } else { i64::MAX };
-        reduce_rows::<i64, i64, i64>(&y, &dims, keepdim, move |xs| xs.iter().fold(init, |a, &b| pick(a, b)), pick, |a, _| a)
+        reduce_rows::<i64, i64, i64>(
+            &y,
+            &dims,
+            keepdim,
+            move |xs| xs.iter().fold(init, |a, &b| pick(a, b)),
+            pick,
+            |a, _| a,
+        )
     };
     Ok(r.to_dtype(d))
 }
@@ -293,12 +495,22 @@ pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Re
         &y,
         &dims,
         keepdim,
-        move |xs| if any { xs.iter().any(|&v| v) } else { xs.iter().all(|&v| v) },
+        move |xs| {
+            if any {
+                xs.iter().any(|&v| v)
+            } else {
+                xs.iter().all(|&v| v)
+            }
+        },
         move |a, b| if any { a | b } else { a & b },
         |a, _| a,
     );
     // PyTorch keeps uint8 for uint8 inputs, bool otherwise.
-    Ok(if x.dtype() == DType::U8 { r.to_dtype(DType::U8) } else { r })
+    Ok(if x.dtype() == DType::U8 {
+        r.to_dtype(DType::U8)
+    } else {
+        r
+    })
 }
 
 pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
@@ -315,7 +527,13 @@ pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
 }
 
 /// `var`/`std` with Bessel-style `correction` (1 = unbiased).
-pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, take_sqrt: bool) -> Result<Tensor> {
+pub fn var(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    correction: f64,
+    keepdim: bool,
+    take_sqrt: bool,
+) -> Result<Tensor> {
     if !x.dtype().is_float() {
         return Err(Error::Runtime(format!(
             "std and var only support floating point and complex dtypes, got: {}",
@@ -328,11 +546,23 @@ pub fn var(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, tak
     let dl: Vec<i64> = dims_w.iter().map(|&d| d as i64).collect();
     let m = mean(&xd, Some(&dl), true, None)?;
     let diff = binary(BinaryOp::Sub, &Operand::Tensor(xd), &Operand::Tensor(m))?;
-    let sq = binary(BinaryOp::Mul, &Operand::Tensor(diff.clone()), &Operand::Tensor(diff))?;
+    let sq = binary(
+        BinaryOp::Mul,
+        &Operand::Tensor(diff.clone()),
+        &Operand::Tensor(diff),
+    )?;
     let s = sum(&sq, Some(&dl), keepdim, None)?;
     let denom = (n as f64 - correction).max(0.0);
-    let v = binary(BinaryOp::Div, &Operand::Tensor(s), &Operand::Scalar(crate::dtype::Scalar::Float(denom)))?;
-    let v = if take_sqrt { unary(UnaryOp::Sqrt, &v)? } else { v };
+    let v = binary(
+        BinaryOp::Div,
+        &Operand::Tensor(s),
+        &Operand::Scalar(crate::dtype::Scalar::Float(denom)),
+    )?;
+    let v = if take_sqrt {
+        unary(UnaryOp::Sqrt, &v)?
+    } else {
+        v
+    };
     Ok(v.to_dtype(x.dtype()))
 }
 
@@ -352,19 +582,51 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
         let dl: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
         amax(&a, Some(&dl), keepdim, largest)?
     } else if p == 0.0 {
-        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, |xs| xs.iter().filter(|v| **v != 0.0).count() as f64, |a, b| a + b, |a, _| a)
+        reduce_rows::<f64, f64, f64>(
+            &y,
+            &dims,
+            keepdim,
+            |xs| xs.iter().filter(|v| **v != 0.0).count() as f64,
+            |a, b| a + b,
+            |a, _| a,
+        )
     } else if p == 2.0 {
-        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, |xs| xs.iter().map(|v| v * v).sum(), |a, b| a + b, |a, _| a.sqrt())
+        reduce_rows::<f64, f64, f64>(
+            &y,
+            &dims,
+            keepdim,
+            |xs| xs.iter().map(|v| v * v).sum(),
+            |a, b| a + b,
+            |a, _| a.sqrt(),
+        )
     } else if p == 1.0 {
-        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, |xs| xs.iter().map(|v| v.abs()).sum(), |a, b| a + b, |a, _| a)
+        reduce_rows::<f64, f64, f64>(
+            &y,
+            &dims,
+            keepdim,
+            |xs| xs.iter().map(|v| v.abs()).sum(),
+            |a, b| a + b,
+            |a, _| a,
+        )
     } else {
-        reduce_rows::<f64, f64, f64>(&y, &dims, keepdim, move |xs| xs.iter().map(|v| v.abs().powf(p)).sum(), |a, b| a + b, move |a, _| a.powf(1.0 / p))
+        reduce_rows::<f64, f64, f64>(
+            &y,
+            &dims,
+            keepdim,
+            move |xs| xs.iter().map(|v| v.abs().powf(p)).sum(),
+            |a, b| a + b,
+            move |a, _| a.powf(1.0 / p),
+        )
     };
     Ok(r.to_dtype(x.dtype()))
 }
 
 pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
-    let xf = if x.dtype().is_float() { x.clone() } else { x.to_dtype(crate::ops::default_float()) };
+    let xf = if x.dtype().is_float() {
+        x.clone()
+    } else {
+        x.to_dtype(crate::ops::default_float())
+    };
     let dims_w = reduce_dims(&xf, Some(dims))?;
     let y = xf.to_dtype(DType::F64);
     let r = reduce_rows::<f64, (f64, f64), f64>(
@@ -385,7 +647,15 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
             }
             (m, s1 * (m1 - m).exp() + s2 * (m2 - m).exp())
         },
-        |(m, s), _| if m.is_finite() { m + s.ln() } else if xsum_nan(m) { f64::NAN } else { m },
+        |(m, s), _| {
+            if m.is_finite() {
+                m + s.ln()
+            } else if xsum_nan(m) {
+                f64::NAN
+            } else {
+                m
+            }
+        },
     );
     Ok(r.to_dtype(xf.dtype()))
 }
@@ -404,30 +674,56 @@ pub fn along_dim<T: Element, O: Element>(
 ) -> Result<(Tensor, Tensor)> {
     let n = x.ndim().max(1);
     let d = wrap_dim(dim, x.ndim())?;
-    let xx = if x.ndim() == 0 { view::reshape(x, &[1])? } else { x.clone() };
+    let xx = if x.ndim() == 0 {
+        view::reshape(x, &[1])?
+    } else {
+        x.clone()
+    };
     let moved = view::movedim(&xx, &[d as i64], &[-1])?.contiguous();
     let row_len = *moved.shape().last().unwrap_or(&1);
-    let rows = if row_len == 0 { moved.numel() } else { moved.numel() / row_len };
+    let rows = if row_len == 0 {
+        moved.numel()
+    } else {
+        moved.numel() / row_len
+    };
     let mut out_shape: Dims = moved.shape().into();
     *out_shape.last_mut().expect("ndim >= 1") = out_len;
     let vals = Tensor::zeros(&out_shape, O::DTYPE);
     let idx = Tensor::zeros(&out_shape, DType::I64);
-    let rows = if row_len == 0 { out_shape[..out_shape.len() - 1].iter().product() } else { rows };
-    let (ps, pv, pi) = (moved.ptr::<T>() as usize, vals.ptr::<O>() as usize, idx.ptr::<i64>() as usize);
+    let rows = if row_len == 0 {
+        out_shape[..out_shape.len() - 1].iter().product()
+    } else {
+        rows
+    };
+    let (ps, pv, pi) = (
+        moved.ptr::<T>() as usize,
+        vals.ptr::<O>() as usize,
+        idx.ptr::<i64>() as usize,
+    );
     pool().install(|| {
-        (0..rows).into_par_iter().with_min_len((GRAIN / row_len.max(1)).max(1)).for_each(|r| {
-            // SAFETY: row r of each contiguous buffer.
-            unsafe {
-                let src = std::slice::from_raw_parts((ps as *const T).add(r * row_len), row_len);
-                let v = std::slice::from_raw_parts_mut((pv as *mut O).add(r * out_len), out_len);
-                let i = std::slice::from_raw_parts_mut((pi as *mut i64).add(r * out_len), out_len);
-                f(src, v, i);
-            }
-        })
+        (0..rows)
+            .into_par_iter()
+            .with_min_len((GRAIN / row_len.max(1)).max(1))
+            .for_each(|r| {
+                // SAFETY: row r of each contiguous buffer.
+                unsafe {
+                    let src =
+                        std::slice::from_raw_parts((ps as *const T).add(r * row_len), row_len);
+                    let v =
+                        std::slice::from_raw_parts_mut((pv as *mut O).add(r * out_len), out_len);
+                    let i =
+                        std::slice::from_raw_parts_mut((pi as *mut i64).add(r * out_len), out_len);
+                    f(src, v, i);
+                }
+            })
     });
     let back = |t: Tensor| -> Result<Tensor> {
         let t = view::movedim(&t, &[-1], &[d as i64])?;
-        if x.ndim() == 0 { view::reshape(&t, &[]) } else { Ok(t) }
+        if x.ndim() == 0 {
+            view::reshape(&t, &[])
+        } else {
+            Ok(t)
+        }
     };
     let _ = n;
     Ok((back(vals)?, back(idx)?))
@@ -445,6 +741,17 @@ fn key_lt(a: f64, b: f64) -> bool {
     }
 }
 
+/// Index of the first largest (or smallest) element of a non-empty row without NaN.
+fn arg_extreme<T: PartialOrd + Copy>(row: &[T], largest: bool) -> usize {
+    let mut best = 0usize;
+    for (k, &val) in row.iter().enumerate() {
+        if (largest && val > row[best]) || (!largest && val < row[best]) {
+            best = k;
+        }
+    }
+    best
+}
+
 /// `max(dim)`/`min(dim)`: values and the index of the first extreme (first NaN wins).
 pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Tensor, Tensor)> {
     let d = wrap_dim(dim, x.ndim())?;
@@ -455,40 +762,37 @@ pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Te
             d
         )));
     }
+    // Floats compare in float64 (exact for every float dtype, first NaN wins); integers and
+    // bool in int64, so large int64 values keep their order.
     let dt = x.dtype();
-    let y = x.to_dtype(DType::F64);
-    let (v, i) = along_dim::<f64, f64>(&y, dim, 1, move |row, v, i| {
-        let mut best = 0usize;
-        for (k, &val) in row.iter().enumerate() {
-            if val.is_nan() {
-                best = k;
-                break;
-            }
-            let b = row[best];
-            if (largest && val > b) || (!largest && val < b) {
-                best = k;
-            }
-        }
-        v[0] = row[best];
-        i[0] = best as i64;
-    })?;
-    let v = if dt.is_float() { v.to_dtype(dt) } else {
-        // exact for integers: gather the original values by index
-        let xi = x.to_dtype(DType::I64);
-        let (vi, _) = along_dim::<i64, i64>(&xi, dim, 1, move |row, v, i| {
-            let mut best = 0usize;
-            for (k, &val) in row.iter().enumerate() {
-                if (largest && val > row[best]) || (!largest && val < row[best]) {
-                    best = k;
-                }
-            }
+    let (v, i) = if dt.is_float() {
+        let y = x.to_dtype(DType::F64);
+        let (v, i) = along_dim::<f64, f64>(&y, dim, 1, move |row, v, i| {
+            let best = match row.iter().position(|x| x.is_nan()) {
+                Some(k) => k,
+                None => arg_extreme(row, largest),
+            };
             v[0] = row[best];
             i[0] = best as i64;
         })?;
-        let _ = v;
-        vi.to_dtype(dt)
+        (v.to_dtype(dt), i)
+    } else {
+        let y = x.to_dtype(DType::I64);
+        let (v, i) = along_dim::<i64, i64>(&y, dim, 1, move |row, v, i| {
+            let best = arg_extreme(row, largest);
+            v[0] = row[best];
+            i[0] = best as i64;
+        })?;
+        (v.to_dtype(dt), i)
     };
-    let (v, i) = if keepdim { (v, i) } else { (view::squeeze(&v, Some(&[dim]))?, view::squeeze(&i, Some(&[dim]))?) };
+    let (v, i) = if keepdim {
+        (v, i)
+    } else {
+        (
+            view::squeeze(&v, Some(&[dim]))?,
+            view::squeeze(&i, Some(&[dim]))?,
+        )
+    };
     Ok((v, i))
 }
 
@@ -516,18 +820,39 @@ pub fn argmax(x: &Tensor, dim: Option<i64>, keepdim: bool, largest: bool) -> Res
 
 /// Sort along `dim`; stable, NaN last (first when descending), as PyTorch's stable sort.
 pub fn sort(x: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> {
-    let len = if x.ndim() == 0 { 1 } else { x.shape()[wrap_dim(dim, x.ndim())?] };
+    let len = if x.ndim() == 0 {
+        1
+    } else {
+        x.shape()[wrap_dim(dim, x.ndim())?]
+    };
     let dt = x.dtype();
+    // `less` is the ascending order of the element type: NaN last for floats; integers are
+    // compared as they are (not through f64, which would tie large int64 values).
     macro_rules! go {
-        ($T:ty) => {{
+        ($T:ty, $less:expr) => {{
             let y = x.to_dtype(<$T as Element>::DTYPE);
+            let less = $less;
             let (v, i) = along_dim::<$T, $T>(&y, dim, len, move |row, v, i| {
                 let mut order: Vec<usize> = (0..row.len()).collect();
                 order.sort_by(|&a, &b| {
-                    let (fa, fb) = (row[a].to_f64(), row[b].to_f64());
-                    let lt = if descending { key_lt(fb, fa) } else { key_lt(fa, fb) };
-                    let gt = if descending { key_lt(fa, fb) } else { key_lt(fb, fa) };
-                    if lt { std::cmp::Ordering::Less } else if gt { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal }
+                    let (fa, fb) = (row[a], row[b]);
+                    let lt = if descending {
+                        less(fb, fa)
+                    } else {
+                        less(fa, fb)
+                    };
+                    let gt = if descending {
+                        less(fa, fb)
+                    } else {
+                        less(fb, fa)
+                    };
+                    if lt {
+                        std::cmp::Ordering::Less
+                    } else if gt {
+                        std::cmp::Ordering::Greater
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
                 });
                 for (k, &o) in order.iter().enumerate() {
                     v[k] = row[o];
@@ -538,10 +863,9 @@ pub fn sort(x: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
         }};
     }
     Ok(match dt {
-        DType::F64 => go!(f64),
-        DType::I64 => go!(i64),
-        d if d.is_float() => go!(f32),
-        _ => go!(i64),
+        DType::F64 => go!(f64, key_lt),
+        d if d.is_float() => go!(f32, |a: f32, b: f32| key_lt(a as f64, b as f64)),
+        _ => go!(i64, |a: i64, b: i64| a < b),
     })
 }
 
@@ -582,13 +906,19 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
     if keepdim || x.ndim() == 0 {
         Ok((v, i))
     } else {
-        Ok((view::squeeze(&v, Some(&[dim]))?, view::squeeze(&i, Some(&[dim]))?))
+        Ok((
+            view::squeeze(&v, Some(&[dim]))?,
+            view::squeeze(&i, Some(&[dim]))?,
+        ))
     }
 }
 
 pub fn median(x: &Tensor) -> Result<Tensor> {
     if x.numel() == 0 {
-        return Ok(Tensor::scalar_tensor(crate::dtype::Scalar::Float(f64::NAN), x.dtype()));
+        return Ok(Tensor::scalar_tensor(
+            crate::dtype::Scalar::Float(f64::NAN),
+            x.dtype(),
+        ));
     }
     let flat = view::reshape(x, &[-1])?;
     let (v, _) = median_dim(&flat, 0, false)?;
@@ -598,7 +928,11 @@ pub fn median(x: &Tensor) -> Result<Tensor> {
 /// `cumsum`/`cumprod` along `dim`; integers accumulate in int64.
 pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> Result<Tensor> {
     let out_dtype = accum_dtype(x.dtype(), dtype);
-    let len = if x.ndim() == 0 { 1 } else { x.shape()[wrap_dim(dim, x.ndim())?] };
+    let len = if x.ndim() == 0 {
+        1
+    } else {
+        x.shape()[wrap_dim(dim, x.ndim())?]
+    };
     if out_dtype.is_float() {
         let y = x.to_dtype(DType::F64);
         let (v, _) = along_dim::<f64, f64>(&y, dim, len, move |row, v, _| {
@@ -614,7 +948,11 @@ pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> 
         let (v, _) = along_dim::<i64, i64>(&y, dim, len, move |row, v, _| {
             let mut acc: i64 = if product { 1 } else { 0 };
             for (k, &r) in row.iter().enumerate() {
-                acc = if product { acc.wrapping_mul(r) } else { acc.wrapping_add(r) };
+                acc = if product {
+                    acc.wrapping_mul(r)
+                } else {
+                    acc.wrapping_add(r)
+                };
                 v[k] = acc;
             }
         })?;
@@ -636,5 +974,72 @@ pub fn max_all(x: &Tensor, largest: bool) -> Result<Tensor> {
 /// Scalar convenience used by `allclose`/`equal`.
 pub fn all_true(x: &Tensor) -> Result<bool> {
     let r = all_any(x, None, false, false)?;
-    Ok(matches!(scalar_of(r.to_vec::<bool>()[0]), crate::dtype::Scalar::Bool(true)))
+    Ok(matches!(
+        scalar_of(r.to_vec::<bool>()[0]),
+        crate::dtype::Scalar::Bool(true)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sums over every subset of dims of a (3, 5, 1, 4) tensor and of a transposed view, via
+    /// the outer-accumulation path and via reduce_rows (forced through `contiguous`), agree
+    /// with a naive loop.
+    #[test]
+    fn sum_and_mean_over_any_dims_match_naive() {
+        let shape = [3usize, 5, 1, 4];
+        let data: Vec<f32> = (0..60).map(|i| (i as f32 * 0.37).sin()).collect();
+        let base = Tensor::from_vec(data, &shape);
+        let views = [base.clone(), view::permute(&base, &[3, 1, 2, 0]).unwrap()];
+        for x in &views {
+            let xs = x.to_vec::<f32>();
+            let sh = x.shape().to_vec();
+            for mask in 1u32..16 {
+                let dims: Vec<i64> = (0..4).filter(|d| mask & (1 << d) != 0).collect();
+                let mut want = vec![0f64; 60];
+                let mut out_shape = vec![];
+                for (d, &n) in sh.iter().enumerate() {
+                    if !dims.contains(&(d as i64)) {
+                        out_shape.push(n);
+                    }
+                }
+                let mut idx = [0usize; 4];
+                for (flat, &v) in xs.iter().enumerate() {
+                    let mut r = flat;
+                    for d in (0..4).rev() {
+                        idx[d] = r % sh[d];
+                        r /= sh[d];
+                    }
+                    let mut o = 0;
+                    for d in 0..4 {
+                        if !dims.contains(&(d as i64)) {
+                            o = o * sh[d] + idx[d];
+                        }
+                    }
+                    want[o] += v as f64;
+                }
+                let count: usize = dims.iter().map(|&d| sh[d as usize]).product();
+                let got = sum(x, Some(&dims), false, None).unwrap();
+                assert_eq!(got.shape(), &out_shape[..]);
+                let got_mean = mean(x, Some(&dims), false, None).unwrap().to_vec::<f32>();
+                for (i, g) in got.to_vec::<f32>().into_iter().enumerate() {
+                    assert!(
+                        (g as f64 - want[i]).abs() < 1e-5,
+                        "dims {:?}: {} vs {}",
+                        dims,
+                        g,
+                        want[i]
+                    );
+                    let m = want[i] / count as f64;
+                    assert!(
+                        (got_mean[i] as f64 - m).abs() < 1e-5,
+                        "mean dims {:?}",
+                        dims
+                    );
+                }
+            }
+        }
+    }
 }

@@ -5,7 +5,13 @@ use crate::shape::{Dims, Layout, infer_size, wrap_dim};
 use crate::tensor::Tensor;
 
 fn sizes_str(s: &[usize]) -> String {
-    format!("[{}]", s.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        s.iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 pub fn view(t: &Tensor, shape: &[i64]) -> Result<Tensor> {
@@ -31,7 +37,9 @@ pub fn reshape(t: &Tensor, shape: &[i64]) -> Result<Tensor> {
             offset: t.layout().offset,
         })),
         None => {
-            let c = t.to_dtype_copy(t.dtype());
+            // Through `try_zeros`: copying a huge expanded view is an error, not an abort.
+            let c = crate::ops::create::try_zeros(t.shape(), t.dtype())?;
+            crate::tensor::copy_into(&c, t);
             Ok(c.with_layout(Layout::contiguous(&dims)))
         }
     }
@@ -74,7 +82,9 @@ pub fn permute(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
     for &d in dims {
         let d = wrap_dim(d, n)?;
         if seen[d] {
-            return Err(Error::Runtime("permute(): duplicate dims are not allowed.".into()));
+            return Err(Error::Runtime(
+                "permute(): duplicate dims are not allowed.".into(),
+            ));
         }
         seen[d] = true;
         w.push(d);
@@ -92,10 +102,15 @@ pub fn movedim(t: &Tensor, src: &[i64], dst: &[i64]) -> Result<Tensor> {
     }
     let s: Vec<usize> = src.iter().map(|&d| wrap_dim(d, n)).collect::<Result<_>>()?;
     let d: Vec<usize> = dst.iter().map(|&d| wrap_dim(d, n)).collect::<Result<_>>()?;
+    if n == 0 {
+        return Ok(t.clone()); // dims 0 / -1 of a 0-d tensor: nothing to move
+    }
     let mut order: Vec<Option<usize>> = vec![None; n];
     for (&si, &di) in s.iter().zip(&d) {
         if order[di].is_some() {
-            return Err(Error::Runtime("movedim: repeated dim in `destination`".into()));
+            return Err(Error::Runtime(
+                "movedim: repeated dim in `destination`".into(),
+            ));
         }
         order[di] = Some(si);
     }
@@ -119,8 +134,16 @@ pub fn squeeze(t: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
         None => t.shape().iter().map(|&s| s == 1).collect(),
         Some(ds) => {
             let mut v = vec![false; n];
+            let mut seen = vec![];
             for &d in ds {
                 let d = wrap_dim(d, n)?;
+                if seen.contains(&d) {
+                    return Err(Error::Runtime(format!(
+                        "dim {} appears multiple times in the list of dims",
+                        d
+                    )));
+                }
+                seen.push(d);
                 if n > 0 && t.shape()[d] == 1 {
                     v[d] = true;
                 }
@@ -146,8 +169,16 @@ pub fn expand(t: &Tensor, sizes: &[i64]) -> Result<Tensor> {
     if sizes.len() < n {
         return Err(Error::Runtime(format!(
             "expand(torch.FloatTensor{{{}}}, size=[{}]): the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
-            t.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-            sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+            t.shape()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            sizes
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             sizes.len(),
             n
         )));
@@ -169,19 +200,29 @@ pub fn expand(t: &Tensor, sizes: &[i64]) -> Result<Tensor> {
             target.push(s as usize);
         }
     }
+    // PyTorch's safe_compute_numel: the element count must fit in int64.
+    if target
+        .iter()
+        .try_fold(1i64, |acc, &s| acc.checked_mul(s as i64))
+        .is_none()
+    {
+        return Err(Error::Runtime(
+            "numel: integer multiplication overflow".into(),
+        ));
+    }
     Ok(t.with_layout(t.layout().broadcast_to(&target)?))
 }
 
 pub fn flatten(t: &Tensor, start: i64, end: i64) -> Result<Tensor> {
     let n = t.ndim();
-    if n == 0 {
-        return reshape(t, &[1]);
-    }
     let (s, e) = (wrap_dim(start, n)?, wrap_dim(end, n)?);
     if s > e {
         return Err(Error::Runtime(
             "flatten() has invalid args: start_dim cannot come after end_dim".into(),
         ));
+    }
+    if n == 0 {
+        return reshape(t, &[1]);
     }
     let mut shape: Vec<i64> = t.shape()[..s].iter().map(|&v| v as i64).collect();
     shape.push(t.shape()[s..=e].iter().product::<usize>() as i64);
@@ -191,6 +232,9 @@ pub fn flatten(t: &Tensor, start: i64, end: i64) -> Result<Tensor> {
 
 pub fn unflatten(t: &Tensor, dim: i64, sizes: &[i64]) -> Result<Tensor> {
     let n = t.ndim();
+    if n == 0 {
+        return Err(no_dims(dim));
+    }
     let d = wrap_dim(dim, n)?;
     let inner = infer_size(sizes, t.shape()[d]).map_err(|_| {
         Error::Runtime(format!(
@@ -208,18 +252,25 @@ pub fn unflatten(t: &Tensor, dim: i64, sizes: &[i64]) -> Result<Tensor> {
 
 pub fn narrow(t: &Tensor, dim: i64, start: i64, length: i64) -> Result<Tensor> {
     if t.ndim() == 0 {
-        return Err(Error::Runtime("narrow() cannot be applied to a 0-dim tensor.".into()));
+        return Err(Error::Runtime(
+            "narrow() cannot be applied to a 0-dim tensor.".into(),
+        ));
     }
     let d = wrap_dim(dim, t.ndim())?;
+    if length < 0 {
+        return Err(Error::Runtime(
+            "narrow(): length must be non-negative.".into(),
+        ));
+    }
     let size = t.shape()[d] as i64;
-    let start = if start < 0 { start + size } else { start };
-    if start < 0 || start > size {
+    if start < -size || start > size {
         return Err(Error::Index(format!(
             "start out of range (expected to be in range of [{}, {}], but got {})",
             -size, size, start
         )));
     }
-    if length < 0 || start + length > size {
+    let start = if start < 0 { start + size } else { start };
+    if start > size - length {
         return Err(Error::Runtime(format!(
             "start ({}) + length ({}) exceeds dimension size ({}).",
             start, length, size
@@ -257,12 +308,20 @@ pub fn slice(t: &Tensor, dim: usize, start: i64, stop: i64, step: i64) -> Result
         v.clamp(0, size)
     };
     let (s, e) = (clamp(start), clamp(stop));
-    let len = if e > s { (e - s + step - 1) / step } else { 0 };
-    Ok(t.with_layout(t.layout().slice(dim, s as usize, len as usize, step as usize)))
+    let len = if e > s { (e - s - 1) / step + 1 } else { 0 }; // no overflow for a huge step
+    Ok(t.with_layout(
+        t.layout()
+            .slice(dim, s as usize, len as usize, step as usize),
+    ))
 }
 
 /// Splits `dim` into pieces of `sizes` (which must add up to the dim's size).
 pub fn split_with_sizes(t: &Tensor, sizes: &[i64], dim: i64) -> Result<Vec<Tensor>> {
+    if t.ndim() == 0 {
+        return Err(Error::Runtime(
+            "split_with_sizes expects at least a 1-dimensional tensor".into(),
+        ));
+    }
     let d = wrap_dim(dim, t.ndim())?;
     let total: i64 = sizes.iter().sum();
     if sizes.iter().any(|&s| s < 0) || total != t.shape()[d] as i64 {
@@ -285,7 +344,9 @@ pub fn split_with_sizes(t: &Tensor, sizes: &[i64], dim: i64) -> Result<Vec<Tenso
 /// `split(int)`: pieces of `size` along `dim`, the last one smaller.
 pub fn split(t: &Tensor, size: i64, dim: i64) -> Result<Vec<Tensor>> {
     if t.ndim() == 0 {
-        return Err(Error::Runtime("split expects at least a 1-dimensional tensor".into()));
+        return Err(Error::Runtime(
+            "split expects at least a 1-dimensional tensor".into(),
+        ));
     }
     let d = wrap_dim(dim, t.ndim())?;
     let n = t.shape()[d] as i64;
@@ -315,7 +376,9 @@ pub fn chunk(t: &Tensor, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
         )));
     }
     if t.ndim() == 0 {
-        return Err(Error::Runtime("chunk expects at least a 1-dimensional tensor".into()));
+        return Err(Error::Runtime(
+            "chunk expects at least a 1-dimensional tensor".into(),
+        ));
     }
     let d = wrap_dim(dim, t.ndim())?;
     let n = t.shape()[d] as i64;
@@ -323,12 +386,22 @@ pub fn chunk(t: &Tensor, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
     split(t, size.max(if n == 0 { 1 } else { 0 }), dim)
 }
 
+/// PyTorch's error for a dim of a 0-d tensor where the op needs a real dim.
+fn no_dims(dim: i64) -> Error {
+    Error::Index(format!(
+        "Dimension specified as {} but tensor has no dimensions",
+        dim
+    ))
+}
+
 pub fn unbind(t: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
     if t.ndim() == 0 {
-        return Err(Error::Index("Dimension specified as 0 but tensor has no dimensions".into()));
+        return Err(no_dims(dim));
     }
     let d = wrap_dim(dim, t.ndim())?;
-    Ok((0..t.shape()[d]).map(|i| t.with_layout(t.layout().select(d, i))).collect())
+    Ok((0..t.shape()[d])
+        .map(|i| t.with_layout(t.layout().select(d, i)))
+        .collect())
 }
 
 /// `diagonal(offset, dim1, dim2)` as a view.
@@ -351,7 +424,11 @@ pub fn diagonal(t: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor>
     let mut out = Layout {
         shape: Dims::new(),
         strides: Default::default(),
-        offset: if len > 0 { (l.offset as i64 + off) as usize } else { l.offset },
+        offset: if len > 0 {
+            (l.offset as i64 + off) as usize
+        } else {
+            l.offset
+        },
     };
     for i in 0..n {
         if i != a && i != b {

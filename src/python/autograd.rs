@@ -33,7 +33,18 @@ impl PyNode {
             .iter()
             .map(|e| -> PyResult<Py<PyAny>> {
                 Ok(match e {
-                    Some(e) => (Py::new(py, PyNode { node: e.node.clone() })?, e.input_nr).into_pyobject(py)?.into_any().unbind(),
+                    Some(e) => (
+                        Py::new(
+                            py,
+                            PyNode {
+                                node: e.node.clone(),
+                            },
+                        )?,
+                        e.input_nr,
+                    )
+                        .into_pyobject(py)?
+                        .into_any()
+                        .unbind(),
                     None => (py.None(), 0usize).into_pyobject(py)?.into_any().unbind(),
                 })
             })
@@ -41,10 +52,16 @@ impl PyNode {
         PyTuple::new(py, items)
     }
     fn __repr__(slf: &Bound<'_, Self>) -> String {
-        format!("<{} object at {:#x}>", slf.get().node.name, slf.as_ptr() as usize)
+        format!(
+            "<{} object at {:#x}>",
+            slf.get().node.name,
+            slf.as_ptr() as usize
+        )
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<PyNode>().is_ok_and(|o| Arc::ptr_eq(&o.get().node, &self.node))
+        other
+            .cast::<PyNode>()
+            .is_ok_and(|o| Arc::ptr_eq(&o.get().node, &self.node))
     }
     fn __hash__(&self) -> usize {
         Arc::as_ptr(&self.node) as usize
@@ -84,7 +101,11 @@ pub fn py_hook(f: Py<PyAny>) -> Hook {
 fn py_err(e: PyErr) -> Error {
     Python::attach(|py| {
         let msg = e.value(py).to_string();
-        let kind = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_default();
+        let kind = e
+            .get_type(py)
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
         match kind.as_str() {
             "TypeError" => Error::Type(msg),
             "ValueError" => Error::Value(msg),
@@ -120,7 +141,12 @@ fn _run_backward(
     let out = engine::run(
         &roots,
         &grads,
-        Options { keep_graph, create_graph, inputs: inputs.as_deref(), accumulate },
+        Options {
+            keep_graph,
+            create_graph,
+            inputs: inputs.as_deref(),
+            accumulate,
+        },
     )?;
     let items: Vec<Py<PyAny>> = out
         .into_iter()
@@ -137,13 +163,28 @@ fn _run_backward(
 fn _backward_scalar(t: &Bound<'_, PyAny>, keep_graph: bool, create_graph: bool) -> PyResult<()> {
     let t = tensor_arg(t, "backward")?;
     if !t.requires_grad() {
-        return Err(Error::Runtime("element 0 of tensors does not require grad and does not have a grad_fn".into()).into());
+        return Err(Error::Runtime(
+            "element 0 of tensors does not require grad and does not have a grad_fn".into(),
+        )
+        .into());
     }
     if t.numel() != 1 {
-        return Err(Error::Runtime("grad can be implicitly created only for scalar outputs".into()).into());
+        return Err(Error::Runtime(
+            "grad can be implicitly created only for scalar outputs".into(),
+        )
+        .into());
     }
     let ones = crate::ops::create::full(t.shape(), crate::dtype::Scalar::Int(1), t.dtype());
-    engine::run(&[t], &[ones], Options { keep_graph, create_graph, inputs: None, accumulate: true })?;
+    engine::run(
+        &[t],
+        &[ones],
+        Options {
+            keep_graph,
+            create_graph,
+            inputs: None,
+            accumulate: true,
+        },
+    )?;
     Ok(())
 }
 
@@ -180,7 +221,10 @@ fn _record_function(
 ) -> PyResult<Py<PyAny>> {
     let ins = tensor_list(inputs, "apply")?;
     let outs = tensor_list(outputs, "apply")?;
-    let shapes: Vec<(Vec<usize>, crate::dtype::DType)> = outs.iter().map(|o| (o.shape().to_vec(), o.dtype())).collect();
+    let shapes: Vec<(Vec<usize>, crate::dtype::DType)> = outs
+        .iter()
+        .map(|o| (o.shape().to_vec(), o.dtype()))
+        .collect();
     let n_in = ins.len();
     let f: BackwardFn = Box::new(move |grads: &[Option<Tensor>]| {
         Python::attach(|py| {
@@ -194,9 +238,15 @@ fn _record_function(
                 })
                 .collect::<PyResult<_>>()
                 .map_err(py_err)?;
-            let r = backward.call1(py, PyTuple::new(py, args).map_err(py_err)?).map_err(py_err)?;
+            let r = backward
+                .call1(py, PyTuple::new(py, args).map_err(py_err)?)
+                .map_err(py_err)?;
             let r = r.bind(py);
-            let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = r.cast::<PyTuple>() { t.iter().collect() } else { vec![r.clone()] };
+            let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = r.cast::<PyTuple>() {
+                t.iter().collect()
+            } else {
+                vec![r.clone()]
+            };
             if items.len() < n_in {
                 return Err(Error::Runtime(format!(
                     "function backward returned an incorrect number of gradients (expected {}, got {})",
@@ -207,13 +257,22 @@ fn _record_function(
             items
                 .iter()
                 .take(n_in)
-                .map(|x| if x.is_none() { Ok(None) } else { tensor_arg(x, "backward").map(Some).map_err(py_err) })
+                .map(|x| {
+                    if x.is_none() {
+                        Ok(None)
+                    } else {
+                        tensor_arg(x, "backward").map(Some).map_err(py_err)
+                    }
+                })
                 .collect()
         })
     });
     let refs: Vec<&Tensor> = ins.iter().collect();
     let recorded = record(&name, &refs, outs, true, f);
-    let items: Vec<Py<PyAny>> = recorded.into_iter().map(|t| wrap(py, t)).collect::<PyResult<_>>()?;
+    let items: Vec<Py<PyAny>> = recorded
+        .into_iter()
+        .map(|t| wrap(py, t))
+        .collect::<PyResult<_>>()?;
     Ok(PyTuple::new(py, items)?.into_any().unbind())
 }
 

@@ -6,10 +6,10 @@ use crate::dtype::{DType, Element, Scalar};
 use crate::ops::default_float;
 use crate::ops::elementwise::Operand;
 use crate::python::tensor::PyTensor;
-use crate::storage::Storage;
 use crate::shape::Layout;
+use crate::storage::Storage;
 use crate::tensor::Tensor;
-use numpy::{PyUntypedArray, PyUntypedArrayMethods, PyArrayDescrMethods};
+use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple};
@@ -108,7 +108,11 @@ pub fn to_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
     if tname == "bool" || tname == "bool_" {
         return Ok(Some(Scalar::Bool(o.is_truthy()?)));
     }
-    if o.hasattr("dtype")? && !o.is_instance_of::<PyTensor>() && o.hasattr("item")? && o.getattr("ndim")?.extract::<usize>().unwrap_or(1) == 0 {
+    if o.hasattr("dtype")?
+        && !o.is_instance_of::<PyTensor>()
+        && o.hasattr("item")?
+        && o.getattr("ndim")?.extract::<usize>().unwrap_or(1) == 0
+    {
         return to_scalar(&o.call_method0("item")?);
     }
     Ok(None)
@@ -135,7 +139,10 @@ pub fn operand_arg(o: &Bound<'_, PyAny>, what: &str) -> PyResult<Operand> {
         PyTypeError::new_err(format!(
             "{}: expected Tensor or Number as argument, but got {}",
             what,
-            o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            o.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })
 }
@@ -145,7 +152,10 @@ pub fn tensor_arg(o: &Bound<'_, PyAny>, what: &str) -> PyResult<Tensor> {
         PyTypeError::new_err(format!(
             "{}: argument must be Tensor, not {}",
             what,
-            o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            o.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })
 }
@@ -168,7 +178,10 @@ pub fn int_list(o: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
     let seq = o.cast::<PySequence>().map_err(|_| {
         PyTypeError::new_err(format!(
             "expected a sequence of integers, got {}",
-            o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            o.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })?;
     let mut v = Vec::with_capacity(seq.len()?);
@@ -181,12 +194,18 @@ pub fn int_list(o: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
         }
         let i: i64 = match item.extract::<i64>() {
             Ok(i) => i,
-            Err(_) => item.call_method0("__index__").and_then(|x| x.extract()).map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "expected a sequence of integers but got element of type {}",
-                    item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-                ))
-            })?,
+            Err(_) => item
+                .call_method0("__index__")
+                .and_then(|x| x.extract())
+                .map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "expected a sequence of integers but got element of type {}",
+                        item.get_type()
+                            .name()
+                            .map(|n| n.to_string())
+                            .unwrap_or_default()
+                    ))
+                })?,
         };
         v.push(i);
     }
@@ -224,15 +243,25 @@ pub fn dims_arg(o: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
 const MAX_DIMS: usize = 64;
 
 fn type_name(o: &Bound<'_, PyAny>) -> String {
-    o.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+    o.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
 }
 
 /// A NumPy scalar (`np.float32(1)`, `np.int16(2)`, `np.bool_(True)`): its dtype and value.
 fn numpy_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType)>> {
-    if o.is_instance_of::<PyTensor>() || o.cast::<PyUntypedArray>().is_ok() || !o.hasattr("dtype")? {
+    if o.is_instance_of::<PyTensor>()
+        || o.cast::<PyUntypedArray>().is_ok()
+        || !o.hasattr("dtype")?
+    {
         return Ok(None);
     }
-    let module = o.get_type().getattr("__module__").and_then(|m| m.extract::<String>()).unwrap_or_default();
+    let module = o
+        .get_type()
+        .getattr("__module__")
+        .and_then(|m| m.extract::<String>())
+        .unwrap_or_default();
     if module != "numpy" {
         return Ok(None);
     }
@@ -257,7 +286,8 @@ fn leaf(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType)>> {
     if let Some(l) = numpy_scalar(o)? {
         return Ok(Some(l));
     }
-    if o.is_instance_of::<PyBool>() || o.is_instance_of::<PyInt>() || o.is_instance_of::<PyFloat>() {
+    if o.is_instance_of::<PyBool>() || o.is_instance_of::<PyInt>() || o.is_instance_of::<PyFloat>()
+    {
         let s = to_scalar(o)?.expect("a Python number");
         return Ok(Some((s, s.natural_dtype(default_float()))));
     }
@@ -329,7 +359,10 @@ impl Gather {
             )));
         }
         if self.done && depth > self.shape.len() {
-            return Err(PyTypeError::new_err(format!("expected a number at dim {}", self.shape.len())));
+            return Err(PyTypeError::new_err(format!(
+                "expected a number at dim {}",
+                self.shape.len()
+            )));
         }
         self.done = true;
         self.promote(t.dtype());
@@ -353,7 +386,10 @@ impl Gather {
             return Ok(());
         }
         if o.is_instance_of::<PyString>() || o.is_instance_of::<PyBytes>() {
-            return Err(PyTypeError::new_err(format!("new(): invalid data type '{}'", type_name(o))));
+            return Err(PyTypeError::new_err(format!(
+                "new(): invalid data type '{}'",
+                type_name(o)
+            )));
         }
         if let Ok(t) = o.cast::<PyTensor>() {
             return self.tensor_or_leaf(&t.get().t(), depth);
@@ -369,7 +405,10 @@ impl Gather {
         })?;
         let n = seq.len()?;
         if depth >= MAX_DIMS {
-            return Err(PyValueError::new_err(format!("too many dimensions '{}'", type_name(o))));
+            return Err(PyValueError::new_err(format!(
+                "too many dimensions '{}'",
+                type_name(o)
+            )));
         }
         if depth == self.shape.len() {
             if self.done {
@@ -397,7 +436,9 @@ impl Gather {
         for item in seq.try_iter()? {
             let item = item?;
             if item.is(o) {
-                return Err(PyTypeError::new_err("new(): self-referential lists are incompatible"));
+                return Err(PyTypeError::new_err(
+                    "new(): self-referential lists are incompatible",
+                ));
             }
             self.walk(&item, depth + 1)?;
         }
@@ -417,7 +458,12 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
         let t = from_numpy(arr)?;
         return Ok(t.to_dtype_copy(dtype.unwrap_or(t.dtype())));
     }
-    let mut g = Gather { shape: vec![], done: false, dtype: None, vals: vec![] };
+    let mut g = Gather {
+        shape: vec![],
+        done: false,
+        dtype: None,
+        vals: vec![],
+    };
     g.walk(data, 0)?;
     let dt = dtype.or(g.dtype).unwrap_or(default_float());
     let out = crate::ops::create::try_zeros(&g.shape, dt)?;
@@ -456,17 +502,23 @@ pub fn from_numpy(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
         ))
     })?;
     if descr.byteorder() == b'>' {
-        return Err(PyValueError::new_err("given numpy array has byte order different from the native byte order. Conversion between byte orders is currently not supported."));
+        return Err(PyValueError::new_err(
+            "given numpy array has byte order different from the native byte order. Conversion between byte orders is currently not supported.",
+        ));
     }
     let size = dtype.size() as isize;
     let shape: Vec<usize> = arr.shape().to_vec();
     let mut strides = Vec::with_capacity(shape.len());
     for &s in arr.strides() {
         if s % size != 0 {
-            return Err(PyValueError::new_err("given numpy array strides not a multiple of the element byte size. Copy the numpy array to reallocate the memory."));
+            return Err(PyValueError::new_err(
+                "given numpy array strides not a multiple of the element byte size. Copy the numpy array to reallocate the memory.",
+            ));
         }
         if s < 0 {
-            return Err(PyValueError::new_err("At least one stride in the given numpy array is negative, and tensors with negative strides are not currently supported. (You can probably work around this by making a copy of your array  with array.copy().) "));
+            return Err(PyValueError::new_err(
+                "At least one stride in the given numpy array is negative, and tensors with negative strides are not currently supported. (You can probably work around this by making a copy of your array  with array.copy().) ",
+            ));
         }
         strides.push(s / size);
     }
@@ -476,14 +528,23 @@ pub fn from_numpy(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
     let span = if numel == 0 {
         0
     } else {
-        shape.iter().zip(&strides).map(|(&d, &s)| (d as isize - 1) * s).sum::<isize>() as usize + 1
+        shape
+            .iter()
+            .zip(&strides)
+            .map(|(&d, &s)| (d as isize - 1) * s)
+            .sum::<isize>() as usize
+            + 1
     };
     let owner: Py<PyAny> = arr.clone().into_any().unbind();
     // SAFETY: span elements starting at ptr lie inside the array's buffer.
     let storage = unsafe { Storage::from_external(ptr, span * dtype.size(), Box::new(owner)) };
     Ok(Tensor::from_parts(
         storage,
-        Layout { shape: shape.into(), strides: strides.into(), offset: 0 },
+        Layout {
+            shape: shape.into(),
+            strides: strides.into(),
+            offset: 0,
+        },
         dtype,
     ))
 }

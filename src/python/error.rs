@@ -1,8 +1,10 @@
 //! The one place where core errors become Python exceptions of PyTorch's classes.
 
 use crate::error::Error;
-use pyo3::exceptions::{PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::PyErr;
+use pyo3::exceptions::{
+    PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError,
+};
 
 impl From<Error> for PyErr {
     fn from(e: Error) -> PyErr {

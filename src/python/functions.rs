@@ -1,10 +1,10 @@
 //! Module-level functions of `rtensor._C`: factories, joins, and global settings. Function
 //! forms of Tensor methods (`rtensor.add`) are generated in Python from the methods.
 
+use crate::autograd::ops as ag;
 use crate::backend::cpu::threads;
 use crate::dtype::{DType, Scalar};
 use crate::ops::elementwise::{self as ew, Operand};
-use crate::autograd::ops as ag;
 use crate::ops::{create, default_float, set_default_float};
 use crate::python::convert::*;
 use crate::python::tensor::{PyTensor, wrap};
@@ -12,14 +12,17 @@ use crate::tensor::Tensor;
 use numpy::PyUntypedArray;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyTuple, PySequence};
+use pyo3::types::{PySequence, PyTuple};
 
 fn tensors(seq: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Tensor>> {
     let s = seq.cast::<PySequence>().map_err(|_| {
         PyTypeError::new_err(format!(
             "{}(): argument 'tensors' must be tuple of Tensors, not {}",
             what,
-            seq.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            seq.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })?;
     let mut v = vec![];
@@ -29,7 +32,10 @@ fn tensors(seq: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Tensor>> {
             PyTypeError::new_err(format!(
                 "expected Tensor as element {} in argument 0, but got {}",
                 i,
-                item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                item.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             ))
         })?);
     }
@@ -38,7 +44,11 @@ fn tensors(seq: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Tensor>> {
 
 #[pyfunction]
 #[pyo3(signature = (data, dtype=None))]
-fn tensor(py: Python<'_>, data: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+fn tensor(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     wrap(py, tensor_from_data(data, dtype_arg(dtype)?)?)
 }
 
@@ -48,7 +58,10 @@ fn from_numpy_(py: Python<'_>, arr: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     let a = arr.cast::<PyUntypedArray>().map_err(|_| {
         PyTypeError::new_err(format!(
             "expected np.ndarray (got {})",
-            arr.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            arr.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     })?;
     wrap(py, crate::python::convert::from_numpy(a)?)
@@ -56,12 +69,21 @@ fn from_numpy_(py: Python<'_>, arr: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
 
 #[pyfunction]
 #[pyo3(signature = (shape, value, dtype=None))]
-fn full(py: Python<'_>, shape: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+fn full(
+    py: Python<'_>,
+    shape: &Bound<'_, PyAny>,
+    value: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     let s = shape_arg(&PyTuple::new(py, [shape])?)?;
     let v = match to_operand(value)? {
         Some(Operand::Scalar(s)) => s,
         Some(Operand::Tensor(t)) if t.numel() == 1 => t.item()?,
-        _ => return Err(PyTypeError::new_err("full(): argument 'fill_value' must be Number")),
+        _ => {
+            return Err(PyTypeError::new_err(
+                "full(): argument 'fill_value' must be Number",
+            ));
+        }
     };
     let d = dtype_arg(dtype)?.unwrap_or(v.natural_dtype(default_float()));
     wrap(py, create::try_full(&s, v, d)?)
@@ -69,21 +91,35 @@ fn full(py: Python<'_>, shape: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, dtyp
 
 #[pyfunction]
 #[pyo3(signature = (*size, dtype=None))]
-fn zeros(py: Python<'_>, size: &Bound<'_, PyTuple>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+fn zeros(
+    py: Python<'_>,
+    size: &Bound<'_, PyTuple>,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     let d = dtype_arg(dtype)?.unwrap_or(default_float());
     wrap(py, create::try_zeros(&shape_arg(size)?, d)?)
 }
 
 #[pyfunction]
 #[pyo3(signature = (*size, dtype=None))]
-fn ones(py: Python<'_>, size: &Bound<'_, PyTuple>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+fn ones(
+    py: Python<'_>,
+    size: &Bound<'_, PyTuple>,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     let d = dtype_arg(dtype)?.unwrap_or(default_float());
     wrap(py, create::try_full(&shape_arg(size)?, Scalar::Int(1), d)?)
 }
 
 #[pyfunction]
 #[pyo3(signature = (start, end, step, dtype=None))]
-fn arange(py: Python<'_>, start: &Bound<'_, PyAny>, end: &Bound<'_, PyAny>, step: &Bound<'_, PyAny>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+fn arange(
+    py: Python<'_>,
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    step: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     let num = |o: &Bound<'_, PyAny>| -> PyResult<Scalar> {
         match to_operand(o)? {
             Some(Operand::Scalar(s)) => Ok(s),
@@ -103,24 +139,46 @@ fn arange(py: Python<'_>, start: &Bound<'_, PyAny>, end: &Bound<'_, PyAny>, step
 
 #[pyfunction]
 #[pyo3(signature = (start, end, steps, dtype=None))]
-fn linspace(py: Python<'_>, start: f64, end: f64, steps: i64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+fn linspace(
+    py: Python<'_>,
+    start: f64,
+    end: f64,
+    steps: i64,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     let d = dtype_arg(dtype)?.unwrap_or(default_float());
     wrap(py, create::linspace(start, end, steps, d)?)
 }
 
 #[pyfunction]
 #[pyo3(signature = (start, end, steps, base=10.0, dtype=None))]
-fn logspace(py: Python<'_>, start: f64, end: f64, steps: i64, base: f64, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+fn logspace(
+    py: Python<'_>,
+    start: f64,
+    end: f64,
+    steps: i64,
+    base: f64,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     let d = dtype_arg(dtype)?.unwrap_or(default_float());
     wrap(py, create::logspace(start, end, steps, base, d)?)
 }
 
 #[pyfunction]
 #[pyo3(signature = (n, m=None, dtype=None))]
-fn eye(py: Python<'_>, n: i64, m: Option<i64>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+fn eye(
+    py: Python<'_>,
+    n: i64,
+    m: Option<i64>,
+    dtype: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
     let m = m.unwrap_or(n);
     if n < 0 || m < 0 {
-        return Err(crate::error::Error::Runtime(format!("n must be greater or equal to 0, got {}", n.min(m))).into());
+        return Err(crate::error::Error::Runtime(format!(
+            "n must be greater or equal to 0, got {}",
+            n.min(m)
+        ))
+        .into());
     }
     let d = dtype_arg(dtype)?.unwrap_or(default_float());
     wrap(py, create::eye(n as usize, m as usize, d)?)
@@ -142,9 +200,19 @@ fn stack(py: Python<'_>, tensors_: &Bound<'_, PyAny>, dim: i64) -> PyResult<Py<P
 fn hstack(py: Python<'_>, tensors_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     let ts: Vec<Tensor> = tensors(tensors_, "hstack")?
         .iter()
-        .map(|t| if t.ndim() == 0 { ag::reshape(t, &[1]) } else { Ok(t.clone()) })
+        .map(|t| {
+            if t.ndim() == 0 {
+                ag::reshape(t, &[1])
+            } else {
+                Ok(t.clone())
+            }
+        })
         .collect::<Result<_, _>>()?;
-    let dim = if ts.iter().all(|t| t.ndim() == 1) { 0 } else { 1 };
+    let dim = if ts.iter().all(|t| t.ndim() == 1) {
+        0
+    } else {
+        1
+    };
     wrap(py, ag::cat(&ts, dim)?)
 }
 
@@ -163,9 +231,17 @@ fn vstack(py: Python<'_>, tensors_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
 
 #[pyfunction]
 #[pyo3(name = "where")]
-fn where_(py: Python<'_>, cond: &Bound<'_, PyAny>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+fn where_(
+    py: Python<'_>,
+    cond: &Bound<'_, PyAny>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
     let c = tensor_arg(cond, "where")?;
-    wrap(py, ag::where_(&c, &operand_arg(a, "where")?, &operand_arg(b, "where")?)?)
+    wrap(
+        py,
+        ag::where_(&c, &operand_arg(a, "where")?, &operand_arg(b, "where")?)?,
+    )
 }
 
 #[pyfunction]
@@ -182,12 +258,19 @@ fn einsum(py: Python<'_>, equation: &str, operands: &Bound<'_, PyTuple>) -> PyRe
 /// Dtype a binary op of these operands produces (`torch.result_type`).
 #[pyfunction]
 fn result_type(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<PyDType> {
-    Ok(PyDType { d: ew::result_type(&operand_arg(a, "result_type")?, &operand_arg(b, "result_type")?) })
+    Ok(PyDType {
+        d: ew::result_type(
+            &operand_arg(a, "result_type")?,
+            &operand_arg(b, "result_type")?,
+        ),
+    })
 }
 
 #[pyfunction]
 fn promote_types(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<PyDType> {
-    Ok(PyDType { d: DType::promote(to_dtype(a)?, to_dtype(b)?) })
+    Ok(PyDType {
+        d: DType::promote(to_dtype(a)?, to_dtype(b)?),
+    })
 }
 
 #[pyfunction]

@@ -4,6 +4,7 @@ mod autograd;
 mod convert;
 mod error;
 mod functions;
+mod nn;
 mod optim;
 mod random;
 mod tensor;
@@ -22,5 +23,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     random::register(m)?;
     autograd::register(m)?;
     optim::register(m)?;
+    nn::register(m)?;
     Ok(())
 }

@@ -56,6 +56,7 @@ fn hyper(d: &Bound<'_, PyDict>) -> PyResult<Hyper> {
 ///
 /// # Safety
 /// The caller must not hold two slices of the same storage at once.
+#[allow(clippy::mut_from_ref)] // storage is shared memory; exclusivity is checked by `check`
 unsafe fn slice_mut<'a, T: Element>(t: &'a Tensor) -> &'a mut [T] {
     unsafe { std::slice::from_raw_parts_mut(t.ptr::<T>(), t.numel()) }
 }
@@ -70,32 +71,61 @@ fn check(name: &str, p: &Tensor, others: &[&Tensor]) -> PyResult<()> {
     }
     for t in std::iter::once(&p).chain(others.iter()) {
         if !t.is_contiguous() {
-            return Err(PyRuntimeError::new_err(format!("{}: expected contiguous tensors", name)));
+            return Err(PyRuntimeError::new_err(format!(
+                "{}: expected contiguous tensors",
+                name
+            )));
         }
         if t.shape() != p.shape() || t.dtype() != p.dtype() {
             return Err(PyRuntimeError::new_err(format!(
                 "{}: state and gradient must match the parameter's shape [{}] and dtype",
                 name,
-                p.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                p.shape()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         if !std::ptr::eq(*t, p) && t.same_storage(p) {
-            return Err(PyRuntimeError::new_err(format!("{}: state aliases the parameter", name)));
+            return Err(PyRuntimeError::new_err(format!(
+                "{}: state aliases the parameter",
+                name
+            )));
         }
     }
     Ok(())
 }
 
-fn run<T: Element + num_traits::Float>(name: &str, p: &Tensor, g: &Tensor, st: &[Option<Tensor>], h: &Hyper) -> PyResult<()> {
+fn run<T: Element + num_traits::Float>(
+    name: &str,
+    p: &Tensor,
+    g: &Tensor,
+    st: &[Option<Tensor>],
+    h: &Hyper,
+) -> PyResult<()> {
     // SAFETY: `check` verified that every tensor is contiguous, of the parameter's size, and
     // that no state shares the parameter's storage.
     unsafe {
         let (ps, gs) = (slice_mut::<T>(p), &*slice_mut::<T>(g));
-        let s = |i: usize| st.get(i).and_then(|t| t.as_ref()).map(|t| slice_mut::<T>(t));
-        let need = |i: usize| s(i).ok_or_else(|| PyValueError::new_err(format!("{}: missing state {}", name, i)));
+        let s = |i: usize| {
+            st.get(i)
+                .and_then(|t| t.as_ref())
+                .map(|t| slice_mut::<T>(t))
+        };
+        let need = |i: usize| {
+            s(i).ok_or_else(|| PyValueError::new_err(format!("{}: missing state {}", name, i)))
+        };
         match name {
             "sgd" => optim::sgd(ps, gs, s(0), h),
-            "adam" => optim::adam(ps, gs, need(0)?, need(1)?, if h.amsgrad { Some(need(2)?) } else { None }, h),
+            "adam" => optim::adam(
+                ps,
+                gs,
+                need(0)?,
+                need(1)?,
+                if h.amsgrad { Some(need(2)?) } else { None },
+                h,
+            ),
             "rmsprop" => optim::rmsprop(ps, gs, need(0)?, s(1), s(2), h),
             "adagrad" => optim::adagrad(ps, gs, need(0)?, h),
             "adadelta" => optim::adadelta(ps, gs, need(0)?, need(1)?, h),
@@ -123,12 +153,18 @@ fn _optim_step(
 ) -> PyResult<()> {
     let h = hyper(hyper_)?;
     if params.len() != grads.len() || params.len() != states.len() {
-        return Err(PyValueError::new_err("params, grads and states must have the same length"));
+        return Err(PyValueError::new_err(
+            "params, grads and states must have the same length",
+        ));
     }
     for ((p, g), st) in params.iter().zip(&grads).zip(&states) {
         let p = tensor_arg(p, name)?;
         let g = tensor_arg(g, name)?.detach();
-        let st: Vec<Option<Tensor>> = st.iter().map(|s| s.as_ref().map(|s| tensor_arg(s, name))).map(|o| o.transpose()).collect::<PyResult<_>>()?;
+        let st: Vec<Option<Tensor>> = st
+            .iter()
+            .map(|s| s.as_ref().map(|s| tensor_arg(s, name)))
+            .map(|o| o.transpose())
+            .collect::<PyResult<_>>()?;
         let mut all: Vec<&Tensor> = vec![&g];
         all.extend(st.iter().flatten());
         check(name, &p, &all)?;

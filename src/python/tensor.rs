@@ -2,12 +2,12 @@
 //! methods with Python-style argument handling is added in `python/rtensor/_tensor.py`, which
 //! calls the primitives below. Every method reaches the one op in `ops/`.
 
+use crate::autograd::ops as ag;
 use crate::dispatch;
 use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp};
 use crate::ops::index::{self, IndexItem, ScatterMode};
-use crate::autograd::ops as ag;
 use crate::ops::{join, reduce, view};
 use crate::python::convert::*;
 use crate::tensor::{Tensor, copy_into, fill, scalar_of};
@@ -26,7 +26,9 @@ pub struct PyTensor {
 
 impl PyTensor {
     pub fn new(t: Tensor) -> Self {
-        PyTensor { inner: RwLock::new(t) }
+        PyTensor {
+            inner: RwLock::new(t),
+        }
     }
     pub fn t(&self) -> Tensor {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).clone()
@@ -45,7 +47,10 @@ fn wrap_pair(py: Python<'_>, (a, b): (Tensor, Tensor)) -> PyResult<(Py<PyAny>, P
 }
 
 fn wrap_list(py: Python<'_>, ts: Vec<Tensor>) -> PyResult<Py<PyAny>> {
-    let items: Vec<Py<PyAny>> = ts.into_iter().map(|t| wrap(py, t)).collect::<PyResult<_>>()?;
+    let items: Vec<Py<PyAny>> = ts
+        .into_iter()
+        .map(|t| wrap(py, t))
+        .collect::<PyResult<_>>()?;
     Ok(PyTuple::new(py, items)?.into_any().unbind())
 }
 
@@ -126,13 +131,22 @@ pub fn unary_op(name: &str) -> PyResult<UnaryOp> {
 fn scaled(other: Operand, alpha: Option<Scalar>) -> Result<Operand, Error> {
     match alpha {
         None => Ok(other),
-        Some(a) => Ok(Operand::Tensor(ag::binary(BinaryOp::Mul, &other, &Operand::Scalar(a))?)),
+        Some(a) => Ok(Operand::Tensor(ag::binary(
+            BinaryOp::Mul,
+            &other,
+            &Operand::Scalar(a),
+        )?)),
     }
 }
 
 /// `alpha=` of add/sub: a number (TypeError otherwise), checked like PyTorch's `alpha_check`
 /// against the dtype the op computes in.
-fn alpha_arg(name: &str, alpha: Option<&Bound<'_, PyAny>>, a: &Tensor, other: &Operand) -> PyResult<Option<Scalar>> {
+fn alpha_arg(
+    name: &str,
+    alpha: Option<&Bound<'_, PyAny>>,
+    a: &Tensor,
+    other: &Operand,
+) -> PyResult<Option<Scalar>> {
     let Some(obj) = alpha.filter(|x| !x.is_none()) else {
         return Ok(None);
     };
@@ -145,7 +159,9 @@ fn alpha_arg(name: &str, alpha: Option<&Bound<'_, PyAny>>, a: &Tensor, other: &O
     };
     let common = crate::ops::elementwise::result_type(&Operand::Tensor(a.clone()), other);
     if matches!(s, Scalar::Bool(_)) && common != DType::Bool {
-        return Err(PyRuntimeError::new_err("Boolean alpha only supported for Boolean results."));
+        return Err(PyRuntimeError::new_err(
+            "Boolean alpha only supported for Boolean results.",
+        ));
     }
     if !common.is_float() && matches!(s, Scalar::Float(_)) {
         return Err(PyRuntimeError::new_err(
@@ -223,14 +239,21 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<IndexItem
             out.push(IndexItem::Tensor(t));
         } else if it.is_instance_of::<PyInt>() {
             out.push(IndexItem::Int(it.extract()?));
-        } else if it.is_instance_of::<PyList>() || it.hasattr("__array_interface__")? {
+        } else if it.is_instance_of::<PyList>()
+            || it.is_instance_of::<PyTuple>()
+            || it.hasattr("__array_interface__")?
+        {
             let t = tensor_from_data(&it, None)?;
             if !(t.dtype().is_int() || t.dtype() == DType::Bool) && t.numel() > 0 {
                 return Err(PyIndexError::new_err(
                     "tensors used as indices must be long, int, byte or bool tensors",
                 ));
             }
-            let t = if t.numel() == 0 { t.to_dtype(DType::I64) } else { t };
+            let t = if t.numel() == 0 {
+                t.to_dtype(DType::I64)
+            } else {
+                t
+            };
             out.push(IndexItem::Tensor(t));
         } else if let Ok(i) = it.call_method0("__index__") {
             out.push(IndexItem::Int(i.extract()?));
@@ -244,7 +267,6 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<IndexItem
     let _ = py;
     Ok(out)
 }
-
 
 #[pymethods]
 impl PyTensor {
@@ -268,7 +290,10 @@ impl PyTensor {
         if args.len() == 1 {
             let a = args.get_item(0)?;
             if a.hasattr("_is_size")? {
-                return Ok(PyTensor::new(crate::ops::create::try_zeros(&shape_arg(args)?, dtype)?));
+                return Ok(PyTensor::new(crate::ops::create::try_zeros(
+                    &shape_arg(args)?,
+                    dtype,
+                )?));
             }
             return Ok(PyTensor::new(tensor_from_data(&a, Some(dtype))?));
         }
@@ -284,7 +309,9 @@ impl PyTensor {
     }
     #[getter]
     fn dtype(&self) -> PyDType {
-        PyDType { d: self.t().dtype() }
+        PyDType {
+            d: self.t().dtype(),
+        }
     }
     #[getter]
     fn ndim(&self) -> usize {
@@ -336,6 +363,59 @@ impl PyTensor {
     fn _version(&self) -> u64 {
         self.t().storage().version()
     }
+    /// Bytes in the tensor's whole storage: checkpoints save whole storages, as PyTorch does.
+    fn _storage_nbytes(&self) -> usize {
+        self.t().storage().nbytes()
+    }
+    /// A view of this tensor's storage with any sizes, strides and offset (in elements), with
+    /// no autograd history, checked against the storage's size. `rtensor.load` rebuilds tensors
+    /// that share one storage with it, and `rtensor.save` reads whole storages through it.
+    fn _storage_view(
+        &self,
+        py: Python<'_>,
+        size: Vec<i64>,
+        stride: Vec<i64>,
+        offset: i64,
+    ) -> PyResult<Py<PyAny>> {
+        let t = self.t();
+        let item = t.dtype().size() as i128;
+        if size.len() != stride.len() {
+            return Err(PyRuntimeError::new_err(format!(
+                "mismatch in length of strides and shape: {} sizes, {} strides",
+                size.len(),
+                stride.len()
+            )));
+        }
+        if offset < 0 || size.iter().any(|&s| s < 0) || stride.iter().any(|&s| s < 0) {
+            return Err(PyRuntimeError::new_err(format!(
+                "sizes {size:?}, strides {stride:?} and storage offset {offset} must be non-negative"
+            )));
+        }
+        let numel: i128 = size.iter().map(|&s| s as i128).product();
+        // Even an empty view must not point past the storage (its data_ptr is computed).
+        let need = if numel == 0 {
+            offset as i128 * item
+        } else {
+            let span: i128 = size
+                .iter()
+                .zip(&stride)
+                .map(|(&d, &s)| (d as i128 - 1) * s as i128)
+                .sum();
+            (offset as i128 + span + 1) * item
+        };
+        let have = t.storage().nbytes() as i128;
+        if need > have {
+            return Err(PyRuntimeError::new_err(format!(
+                "setStorage: sizes {size:?}, strides {stride:?}, storage offset {offset}, and itemsize {item} requiring a storage size of {need} are out of bounds for storage of size {have}"
+            )));
+        }
+        let layout = crate::shape::Layout {
+            shape: size.iter().map(|&s| s as usize).collect(),
+            strides: stride.iter().map(|&s| s as isize).collect(),
+            offset: offset as usize,
+        };
+        wrap(py, t.detach().with_layout(layout))
+    }
     fn __hash__(slf: &Bound<'_, Self>) -> isize {
         slf.as_ptr() as isize
     }
@@ -352,7 +432,11 @@ impl PyTensor {
         wrap(py, ag::clone(&self.t())?)
     }
     #[pyo3(signature = (dtype, copy=false))]
-    fn _to_dtype(slf: &Bound<'_, Self>, dtype: &Bound<'_, PyAny>, copy: bool) -> PyResult<Py<PyAny>> {
+    fn _to_dtype(
+        slf: &Bound<'_, Self>,
+        dtype: &Bound<'_, PyAny>,
+        copy: bool,
+    ) -> PyResult<Py<PyAny>> {
         let d = to_dtype(dtype)?;
         let t = slf.get().t();
         if t.dtype() == d && !copy {
@@ -389,7 +473,11 @@ impl PyTensor {
         if t.numel() != 1 {
             return Err(PyRuntimeError::new_err(format!(
                 "Boolean value of Tensor with {} values is ambiguous",
-                if t.numel() == 0 { "no" } else { "more than one" }
+                if t.numel() == 0 {
+                    "no"
+                } else {
+                    "more than one"
+                }
             )));
         }
         Ok(t.item()?.to_f64() != 0.0)
@@ -462,7 +550,9 @@ impl PyTensor {
                 )));
             }
         };
-        ag::inplace(&t, &[], |src| Ok(crate::ops::create::full(src.shape(), v, src.dtype())))?;
+        ag::inplace(&t, &[], |src| {
+            Ok(crate::ops::create::full(src.shape(), v, src.dtype()))
+        })?;
         Ok(slf.clone().into_any().unbind())
     }
     fn zero_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
@@ -476,7 +566,11 @@ impl PyTensor {
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (src, non_blocking=false))]
-    fn copy_(slf: &Bound<'_, Self>, src: &Bound<'_, PyAny>, non_blocking: bool) -> PyResult<Py<PyAny>> {
+    fn copy_(
+        slf: &Bound<'_, Self>,
+        src: &Bound<'_, PyAny>,
+        non_blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
         let _ = non_blocking;
         let t = slf.get().t();
         let s = tensor_arg(src, "copy_")?;
@@ -490,13 +584,19 @@ impl PyTensor {
         }
         if !t.requires_grad() && !s.requires_grad() {
             // A source overlapping the destination is read fully before writing.
-            let s = if s.same_storage(&t) { s.to_dtype_copy(s.dtype()) } else { s };
+            let s = if s.same_storage(&t) {
+                s.to_dtype_copy(s.dtype())
+            } else {
+                s
+            };
             copy_into(&t, &s);
             t.storage().bump_version();
             return Ok(slf.clone().into_any().unbind());
         }
         let sizes: Vec<i64> = t.shape().iter().map(|&v| v as i64).collect();
-        ag::inplace(&t, &[&s], |_| ag::clone(&ag::expand(&ag::to_dtype(&s, t.dtype())?, &sizes)?))?;
+        ag::inplace(&t, &[&s], |_| {
+            ag::clone(&ag::expand(&ag::to_dtype(&s, t.dtype())?, &sizes)?)
+        })?;
         Ok(slf.clone().into_any().unbind())
     }
     /// Replaces this tensor's data with another's (`t.data = x`), keeping its autograd
@@ -513,14 +613,24 @@ impl PyTensor {
     fn view(&self, py: Python<'_>, shape: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         if shape.len() == 1 {
             let a = shape.get_item(0)?;
-            if a.cast::<PyDType>().is_ok() || a.hasattr("is_floating_point")? && !a.is_instance_of::<PyTensor>() && !a.is_instance_of::<PyTuple>() && !a.is_instance_of::<PyList>() {
+            if a.cast::<PyDType>().is_ok()
+                || a.hasattr("is_floating_point")?
+                    && !a.is_instance_of::<PyTensor>()
+                    && !a.is_instance_of::<PyTuple>()
+                    && !a.is_instance_of::<PyList>()
+            {
                 // view(dtype) reinterprets bits; only the same-size case without copying.
                 let d = to_dtype(&a)?;
                 let t = self.t();
                 if d.size() != t.dtype().size() {
-                    return Err(PyRuntimeError::new_err("view(dtype): only dtypes of the same element size are supported"));
+                    return Err(PyRuntimeError::new_err(
+                        "view(dtype): only dtypes of the same element size are supported",
+                    ));
                 }
-                return wrap(py, Tensor::from_parts(t.storage().clone(), t.layout().clone(), d));
+                return wrap(
+                    py,
+                    Tensor::from_parts(t.storage().clone(), t.layout().clone(), d),
+                );
             }
         }
         wrap(py, ag::view(&self.t(), &sizes_arg(shape)?)?)
@@ -579,7 +689,13 @@ impl PyTensor {
     fn unflatten(&self, py: Python<'_>, dim: i64, sizes: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         wrap(py, ag::unflatten(&self.t(), dim, &int_list(sizes)?)?)
     }
-    fn narrow(&self, py: Python<'_>, dim: i64, start: &Bound<'_, PyAny>, length: i64) -> PyResult<Py<PyAny>> {
+    fn narrow(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        start: &Bound<'_, PyAny>,
+        length: i64,
+    ) -> PyResult<Py<PyAny>> {
         let s: i64 = match start.cast::<PyTensor>() {
             Ok(t) => t.get().t().item()?.to_i64(),
             Err(_) => start.extract()?,
@@ -590,7 +706,12 @@ impl PyTensor {
         wrap(py, ag::select(&self.t(), dim, index)?)
     }
     #[pyo3(signature = (split_size_or_sections, dim=0))]
-    fn split(&self, py: Python<'_>, split_size_or_sections: &Bound<'_, PyAny>, dim: i64) -> PyResult<Py<PyAny>> {
+    fn split(
+        &self,
+        py: Python<'_>,
+        split_size_or_sections: &Bound<'_, PyAny>,
+        dim: i64,
+    ) -> PyResult<Py<PyAny>> {
         let t = self.t();
         let parts = if let Ok(n) = split_size_or_sections.extract::<i64>() {
             ag::split(&t, n, dim)?
@@ -607,14 +728,29 @@ impl PyTensor {
     fn unbind(&self, py: Python<'_>, dim: i64) -> PyResult<Py<PyAny>> {
         wrap_list(py, ag::unbind(&self.t(), dim)?)
     }
-    fn movedim(&self, py: Python<'_>, source: &Bound<'_, PyAny>, destination: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, ag::movedim(&self.t(), &int_list(source)?, &int_list(destination)?)?)
+    fn movedim(
+        &self,
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        destination: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        wrap(
+            py,
+            ag::movedim(&self.t(), &int_list(source)?, &int_list(destination)?)?,
+        )
     }
     #[pyo3(signature = (offset=0, dim1=0, dim2=1))]
     fn diagonal(&self, py: Python<'_>, offset: i64, dim1: i64, dim2: i64) -> PyResult<Py<PyAny>> {
         wrap(py, ag::diagonal(&self.t(), offset, dim1, dim2)?)
     }
-    fn _slice(&self, py: Python<'_>, dim: i64, start: i64, stop: i64, step: i64) -> PyResult<Py<PyAny>> {
+    fn _slice(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        start: i64,
+        stop: i64,
+        step: i64,
+    ) -> PyResult<Py<PyAny>> {
         let t = self.t();
         let d = crate::shape::wrap_dim(dim, t.ndim())?;
         wrap(py, view::slice(&t, d, start, stop, step)?)
@@ -622,14 +758,28 @@ impl PyTensor {
 
     // ----- elementwise -----
     #[pyo3(signature = (name, other, alpha=None))]
-    fn _binary(&self, py: Python<'_>, name: &str, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn _binary(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let op = binary_op(name)?;
         let o = operand_arg(other, name)?;
         let alpha = alpha_arg(name, alpha, &self.t(), &o)?;
-        wrap(py, ag::binary(op, &Operand::Tensor(self.t()), &scaled(o, alpha)?)?)
+        wrap(
+            py,
+            ag::binary(op, &Operand::Tensor(self.t()), &scaled(o, alpha)?)?,
+        )
     }
     #[pyo3(signature = (name, other, alpha=None))]
-    fn _binary_(slf: &Bound<'_, Self>, name: &str, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn _binary_(
+        slf: &Bound<'_, Self>,
+        name: &str,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let op = binary_op(name)?;
         let o = operand_arg(other, name)?;
         let alpha = alpha_arg(name, alpha, &slf.get().t(), &o)?;
@@ -644,19 +794,49 @@ impl PyTensor {
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clamp(&self, py: Python<'_>, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        let lo = min.filter(|m| !m.is_none()).map(|m| operand_arg(m, "clamp")).transpose()?;
-        let hi = max.filter(|m| !m.is_none()).map(|m| operand_arg(m, "clamp")).transpose()?;
+    fn clamp(
+        &self,
+        py: Python<'_>,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let lo = min
+            .filter(|m| !m.is_none())
+            .map(|m| operand_arg(m, "clamp"))
+            .transpose()?;
+        let hi = max
+            .filter(|m| !m.is_none())
+            .map(|m| operand_arg(m, "clamp"))
+            .transpose()?;
         let t = self.t();
         let r = ag::clamp(&t, lo.as_ref(), hi.as_ref())?;
         // clamp keeps the input dtype unless a tensor bound promotes it.
-        let r = if matches!((&lo, &hi), (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))) { r } else if t.dtype().is_float() || r.dtype() == t.dtype() { r.to_dtype(t.dtype()) } else { r };
+        let r = if matches!(
+            (&lo, &hi),
+            (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))
+        ) {
+            r
+        } else if t.dtype().is_float() || r.dtype() == t.dtype() {
+            r.to_dtype(t.dtype())
+        } else {
+            r
+        };
         wrap(py, r)
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clamp_(slf: &Bound<'_, Self>, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        let lo = min.filter(|m| !m.is_none()).map(|m| operand_arg(m, "clamp")).transpose()?;
-        let hi = max.filter(|m| !m.is_none()).map(|m| operand_arg(m, "clamp")).transpose()?;
+    fn clamp_(
+        slf: &Bound<'_, Self>,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let lo = min
+            .filter(|m| !m.is_none())
+            .map(|m| operand_arg(m, "clamp"))
+            .transpose()?;
+        let hi = max
+            .filter(|m| !m.is_none())
+            .map(|m| operand_arg(m, "clamp"))
+            .transpose()?;
         let t = slf.get().t();
         ag::inplace(&t, &[], |src| ag::clamp(src, lo.as_ref(), hi.as_ref()))?;
         Ok(slf.clone().into_any().unbind())
@@ -665,14 +845,20 @@ impl PyTensor {
     fn __add__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Add, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Add, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __radd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Add, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Add, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -684,14 +870,20 @@ impl PyTensor {
     fn __sub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Sub, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Sub, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rsub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Sub, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Sub, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -703,14 +895,20 @@ impl PyTensor {
     fn __mul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Mul, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Mul, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rmul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Mul, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Mul, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -722,14 +920,20 @@ impl PyTensor {
     fn __truediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Div, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Div, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rtruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Div, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Div, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -741,14 +945,20 @@ impl PyTensor {
     fn __floordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::DivFloor, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::DivFloor, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rfloordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::DivFloor, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::DivFloor, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -760,14 +970,20 @@ impl PyTensor {
     fn __mod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Remainder, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Remainder, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rmod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Remainder, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Remainder, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -779,14 +995,20 @@ impl PyTensor {
     fn __and__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::BitAnd, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::BitAnd, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rand__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::BitAnd, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::BitAnd, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -798,14 +1020,20 @@ impl PyTensor {
     fn __or__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::BitOr, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::BitOr, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __ror__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::BitOr, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::BitOr, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -817,14 +1045,20 @@ impl PyTensor {
     fn __xor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::BitXor, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::BitXor, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
     fn __rxor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::BitXor, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::BitXor, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
@@ -834,21 +1068,39 @@ impl PyTensor {
         Ok(())
     }
 
-    fn __pow__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, _mod: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __pow__(
+        slf: &Bound<'_, Self>,
+        other: &Bound<'_, PyAny>,
+        _mod: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Pow, &Operand::Tensor(slf.get().t()), &o)?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Pow, &Operand::Tensor(slf.get().t()), &o)?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
-    fn __rpow__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, _mod: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn __rpow__(
+        slf: &Bound<'_, Self>,
+        other: &Bound<'_, PyAny>,
+        _mod: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match to_operand(other)? {
-            Some(o) => wrap(py, ag::binary(BinaryOp::Pow, &o, &Operand::Tensor(slf.get().t()))?),
+            Some(o) => wrap(
+                py,
+                ag::binary(BinaryOp::Pow, &o, &Operand::Tensor(slf.get().t()))?,
+            ),
             None => Ok(py.NotImplemented()),
         }
     }
-    fn __ipow__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, _mod: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn __ipow__(
+        slf: &Bound<'_, Self>,
+        other: &Bound<'_, PyAny>,
+        _mod: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let o = operand_arg(other, "pow_")?;
         ag::binary_inplace(BinaryOp::Pow, &slf.get().t(), &o)?;
         Ok(())
@@ -897,66 +1149,192 @@ impl PyTensor {
 
     // ----- reductions -----
     #[pyo3(signature = (dim=None, keepdim=false, dtype=None))]
-    fn _sum(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn _sum(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, ag::sum(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
+        wrap(
+            py,
+            ag::sum(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?,
+        )
     }
     #[pyo3(signature = (dim=None, keepdim=false, dtype=None))]
-    fn _mean(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn _mean(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, ag::mean(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
+        wrap(
+            py,
+            ag::mean(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?,
+        )
     }
     #[pyo3(signature = (dim=None, keepdim=false, dtype=None))]
-    fn _prod(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn _prod(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, ag::prod(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?)
+        wrap(
+            py,
+            ag::prod(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?,
+        )
     }
     #[pyo3(signature = (dim, keepdim, largest))]
-    fn _amax(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, largest: bool) -> PyResult<Py<PyAny>> {
+    fn _amax(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        largest: bool,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, ag::amax(&self.t(), d.as_deref(), keepdim, largest, if largest { "AmaxBackward0" } else { "AminBackward0" })?)
+        wrap(
+            py,
+            ag::amax(
+                &self.t(),
+                d.as_deref(),
+                keepdim,
+                largest,
+                if largest {
+                    "AmaxBackward0"
+                } else {
+                    "AminBackward0"
+                },
+            )?,
+        )
     }
     fn _max_all(&self, py: Python<'_>, largest: bool) -> PyResult<Py<PyAny>> {
-        wrap(py, ag::amax(&self.t(), None, false, largest, if largest { "MaxBackward1" } else { "MinBackward1" })?)
+        wrap(
+            py,
+            ag::amax(
+                &self.t(),
+                None,
+                false,
+                largest,
+                if largest {
+                    "MaxBackward1"
+                } else {
+                    "MinBackward1"
+                },
+            )?,
+        )
     }
-    fn _max_dim(&self, py: Python<'_>, dim: i64, keepdim: bool, largest: bool) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    fn _max_dim(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        keepdim: bool,
+        largest: bool,
+    ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
         let x = self.t();
         let (v, i) = reduce::max_dim(&x, dim, keepdim, largest)?;
-        let v = ag::index_values(if largest { "MaxBackward0" } else { "MinBackward0" }, &x, v, &i, dim, keepdim)?;
+        let v = ag::index_values(
+            if largest {
+                "MaxBackward0"
+            } else {
+                "MinBackward0"
+            },
+            &x,
+            v,
+            &i,
+            dim,
+            keepdim,
+        )?;
         wrap_pair(py, (v, i))
     }
-    fn _argmax(&self, py: Python<'_>, dim: Option<i64>, keepdim: bool, largest: bool) -> PyResult<Py<PyAny>> {
+    fn _argmax(
+        &self,
+        py: Python<'_>,
+        dim: Option<i64>,
+        keepdim: bool,
+        largest: bool,
+    ) -> PyResult<Py<PyAny>> {
         wrap(py, reduce::argmax(&self.t(), dim, keepdim, largest)?)
     }
-    fn _all_any(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, any: bool) -> PyResult<Py<PyAny>> {
+    fn _all_any(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        any: bool,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
         wrap(py, reduce::all_any(&self.t(), d.as_deref(), keepdim, any)?)
     }
-    fn _var(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>, correction: f64, keepdim: bool, sqrt: bool) -> PyResult<Py<PyAny>> {
+    fn _var(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        correction: f64,
+        keepdim: bool,
+        sqrt: bool,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
-        wrap(py, ag::var(&self.t(), d.as_deref(), correction, keepdim, sqrt)?)
+        wrap(
+            py,
+            ag::var(&self.t(), d.as_deref(), correction, keepdim, sqrt)?,
+        )
     }
-    fn _norm(&self, py: Python<'_>, p: f64, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> PyResult<Py<PyAny>> {
+    fn _norm(
+        &self,
+        py: Python<'_>,
+        p: f64,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
         wrap(py, ag::norm(&self.t(), p, d.as_deref(), keepdim)?)
     }
-    fn _logsumexp(&self, py: Python<'_>, dim: &Bound<'_, PyAny>, keepdim: bool) -> PyResult<Py<PyAny>> {
+    fn _logsumexp(
+        &self,
+        py: Python<'_>,
+        dim: &Bound<'_, PyAny>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyAny>> {
         wrap(py, ag::logsumexp(&self.t(), &int_list(dim)?, keepdim)?)
     }
-    fn _cumulative(&self, py: Python<'_>, dim: i64, dtype: Option<&Bound<'_, PyAny>>, product: bool) -> PyResult<Py<PyAny>> {
+    fn _cumulative(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        dtype: Option<&Bound<'_, PyAny>>,
+        product: bool,
+    ) -> PyResult<Py<PyAny>> {
         let x = match dtype_arg(dtype)? {
             Some(d) => ag::to_dtype(&self.t(), d)?,
             None => self.t(),
         };
         wrap(py, ag::cumulative(&x, dim, product)?)
     }
-    fn _sort(&self, py: Python<'_>, dim: i64, descending: bool) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    fn _sort(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        descending: bool,
+    ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
         let x = self.t();
         let (v, i) = reduce::sort(&x, dim, descending)?;
         let v = ag::index_values("SortBackward0", &x, v, &i, dim, true)?;
         wrap_pair(py, (v, i))
     }
-    fn _topk(&self, py: Python<'_>, k: i64, dim: i64, largest: bool) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    fn _topk(
+        &self,
+        py: Python<'_>,
+        k: i64,
+        dim: i64,
+        largest: bool,
+    ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
         let x = self.t();
         let (v, i) = reduce::topk(&x, k, dim, largest)?;
         let v = ag::index_values("TopkBackward0", &x, v, &i, dim, true)?;
@@ -969,15 +1347,27 @@ impl PyTensor {
         }
         let flat = ag::reshape(&x, &[-1])?;
         let (v, i) = reduce::median_dim(&flat, 0, false)?;
-        wrap(py, ag::index_values("MedianBackward0", &flat, v, &i, 0, false)?)
+        wrap(
+            py,
+            ag::index_values("MedianBackward0", &flat, v, &i, 0, false)?,
+        )
     }
-    fn _median_dim(&self, py: Python<'_>, dim: i64, keepdim: bool) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    fn _median_dim(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        keepdim: bool,
+    ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
         let x = self.t();
         let (v, i) = reduce::median_dim(&x, dim, keepdim)?;
         let v = ag::index_values("MedianBackward1", &x, v, &i, dim, keepdim)?;
         wrap_pair(py, (v, i))
     }
-    fn _count_nonzero(&self, py: Python<'_>, dim: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn _count_nonzero(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dim)?;
         wrap(py, reduce::count_nonzero(&self.t(), d.as_deref())?)
     }
@@ -1001,7 +1391,15 @@ impl PyTensor {
     fn outer(&self, py: Python<'_>, vec2: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         wrap(py, ag::outer(&self.t(), &tensor_arg(vec2, "outer")?)?)
     }
-    fn _addmm(&self, py: Python<'_>, kind: &str, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>, beta: &Bound<'_, PyAny>, alpha: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    fn _addmm(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        a: &Bound<'_, PyAny>,
+        b: &Bound<'_, PyAny>,
+        beta: &Bound<'_, PyAny>,
+        alpha: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
         let (a, b) = (tensor_arg(a, kind)?, tensor_arg(b, kind)?);
         let beta = to_scalar(beta)?.unwrap_or(Scalar::Int(1));
         let alpha = to_scalar(alpha)?.unwrap_or(Scalar::Int(1));
@@ -1022,7 +1420,12 @@ impl PyTensor {
         let items = parse_index(py, key)?;
         wrap(py, ag::getitem(&t, &items)?)
     }
-    fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn __setitem__(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let items = parse_index(py, key)?;
         let v = match to_operand(value)? {
             Some(v) => v,
@@ -1033,7 +1436,8 @@ impl PyTensor {
             Operand::Tensor(x) => Some(x.clone()),
             Operand::Scalar(_) => None,
         };
-        let tracked = crate::autograd::grad_mode::is_enabled() && (t.requires_grad() || vt.as_ref().is_some_and(|x| x.requires_grad()));
+        let tracked = crate::autograd::grad_mode::is_enabled()
+            && (t.requires_grad() || vt.as_ref().is_some_and(|x| x.requires_grad()));
         if !tracked {
             index::setitem(&t, &items, &v)?;
             return Ok(());
@@ -1042,13 +1446,30 @@ impl PyTensor {
         ag::inplace(&t, &others, |src| ag::setitem_out(src, &items, &v))?;
         Ok(())
     }
-    fn index_select(&self, py: Python<'_>, dim: i64, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, ag::index_select(&self.t(), dim, &tensor_arg(index, "index_select")?)?)
+    fn index_select(
+        &self,
+        py: Python<'_>,
+        dim: i64,
+        index: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        wrap(
+            py,
+            ag::index_select(&self.t(), dim, &tensor_arg(index, "index_select")?)?,
+        )
     }
     fn gather(&self, py: Python<'_>, dim: i64, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, ag::gather(&self.t(), dim, &tensor_arg(index, "gather")?)?)
+        wrap(
+            py,
+            ag::gather(&self.t(), dim, &tensor_arg(index, "gather")?)?,
+        )
     }
-    fn _scatter_(slf: &Bound<'_, Self>, dim: i64, index: &Bound<'_, PyAny>, src: &Bound<'_, PyAny>, mode: &str) -> PyResult<Py<PyAny>> {
+    fn _scatter_(
+        slf: &Bound<'_, Self>,
+        dim: i64,
+        index: &Bound<'_, PyAny>,
+        src: &Bound<'_, PyAny>,
+        mode: &str,
+    ) -> PyResult<Py<PyAny>> {
         let m = match mode {
             "add" => ScatterMode::Add,
             "multiply" => ScatterMode::Multiply,
@@ -1069,26 +1490,50 @@ impl PyTensor {
         ag::inplace(&t, &others, |x| match (m, &st) {
             (ScatterMode::Add, Some(src)) => ag::scatter_add(x, dim, &idx, src),
             (ScatterMode::Replace, _) => ag::scatter(x, dim, &idx, &s),
-            _ => Err(Error::Runtime("scatter with reduce='multiply' does not support autograd".into())),
+            _ => Err(Error::Runtime(
+                "scatter with reduce='multiply' does not support autograd".into(),
+            )),
         })?;
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (dim, index, source, alpha=None))]
-    fn index_add_(slf: &Bound<'_, Self>, dim: i64, index: &Bound<'_, PyAny>, source: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        let a = alpha.map(to_scalar).transpose()?.flatten().unwrap_or(Scalar::Int(1));
+    fn index_add_(
+        slf: &Bound<'_, Self>,
+        dim: i64,
+        index: &Bound<'_, PyAny>,
+        source: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let a = alpha
+            .map(to_scalar)
+            .transpose()?
+            .flatten()
+            .unwrap_or(Scalar::Int(1));
         let t = slf.get().t();
-        let (idx, src) = (tensor_arg(index, "index_add_")?, tensor_arg(source, "index_add_")?);
+        let (idx, src) = (
+            tensor_arg(index, "index_add_")?,
+            tensor_arg(source, "index_add_")?,
+        );
         if !t.requires_grad() && !src.requires_grad() {
             index::index_add_(&t, dim, &idx, &src, a)?;
             return Ok(slf.clone().into_any().unbind());
         }
         ag::inplace(&t, &[&src], |x| {
-            let scaled = ag::binary(BinaryOp::Mul, &Operand::Tensor(src.clone()), &Operand::Scalar(a))?;
+            let scaled = ag::binary(
+                BinaryOp::Mul,
+                &Operand::Tensor(src.clone()),
+                &Operand::Scalar(a),
+            )?;
             ag::index_add(x, dim, &idx, &scaled)
         })?;
         Ok(slf.clone().into_any().unbind())
     }
-    fn index_fill_(slf: &Bound<'_, Self>, dim: i64, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    fn index_fill_(
+        slf: &Bound<'_, Self>,
+        dim: i64,
+        index: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
         let v = match operand_arg(value, "index_fill_")? {
             Operand::Scalar(s) => s,
             Operand::Tensor(t) => t.item()?,
@@ -1102,11 +1547,23 @@ impl PyTensor {
         })?;
         Ok(slf.clone().into_any().unbind())
     }
-    fn masked_fill(&self, py: Python<'_>, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    fn masked_fill(
+        &self,
+        py: Python<'_>,
+        mask: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
         let v = operand_arg(value, "masked_fill")?;
-        wrap(py, ag::masked_fill(&self.t(), &tensor_arg(mask, "masked_fill")?, &v)?)
+        wrap(
+            py,
+            ag::masked_fill(&self.t(), &tensor_arg(mask, "masked_fill")?, &v)?,
+        )
     }
-    fn masked_fill_(slf: &Bound<'_, Self>, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    fn masked_fill_(
+        slf: &Bound<'_, Self>,
+        mask: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
         let v = operand_arg(value, "masked_fill_")?;
         let t = slf.get().t();
         let m = tensor_arg(mask, "masked_fill_")?;
@@ -1119,7 +1576,10 @@ impl PyTensor {
         Ok(slf.clone().into_any().unbind())
     }
     fn masked_select(&self, py: Python<'_>, mask: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, ag::masked_select(&self.t(), &tensor_arg(mask, "masked_select")?)?)
+        wrap(
+            py,
+            ag::masked_select(&self.t(), &tensor_arg(mask, "masked_select")?)?,
+        )
     }
     fn _nonzero(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         wrap(py, index::nonzero(&self.t())?)
@@ -1129,11 +1589,18 @@ impl PyTensor {
     }
 
     // ----- rearranging -----
-    fn flip(&self, py: Python<'_>, dims: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        wrap(py, ag::flip(&self.t(), &int_list(dims)?)?)
+    /// `flip(dims)` or `flip(*dims)`, as PyTorch's method accepts both.
+    #[pyo3(signature = (*dims))]
+    fn flip(&self, py: Python<'_>, dims: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        wrap(py, ag::flip(&self.t(), &sizes_arg(dims)?)?)
     }
     #[pyo3(signature = (shifts, dims=None))]
-    fn roll(&self, py: Python<'_>, shifts: &Bound<'_, PyAny>, dims: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn roll(
+        &self,
+        py: Python<'_>,
+        shifts: &Bound<'_, PyAny>,
+        dims: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let d = dims_arg(dims)?.unwrap_or_default();
         wrap(py, ag::roll(&self.t(), &int_list(shifts)?, &d)?)
     }
@@ -1156,12 +1623,16 @@ impl PyTensor {
             && !m.is_leaf()
         {
             if !on {
-                return Err(PyRuntimeError::new_err("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."));
+                return Err(PyRuntimeError::new_err(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
+                ));
             }
             return Ok(());
         }
         if on && !t.dtype().is_float() {
-            return Err(PyRuntimeError::new_err("only Tensors of floating point and complex dtype can require gradients"));
+            return Err(PyRuntimeError::new_err(
+                "only Tensors of floating point and complex dtype can require gradients",
+            ));
         }
         t.meta_or_init().set_requires_grad(on);
         Ok(())
@@ -1173,9 +1644,19 @@ impl PyTensor {
     }
     #[getter]
     fn grad(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match self.t().meta().and_then(|m| m.grad()) {
+        let t = self.t();
+        match t.meta().and_then(|m| m.grad()) {
             Some(g) => wrap(py, g),
-            None => Ok(py.None()),
+            None => {
+                if let Some(m) = t.meta()
+                    && !m.is_leaf()
+                    && !m.retains_grad.load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    let cat = py.get_type::<pyo3::exceptions::PyUserWarning>();
+                    PyErr::warn(py, cat.as_any(), c"The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.", 1)?;
+                }
+                Ok(py.None())
+            }
         }
     }
     #[setter]
@@ -1185,16 +1666,45 @@ impl PyTensor {
             None => None,
             Some(g) if g.is_none() => None,
             Some(g) => {
-                let g = tensor_arg(g, "grad")?;
-                if g.shape() != t.shape() {
+                let Ok(pg) = g.cast::<PyTensor>() else {
+                    return Err(PyTypeError::new_err(format!(
+                        "assigned grad expected to be a Tensor or None but got grad of type {}",
+                        g.get_type().name()?
+                    )));
+                };
+                let g = pg.get().t();
+                // PyTorch's checks and messages (THPVariable_set_grad), in its order.
+                let c10 = |d: DType| match d {
+                    DType::F32 => "float",
+                    DType::F64 => "double",
+                    DType::F16 => "c10::Half",
+                    DType::BF16 => "c10::BFloat16",
+                    DType::I64 => "long int",
+                    DType::I32 => "int",
+                    DType::I16 => "short int",
+                    DType::I8 => "signed char",
+                    DType::U8 => "unsigned char",
+                    DType::Bool => "bool",
+                };
+                if g.dtype() != t.dtype() {
                     return Err(PyRuntimeError::new_err(format!(
-                        "assigned grad has data of a different size: [{}] vs [{}]",
-                        g.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-                        t.shape().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                        "attempting to assign a gradient with dtype '{}' to a tensor with dtype '{}'. Please ensure that the gradient and the tensor have the same dtype",
+                        c10(g.dtype()),
+                        c10(t.dtype())
                     )));
                 }
-                if g.dtype() != t.dtype() {
-                    return Err(PyTypeError::new_err("assigned grad has data of a different type"));
+                if g.shape() != t.shape() {
+                    let list = |s: &[usize]| {
+                        s.iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    return Err(PyRuntimeError::new_err(format!(
+                        "attempting to assign a gradient of size '[{}]' to a tensor of size '[{}]'. Please ensure that the gradient and the tensor are the same size",
+                        list(g.shape()),
+                        list(t.shape())
+                    )));
                 }
                 Some(g)
             }
@@ -1219,30 +1729,44 @@ impl PyTensor {
     fn retain_grad(&self) -> PyResult<()> {
         let t = self.t();
         if !t.requires_grad() {
-            return Err(PyRuntimeError::new_err("can't retain_grad on Tensor that has requires_grad=False"));
+            return Err(PyRuntimeError::new_err(
+                "can't retain_grad on Tensor that has requires_grad=False",
+            ));
         }
         let m = t.meta_or_init().clone();
         let Some(e) = m.grad_fn() else { return Ok(()) };
-        if m.retains_grad.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        if m.retains_grad
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
             return Ok(());
         }
         let weak = std::sync::Arc::downgrade(&m);
         let hook: crate::autograd::meta::Hook = std::sync::Arc::new(move |g: &Tensor| {
             if let Some(m) = weak.upgrade() {
                 let new = match m.grad() {
-                    Some(old) => crate::ops::elementwise::binary(BinaryOp::Add, &Operand::Tensor(old), &Operand::Tensor(g.detach()))?,
+                    Some(old) => crate::ops::elementwise::binary(
+                        BinaryOp::Add,
+                        &Operand::Tensor(old),
+                        &Operand::Tensor(g.detach()),
+                    )?,
                     None => g.detach().to_dtype_copy(g.dtype()),
                 };
                 m.set_grad(Some(new));
             }
             Ok(None)
         });
-        e.node.tensor_hooks.lock().unwrap_or_else(|e| e.into_inner()).push((e.input_nr, hook));
+        e.node
+            .retain_hooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((e.input_nr, hook));
         Ok(())
     }
     #[getter]
     fn retains_grad(&self) -> bool {
-        self.t().meta().is_some_and(|m| m.retains_grad.load(std::sync::atomic::Ordering::Relaxed))
+        self.t()
+            .meta()
+            .is_some_and(|m| m.retains_grad.load(std::sync::atomic::Ordering::Relaxed))
     }
     fn detach(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         wrap(py, self.t().detach())
@@ -1256,13 +1780,20 @@ impl PyTensor {
     fn _register_hook(&self, hook: Py<PyAny>) -> PyResult<usize> {
         let t = self.t();
         if !t.requires_grad() {
-            return Err(PyRuntimeError::new_err("cannot register a hook on a tensor that doesn't require gradient"));
+            return Err(PyRuntimeError::new_err(
+                "cannot register a hook on a tensor that doesn't require gradient",
+            ));
         }
         let h = crate::python::autograd::py_hook(hook);
         let id = std::sync::Arc::as_ptr(&h) as *const () as usize;
         let m = t.meta_or_init();
         match m.grad_fn() {
-            Some(e) => e.node.tensor_hooks.lock().unwrap_or_else(|e| e.into_inner()).push((e.input_nr, h)),
+            Some(e) => e
+                .node
+                .tensor_hooks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((e.input_nr, h)),
             None => m.hooks.lock().unwrap_or_else(|e| e.into_inner()).push(h),
         }
         Ok(id)
@@ -1270,10 +1801,18 @@ impl PyTensor {
     fn _remove_hook(&self, id: usize) {
         let t = self.t();
         let Some(m) = t.meta() else { return };
-        let same = |h: &crate::autograd::meta::Hook| std::sync::Arc::as_ptr(h) as *const () as usize == id;
-        m.hooks.lock().unwrap_or_else(|e| e.into_inner()).retain(|h| !same(h));
+        let same =
+            |h: &crate::autograd::meta::Hook| std::sync::Arc::as_ptr(h) as *const () as usize == id;
+        m.hooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|h| !same(h));
         if let Some(e) = m.grad_fn() {
-            e.node.tensor_hooks.lock().unwrap_or_else(|e| e.into_inner()).retain(|(_, h)| !same(h));
+            e.node
+                .tensor_hooks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|(_, h)| !same(h));
         }
     }
 

@@ -101,6 +101,34 @@ where
     });
 }
 
+/// Runs `f(start, len)` over the flat range `0..n` (contiguous operands): one call when the
+/// work is small, else chunks shared out on the pool.
+pub fn par_flat<F: Fn(usize, usize) + Sync>(n: usize, f: F) {
+    let threads = if n >= 2 * GRAIN {
+        pool().current_num_threads()
+    } else {
+        1
+    };
+    if threads <= 1 {
+        if n > 0 {
+            f(0, n);
+        }
+        return;
+    }
+    let chunks = (n / GRAIN).min(threads * 4).max(1);
+    // Chunk starts on 64-element boundaries keep vector loads aligned alike.
+    let per = n.div_ceil(chunks).next_multiple_of(64);
+    pool().install(|| {
+        (0..chunks).into_par_iter().for_each(|c| {
+            let start = c * per;
+            let end = ((c + 1) * per).min(n);
+            if start < end {
+                f(start, end - start);
+            }
+        })
+    });
+}
+
 /// Sequential walk, for kernels that must visit elements in order.
 pub fn seq_runs<const N: usize, F>(shape: &[usize], strides: [&[isize]; N], mut f: F)
 where
@@ -149,7 +177,9 @@ mod tests {
         let shape = [300usize, 700];
         let strides = [700isize, 1];
         let total = Mutex::new(0usize);
-        par_runs(&shape, [&strides[..]], |_, n, _| *total.lock().unwrap() += n);
+        par_runs(&shape, [&strides[..]], |_, n, _| {
+            *total.lock().unwrap() += n
+        });
         assert_eq!(*total.lock().unwrap(), 300 * 700);
     }
 }

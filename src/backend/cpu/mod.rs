@@ -1,3 +1,6 @@
-//! CPU kernels: the strided iterator, the thread pool and the GEMM bridge.
+//! CPU kernels: the strided iterator, the thread pool, vectorised float32 math and the
+//! float32 GEMM (other dtypes use the `gemm` crate).
 pub mod iter;
+pub mod sgemm;
 pub mod threads;
+pub mod vecmath;

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Times rtensor against NumPy (and PyTorch, when it can be imported) on the same workloads.
+
+All libraries run in ONE process, interleaved: every repetition times each library once, in
+an order that rotates from one repetition to the next, so drifts in machine load hit every
+library alike. Reported figures are medians over the repetitions; ratios are rtensor's time
+divided by the reference library's time (below 1 means rtensor is faster), and for matmul
+also GFLOP/s.
+
+    python benches/compare.py            # full run
+    python benches/compare.py --quick    # a few repetitions, smaller matmuls skipped
+    python benches/compare.py --only add,exp --threads 2 --markdown
+
+Adding a workload: append a `Workload` to `WORKLOADS` (or call `register`) with a name and a
+`make` function per library. `make(lib_module)` builds the inputs once and returns the
+zero-argument callable that is timed. Libraries a workload does not list are skipped for it.
+PyTorch is optional and never required; tests do not import this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+
+try:  # running from a source checkout without installing: `python benches/compare.py`
+    import rtensor
+except ImportError:  # pragma: no cover
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+    import rtensor
+
+try:
+    import torch  # noqa: F401  (optional reference)
+except Exception:  # pragma: no cover - torch is optional
+    torch = None
+
+LIBS: Dict[str, object] = {"rtensor": rtensor, "numpy": np}
+if torch is not None:
+    LIBS["torch"] = torch
+
+Make = Callable[[object], Callable[[], object]]
+
+
+@dataclass
+class Workload:
+    """One benchmark: `make[lib](module)` returns the callable to time for that library."""
+
+    name: str
+    make: Dict[str, Make]
+    #: calls per timed sample (small ops need many calls to rise above timer resolution)
+    number: int = 1
+    #: floating-point operations per call, to report GFLOP/s (0: not reported)
+    flops: float = 0.0
+    #: group label for the report (targets are judged per group)
+    group: str = ""
+    #: included in --quick runs
+    quick: bool = True
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+WORKLOADS: List[Workload] = []
+
+
+def register(w: Workload) -> Workload:
+    WORKLOADS.append(w)
+    return w
+
+
+# ----------------------------------------------------------------------------------------
+# Inputs. Every library gets the same values (float32), made once by NumPy.
+
+_RNG = np.random.default_rng(0)
+_CACHE: Dict[tuple, np.ndarray] = {}
+
+
+def data(shape, seed=0, lo=-1.0, hi=1.0) -> np.ndarray:
+    key = (tuple(shape), seed, lo, hi)
+    if key not in _CACHE:
+        rng = np.random.default_rng(seed)
+        _CACHE[key] = rng.uniform(lo, hi, size=shape).astype(np.float32)
+    return _CACHE[key]
+
+
+def to_lib(lib, arr: np.ndarray):
+    """The NumPy array as a tensor/array of `lib` (a private copy, contiguous)."""
+    arr = np.ascontiguousarray(arr).copy()
+    if lib is np:
+        return arr
+    if lib is rtensor:
+        return rtensor.tensor(arr)
+    return lib.from_numpy(arr)
+
+
+def per_lib(fn: Callable[[object], Callable[[], object]]) -> Dict[str, Make]:
+    """The same `make` for every library whose API matches (rtensor, NumPy, PyTorch)."""
+    return {name: fn for name in LIBS}
+
+
+# ----------------------------------------------------------------------------------------
+# Workloads
+
+def _overhead_add(lib):
+    x, y = to_lib(lib, data((3,), 1)), to_lib(lib, data((3,), 2))
+    return lambda: x + y
+
+
+register(Workload("add 3-elem (per-call overhead)", per_lib(_overhead_add), number=20000,
+                  group="overhead"))
+
+N_EW = 10_000_000
+
+
+def _binary(opname):
+    def make(lib):
+        x, y = to_lib(lib, data((N_EW,), 1)), to_lib(lib, data((N_EW,), 2))
+        if opname == "add":
+            return lambda: x + y
+        return lambda: x * y
+    return make
+
+
+def _exp(lib):
+    x = to_lib(lib, data((N_EW,), 1, -5.0, 5.0))
+    if lib is np:
+        return lambda: np.exp(x)
+    return lambda: lib.exp(x)
+
+
+register(Workload("add 1e7 f32", per_lib(_binary("add")), group="elementwise"))
+register(Workload("mul 1e7 f32", per_lib(_binary("mul")), group="elementwise"))
+register(Workload("exp 1e7 f32", per_lib(_exp), group="elementwise"))
+
+
+def _add_broadcast(lib):
+    x, y = to_lib(lib, data((1000, 10_000), 1)), to_lib(lib, data((10_000,), 2))
+    return lambda: x + y
+
+
+def _add_transposed(lib):
+    x, y = to_lib(lib, data((3162, 3162), 1)), to_lib(lib, data((3162, 3162), 2))
+    if lib is np:
+        xt = x.T
+    else:
+        xt = x.t()
+    return lambda: xt + y
+
+
+register(Workload("add 1e7 f32 broadcast (1000x10000 + 10000)", per_lib(_add_broadcast),
+                  group="elementwise-extra", quick=False))
+register(Workload("add 1e7 f32 transposed (3162^2, x.T + y)", per_lib(_add_transposed),
+                  group="elementwise-extra", quick=False))
+
+
+def _sum(dim):
+    def make(lib):
+        x = to_lib(lib, data((1000, 10_000), 3))
+        if dim is None:
+            return lambda: x.sum()
+        if lib is np:
+            return lambda: x.sum(axis=dim)
+        return lambda: x.sum(dim=dim)
+    return make
+
+
+register(Workload("sum 1e7 f32 (all)", per_lib(_sum(None)), group="sum"))
+register(Workload("sum 1000x10000 f32 dim=0", per_lib(_sum(0)), group="sum"))
+register(Workload("sum 1000x10000 f32 dim=-1", per_lib(_sum(-1)), group="sum"))
+
+
+def _matmul(n):
+    def make(lib):
+        a, b = to_lib(lib, data((n, n), 4)), to_lib(lib, data((n, n), 5))
+        return lambda: a @ b
+    return make
+
+
+for _n, _number, _quick in [(256, 20, False), (1024, 1, True), (2048, 1, True)]:
+    register(Workload(f"matmul {_n} f32", per_lib(_matmul(_n)), number=_number,
+                      flops=2.0 * _n ** 3, group="matmul", quick=_quick))
+
+
+# ----------------------------------------------------------------------------------------
+# Runner
+
+def time_calls(fn: Callable[[], object], number: int) -> float:
+    """Seconds per call over `number` back-to-back calls (results dropped as they come)."""
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def run(workloads: List[Workload], reps: int, warmup: int, libs: Dict[str, object]):
+    results = []
+    for w in workloads:
+        names = [n for n in libs if n in w.make]
+        fns = {n: w.make[n](libs[n]) for n in names}
+        for n in names:  # warm-up: first-touch, thread pools, caches
+            for _ in range(warmup):
+                time_calls(fns[n], w.number)
+        samples: Dict[str, List[float]] = {n: [] for n in names}
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            for r in range(reps):
+                k = r % len(names)
+                for n in names[k:] + names[:k]:
+                    samples[n].append(time_calls(fns[n], w.number))
+        finally:
+            if gc_was:
+                gc.enable()
+        med = {n: statistics.median(s) for n, s in samples.items()}
+        results.append((w, med, samples))
+        del fns
+        gc.collect()
+        print_row(w, med, list(libs))
+    return results
+
+
+def fmt_time(s: float) -> str:
+    if s < 1e-6:
+        return f"{s * 1e9:.0f} ns"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} us"
+    return f"{s * 1e3:.2f} ms"
+
+
+def print_row(w: Workload, med: Dict[str, float], libs: List[str]):
+    parts = [f"{w.name:44s}"]
+    for n in libs:
+        if n in med:
+            t = med[n]
+            extra = f" ({w.flops / t / 1e9:.1f} GFLOP/s)" if w.flops else ""
+            parts.append(f"{n}={fmt_time(t)}{extra}")
+    for ref in libs:
+        if ref != "rtensor" and ref in med and "rtensor" in med:
+            parts.append(f"rt/{ref}={med['rtensor'] / med[ref]:.2f}x")
+    print("  ".join(parts), flush=True)
+
+
+def markdown(results, libs: List[str]) -> str:
+    refs = [n for n in libs if n != "rtensor"]
+    head = ["workload"] + [f"{n} median" for n in libs] + [f"time ratio rt/{r}" for r in refs]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for w, med, _ in results:
+        row = [w.name]
+        for n in libs:
+            if n in med:
+                cell = fmt_time(med[n])
+                if w.flops:
+                    cell += f" ({w.flops / med[n] / 1e9:.1f} GFLOP/s)"
+                row.append(cell)
+            else:
+                row.append("-")
+        for r in refs:
+            row.append(f"{med['rtensor'] / med[r]:.2f}x" if r in med and "rtensor" in med else "-")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="few repetitions, fewer workloads")
+    p.add_argument("--reps", type=int, default=None, help="timed repetitions per library")
+    p.add_argument("--only", default="", help="comma-separated substrings of workload names")
+    p.add_argument("--threads", type=int, default=None,
+                   help="rtensor.set_num_threads (and torch's) before timing")
+    p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+    args = p.parse_args(argv)
+
+    libs = dict(LIBS)
+    if args.no_torch:
+        libs.pop("torch", None)
+    if args.threads:
+        rtensor.set_num_threads(args.threads)
+        if "torch" in libs:
+            libs["torch"].set_num_threads(args.threads)
+    ws = [w for w in WORKLOADS if w.quick or not args.quick]
+    if args.only:
+        keys = [k.strip() for k in args.only.split(",") if k.strip()]
+        ws = [w for w in ws if any(k in w.name for k in keys)]
+    reps = args.reps or (5 if args.quick else 21)
+    warmup = 1 if args.quick else 2
+
+    print(f"python {platform.python_version()}  numpy {np.__version__}  "
+          f"rtensor threads={rtensor.get_num_threads()}"
+          + (f"  torch {libs['torch'].__version__} threads={libs['torch'].get_num_threads()}"
+             if "torch" in libs else "  torch: not installed")
+          + f"  cpus={os.cpu_count()}  reps={reps}", flush=True)
+    results = run(ws, reps, warmup, libs)
+    if args.markdown:
+        print()
+        print(markdown(results, list(libs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

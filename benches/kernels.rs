@@ -1,0 +1,126 @@
+//! Criterion benchmarks of the CPU kernels through the Rust API (no Python): elementwise
+//! add / mul / exp on contiguous, broadcast and strided (transposed) float32 inputs, sums
+//! (all, dim 0, dim -1) and float32 matmul at 64, 256, 1024 and 2048.
+//!
+//! `cargo bench` runs them all in a few minutes on two cores (small sample counts);
+//! `cargo bench -- matmul` picks a group. The Python-level comparison with NumPy and PyTorch
+//! is `benches/compare.py`.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rtensor::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, unary};
+use rtensor::ops::{linalg, reduce, view};
+use rtensor::tensor::Tensor;
+use std::hint::black_box;
+use std::time::Duration;
+
+/// Deterministic float32 values in [-1, 1).
+fn tensor(shape: &[usize], seed: u32) -> Tensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    let data: Vec<f32> = (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+        })
+        .collect();
+    Tensor::from_vec(data, shape)
+}
+
+fn configure() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .without_plots()
+}
+
+const SIDE: usize = 1024; // 1M-element operands
+
+fn elementwise(c: &mut Criterion) {
+    let mut g = c.benchmark_group("elementwise");
+    g.throughput(Throughput::Elements((SIDE * SIDE) as u64));
+    let x = tensor(&[SIDE, SIDE], 1);
+    let y = tensor(&[SIDE, SIDE], 2);
+    let row = tensor(&[SIDE], 3);
+    let xt = view::t(&x).unwrap(); // strided: a transposed view
+    let layouts: [(&str, Operand, Operand); 3] = [
+        (
+            "contiguous",
+            Operand::Tensor(x.clone()),
+            Operand::Tensor(y.clone()),
+        ),
+        (
+            "broadcast",
+            Operand::Tensor(x.clone()),
+            Operand::Tensor(row.clone()),
+        ),
+        (
+            "strided",
+            Operand::Tensor(xt.clone()),
+            Operand::Tensor(y.clone()),
+        ),
+    ];
+    for (name, a, b) in &layouts {
+        g.bench_with_input(BenchmarkId::new("add", name), &(), |bch, _| {
+            bch.iter(|| black_box(binary(BinaryOp::Add, a, b).unwrap()))
+        });
+        g.bench_with_input(BenchmarkId::new("mul", name), &(), |bch, _| {
+            bch.iter(|| black_box(binary(BinaryOp::Mul, a, b).unwrap()))
+        });
+    }
+    // exp has one input: contiguous, broadcast (a row expanded to the full shape), strided.
+    let row_expanded = view::expand(&row, &[SIDE as i64, SIDE as i64]).unwrap();
+    for (name, t) in [
+        ("contiguous", &x),
+        ("broadcast", &row_expanded),
+        ("strided", &xt),
+    ] {
+        g.bench_with_input(BenchmarkId::new("exp", name), &(), |bch, _| {
+            bch.iter(|| black_box(unary(UnaryOp::Exp, t).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+fn sums(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sum");
+    let x = tensor(&[SIDE, SIDE], 4);
+    g.throughput(Throughput::Elements((SIDE * SIDE) as u64));
+    let cases: [(&str, Option<Vec<i64>>); 3] = [
+        ("all", None),
+        ("dim0", Some(vec![0])),
+        ("dim-1", Some(vec![-1])),
+    ];
+    for (name, dims) in &cases {
+        g.bench_with_input(BenchmarkId::from_parameter(name), &(), |bch, _| {
+            bch.iter(|| black_box(reduce::sum(&x, dims.as_deref(), false, None).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+fn matmul(c: &mut Criterion) {
+    let mut g = c.benchmark_group("matmul_f32");
+    for n in [64usize, 256, 1024, 2048] {
+        let a = tensor(&[n, n], 5);
+        let b = tensor(&[n, n], 6);
+        // Reported as elements/s = FLOP/s (2 n^3 per product).
+        g.throughput(Throughput::Elements(2 * (n as u64).pow(3)));
+        if n >= 1024 {
+            g.measurement_time(Duration::from_secs(3));
+        }
+        g.bench_with_input(BenchmarkId::from_parameter(n), &(), |bch, _| {
+            bch.iter(|| black_box(linalg::matmul(&a, &b).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = configure();
+    targets = elementwise, sums, matmul
+}
+criterion_main!(benches);

@@ -1,0 +1,35 @@
+"""``rtensor.return_types``: the named (values, indices) results of ``max(dim)``, ``sort``...
+
+PyTorch returns structseq types (``torch.return_types.max``) that are tuples with named fields
+and print one field a line; these are named tuples that behave and print the same way.
+"""
+
+import collections
+
+__all__ = ["aminmax", "cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "sort",
+           "topk"]
+
+
+def _repr(self):
+    fields = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+    return f"rtensor.return_types.{type(self).__name__}(\n{fields})"
+
+
+def _make(name, fields=("values", "indices")):
+    base = collections.namedtuple(name, fields)
+    cls = type(name, (base,), {"__slots__": (), "__repr__": _repr, "__str__": _repr})
+    cls.__module__ = __name__
+    cls.__qualname__ = name
+    return cls
+
+
+max = _make("max")  # shadows the builtin on purpose: PyTorch's names
+min = _make("min")
+sort = _make("sort")
+topk = _make("topk")
+median = _make("median")
+kthvalue = _make("kthvalue")
+mode = _make("mode")
+cummax = _make("cummax")
+cummin = _make("cummin")
+aminmax = _make("aminmax", ("min", "max"))
