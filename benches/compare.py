@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
 import platform
 import statistics
@@ -186,6 +187,48 @@ def _matmul(n):
 for _n, _number, _quick in [(256, 20, False), (1024, 1, True), (2048, 1, True)]:
     register(Workload(f"matmul {_n} f32", per_lib(_matmul(_n)), number=_number,
                       flops=2.0 * _n ** 3, group="matmul", quick=_quick))
+
+
+# ----------------------------------------------------------------------------------------
+# Autograd (rtensor and PyTorch only: NumPy has no autograd)
+
+def _autograd_tiny(lib):
+    a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def step():
+        ((a * 2 + 1) ** 2).sum().backward()
+        a.grad = None
+    return step
+
+
+def _polynomial_fit(lib):
+    """The 2000-step fit of sin(x) by a cubic from "Learning PyTorch with Examples" (autograd)."""
+    x = lib.linspace(-math.pi, math.pi, 2000)
+    y = lib.sin(x)
+
+    def fit():
+        a, b, c, d = (lib.tensor(v, requires_grad=True) for v in (0.1, -0.2, 0.3, -0.05))
+        lr = 1e-6
+        for _ in range(2000):
+            y_pred = a + b * x + c * x ** 2 + d * x ** 3
+            loss = (y_pred - y).pow(2).sum()
+            loss.backward()
+            with lib.no_grad():
+                for p in (a, b, c, d):
+                    p -= lr * p.grad
+                    p.grad = None
+        return loss
+    return fit
+
+
+def _autograd_libs(fn):
+    return {n: fn for n in LIBS if n != "numpy"}
+
+
+register(Workload("autograd tiny step ((a*2+1)**2).sum().backward()", _autograd_libs(_autograd_tiny),
+                  number=2000, group="autograd"))
+register(Workload("polynomial fit, 2000 autograd steps", _autograd_libs(_polynomial_fit),
+                  group="autograd"))
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,10 +1,16 @@
 """rtensor: a tensor library with a Rust core and PyTorch's API (``import rtensor as torch``)."""
 
-from . import _C
-from . import _tensor  # noqa: F401  (adds the Python-level Tensor methods)
+from . import (
+    _C,
+    _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
+    autograd,
+    optim,
+    random,
+)
 from ._C import (
     Tensor,
     can_cast,
+    dtype,  # noqa: F401
     einsum,
     from_numpy,
     get_default_dtype,
@@ -16,7 +22,6 @@ from ._C import (
     set_num_threads,
     vstack,
 )
-from ._C import dtype  # noqa: F401
 from ._device import device
 from ._dtype import (
     bfloat16,
@@ -62,9 +67,17 @@ from ._legacy import (
     LongTensor,
     ShortTensor,
 )
-from ._size import Size
-from . import random
 from ._random import FUNCTIONS as _RANDOM_FUNCTIONS
+from ._size import Size
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .random import (
     Generator,
     default_generator,
@@ -74,17 +87,6 @@ from .random import (
     seed,
     set_rng_state,
 )
-from . import autograd
-from . import optim
-from .autograd.grad_mode import (
-    enable_grad,
-    inference_mode,
-    is_grad_enabled,
-    is_inference_mode_enabled,
-    no_grad,
-    set_grad_enabled,
-)
-from ._tensor_str import get_printoptions, printoptions, set_printoptions
 
 float = float32
 double = float64
