@@ -4,8 +4,10 @@ from . import (
     _C,
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
     autograd,
+    nn,
     optim,
     random,
+    utils,
 )
 from ._C import (
     Tensor,
@@ -87,6 +89,7 @@ from .random import (
     seed,
     set_rng_state,
 )
+from .serialization import load, save
 
 float = float32
 double = float64

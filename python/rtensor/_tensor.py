@@ -551,16 +551,6 @@ def __deepcopy__(self, memo):
     return c
 
 
-def __reduce_ex__(self, proto):
-    return (_rebuild, (self.numpy().copy() if self.dtype != _C.bfloat16 else self.float().numpy(), str(self.dtype)))
-
-
-def _rebuild(array, dtype_name):
-    from . import _dtype
-
-    return _C.from_numpy(np.ascontiguousarray(array)).to(_dtype.by_name(dtype_name.split(".")[-1]))
-
-
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return _C.tensor(data, dtype if dtype is not None else self.dtype)
 
@@ -708,7 +698,6 @@ _METHODS = {
     "__contains__": __contains__,
     "__format__": __format__,
     "__deepcopy__": __deepcopy__,
-    "__reduce_ex__": __reduce_ex__,
     "__repr__": tensor_repr,
     "__str__": tensor_repr,
     "new_tensor": new_tensor,
