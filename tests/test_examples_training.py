@@ -7,14 +7,12 @@ the issue's accuracy bar for the digits classifier.
 """
 
 import math
-import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import rtensor
-from test_examples_nn import EXAMPLES, printed_losses, run, sin_data
+from example_runner import run
+from test_examples_nn import printed_losses, sin_data
 
 
 def linear_init(fan_in, fan_out):
@@ -62,13 +60,8 @@ def test_polynomial_optim_full_run_fits_sin():
 
 
 def test_linear_regression_reaches_least_squares(tmp_path):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(os.path.dirname(os.path.dirname(rtensor.__file__))), env.get("PYTHONPATH", "")])
     png = tmp_path / "fit.png"
-    r = subprocess.run([sys.executable, str(EXAMPLES / "linear_regression.py"), str(png)],
-                       cwd=EXAMPLES, env=env, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
+    out = run("linear_regression.py", args=[png])
     # The data, drawn as the script draws it: Linear(1, 1)'s two draws come first.
     rtensor.manual_seed(0)
     linear_init(1, 1)
@@ -77,18 +70,18 @@ def test_linear_regression_reaches_least_squares(tmp_path):
     y = np.float32(np.pi) * x + 42 + noise
     slope, intercept = np.polyfit(x, y, 1)
     fits = re.findall(r"tensor\(\[\[(\S+)\]\], requires_grad=True\), Parameter containing:\n"
-                      r"tensor\(\[(\S+)\], requires_grad=True\)", r.stdout)
+                      r"tensor\(\[(\S+)\], requires_grad=True\)", out)
     assert len(fits) == 3  # initial, after the manual loop, after optim.SGD
     for w, b in fits[1:]:
         assert abs(float(w) - slope) < 0.02 and abs(float(b) - intercept) < 0.05
     # Both loops print the same losses: the optimizer performs the manual update.
-    losses = re.findall(r"^(\d+) (\S+)$", r.stdout, re.M)
+    losses = re.findall(r"^(\d+) (\S+)$", out, re.M)
     half = len(losses) // 2
     assert half == 10 and [k for k, _ in losses[:half]] == [k for k, _ in losses[half:]]
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        assert "matplotlib is not installed" in r.stdout
+        assert "matplotlib is not installed" in out
     else:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
