@@ -923,3 +923,18 @@ def test_scaled_dot_product_attention():
         ref(q, np.repeat(k[:, :1], 3, 1), np.repeat(v[:, :1], 3, 1)), rtol=1e-12)
     assert gradcheck(F.scaled_dot_product_attention, [leaf(q[0, :1]), leaf(k[0, :1]),
                                                       leaf(v[0, :1])])
+
+
+def test_tensor_and_torch_forms_of_softmax_match_numpy():
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((3, 5)) * 10
+    x = torch.tensor(a)
+    e = np.exp(a - a.max(axis=1, keepdims=True))
+    sm = e / e.sum(axis=1, keepdims=True)
+    for got in (x.softmax(1), torch.softmax(x, dim=1), x.softmax(dim=-1)):
+        np.testing.assert_allclose(got.numpy(), sm, rtol=1e-12)
+    shifted = a - a.max(axis=1, keepdims=True)
+    log_sm = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    for got in (x.log_softmax(1), torch.log_softmax(x, 1)):
+        np.testing.assert_allclose(got.numpy(), log_sm, rtol=1e-12)
+    assert torch.softmax(x.float(), 0, dtype=torch.float64).dtype == torch.float64

@@ -354,7 +354,7 @@ def test_legacy_size_average_and_reduce():
 
 
 def np_bce(x, y, w=None):
-    loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log(1 - x), -100))
+    loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
     return loss if w is None else loss * w
 
 
@@ -394,6 +394,10 @@ def test_binary_cross_entropy_errors():
         F.binary_cross_entropy(torch.rand(3), torch.rand(3, 1))
     with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
         F.binary_cross_entropy(torch.tensor([0.5, 1.5]), torch.tensor([1.0, 0.0]))
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(torch.tensor([float("nan")]), torch.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+        F.binary_cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([1.0, -1.0]))
     with pytest.raises(RuntimeError, match="The size of tensor a .* must match the size of "
                                            "tensor b"):
         F.binary_cross_entropy(torch.rand(2, 3), torch.rand(2, 3), torch.ones(2))
@@ -667,6 +671,10 @@ def test_triplet_margin_loss(reduction):
     with pytest.raises(RuntimeError, match="The anchor, positive, and negative tensors are "
                                            "expected to have the same number of dimensions"):
         F.triplet_margin_loss(t(a), t(p), t(ng[0]))
+    with pytest.raises(ValueError, match="margin must be greater than 0, got 0"):
+        F.triplet_margin_loss(t(a), t(p), t(ng), margin=0)
+    with pytest.raises(ValueError, match="margin must be greater than 0, got -1"):
+        F.triplet_margin_with_distance_loss(t(a), t(p), t(ng), margin=-1)
 
 
 # ----- CTC -----

@@ -551,6 +551,19 @@ def __deepcopy__(self, memo):
     return c
 
 
+def softmax(self, dim, dtype=None):
+    # The fused native op behind nn.functional.softmax (imported late: nn imports this module).
+    from .nn import functional
+
+    return functional._softmax(self, dim, dtype, False)
+
+
+def log_softmax(self, dim, dtype=None):
+    from .nn import functional
+
+    return functional._softmax(self, dim, dtype, True)
+
+
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return _C.tensor(data, dtype if dtype is not None else self.dtype)
 
@@ -701,6 +714,8 @@ _METHODS = {
     "__repr__": tensor_repr,
     "__str__": tensor_repr,
     "new_tensor": new_tensor,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
     "new_full": new_full,
     "new_empty": new_empty,
     "new_zeros": _new_factory(_C.zeros),

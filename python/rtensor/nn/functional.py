@@ -1289,11 +1289,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"\"binary_cross_entropy\" not implemented for '{_scalar_name(input.dtype)}'"
         )
     with no_grad():
-        if input.numel() and bool(((input < 0) | (input > 1) | input.isnan()).any()):
-            raise RuntimeError("all elements of input should be between 0 and 1")
+        for v, what in ((input, "input"), (target, "target")):
+            if v.numel() and not bool(((v >= 0) & (v <= 1)).all()):
+                raise RuntimeError(f"all elements of {what} should be between 0 and 1")
         # PyTorch clamps each log at -100, so a probability of exactly 0 or 1 gives a finite
         # loss.
-        loss = (target - 1) * (1 - input).log().clamp(min=-100) - target * input.log().clamp(
+        loss = (target - 1) * (-input).log1p().clamp(min=-100) - target * input.log().clamp(
             min=-100)
         if weight is not None:
             loss = loss * weight
@@ -1303,7 +1304,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         # ATen's formulas: d/dx = w (x - y) / max((1 - x) x, EPSILON), d/dy = -w logit(x).
         n = input.numel() if reduction == "mean" else 1
         gx = g * (input - target) / ((1 - input) * input).clamp(min=_BCE_EPS)
-        gy = g * ((1 - input).log() - input.log())
+        gy = g * ((-input).log1p() - input.log())
         if weight is not None:
             gx, gy = gx * weight, gy * weight
         return gx / n, gy / n, None
@@ -1511,7 +1512,7 @@ def _check_long(target):
         raise RuntimeError(f"expected scalar type Long but found {_scalar_name(target.dtype)}")
 
 
-def _margin_shape(input, target, what):
+def _margin_shape(input):
     nd = input.dim()
     if not ((nd == 2 and input.shape[1] != 0) or (nd == 1 and input.shape[0] != 0) or nd == 0):
         raise RuntimeError(
@@ -1530,7 +1531,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
         raise ValueError("weight must be one-dimensional")
-    nframe, dim = _margin_shape(input, target, "multi_margin")
+    nframe, dim = _margin_shape(input)
     if target.dim() > 1 or target.numel() != nframe:
         raise RuntimeError(
             f"inconsistent target size, expected {nframe} but got {_sizes(target.shape)}"
@@ -1562,7 +1563,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
-    nframe, dim = _margin_shape(input, target, "multilabel_margin")
+    nframe, dim = _margin_shape(input)
     nd = input.dim()
     if nd <= 1:
         ok = target.dim() <= 1 and target.numel() == dim
@@ -1603,6 +1604,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     a, pd, nd = anchor.dim(), positive.dim(), negative.dim()
     if not (a == pd == nd):
         raise RuntimeError(
