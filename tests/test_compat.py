@@ -13,8 +13,11 @@ import sys
 import textwrap
 
 import pytest
+import rtensor
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+# The rtensor under test (installed wheel or source tree), for the child interpreters.
+PKG_ROOT = str(pathlib.Path(rtensor.__file__).resolve().parent.parent)
 CASES = {(c["seed"], c["call"]): c
          for c in json.loads((ROOT / "tests/data/rng_cases.json").read_text())}
 
@@ -23,7 +26,7 @@ def run(tmp_path, source, *args, name="script.py"):
     script = tmp_path / name
     script.write_text(textwrap.dedent(source))
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "python"), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([PKG_ROOT, env.get("PYTHONPATH", "")])
     return subprocess.run(
         [sys.executable, "-m", "rtensor.compat", str(script), *args],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
@@ -139,7 +142,7 @@ def torch_zeros():
 
 def test_exit_status_and_usage(tmp_path):
     assert run(tmp_path, "import sys\nsys.exit(3)\n").returncode == 3
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    env = dict(os.environ, PYTHONPATH=PKG_ROOT)
     usage = subprocess.run([sys.executable, "-m", "rtensor.compat"], capture_output=True,
                            text=True, env=env, timeout=60)
     assert usage.returncode == 2 and "usage: python -m rtensor.compat script.py" in usage.stderr
