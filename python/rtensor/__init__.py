@@ -1,7 +1,10 @@
 """rtensor: a tensor library with a Rust core and PyTorch's API (``import rtensor as torch``)."""
 
 from . import _C
-from . import _tensor  # noqa: F401  (adds the Python-level Tensor methods)
+from . import _gpu_guard
+
+_gpu_guard.install()  # before anything captures a native (see NOTE [GPU guard])
+from . import _tensor  # noqa: F401, E402  (adds the Python-level Tensor methods)
 from ._C import (
     Tensor,
     can_cast,
@@ -85,6 +88,11 @@ from .autograd.grad_mode import (
     set_grad_enabled,
 )
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from . import gpu
+import sys as _sys
+
+cuda = gpu  # PyTorch's name for the GPU module: rtensor.cuda.is_available() ...
+_sys.modules[__name__ + ".cuda"] = gpu
 
 float = float32
 double = float64
