@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
 import platform
 import statistics
@@ -186,6 +187,149 @@ def _matmul(n):
 for _n, _number, _quick in [(256, 20, False), (1024, 1, True), (2048, 1, True)]:
     register(Workload(f"matmul {_n} f32", per_lib(_matmul(_n)), number=_number,
                       flops=2.0 * _n ** 3, group="matmul", quick=_quick))
+
+
+# ----------------------------------------------------------------------------------------
+# Autograd (rtensor and PyTorch only: NumPy has no autograd)
+
+def _autograd_tiny(lib):
+    a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def step():
+        ((a * 2 + 1) ** 2).sum().backward()
+        a.grad = None
+    return step
+
+
+def _polynomial_fit(lib):
+    """The 2000-step fit of sin(x) by a cubic from "Learning PyTorch with Examples" (autograd)."""
+    x = lib.linspace(-math.pi, math.pi, 2000)
+    y = lib.sin(x)
+
+    def fit():
+        a, b, c, d = (lib.tensor(v, requires_grad=True) for v in (0.1, -0.2, 0.3, -0.05))
+        lr = 1e-6
+        for _ in range(2000):
+            y_pred = a + b * x + c * x ** 2 + d * x ** 3
+            loss = (y_pred - y).pow(2).sum()
+            loss.backward()
+            with lib.no_grad():
+                for p in (a, b, c, d):
+                    p -= lr * p.grad
+                    p.grad = None
+        return loss
+    return fit
+
+
+def _autograd_libs(fn):
+    return {n: fn for n in LIBS if n != "numpy"}
+
+
+register(Workload("autograd tiny step ((a*2+1)**2).sum().backward()", _autograd_libs(_autograd_tiny),
+                  number=2000, group="autograd"))
+register(Workload("polynomial fit, 2000 autograd steps", _autograd_libs(_polynomial_fit),
+                  group="autograd"))
+
+
+# ----------------------------------------------------------------------------------------
+# Training workloads (rtensor and PyTorch): nn + optim + data, as the examples run them
+
+_SONNET = (
+    "When forty winters shall besiege thy brow, And dig deep trenches in thy beauty's field, "
+    "Thy youth's proud livery so gazed on now, Will be a totter'd weed of small worth held: "
+    "Then being asked, where all thy beauty lies, Where all the treasure of thy lusty days; "
+    "To say, within thine own deep sunken eyes, Were an all-eating shame, and thriftless "
+    "praise. How much more praise deserv'd thy beauty's use, If thou couldst answer 'This "
+    "fair child of mine Shall sum my count, and make my old excuse,' Proving his beauty by "
+    "succession thine! This were to be new made when thou art old, And see thy blood warm "
+    "when thou feel'st it cold.").split()
+
+
+def _ngram_epoch(lib):
+    """One epoch of the Word Embeddings tutorial's n-gram model (one sample per step)."""
+    nn, F = lib.nn, lib.nn.functional
+    vocab = sorted(set(_SONNET))
+    ix = {w: i for i, w in enumerate(vocab)}
+    samples = [(lib.tensor([ix[_SONNET[i]], ix[_SONNET[i + 1]]]),
+                lib.tensor([ix[_SONNET[i + 2]]])) for i in range(len(_SONNET) - 2)]
+    lib.manual_seed(1)
+    emb, l1, l2 = nn.Embedding(len(vocab), 10), nn.Linear(20, 128), nn.Linear(128, len(vocab))
+    params = list(emb.parameters()) + list(l1.parameters()) + list(l2.parameters())
+    opt = lib.optim.SGD(params, lr=0.001)
+    loss_fn = nn.NLLLoss()
+
+    def epoch():
+        total = 0.0
+        for context, target in samples:
+            opt.zero_grad()
+            h = F.relu(l1(emb(context).view((1, -1))))
+            loss = loss_fn(F.log_softmax(l2(h), dim=1), target)
+            loss.backward()
+            opt.step()
+            total += loss.item()
+        return total
+    return epoch
+
+
+def _digits_epoch(lib):
+    """One epoch of the digits quickstart: DataLoader(shuffle=True), MLP, CrossEntropy, Adam."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    data = lib.utils.data
+    X = lib.tensor(digits.data.astype(np.float32) / 16.0)
+    y = lib.tensor(digits.target.astype(np.int64))
+    loader = data.DataLoader(data.TensorDataset(X, y), batch_size=64, shuffle=True)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
+                          nn.Linear(128, 10))
+    opt = lib.optim.Adam(model.parameters(), lr=3e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch():
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+        return loss
+    return epoch
+
+
+def _adam_step(lib):
+    """optimizer.step() of Adam over 100 parameters of 1000 elements (gradients preset)."""
+    params = [lib.tensor(data((1000,), 100 + i), requires_grad=True) for i in range(100)]
+    for i, p in enumerate(params):
+        p.grad = lib.tensor(data((1000,), 300 + i))
+    opt = lib.optim.Adam(params, lr=1e-3)
+    return opt.step
+
+
+def _have_sklearn():
+    try:
+        import sklearn.datasets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _import_submodules(lib):
+    if lib is not np:
+        import importlib
+        for sub in ("nn", "nn.functional", "optim", "utils.data"):
+            importlib.import_module(f"{lib.__name__}.{sub}")
+
+
+for _lib in LIBS.values():
+    _import_submodules(_lib)
+
+register(Workload("n-gram LM, 1 epoch (113 steps, batch 1)", _autograd_libs(_ngram_epoch),
+                  group="training"))
+if _have_sklearn():
+    register(Workload("digits MLP, 1 epoch (DataLoader, Adam)", _autograd_libs(_digits_epoch),
+                      group="training"))
+register(Workload("Adam step, 100 params x 1000", _autograd_libs(_adam_step), number=20,
+                  group="training"))
 
 
 # ----------------------------------------------------------------------------------------

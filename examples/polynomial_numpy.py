@@ -3,7 +3,6 @@
 import math
 
 import numpy as np
-
 from _common import steps
 
 # Create random input and output data

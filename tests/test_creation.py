@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-
 import rtensor as torch
 
 NP = {torch.bool: np.bool_, torch.uint8: np.uint8, torch.int8: np.int8, torch.int16: np.int16,

@@ -6,7 +6,6 @@ import itertools
 
 import numpy as np
 import pytest
-
 import rtensor as torch
 
 ALL = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,

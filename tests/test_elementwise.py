@@ -13,11 +13,10 @@ import operator
 
 import numpy as np
 import pytest
+import rtensor as torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import rtensor as torch
 
 NP = {
     torch.float32: np.float32,

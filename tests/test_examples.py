@@ -3,30 +3,17 @@
 Oracle: the tutorials' own printed output, copied into ``tests/data/*.expected.txt``.
 """
 
-import os
 import pathlib
-import subprocess
-import sys
 
 import pytest
 import rtensor
+from example_runner import run
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def run_example(name):
-    """Runs ``examples/<name>`` in a fresh interpreter against the rtensor under test."""
-    env = dict(os.environ)
-    package_parent = str(pathlib.Path(rtensor.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (package_parent, env.get("PYTHONPATH")) if p
-    )
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / name)],
-        check=False, capture_output=True, text=True, env=env, timeout=120, cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    return run(name)
 
 
 def test_tensors_intro():

@@ -2,32 +2,10 @@
 a NumPy float64 re-implementation, and the hand-written-gradient example)."""
 
 import math
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
-import rtensor
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def run(name, steps=None):
-    env = dict(os.environ)
-    # Run against the same rtensor the tests import (installed wheel or source tree).
-    pkg_root = str(Path(rtensor.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join([pkg_root, env.get("PYTHONPATH", "")])
-    if steps is not None:
-        env["RTENSOR_EXAMPLE_STEPS"] = str(steps)
-    r = subprocess.run(
-        [sys.executable, str(EXAMPLES / name)], cwd=EXAMPLES, env=env,
-        capture_output=True, text=True, timeout=300,
-    )
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
+from example_runner import run
 
 # The "out:" blocks of the autograd section of introduction_to_pytorch.with_outputs.txt
 # (that rendering of the page is lower-cased; object addresses vary from run to run).

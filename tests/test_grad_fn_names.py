@@ -4,9 +4,8 @@ Oracle: ``tests/data/grad_fn_names.json`` (PyTorch 2.13's ``type(t.grad_fn).__na
 expression; ``null`` where the result has no grad_fn). In the expressions ``x``, ``y`` are (3, 4)
 float32 leaves requiring grad, ``w`` is (4, 5), ``v`` is (4,), ``idx`` is ``tensor([0, 2])``.
 
-Every key is accounted for: evaluated here, or listed in ``NEEDS_NN`` (expressions that need
-``torch.nn`` / ``torch.nn.functional``, which belong to the nn issue), or in ``DISPUTED`` with the
-reason the recorded name cannot be what PyTorch gives for the stated inputs (those are checked
+Every key is accounted for: evaluated here (``F`` is ``rtensor.nn.functional``), or listed in
+``DISPUTED`` with the reason the recorded name cannot be what PyTorch gives for the stated inputs (those are checked
 against PyTorch's documented behaviour instead).
 """
 
@@ -17,23 +16,6 @@ import pytest
 import rtensor as torch
 
 DATA = json.loads((Path(__file__).parent / "data" / "grad_fn_names.json").read_text())
-
-# Expressions that need rtensor.nn / rtensor.nn.functional (the nn issue).
-NEEDS_NN = [
-    "F.relu(x)",
-    "torch.nn.Linear(4, 2)(x)",
-    "torch.nn.Linear(4, 2, bias=False)(x)",
-    "torch.nn.Embedding(5, 3)(idx)",
-    "F.log_softmax(x, dim=1)",
-    "F.softmax(x, dim=1)",
-    "F.nll_loss(F.log_softmax(x, 1), tensor([0, 1, 3]))",
-    "F.cross_entropy(x, tensor([0, 1, 3]))",
-    "F.mse_loss(x, y)",
-    "torch.nn.MSELoss(reduction='sum')(x, y)",
-    "torch.nn.Flatten(0, 1)(x)",
-    "torch.dropout-free: F.leaky_relu(x)",
-    "F.gelu(x)",
-]
 
 # Recorded names that contradict PyTorch's documented semantics for the stated inputs.
 DISPUTED = {
@@ -48,6 +30,7 @@ DISPUTED = {
 # Keys whose text is not a plain expression.
 REWRITE = {
     "x.detach().requires_grad_() (leaf)": "x.detach().requires_grad_()",
+    "torch.dropout-free: F.leaky_relu(x)": "F.leaky_relu(x)",
 }
 
 
@@ -55,6 +38,7 @@ def env():
     torch.manual_seed(0)
     return {
         "torch": torch,
+        "F": torch.nn.functional,
         "tensor": torch.tensor,
         "x": torch.randn(3, 4, requires_grad=True),
         "y": torch.randn(3, 4, requires_grad=True),
@@ -64,15 +48,13 @@ def env():
     }
 
 
-TESTED = [k for k in DATA if k not in NEEDS_NN and k not in DISPUTED]
+TESTED = [k for k in DATA if k not in DISPUTED]
 
 
 def test_every_key_is_accounted_for():
-    assert set(NEEDS_NN) <= set(DATA), set(NEEDS_NN) - set(DATA)
     assert DISPUTED <= set(DATA), DISPUTED - set(DATA)
-    assert not set(NEEDS_NN) & DISPUTED
-    assert set(TESTED) | set(NEEDS_NN) | DISPUTED == set(DATA)
-    assert len(TESTED) + len(NEEDS_NN) + len(DISPUTED) == len(DATA)
+    assert set(TESTED) | DISPUTED == set(DATA)
+    assert len(TESTED) + len(DISPUTED) == len(DATA) == 81
 
 
 @pytest.mark.parametrize("expr", TESTED)

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-
 import rtensor as torch
 
 STEPS = 5
@@ -286,7 +285,7 @@ def test_closure_and_lbfgs_minimise_a_quadratic():
         opt = torch.optim.LBFGS([x], lr=1, line_search_fn=ls)
         t = torch.tensor(target, dtype=torch.float32)
 
-        def closure():
+        def closure(opt=opt, x=x, t=t):
             opt.zero_grad()
             loss = ((x - t) ** 2 * torch.tensor([1.0, 10.0, 100.0])).sum()
             loss.backward()

@@ -1,13 +1,22 @@
 """rtensor: a tensor library with a Rust core and PyTorch's API (``import rtensor as torch``)."""
 
-from . import _C
-from . import _gpu_guard
+import sys as _sys
 
-_gpu_guard.install()  # before anything captures a native (see NOTE [GPU guard])
-from . import _tensor  # noqa: F401, E402  (adds the Python-level Tensor methods)
+from . import (
+    _C,
+    _gpu_guard,  # noqa: F401  (wraps CPU-only natives before anything captures one)
+    _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
+    autograd,
+    gpu,
+    nn,
+    optim,
+    random,
+    utils,
+)
 from ._C import (
     Tensor,
     can_cast,
+    dtype,  # noqa: F401
     einsum,
     from_numpy,
     get_default_dtype,
@@ -19,7 +28,6 @@ from ._C import (
     set_num_threads,
     vstack,
 )
-from ._C import dtype  # noqa: F401
 from ._device import device
 from ._dtype import (
     bfloat16,
@@ -65,9 +73,17 @@ from ._legacy import (
     LongTensor,
     ShortTensor,
 )
-from ._size import Size
-from . import random
 from ._random import FUNCTIONS as _RANDOM_FUNCTIONS
+from ._size import Size
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .random import (
     Generator,
     default_generator,
@@ -77,19 +93,7 @@ from .random import (
     seed,
     set_rng_state,
 )
-from . import autograd
-from . import optim
-from .autograd.grad_mode import (
-    enable_grad,
-    inference_mode,
-    is_grad_enabled,
-    is_inference_mode_enabled,
-    no_grad,
-    set_grad_enabled,
-)
-from ._tensor_str import get_printoptions, printoptions, set_printoptions
-from . import gpu
-import sys as _sys
+from .serialization import load, save
 
 cuda = gpu  # PyTorch's name for the GPU module: rtensor.cuda.is_available() ...
 _sys.modules[__name__ + ".cuda"] = gpu

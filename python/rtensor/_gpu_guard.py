@@ -85,3 +85,8 @@ def guarded_names():
     t = [n for n, o in vars(_C.Tensor).items() if getattr(o, "_gpu_guarded", False)]
     m = [n for n, o in vars(_C).items() if getattr(o, "_gpu_guarded", False)]
     return t, m
+
+
+# Installed on import: `rtensor/__init__.py` imports this module before `_tensor` and the
+# Python layers, so nothing captures an unwrapped native.
+install()

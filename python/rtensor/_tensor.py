@@ -568,14 +568,17 @@ def __deepcopy__(self, memo):
     return c
 
 
-def __reduce_ex__(self, proto):
-    return (_rebuild, (self.numpy().copy() if self.dtype != _C.bfloat16 else self.float().numpy(), str(self.dtype)))
+def softmax(self, dim, dtype=None):
+    # The fused native op behind nn.functional.softmax (imported late: nn imports this module).
+    from .nn import functional
+
+    return functional._softmax(self, dim, dtype, False)
 
 
-def _rebuild(array, dtype_name):
-    from . import _dtype
+def log_softmax(self, dim, dtype=None):
+    from .nn import functional
 
-    return _C.from_numpy(np.ascontiguousarray(array)).to(_dtype.by_name(dtype_name.split(".")[-1]))
+    return functional._softmax(self, dim, dtype, True)
 
 
 def _on(t, device, like, requires_grad):
@@ -737,10 +740,11 @@ _METHODS = {
     "__contains__": __contains__,
     "__format__": __format__,
     "__deepcopy__": __deepcopy__,
-    "__reduce_ex__": __reduce_ex__,
     "__repr__": tensor_repr,
     "__str__": tensor_repr,
     "new_tensor": new_tensor,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
     "new_full": new_full,
     "new_empty": new_empty,
     "new_zeros": _new_factory(_C.zeros),

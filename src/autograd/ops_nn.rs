@@ -192,8 +192,15 @@ pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<
 }
 
 /// `weight[indices]`: EmbeddingBackward0, whose backward scatter-adds the output gradient's
-/// rows into a zero table; rows looked up through `padding_idx` get no gradient.
-pub fn embedding(weight: &Tensor, indices: &Tensor, padding_idx: Option<i64>) -> Result<Tensor> {
+/// rows into a zero table; rows looked up through `padding_idx` get no gradient. With
+/// `scale_grad_by_freq` each looked-up row's gradient is divided by how often its index occurs
+/// in `indices` (PyTorch's `embedding_dense_backward`).
+pub fn embedding(
+    weight: &Tensor,
+    indices: &Tensor,
+    padding_idx: Option<i64>,
+    scale_grad_by_freq: bool,
+) -> Result<Tensor> {
     let out = nn::embedding(weight, indices)?;
     if !needs_grad(&[weight]) {
         return Ok(out);
@@ -202,6 +209,19 @@ pub fn embedding(weight: &Tensor, indices: &Tensor, padding_idx: Option<i64>) ->
     let flat = crate::ops::view::reshape(indices, &[-1])?
         .to_dtype(DType::I64)
         .contiguous();
+    // One factor per looked-up position: 1 / (occurrences of its index). `check_embedding`
+    // has already bounded every index by the table's rows.
+    let freq = if scale_grad_by_freq {
+        let idx = flat.to_vec::<i64>();
+        let mut counts = vec![0f64; shape[0]];
+        for &i in &idx {
+            counts[i as usize] += 1.0;
+        }
+        let inv: Vec<f64> = idx.iter().map(|&i| 1.0 / counts[i as usize]).collect();
+        Some(Tensor::from_vec(inv, &[idx.len(), 1]).to_dtype(weight.dtype()))
+    } else {
+        None
+    };
     Ok(record1(
         "EmbeddingBackward0",
         &[weight],
@@ -209,6 +229,10 @@ pub fn embedding(weight: &Tensor, indices: &Tensor, padding_idx: Option<i64>) ->
         false,
         move |g| {
             let g2 = ag::reshape(g, &[-1, shape[1] as i64])?;
+            let g2 = match &freq {
+                Some(f) => ag::mul(&g2, f)?,
+                None => g2,
+            };
             let g2 = match padding_idx {
                 Some(p) => {
                     let pad =

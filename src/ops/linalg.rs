@@ -1,7 +1,6 @@
 //! Matrix products. float32/float64/float16 go through the `gemm` crate, which takes strides,
 //! so transposed views are multiplied without a copy; integer products use a plain loop.
 
-use crate::backend::cpu::sgemm;
 use crate::backend::cpu::threads::pool;
 use crate::dispatch;
 use crate::dtype::{DType, Element, Scalar};
@@ -55,53 +54,9 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
     }
     let (sa, sb) = (a.strides(), b.strides());
     let flops = m * n * k;
-    // float32 on AVX2 CPUs: rtensor's own blocked kernel (faster than the gemm crate there);
-    // thin products (matrix-vector shapes) stay with the gemm crate's gemv paths.
-    if a.dtype() == DType::F32 && m >= 6 && n >= 8 && sgemm::available() {
-        let (pa, pb, po) = (a.ptr::<f32>(), b.ptr::<f32>(), out.ptr::<f32>());
-        let threads = pool().current_num_threads();
-        let views = move |i: usize| {
-            // SAFETY: batch i of each view; out is fresh and contiguous.
-            unsafe {
-                (
-                    sgemm::MatRef {
-                        ptr: pa.offset(i as isize * sa[0]),
-                        rs: sa[1],
-                        cs: sa[2],
-                    },
-                    sgemm::MatRef {
-                        ptr: pb.offset(i as isize * sb[0]),
-                        rs: sb[1],
-                        cs: sb[2],
-                    },
-                    sgemm::MatMut {
-                        ptr: po.add(i * m * n),
-                        rs: n as isize,
-                        cs: 1,
-                    },
-                )
-            }
-        };
-        let views: Vec<_> = (0..bs).map(views).collect();
-        pool().install(|| {
-            if flops >= 128 * 128 * 128 || bs == 1 {
-                // Big products: threads split each one (small single ones run on one thread).
-                let t = if flops >= 64 * 64 * 64 { threads } else { 1 };
-                for &(va, vb, vc) in &views {
-                    // SAFETY: AVX2 checked; views valid; out does not alias the inputs.
-                    unsafe { sgemm::sgemm(m, n, k, va, vb, vc, t) };
-                }
-            } else {
-                // Many small products: one per task.
-                use rayon::prelude::*;
-                views.par_iter().for_each(|&(va, vb, vc)| {
-                    // SAFETY: as above; each task writes its own batch of out.
-                    unsafe { sgemm::sgemm(m, n, k, va, vb, vc, 1) };
-                });
-            }
-        });
-        return out;
-    }
+    // Big products: the gemm crate's threads split each one. Many small ones: one product per
+    // task (a single small product stays on the calling thread).
+    let split_each = flops >= 64 * 64 * 64 || bs == 1;
     let par = if flops >= 64 * 64 * 64 {
         Parallelism::Rayon(pool().current_num_threads())
     } else {
@@ -109,9 +64,15 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
     };
     macro_rules! run_gemm {
         ($T:ty, $zero:expr, $one:expr) => {{
-            let (pa, pb, po) = (a.ptr::<$T>(), b.ptr::<$T>(), out.ptr::<$T>());
-            for i in 0..bs {
-                // SAFETY: pointers and strides describe valid views of the three buffers.
+            let (pa, pb, po) = (
+                a.ptr::<$T>() as usize,
+                b.ptr::<$T>() as usize,
+                out.ptr::<$T>() as usize,
+            );
+            let product = |i: usize, par: Parallelism| {
+                let (pa, pb, po) = (pa as *const $T, pb as *const $T, po as *mut $T);
+                // SAFETY: pointers and strides describe valid views of the three buffers; each
+                // product writes its own batch of the fresh output.
                 unsafe {
                     gemm::gemm(
                         m,
@@ -135,6 +96,14 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
                         par,
                     )
                 }
+            };
+            if split_each {
+                (0..bs).for_each(|i| product(i, par));
+            } else {
+                use rayon::prelude::*;
+                (0..bs)
+                    .into_par_iter()
+                    .for_each(|i| product(i, Parallelism::None));
             }
         }};
     }

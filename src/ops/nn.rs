@@ -92,8 +92,7 @@ fn map_rows(
     let moved = moved.contiguous();
     let row = *moved.shape().last().unwrap_or(&1);
     let out = Tensor::zeros(moved.shape(), x.dtype());
-    if row > 0 {
-        let rows = moved.numel() / row;
+    if let Some(rows) = moved.numel().checked_div(row) {
         float_dispatch!(x.dtype(), op, T => {
             let (pi, po) = (moved.ptr::<T>() as usize, out.ptr::<T>() as usize);
             pool().install(|| {
@@ -221,7 +220,9 @@ pub fn nll_shape(input: &Tensor, target: &Tensor, weight: Option<&Tensor>) -> Re
                 ));
             }
             let no_batch = input.ndim() == 1 && target.ndim() == 0;
-            if !no_batch && xs[0] != ts[0] {
+            // A 1-d input with a 1-d target passes PyTorch's check when the sizes agree, and
+            // its kernel then reads only the first target; an empty one has none to read.
+            if (!no_batch && xs[0] != ts[0]) || target.numel() == 0 && input.ndim() == 1 {
                 return Err(Error::Runtime(format!(
                     "size mismatch (got input: {}, target: {})",
                     sizes(xs),
@@ -271,7 +272,12 @@ pub fn nll_shape(input: &Tensor, target: &Tensor, weight: Option<&Tensor>) -> Re
         n,
         c,
         k,
-        out_shape: ts.to_vec(),
+        // A 1-d input gives a 0-d loss, reduced or not (PyTorch's `nll_loss_out_frame`).
+        out_shape: if input.ndim() == 1 {
+            vec![]
+        } else {
+            ts.to_vec()
+        },
     })
 }
 
@@ -283,7 +289,9 @@ fn nll_picks(
     weight: Option<&Tensor>,
     ignore_index: i64,
 ) -> Result<Vec<(usize, f64)>> {
-    let t = target.to_vec::<i64>();
+    let mut t = target.to_vec::<i64>();
+    // Only the first target of a 1-d input counts (see `nll_shape`).
+    t.truncate(sh.n * sh.k);
     let w = weight.map(|w| w.to_vec::<f64>());
     let mut picks = Vec::with_capacity(t.len());
     for &ti in &t {

@@ -75,16 +75,20 @@ fn linear(
 }
 
 #[pyfunction]
-#[pyo3(name = "_embedding")]
+#[pyo3(name = "_embedding", signature = (weight, indices, padding_idx=None, scale_grad_by_freq=false))]
 fn embedding(
     py: Python<'_>,
     weight: &Bound<'_, PyAny>,
     indices: &Bound<'_, PyAny>,
     padding_idx: Option<i64>,
+    scale_grad_by_freq: bool,
 ) -> PyResult<Py<PyAny>> {
     let w = tensor_arg(weight, "embedding")?;
     let i = tensor_arg(indices, "embedding")?;
-    wrap(py, agnn::embedding(&w, &i, padding_idx)?)
+    wrap(
+        py,
+        agnn::embedding(&w, &i, padding_idx, scale_grad_by_freq)?,
+    )
 }
 
 /// An activation by name with up to three float parameters (their meaning per activation is

@@ -4,7 +4,6 @@ from .. import _C
 from .._C import Tensor
 from . import graph  # noqa: F401
 from .function import Function, FunctionCtx  # noqa: F401
-from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
 from .grad_mode import (  # noqa: F401
     enable_grad,
     inference_mode,
@@ -13,6 +12,7 @@ from .grad_mode import (  # noqa: F401
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
 
 
 def Variable(data, requires_grad=False, volatile=False):

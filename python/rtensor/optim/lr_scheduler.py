@@ -79,7 +79,7 @@ class LRScheduler:
                 "1.1.0 and later, you should call them in the opposite order: "
                 "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will "
                 "result in PyTorch skipping the first value of the learning rate schedule.",
-                UserWarning,
+                UserWarning, stacklevel=2,
             )
         if epoch is None:
             self.last_epoch += 1
@@ -87,7 +87,7 @@ class LRScheduler:
         else:
             warnings.warn(
                 "The epoch parameter in `scheduler.step()` was not necessary and is being "
-                "deprecated where possible.", UserWarning)
+                "deprecated where possible.", UserWarning, stacklevel=2)
             self.last_epoch = epoch
             values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):

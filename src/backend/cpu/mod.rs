@@ -1,6 +1,5 @@
 //! CPU kernels: the strided iterator, the thread pool, vectorised float32 math and the
 //! float32 GEMM (other dtypes use the `gemm` crate).
 pub mod iter;
-pub mod sgemm;
 pub mod threads;
 pub mod vecmath;

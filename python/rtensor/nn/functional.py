@@ -1,0 +1,1665 @@
+"""``rtensor.nn.functional``: PyTorch's functional API (signatures, defaults, errors and
+warnings as ``torch.nn.functional``).
+
+Each function is argument handling around one native primitive of ``rtensor._C`` (``_softmax``,
+``_nll_loss``, ``_mse_loss``, ``_linear``, ``_embedding``, ``_activation``, ``_ctc_loss``: fused
+and numerically stable) or a composition of differentiable tensor ops. The module classes in
+``nn.modules`` call these functions, so every op is defined once.
+
+NOTE [named composites]: PyTorch computes several of these ops with one fused kernel and records
+one backward node named after it (``GluBackward0``, ``BinaryCrossEntropyBackward0``...), which is
+what ``print(loss)`` shows in its ``grad_fn=<...>``. rtensor composes them from differentiable
+ops; ``_named`` runs the composition on detached aliases of the inputs and records a single node
+under PyTorch's name whose backward differentiates that inner graph. The gradient is therefore
+exactly the composition's. When the backward is itself recorded (``create_graph=True``) the node
+rebuilds the composition from the real inputs, so second derivatives flow to them too. The
+composed function must be pure (it may run again in backward).
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+import rtensor
+
+from .. import _C
+from .._C import Tensor
+from ..autograd.grad_mode import enable_grad, no_grad
+
+
+def _grad(outputs, inputs, grad_outputs, **kw):
+    from .. import autograd
+
+    return autograd.grad(outputs, inputs, grad_outputs, allow_unused=True, **kw)
+
+
+def _named(name, fn, *args):
+    """``fn(*args)`` recorded as one node called ``name``; see NOTE [named composites]."""
+    diff, seen = [], set()
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad and id(a) not in seen:
+            seen.add(id(a))
+            diff.append(a)
+    if not diff or not _C.is_grad_enabled():
+        return fn(*args)
+    alias = {id(t): t.detach().requires_grad_() for t in diff}
+    leaves = [alias[id(t)] for t in diff]
+    with enable_grad():
+        out = fn(*[alias.get(id(a), a) if isinstance(a, Tensor) else a for a in args])
+    if not out.requires_grad:
+        return out
+
+    def backward(g):
+        if _C.is_grad_enabled():
+            return tuple(_grad(fn(*args), diff, g, create_graph=True))
+        return tuple(_grad(out, leaves, g, retain_graph=True))
+
+    return _C._record_function(name, diff, [out.detach()], backward, False)[0]
+
+
+def _node(name, inputs, out, backward):
+    """Attaches ``out`` (computed without history) to a node called ``name``; ``backward(g)``
+    returns one gradient per entry of ``inputs`` (written with differentiable ops, so that a
+    recorded backward is differentiable too)."""
+    pos = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not pos or not _C.is_grad_enabled():
+        return out
+
+    def bw(g):
+        gs = backward(g)
+        return tuple(gs[i] for i in pos)
+
+    return _C._record_function(name, [inputs[i] for i in pos], [out], bw, False)[0]
+
+
+def _scalar_name(dtype):
+    """ATen's ScalarType name (``Float``, ``Long``...), as its messages print it."""
+    return dtype._legacy_name[: -len("Tensor")]
+
+
+def _sizes(shape):
+    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+
+
+def _cfmt(v):
+    """A double as C++'s ``operator<<`` prints it in ATen's messages (``%g``)."""
+    return f"{v:g}"
+
+
+def _infer_size(a, b):
+    """The broadcast of two shapes, with ATen's ``infer_size`` error."""
+    a, b = tuple(a), tuple(b)
+    n = max(len(a), len(b))
+    out = [1] * n
+    for i in range(n - 1, -1, -1):
+        off = n - 1 - i
+        sa = a[len(a) - 1 - off] if len(a) - 1 - off >= 0 else 1
+        sb = b[len(b) - 1 - off] if len(b) - 1 - off >= 0 else 1
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
+                f"non-singleton dimension {i}"
+            )
+        out[i] = sb if sa == 1 else sa
+    return tuple(out)
+
+
+def _broadcast_tensors(a, b):
+    shape = _infer_size(a.shape, b.shape)
+    return (
+        a if tuple(a.shape) == shape else a.expand(*shape),
+        b if tuple(b.shape) == shape else b.expand(*shape),
+    )
+
+
+# ----- reductions (torch.nn._reduction) -----
+
+
+def _legacy_get_string(size_average, reduce, emit_warning=True):
+    """Maps the deprecated ``size_average``/``reduce`` pair to a ``reduction`` string."""
+    if size_average is None:
+        size_average = True
+    if reduce is None:
+        reduce = True
+    if size_average and reduce:
+        ret = "mean"
+    elif reduce:
+        ret = "sum"
+    else:
+        ret = "none"
+    if emit_warning:
+        warnings.warn(
+            f"size_average and reduce args will be deprecated, please use reduction='{ret}' "
+            "instead.",
+            stacklevel=3,
+        )
+    return ret
+
+
+def _get_enum(reduction):
+    """Validates ``reduction`` as ATen's ``get_enum`` does; returns the canonical string."""
+    if reduction == "elementwise_mean":
+        warnings.warn(
+            "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+            stacklevel=3,
+        )
+        return "mean"
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduction(size_average, reduce, reduction):
+    if size_average is not None or reduce is not None:
+        return _legacy_get_string(size_average, reduce)
+    return _get_enum(reduction)
+
+
+def _apply_reduction(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _warn_size(input, target):
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+# ----- pointwise activations -----
+
+
+def _act(input, name, a=0.0, b=0.0, c=0.0, inplace=False):
+    return _C._activation(input, name, float(a), float(b), float(c), inplace)
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _act(input, "threshold", threshold, value, inplace=inplace)
+
+
+def threshold_(input, threshold, value):
+    return _act(input, "threshold", threshold, value, inplace=True)
+
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def _hardtanh(input, min_val, max_val, inplace):
+    if input.dtype == rtensor.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if not input.dtype.is_floating_point:
+        # ATen clamps integer tensors with the limits truncated to integers.
+        lo, hi = int(min_val), int(max_val)
+        if input.dtype == rtensor.uint8 and (lo < 0 or hi < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+        return input.clamp_(lo, hi) if inplace else input.clamp(lo, hi)
+    return _act(input, "hardtanh", min_val, max_val, inplace=inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh(input, min_val, max_val, inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return _hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    # ATen's relu6 is hardtanh(0, 6) (HardtanhBackward0).
+    return _hardtanh(input, 0.0, 6.0, inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _act(input, "elu", alpha, 1.0, 1.0, inplace)
+
+
+def elu_(input, alpha=1.0):
+    return _act(input, "elu", alpha, 1.0, 1.0, True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    return _act(input, "elu", _SELU_ALPHA, _SELU_SCALE, 1.0, inplace)
+
+
+def selu_(input):
+    return selu(input, True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _act(input, "elu", alpha, 1.0, 1.0 / alpha, inplace)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, True)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _act(input, "leaky_relu", negative_slope, inplace=inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return _act(input, "leaky_relu", negative_slope, inplace=True)
+
+
+def prelu(input, weight):
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            "prelu: Type promoting not supported. Got "
+            f"{_scalar_name(input.dtype)} and {_scalar_name(weight.dtype)}"
+        )
+    n = weight.numel()
+    if n != 1:
+        if input.dim() == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.dim() > 1 else 1
+        if channels != n:
+            raise RuntimeError(
+                "Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {n} and channel size = {channels}."
+            )
+    if weight.dim() > 1:
+        raise RuntimeError(
+            "prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = "
+            f"{weight.dim()}"
+        )
+
+    def f(x, w):
+        if x.dim() != w.dim():
+            shape = [1] * x.dim()
+            if x.dim() > 1:
+                shape[1] = n
+            w = w.reshape(shape)
+        return rtensor.where(x > 0, x, w * x)
+
+    return _named("PreluKernelBackward0", f, input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        slope = (lower + upper) / 2
+        if inplace:
+            return leaky_relu_(input, slope)
+        return _named("RreluWithNoiseBackward0", lambda x: leaky_relu(x, slope), input)
+    # ATen's training kernel walks the elements in memory order and draws one float64
+    # uniform(lower, upper) for each element <= 0 (others keep slope 1): the same stream as a
+    # float64 uniform_ over those elements.
+    with no_grad():
+        neg = input <= 0
+        noise = rtensor.ones_like(input)
+        count = int(neg.sum().item())
+        if count:
+            draws = rtensor.empty(count, dtype=rtensor.float64).uniform_(lower, upper)
+            noise[neg] = draws.to(input.dtype)
+    if inplace:
+        return input.mul_(noise)
+    return _named("RreluWithNoiseBackward0", lambda x: x * noise, input)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)
+
+
+def glu(input, dim=-1):
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + input.dim() if dim < 0 else dim
+    if d < 0 or d >= input.dim():
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-input.dim()}, "
+            f"{input.dim() - 1}], but got {dim})"
+        )
+    size = input.shape[d]
+    if size % 2:
+        raise RuntimeError(
+            f"Halving dimension must be even, but dimension {d} is size {size}"
+        )
+
+    def f(x):
+        a, b = x.chunk(2, d)
+        return a * b.sigmoid()
+
+    return _named("GluBackward0", f, input)
+
+
+def gelu(input, approximate="none"):
+    if approximate == "none":
+        return _act(input, "gelu")
+    if approximate == "tanh":
+        return _act(input, "gelu_tanh")
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def logsigmoid(input):
+    return _act(input, "logsigmoid")
+
+
+def hardshrink(input, lambd=0.5):
+    return _act(input, "hardshrink", lambd)
+
+
+def softshrink(input, lambd=0.5):
+    if lambd < 0:
+        raise RuntimeError(
+            f"lambda must be greater or equal to 0, but found to be {_cfmt(lambd)}."
+        )
+    return _act(input, "softshrink", lambd)
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def softplus(input, beta=1, threshold=20):
+    return _act(input, "softplus", beta, threshold)
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def hardsigmoid(input, inplace=False):
+    return _act(input, "hardsigmoid", inplace=inplace)
+
+
+def hardswish(input, inplace=False):
+    return _act(input, "hardswish", inplace=inplace)
+
+
+def silu(input, inplace=False):
+    return _act(input, "silu", inplace=inplace)
+
+
+def mish(input, inplace=False):
+    return _act(input, "mish", inplace=inplace)
+
+
+# ----- softmax family -----
+
+
+def _get_softmax_dim(name, ndim, stacklevel):
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax(input, dim, dtype, log):
+    if dtype is not None:
+        input = input.to(dtype)
+    return _C._softmax(input, dim, log)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
+    return _softmax(input, dim, dtype, False)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _get_softmax_dim("softmin", input.dim(), _stacklevel)
+    return _softmax(-input, dim, dtype, False)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _softmax(input, dim, dtype, True)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -rtensor.empty_like(logits).exponential_().log()  # ~Gumbel(0, 1)
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    # Straight through: one-hot values, the soft sample's gradient.
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = rtensor.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
+# ----- linear maps and embeddings -----
+
+
+def linear(input, weight, bias=None):
+    if weight.dim() == 2:
+        return _C._linear(input, weight, bias)
+    # A 1-d weight maps (*, in) to (*): ATen's matmul path.
+    out = input.matmul(weight.t())
+    return out if bias is None else out + bias
+
+
+def bilinear(input1, input2, weight, bias=None):
+    if input1.dim() != input2.dim():
+        raise RuntimeError(
+            f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}"
+        )
+    for i in range(input1.dim() - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(
+                "bilinear(): input batch dimensions do not match: got "
+                f"{input1.shape[i]} and {input2.shape[i]}"
+            )
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.dim()}")
+    out_f, in1, in2 = weight.shape
+    if input1.shape[-1] != in1:
+        raise RuntimeError(
+            "bilinear(): input1 size does not match weight size: got "
+            f"{input1.shape[-1]} but expected {in1}"
+        )
+    if input2.shape[-1] != in2:
+        raise RuntimeError(
+            "bilinear(): input2 size does not match weight size: got "
+            f"{input2.shape[-1]} but expected {in2}"
+        )
+    if bias is not None and bias.shape[0] != out_f:
+        raise RuntimeError(
+            "bilinear(): bias size does not match weight size: got "
+            f"{bias.shape[0]} but expected {out_f}"
+        )
+    batch = tuple(input1.shape[:-1])
+
+    def f(x1, x2, w):
+        # y[b, o] = sum_ij x1[b, i] w[o, i, j] x2[b, j]
+        a = x1.reshape(-1, in1).matmul(w.permute(1, 0, 2).reshape(in1, out_f * in2))
+        y = (a.reshape(-1, out_f, in2) * x2.reshape(-1, 1, in2)).sum(-1)
+        return y.reshape(batch + (out_f,))
+
+    out = _named("TrilinearBackward0", f, input1, input2, weight)
+    return out if bias is None else out + bias
+
+
+def _embedding_renorm_(weight, input, max_norm, norm_type):
+    """ATen's ``embedding_renorm_``: each distinct looked-up row whose ``norm_type``-norm
+    exceeds ``max_norm`` is scaled in place by ``max_norm / (norm + 1e-7)``."""
+    with no_grad():
+        rows = np.unique(np.asarray(input.detach().reshape(-1).numpy(), dtype=np.int64))
+        if rows.size == 0:
+            return
+        if rows.min() < 0 or rows.max() >= weight.shape[0]:
+            raise IndexError("index out of range in self")
+        idx = rtensor.tensor(rows.tolist(), dtype=rtensor.int64)
+        w = weight.detach()
+        sel = w.index_select(0, idx)
+        norms = sel.norm(norm_type, 1).double().numpy()
+        big = norms > max_norm
+        if not big.any():
+            return
+        scale = np.where(big, max_norm / (norms + 1e-7), 1.0)
+        w[idx] = sel * rtensor.tensor(scale.tolist(), dtype=w.dtype).unsqueeze(1)
+
+
+def _check_padding_idx(padding_idx, num):
+    if padding_idx is None:
+        return None
+    if padding_idx > 0:
+        assert padding_idx < num, "Padding_idx must be within num_embeddings"
+    elif padding_idx < 0:
+        assert padding_idx >= -num, "Padding_idx must be within num_embeddings"
+        padding_idx = num + padding_idx
+    return padding_idx
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    # sparse=True: rtensor has no sparse tensors; the gradient is the equivalent dense one.
+    padding_idx = _check_padding_idx(padding_idx, weight.shape[0])
+    if max_norm is not None:
+        input = input.contiguous()
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    return _C._embedding(weight, input, padding_idx, bool(scale_grad_by_freq))
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
+                  scale_grad_by_freq=False, mode="mean", sparse=False,
+                  per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    if weight.dtype == rtensor.int64 and input.is_floating_point():
+        warnings.warn(
+            "Argument order of nn.functional.embedding_bag was changed. Usage "
+            "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+            "`embedding_bag(input, weight, ...)`.",
+            stacklevel=2,
+        )
+        weight, input = input, weight
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(
+            f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, "
+            f"then it must have the same shape as the input ({input.shape})"
+        )
+    if weight.dim() != 2:
+        raise ValueError(
+            f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}"
+        )
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a "
+                "mini-batch of fixed length sequences. However, found offsets of type "
+                f"{type(offsets)}"
+            )
+        starts = list(range(0, input.numel(), input.shape[1])) if input.shape[1] else (
+            [0] * input.shape[0])
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = [int(v) for v in offsets.tolist()]
+    else:
+        raise ValueError(
+            f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}"
+        )
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+            f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+            "GitHub."
+        )
+    n = input.numel()
+    if starts and starts[0] != 0:
+        raise RuntimeError(
+            "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
+            f"from position 0. However, got {starts[0]}"
+        )
+    if starts and starts[-1] > n:
+        raise RuntimeError(
+            f"offsets[-1] can not be greater than input's length {n}, but got offsets[-1] of "
+            f"{starts[-1]}"
+        )
+    if any(b < a for a, b in zip(starts, starts[1:])):
+        raise RuntimeError("embedding_bag: offsets must be non-decreasing")
+    if include_last_offset:
+        if not starts:
+            raise RuntimeError("include_last_offset: number of offsets should be at least 1")
+        bounds = starts
+    else:
+        bounds = starts + [n]
+    num = weight.shape[0]
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise RuntimeError(
+                f"padding_idx must be within the number of embeddings, -{num} through "
+                f"{num - 1}, but got {padding_idx}"
+            )
+        padding_idx = padding_idx % num
+    bags = len(bounds) - 1
+    dim = weight.shape[1]
+    # Each looked-up position's bag; positions holding padding_idx take part in no bag.
+    bag_of = np.repeat(np.arange(bags), np.diff(np.asarray(bounds, dtype=np.int64)))
+    flat = np.asarray(input.reshape(-1).tolist(), dtype=np.int64)[: len(bag_of)]
+    keep = np.ones(len(bag_of), dtype=bool) if padding_idx is None else flat != padding_idx
+    pos = rtensor.tensor(np.nonzero(keep)[0].tolist(), dtype=rtensor.int64)
+    ids = rtensor.tensor(bag_of[keep].tolist(), dtype=rtensor.int64)
+    counts = np.bincount(bag_of[keep], minlength=bags)
+
+    def f(w, psw):
+        rows = _C._embedding(w, input, None, bool(scale_grad_by_freq))
+        if psw is not None:
+            rows = rows * psw.unsqueeze(1)
+        rows = rows.index_select(0, pos)
+        if mode != "max":
+            out = rtensor.zeros(bags, dim, dtype=w.dtype).index_add(0, ids, rows)
+            if mode == "mean":
+                denom = rtensor.tensor(np.maximum(counts, 1).tolist(), dtype=w.dtype)
+                out = out / denom.unsqueeze(1)
+            return out
+        # max: per bag (an empty bag gives zeros, as in PyTorch).
+        start = np.concatenate([[0], np.cumsum(counts)])
+        out = [rows.narrow(0, int(start[b]), int(counts[b])).max(0)[0] if counts[b] else
+               rtensor.zeros(dim, dtype=w.dtype) for b in range(bags)]
+        return rtensor.stack(out) if out else rtensor.zeros(0, dim, dtype=w.dtype)
+
+    return _named("EmbeddingBagBackward0", f, weight, per_sample_weights)
+
+
+def one_hot(tensor, num_classes=-1):
+    if tensor.dtype != rtensor.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    shape = tuple(tensor.shape)
+    if tensor.numel() == 0:
+        if num_classes <= 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        return rtensor.zeros(shape + (num_classes,), dtype=rtensor.int64)
+    if int(tensor.min().item()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    top = int(tensor.max().item())
+    if num_classes == -1:
+        num_classes = top + 1
+    elif num_classes <= top:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = rtensor.zeros(shape + (num_classes,), dtype=rtensor.int64)
+    return out.scatter_(-1, tensor.unsqueeze(-1), 1)
+
+
+# ----- padding -----
+
+
+def _pad_index(size, lo, hi, mode):
+    """Source position of every output position along one padded dim."""
+    i = np.arange(size + lo + hi) - lo
+    if mode == "reflect":
+        i = np.abs(i)
+        i = np.where(i >= size, 2 * (size - 1) - i, i)
+    elif mode == "replicate":
+        i = np.clip(i, 0, size - 1)
+    else:
+        i = np.mod(i, size)
+    return i
+
+
+def _constant_pad(x, pad, value):
+    out = x
+    for k in range(len(pad) // 2):
+        d = x.dim() - 1 - k
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        if lo < 0:
+            out = out.narrow(d, -lo, out.shape[d] + lo)
+        if hi < 0:
+            out = out.narrow(d, 0, out.shape[d] + hi)
+        parts = []
+        for width in (lo, hi):
+            if width > 0:
+                shape = list(out.shape)
+                shape[d] = width
+                parts.append(rtensor.full(shape, value, dtype=x.dtype))
+            else:
+                parts.append(None)
+        if parts[0] is not None or parts[1] is not None:
+            out = rtensor.cat([p for p in (parts[0], out, parts[1]) if p is not None], d)
+    return out.clone() if out is x else out
+
+
+def pad(input, pad, mode="constant", value=None):
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    pad = [int(p) for p in pad]
+    ndim = input.dim()
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) > ndim * 2:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension "
+            f"but got padding length {len(pad)} and input of dimension {ndim}"
+        )
+    if mode == "constant":
+        for k in range(len(pad) // 2):
+            d = ndim - 1 - k
+            size = input.shape[d]
+            if size + pad[2 * k] + pad[2 * k + 1] < 0:
+                raise RuntimeError(
+                    f"The input size {size}, plus negative padding {pad[2 * k]} and "
+                    f"{pad[2 * k + 1]} resulted in a negative output size, which is invalid. "
+                    f"Check dimension {d} of your input."
+                )
+        fill = 0.0 if value is None else value
+        return _named("ConstantPadNdBackward0", lambda x: _constant_pad(x, pad, fill), input)
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    k = len(pad) // 2
+    if k not in (1, 2, 3) or ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now"
+        )
+    for j in range(k):
+        d = ndim - 1 - j
+        lo, hi, size = pad[2 * j], pad[2 * j + 1], input.shape[d]
+        if mode == "reflect" and not (lo < size and hi < size):
+            raise RuntimeError(
+                f"Argument #{4 + 2 * j}: Padding size should be less than the corresponding "
+                f"input dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                f"{_sizes(input.shape)}"
+            )
+        if mode == "circular" and (lo > size or hi > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "replicate" and size + lo + hi < 1:
+            raise RuntimeError(
+                f"input (W: {size}) is too small. Calculated output W: {size + lo + hi}"
+            )
+    index = [
+        rtensor.tensor(_pad_index(input.shape[ndim - 1 - j], pad[2 * j], pad[2 * j + 1],
+                                  mode).tolist(), dtype=rtensor.int64)
+        for j in range(k)
+    ]
+
+    def f(x):
+        for j in range(k):
+            x = x.index_select(ndim - 1 - j, index[j])
+        return x
+
+    if mode == "circular":
+        return f(input)
+    kind = "ReflectionPad" if mode == "reflect" else "ReplicationPad"
+    return _named(f"{kind}{k}dBackward0", f, input)
+
+
+# ----- normalization -----
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
+    if out is None:
+        return input / denom
+    with no_grad():
+        out._set_data(input / denom)
+    return out
+
+
+def _verify_batch_size(size):
+    prod = size[0]
+    for s in size[2:]:
+        prod *= s
+    if prod == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {size}"
+        )
+
+
+def _verify_spatial_size(size):
+    prod = 1
+    for s in size[2:]:
+        prod *= s
+    if prod == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {size}"
+        )
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    if training:
+        _verify_batch_size(input.size())
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    c = input.shape[1]
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = [1, c] + [1] * (input.dim() - 2)
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(
+                f"running_mean should contain {c} elements not {t.numel()}"
+                if name.startswith("running") else
+                f"{name} should contain {c} elements not {t.numel()}"
+            )
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    if training and (running_mean is not None or running_var is not None):
+        # ATen updates the running statistics from the batch's mean and unbiased variance,
+        # in double precision.
+        with no_grad():
+            xd = input.detach().double()
+            mean = xd.mean(dims)
+            n = input.numel() // c
+            var = ((xd - mean.reshape(shape)) ** 2).sum(dims) / max(n - 1, 1)
+            if running_mean is not None:
+                running_mean.copy_((momentum * mean + (1 - momentum) * running_mean.double())
+                                   .to(running_mean.dtype))
+            if running_var is not None:
+                running_var.copy_((momentum * var + (1 - momentum) * running_var.double())
+                                  .to(running_var.dtype))
+    stats = None if training else (running_mean.detach().clone(), running_var.detach().clone())
+
+    def f(x, w, b):
+        if stats is None:
+            mean = x.mean(dims, keepdim=True)
+            xc = x - mean
+            var = (xc * xc).mean(dims, keepdim=True)
+        else:
+            xc = x - stats[0].reshape(shape)
+            var = stats[1].reshape(shape)
+        y = xc * (var + eps).rsqrt()
+        if w is not None:
+            y = y * w.reshape(shape)
+        if b is not None:
+            y = y + b.reshape(shape)
+        return y
+
+    return _named("NativeBatchNormBackward0", f, input, weight, bias)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    if use_input_stats:
+        _verify_spatial_size(input.size())
+    b, c = input.shape[0], input.shape[1]
+    x = input.contiguous().reshape([1, b * c] + list(input.shape[2:]))
+
+    def rep(t):
+        return None if t is None else t.repeat(b)
+
+    rm, rv = rep(running_mean), rep(running_var)
+    out = batch_norm(x, rm, rv, rep(weight), rep(bias), use_input_stats, momentum, eps)
+    with no_grad():
+        if running_mean is not None:
+            running_mean.copy_(rm.reshape(b, c).mean(0))
+        if running_var is not None:
+            running_var.copy_(rv.reshape(b, c).mean(0))
+    return out.reshape(list(input.shape))
+
+
+def _normalized_dims(input, normalized_shape, weight, bias):
+    shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else (
+        tuple(int(s) for s in normalized_shape))
+    if len(shape) < 1:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at "
+            f"least one element, but got normalized_shape = {_sizes(shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {_sizes(t.shape)} and normalized_shape = {_sizes(shape)}"
+            )
+    if input.dim() < len(shape) or tuple(input.shape[input.dim() - len(shape):]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={_sizes(shape)}, expected input with shape [*"
+            + "".join(f", {s}" for s in shape)
+            + f"], but got input of size{_sizes(input.shape)}"
+        )
+    return tuple(range(input.dim() - len(shape), input.dim()))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    dims = _normalized_dims(input, normalized_shape, weight, bias)
+
+    def f(x, w, b):
+        mean = x.mean(dims, keepdim=True)
+        xc = x - mean
+        y = xc * ((xc * xc).mean(dims, keepdim=True) + eps).rsqrt()
+        if w is not None:
+            y = y * w
+        if b is not None:
+            y = y + b
+        return y
+
+    return _named("NativeLayerNormBackward0", f, input, weight, bias)
+
+
+_EPS = {"float32": 1.1920928955078125e-07, "float64": 2.220446049250313e-16,
+        "float16": 0.0009765625, "bfloat16": 0.0078125}
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    dims = _normalized_dims(input, normalized_shape, weight, None)
+    if eps is None:
+        eps = _EPS.get(str(input.dtype).split(".")[-1], _EPS["float32"])
+    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    if input.dim() < 2:
+        raise RuntimeError(
+            f"Expected at least 2 dimensions for input tensor but received {input.dim()}"
+        )
+    _verify_batch_size(
+        [input.shape[0] * input.shape[1] // num_groups, num_groups] + list(input.shape[2:])
+    )
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {_sizes(input.shape)} and num_groups={num_groups}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.dim() != 1 or t.numel() != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in "
+                f"input, but got {name} of shape {_sizes(t.shape)} and input of shape "
+                f"{_sizes(input.shape)}"
+            )
+    shape = [1, c] + [1] * (input.dim() - 2)
+
+    def f(x, w, b):
+        xg = x.reshape(n, num_groups, -1)
+        xc = xg - xg.mean(-1, keepdim=True)
+        y = (xc * ((xc * xc).mean(-1, keepdim=True) + eps).rsqrt()).reshape(list(x.shape))
+        if w is not None:
+            y = y * w.reshape(shape)
+        if b is not None:
+            y = y + b.reshape(shape)
+        return y
+
+    return _named("NativeGroupNormBackward0", f, input, weight, bias)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(
+            f"Expected 3D or higher dimensionality input (got {dim} dimensions)"
+        )
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    # The mean of x^2 over a window of `size` channels, zero-padded (average pooling that
+    # counts the padding, as PyTorch's avg_pool does by default).
+    sq = pad(input * input, [0, 0] * (dim - 2) + [size // 2, (size - 1) // 2])
+    div = sq.narrow(1, 0, c)
+    for j in range(1, size):
+        div = div + sq.narrow(1, j, c)
+    div = (div / size * alpha + k) ** beta
+    return input / div
+
+
+# ----- dropout -----
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+_SELU_NEG = 1.7580993408473766  # -SELU(-inf): the value alpha dropout drops to
+
+
+def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
+    """ATen's ``_dropout_impl`` (the CPU path): a Bernoulli(1 - p) mask drawn with
+    ``bernoulli_`` in memory order, then scaled (``div_(1 - p)``) or, for alpha dropout,
+    turned into an affine map that keeps SELU's mean and variance."""
+    if p == 0 or not train or input.numel() == 0:
+        return input
+    if p == 1:
+        zero = rtensor.zeros((), dtype=input.dtype)
+        return input.mul_(zero) if inplace else input * zero
+    if feature:
+        if input.dim() < 2:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        shape = [input.shape[0], input.shape[1]] + [1] * (input.dim() - 2)
+    else:
+        shape = list(input.shape)
+    noise = rtensor.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
+    if alpha:
+        a = 1.0 / math.sqrt((_SELU_NEG * _SELU_NEG * p + 1) * (1 - p))
+        b = noise.add(-1).mul_(_SELU_NEG * a).add_(_SELU_NEG * a * p)
+        noise.mul_(a)
+        out = input.mul_(noise) if inplace else input * noise
+        return out.add_(b) if inplace else out + b
+    noise.div_(1 - p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    return _dropout_impl(input, p, training, inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    _check_p(p)
+    return _dropout_impl(input, p, training, inplace, alpha=True)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    _check_p(p)
+    return _dropout_impl(input, p, training, inplace, feature=True, alpha=True)
+
+
+def _feature_dropout_unbatched(input, p, training, inplace, batched):
+    if not batched:
+        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    result = _dropout_impl(input, p, training, inplace, feature=True)
+    if not batched:
+        result = result.squeeze_(0) if inplace else result.squeeze(0)
+    return result
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note "
+            "that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs)."
+        )
+    return _feature_dropout_unbatched(input, p, training, inplace, input.dim() == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    d = input.dim()
+    if d not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {d}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
+            "and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if d == 3:
+        # PyTorch keeps the historical 1-d behaviour for 3-d input (issue 77081).
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret "
+            "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
+            "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    return _dropout_impl(input, p, training, inplace, feature=True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    d = input.dim()
+    if d not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {d}-D input to dropout3d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout3d exists to provide "
+            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, "
+            "and an optional batch dimension (i.e. 4D or 5D inputs).",
+            stacklevel=2,
+        )
+    return _feature_dropout_unbatched(input, p, training, inplace, d == 5)
+
+
+# ----- attention -----
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """PyTorch's reference ("math") formulation: softmax(q k^T * scale + bias) v, where a
+    boolean mask (True = attend) or the causal mask adds -inf and a float mask is added."""
+    if is_causal and attn_mask is not None:
+        raise RuntimeError(
+            "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
+            "is_causal=True"
+        )
+    length, source = query.shape[-2], key.shape[-2]
+    factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
+        # Grouped-query attention: each key/value head serves a group of query heads.
+        rep = query.shape[-3] // key.shape[-3]
+        key = rtensor.stack([key] * rep, key.dim() - 2).flatten(key.dim() - 3, key.dim() - 2)
+        value = rtensor.stack([value] * rep, value.dim() - 2).flatten(value.dim() - 3,
+                                                                       value.dim() - 2)
+    weight = query.matmul(key.transpose(-2, -1)) * factor
+    if is_causal:
+        allowed = rtensor.ones(length, source, dtype=rtensor.bool).tril()
+        weight = weight.masked_fill(~allowed, float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype == rtensor.bool:
+            weight = weight.masked_fill(~attn_mask, float("-inf"))
+        else:
+            weight = weight + attn_mask
+    weight = softmax(weight, -1)
+    if dropout_p > 0.0:
+        weight = dropout(weight, dropout_p)
+    return weight.matmul(value)
+
+
+# ----- distances -----
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    d = max(x1.dim(), x2.dim()) - 1
+    return _named("NormBackward1", lambda a, b: (a - b + eps).norm(p, d, keepdim), x1, x2)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    x1, x2 = _broadcast_tensors(x1, x2)
+    if not x1.dtype.is_floating_point:
+        x1 = x1.to(rtensor.get_default_dtype())
+    if not x2.dtype.is_floating_point:
+        x2 = x2.to(rtensor.get_default_dtype())
+    # ATen divides each input by its own norm first (keeps the result in [-1, 1]); the norms
+    # are clamped to eps in place under no_grad, so the gradient is that of the unclamped
+    # norms.
+    n1 = x1.norm(2, dim, keepdim=True).clone()
+    n2 = x2.norm(2, dim, keepdim=True).clone()
+    with no_grad():
+        n1.clamp_(min=eps)
+        n2.clamp_(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+# ----- losses -----
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    return _C._nll_loss(input, target, weight, reduction, ignore_index)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    reduction = _reduction(size_average, reduce, reduction)
+    class_dim = 0 if input.dim() == 1 else 1
+    if tuple(input.shape) == tuple(target.shape):
+        return _cross_entropy_probs(input, target, weight, reduction, ignore_index,
+                                    label_smoothing, class_dim)
+    if label_smoothing > 0.0:
+        if label_smoothing > 1.0:
+            raise RuntimeError(
+                "label_smoothing must be between 0.0 and 1.0. Got: " + _cfmt(label_smoothing)
+            )
+        return _cross_entropy_smoothed(input, target, weight, reduction, ignore_index,
+                                       label_smoothing, class_dim)
+    return _C._nll_loss(log_softmax(input, class_dim), target, weight, reduction, ignore_index)
+
+
+def _class_view(weight, ndim, class_dim):
+    shape = [1] * ndim
+    shape[class_dim] = weight.shape[0]
+    return weight.reshape(shape)
+
+
+def _cross_entropy_probs(input, target, weight, reduction, ignore_index, smoothing,
+                         class_dim):
+    """Class-probability targets (ATen's ``cross_entropy_loss_prob_target``); the mean
+    divides by the number of samples, not by their weights."""
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(
+            "Expected floating point type for target with class probabilities, got "
+            + _scalar_name(target.dtype)
+        )
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    c = input.shape[class_dim]
+    if weight is not None and (weight.dim() != 1 or weight.numel() != c):
+        raise RuntimeError(
+            f"cross_entropy: weight tensor should be defined either for all {c} classes or no "
+            f"classes but got weight tensor of shape: {_sizes(weight.shape)}"
+        )
+    logp = log_softmax(input, class_dim)
+    if smoothing > 0.0:
+        if smoothing > 1.0:
+            raise RuntimeError(
+                "label_smoothing must be between 0.0 and 1.0. Got: " + _cfmt(smoothing)
+            )
+        target = target * (1 - smoothing) + smoothing / c
+    prod = logp * target
+    if weight is not None:
+        prod = prod * _class_view(weight, input.dim(), class_dim)
+    if reduction == "mean":
+        if input.numel() == 0:
+            return -prod.sum() * float("nan")
+        return -prod.sum() / (input.numel() // c)
+    if reduction == "sum":
+        return -prod.sum()
+    return -prod.sum(class_dim)
+
+
+def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, smoothing,
+                            class_dim):
+    """Class-index targets with label smoothing (ATen's
+    ``cross_entropy_loss_label_smoothing``)."""
+    logp = log_softmax(input, class_dim)
+    nll = _C._nll_loss(logp, target, weight, reduction, ignore_index)
+    c = logp.shape[class_dim]
+    ignore = target == ignore_index
+    if weight is not None:
+        smooth = -(logp * _class_view(weight, logp.dim(), class_dim)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    smooth = smooth.masked_fill(ignore, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            kept = target.masked_select(~ignore).reshape(-1)
+            ret = smooth.sum() / weight.gather(0, kept).sum()
+        else:
+            ret = smooth.sum() / (~ignore).sum()
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return (1 - smoothing) * nll + ret * (smoothing / c)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    _warn_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    return _C._mse_loss(input, target, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    _warn_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    return _apply_reduction((input - target).abs(), reduction)
+
+
+# ATen's `constexpr float EPSILON = 1e-12`, as the float it is.
+_BCE_EPS = float(np.float32(1e-12))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}) is deprecated. Please ensure they have the same size."
+        )
+    if weight is not None:
+        weight = weight.expand(*_infer_size(target.shape, weight.shape))
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"\"binary_cross_entropy\" not implemented for '{_scalar_name(input.dtype)}'"
+        )
+    with no_grad():
+        for v, what in ((input, "input"), (target, "target")):
+            if v.numel() and not bool(((v >= 0) & (v <= 1)).all()):
+                raise RuntimeError(f"all elements of {what} should be between 0 and 1")
+        # PyTorch clamps each log at -100, so a probability of exactly 0 or 1 gives a finite
+        # loss.
+        loss = (target - 1) * (-input).log1p().clamp(min=-100) - target * input.log().clamp(
+            min=-100)
+        if weight is not None:
+            loss = loss * weight
+        out = _apply_reduction(loss, reduction)
+
+    def backward(g):
+        # ATen's formulas: d/dx = w (x - y) / max((1 - x) x, EPSILON), d/dy = -w logit(x).
+        n = input.numel() if reduction == "mean" else 1
+        gx = g * (input - target) / ((1 - input) * input).clamp(min=_BCE_EPS)
+        gy = g * ((-input).log1p() - input.log())
+        if weight is not None:
+            gx, gy = gx * weight, gy * weight
+        return gx / n, gy / n, None
+
+    return _node("BinaryCrossEntropyBackward0", [input, target, weight], out, backward)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    reduction = _reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Target size ({target.size()}) must be the same as input size ({input.size()})"
+        )
+
+    def f(x, t, w, pw):
+        # Stable: log-sigmoid never overflows, so large logits give exact losses.
+        ls = logsigmoid(x)
+        if pw is not None:
+            ls = ls * ((pw - 1) * t + 1)
+        loss = (1 - t) * x - ls
+        if w is not None:
+            loss = loss * w
+        return _apply_reduction(loss, reduction)
+
+    return _named("BinaryCrossEntropyWithLogitsBackward0", f, input, target, weight, pos_weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    _warn_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+
+    def f(x, t):
+        d = (x - t).abs()
+        return _apply_reduction(rtensor.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta),
+                                reduction)
+
+    return _named("SmoothL1LossBackward0", f, *_broadcast_tensors(input, target))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    _warn_size(input, target)
+    reduction = _get_enum(reduction)
+    if not delta > 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+
+    def f(x, t):
+        d = (x - t).abs()
+        return _apply_reduction(
+            rtensor.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+    return _named("HuberLossBackward0", f, *_broadcast_tensors(input, target))
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if size_average is not None or reduce is not None:
+        enum = _legacy_get_string(size_average, reduce)
+    else:
+        if reduction == "mean":
+            warnings.warn(
+                "reduction: 'mean' divides the total loss by both the batch size and the "
+                "support size.'batchmean' divides only by the batch size, and aligns with the "
+                "KL div math definition.'mean' will be changed to behave the same as "
+                "'batchmean' in the next major release.",
+                stacklevel=2,
+            )
+        enum = "sum" if reduction == "batchmean" else _get_enum(reduction)
+    if not input.dtype.is_floating_point or not target.dtype.is_floating_point:
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        out = target.exp() * (target - input)
+    else:
+        # xlogy(target, target): 0 where target == 0.
+        safe = rtensor.where(target == 0, rtensor.ones((), dtype=target.dtype), target)
+        out = target * safe.log() - target * input
+    reduced = _apply_reduction(out, enum)
+    if reduction == "batchmean" and input.dim() != 0:
+        reduced = reduced / input.shape[0]
+    return reduced
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_get_string(size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not a valid value for reduction")
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        # Stirling's approximation of log(target!), kept only where target > 1.
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _apply_reduction(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    if isinstance(var, numbers.Real):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * rtensor.ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            # Homoscedastic: one variance per sample, broadcast over the last dim.
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _apply_reduction(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} "
+        )
+    return _apply_reduction((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    zeros = rtensor.zeros_like(input)
+    margin_clamp = (margin - input).clamp(min=0)
+    out = rtensor.where(target != 1, margin_clamp, zeros) + rtensor.where(
+        target != -1, input, zeros)
+    return _apply_reduction(out, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    # ATen's formula as written, log(1 + exp(-y x)).
+    return _named("SoftMarginLossBackward0",
+                  lambda x, t: _apply_reduction(((-x * t).exp() + 1).log(), reduction),
+                  input, target)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_get_string(size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(reduction + " is not valid")
+
+
+_EPSILON = 1e-12
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    td = target.dim()
+    if td not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if td == 1 and input1.dim() != 2:
+        raise RuntimeError(
+            "1D target tensor expects 2D input tensors, but found inputs with sizes "
+            f"{_sizes(input1.shape)} and {_sizes(input2.shape)}."
+        )
+    if td == 0 and input1.dim() != 1:
+        raise RuntimeError(
+            "0D target tensor expects 1D input tensors, but found inputs with sizes "
+            f"{_sizes(input1.shape)} and {_sizes(input2.shape)}."
+        )
+    prod = (input1 * input2).sum(td)
+    mag1 = (input1 * input1).sum(td) + _EPSILON
+    mag2 = (input2 * input2).sum(td) + _EPSILON
+    cos = prod / (mag1 * mag2).sqrt()
+    zeros = rtensor.zeros_like(cos)
+    out = rtensor.where(target == 1, 1 - cos, zeros) + rtensor.where(
+        target == -1, (cos - margin).clamp(min=0), zeros)
+    return _apply_reduction(out, reduction)
+
+
+def _check_long(target):
+    if target.dtype != rtensor.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_scalar_name(target.dtype)}")
+
+
+def _margin_shape(input):
+    nd = input.dim()
+    if not ((nd == 2 and input.shape[1] != 0) or (nd == 1 and input.shape[0] != 0) or nd == 0):
+        raise RuntimeError(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{_sizes(input.shape)}"
+        )
+    nframe = 1 if nd <= 1 else input.shape[0]
+    dim = 1 if nd == 0 else input.shape[nd - 1]
+    return nframe, dim
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    nframe, dim = _margin_shape(input)
+    if target.dim() > 1 or target.numel() != nframe:
+        raise RuntimeError(
+            f"inconsistent target size, expected {nframe} but got {_sizes(target.shape)}"
+        )
+    if weight is not None and weight.numel() != dim:
+        raise RuntimeError(
+            f"inconsistent weight size, expected {dim} but got {_sizes(weight.shape)}"
+        )
+    _check_long(target)
+    tv = target.reshape(-1).tolist()
+    if any(t < 0 or t >= dim for t in tv):
+        raise RuntimeError("target out of range")
+    y = rtensor.tensor(tv, dtype=rtensor.int64).reshape(nframe, 1)
+    others = rtensor.ones(nframe, dim, dtype=input.dtype).scatter_(1, y, 0.0)
+
+    def f(x, w):
+        x2 = x.reshape(nframe, dim)
+        z = (margin - x2.gather(1, y) + x2).clamp(min=0)
+        h = z if p == 1 else z * z
+        if w is not None:
+            h = h * w.gather(0, y.reshape(-1)).reshape(nframe, 1)
+        loss = (h * others).sum(1) / dim
+        if reduction == "none":
+            return loss if target.dim() > 0 else loss.reshape(())
+        return loss.sum() / nframe if reduction == "mean" else loss.sum()
+
+    return _named("MultiMarginLossBackward0", f, input, weight)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    nframe, dim = _margin_shape(input)
+    nd = input.dim()
+    if nd <= 1:
+        ok = target.dim() <= 1 and target.numel() == dim
+    else:
+        ok = target.dim() == 2 and tuple(target.shape) == (nframe, dim)
+    if not ok:
+        raise RuntimeError(
+            f"inconsistent target size: {_sizes(target.shape)} for input of size: "
+            f"{_sizes(input.shape)}"
+        )
+    _check_long(target)
+    # Per sample: how often each class is listed before the first -1 (ATen loops over the
+    # listed targets, so a repeated class counts again), and which classes are targets.
+    rows = np.asarray(target.reshape(nframe, dim).tolist(), dtype=np.int64).reshape(nframe, dim)
+    counts = np.zeros((nframe, dim))
+    for i in range(nframe):
+        for t in rows[i]:
+            if t < 0:
+                break
+            if t >= dim:
+                raise RuntimeError("target out of range")
+            counts[i, t] += 1
+    listed = rtensor.tensor(counts.tolist(), dtype=input.dtype)
+    is_target = rtensor.tensor((counts > 0).tolist())
+    pair = listed.unsqueeze(2) * (~is_target).to(input.dtype).unsqueeze(1)
+
+    def f(x):
+        x2 = x.reshape(nframe, dim)
+        z = (1 - x2.unsqueeze(2) + x2.unsqueeze(1)).clamp(min=0)
+        loss = (z * pair).sum((1, 2)) / dim
+        if reduction == "none":
+            return loss if nd > 1 else loss.reshape(())
+        return loss.sum() / nframe if reduction == "mean" else loss.sum()
+
+    return _named("MultilabelMarginLossBackward0", f, input)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pd, nd = anchor.dim(), positive.dim(), negative.dim()
+    if not (a == pd == nd):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {a}D, positive {pd}D, and negative {nd}D inputs"
+        )
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = rtensor.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+    return _apply_reduction((margin + dist_pos - dist_neg).clamp(min=0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pd, nd = anchor.dim(), positive.dim(), negative.dim()
+    if not (a == pd == nd):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {a}D, positive {pd}D, and negative {nd}D inputs"
+        )
+    dist = pairwise_distance if distance_function is None else distance_function
+    dist_pos = dist(anchor, positive)
+    dist_neg = dist(anchor, negative)
+    if swap:
+        dist_neg = rtensor.minimum(dist_neg, dist(positive, negative))
+    return _apply_reduction((margin + dist_pos - dist_neg).clamp(min=0), reduction)
+
+
+def _lengths(v, what):
+    if isinstance(v, Tensor):
+        if v.dtype.is_floating_point:
+            raise RuntimeError(f"{what} must be integral")
+        return [int(x) for x in v.reshape(-1).tolist()]
+    if isinstance(v, numbers.Integral):
+        return [int(v)]
+    return [int(x) for x in v]
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    reduction = _get_enum(reduction)
+    batched = log_probs.dim() == 3
+    lp = log_probs if batched else log_probs.unsqueeze(1)
+    il = _lengths(input_lengths, "input_lengths")
+    tl = _lengths(target_lengths, "target_lengths")
+    res = _C._ctc_loss(lp, targets, il, tl, blank, zero_infinity)
+    if reduction == "mean":
+        lengths = rtensor.tensor(tl, dtype=res.dtype).clamp(min=1)
+        return (res / lengths).mean()
+    if reduction == "sum":
+        return res.sum()
+    return res if batched else res.squeeze(0)
