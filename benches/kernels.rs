@@ -2,6 +2,10 @@
 //! add / mul / exp on contiguous, broadcast and strided (transposed) float32 inputs, sums
 //! (all, dim 0, dim -1) and float32 matmul at 64, 256, 1024 and 2048.
 //!
+//! The `gpu` group (elementwise add bandwidth, a sum, float32 matmul at 1024/2048/4096 as
+//! FLOP/s, and the cost of one small dispatch) runs when a GPU adapter exists and prints a
+//! skip line otherwise; each iteration waits for the device, so times are of finished work.
+//!
 //! `cargo bench` runs them all in a few minutes on two cores (small sample counts);
 //! `cargo bench -- matmul` picks a group. The Python-level comparison with NumPy and PyTorch
 //! is `benches/compare.py`.
@@ -118,9 +122,67 @@ fn matmul(c: &mut Criterion) {
     g.finish();
 }
 
+fn gpu(c: &mut Criterion) {
+    use rtensor::backend::gpu as dev;
+    let g = match dev::gpu() {
+        Ok(g) => g,
+        Err(e) => {
+            println!("gpu: skipped ({})", e);
+            return;
+        }
+    };
+    let sync = || g.synchronize().unwrap();
+    let up = |t: &Tensor| dev::upload(t).unwrap();
+    let mut grp = c.benchmark_group("gpu");
+    let n = 4 * SIDE * SIDE;
+    let (x, y) = (up(&tensor(&[n], 7)), up(&tensor(&[n], 8)));
+    let (ox, oy) = (Operand::Tensor(x.clone()), Operand::Tensor(y));
+    grp.throughput(Throughput::Bytes((3 * 4 * n) as u64));
+    grp.bench_function("add_4M", |b| {
+        b.iter(|| {
+            black_box(binary(BinaryOp::Add, &ox, &oy).unwrap());
+            sync()
+        })
+    });
+    grp.throughput(Throughput::Bytes((4 * n) as u64));
+    grp.bench_function("sum_4M", |b| {
+        b.iter(|| {
+            black_box(reduce::sum(&x, None, false, None).unwrap());
+            sync()
+        })
+    });
+    // Dispatch overhead: 64 tiny kernels recorded and submitted together.
+    let tiny = Operand::Tensor(up(&tensor(&[256], 9)));
+    grp.throughput(Throughput::Elements(64));
+    grp.bench_function("dispatch_x64", |b| {
+        b.iter(|| {
+            for _ in 0..64 {
+                black_box(binary(BinaryOp::Add, &tiny, &tiny).unwrap());
+            }
+            sync()
+        })
+    });
+    let sizes: &[usize] = if g.software {
+        &[1024]
+    } else {
+        &[1024, 2048, 4096]
+    };
+    for &m in sizes {
+        let (a, b2) = (up(&tensor(&[m, m], 10)), up(&tensor(&[m, m], 11)));
+        grp.throughput(Throughput::Elements(2 * (m as u64).pow(3)));
+        grp.bench_with_input(BenchmarkId::new("matmul_f32", m), &(), |bch, _| {
+            bch.iter(|| {
+                black_box(linalg::matmul(&a, &b2).unwrap());
+                sync()
+            })
+        });
+    }
+    grp.finish();
+}
+
 criterion_group! {
     name = benches;
     config = configure();
-    targets = elementwise, sums, matmul
+    targets = elementwise, sums, matmul, gpu
 }
 criterion_main!(benches);

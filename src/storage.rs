@@ -13,6 +13,9 @@ enum Owner {
     /// A large buffer mapped directly (zeroed by the kernel, backed by huge pages).
     #[cfg(target_os = "linux")]
     Mapped(#[allow(dead_code)] Mapping),
+    /// Device memory: a pooled wgpu buffer (returned to the pool on drop). There is no host
+    /// pointer; `ptr()` must never be reached for it (see the GPU section of ARCHITECTURE.md).
+    Gpu(crate::backend::gpu::GpuBuffer),
 }
 
 /// Buffers at least this large are mapped directly with transparent huge pages requested, as
@@ -169,12 +172,46 @@ impl Storage {
         }))
     }
 
+    /// Device memory as a storage. `nbytes` is the logical size (numel x the dtype's CPU size)
+    /// so that layout checks agree across devices; the buffer holds 4-byte words.
+    pub fn from_gpu(buf: crate::backend::gpu::GpuBuffer, nbytes: usize) -> Storage {
+        Storage(Arc::new(StorageInner {
+            ptr: NonNull::dangling(),
+            nbytes,
+            _owner: Owner::Gpu(buf),
+            version: AtomicU64::new(0),
+        }))
+    }
+
+    /// The device buffer of a GPU storage.
+    pub fn gpu(&self) -> Option<&crate::backend::gpu::GpuBuffer> {
+        match &self.0._owner {
+            Owner::Gpu(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn is_gpu(&self) -> bool {
+        self.gpu().is_some()
+    }
+
+    /// Host address of the bytes. CPU kernels are the only callers; every op entry refuses GPU
+    /// tensors before a CPU kernel runs (`backend::gpu::guard`), so reaching this with a GPU
+    /// storage is a bug in rtensor, reported loudly instead of touching invalid memory.
     pub fn ptr(&self) -> *mut u8 {
+        if let Owner::Gpu(_) = self.0._owner {
+            gpu_host_access_bug();
+        }
         self.0.ptr.as_ptr()
     }
 
     pub fn nbytes(&self) -> usize {
         self.0.nbytes
+    }
+
+    /// A number unique to this storage while it lives.
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
     }
 
     pub fn same(&self, other: &Storage) -> bool {
@@ -188,4 +225,10 @@ impl Storage {
     pub fn bump_version(&self) {
         self.0.version.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn gpu_host_access_bug() -> ! {
+    panic!("internal error: a CPU kernel was handed a GPU tensor (missing device guard)")
 }

@@ -2,6 +2,7 @@
 
 use crate::autograd::meta::AutogradMeta;
 use crate::backend::cpu::iter::{for_each_run, for_each_run2};
+use crate::backend::gpu;
 use crate::dispatch;
 use crate::dtype::{DType, Element, Scalar, cast};
 use crate::error::{Error, Result};
@@ -9,9 +10,21 @@ use crate::shape::{Dims, Layout};
 use crate::storage::Storage;
 use std::sync::{Arc, OnceLock};
 
+/// Where a tensor's storage lives. One GPU (index 0) is supported; `cuda` is its Python alias.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Device {
     Cpu,
+    Gpu(u32),
+}
+
+impl std::fmt::Display for Device {
+    /// PyTorch's spelling of the device in messages (`cuda:0`, `cpu`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Device::Cpu => write!(f, "cpu"),
+            Device::Gpu(i) => write!(f, "cuda:{}", i),
+        }
+    }
 }
 
 pub struct TensorImpl {
@@ -70,6 +83,24 @@ impl Tensor {
         self.with_meta(None)
     }
 
+    /// Zero-filled contiguous tensor on `device`.
+    pub fn zeros_on(shape: &[usize], dtype: DType, device: Device) -> Result<Tensor> {
+        match device {
+            Device::Cpu => crate::ops::create::try_zeros(shape, dtype),
+            Device::Gpu(_) => gpu::zeros(shape, dtype),
+        }
+    }
+
+    /// Zero-filled contiguous tensor on the device of `self` (autograd's zero gradients).
+    pub fn zeros_like_here(&self, shape: &[usize], dtype: DType) -> Result<Tensor> {
+        Tensor::zeros_on(shape, dtype, self.device())
+    }
+
+    /// Zeros of this tensor's shape, dtype and device (see NOTE [infallible GPU helpers]).
+    pub fn zeros_same_device(&self) -> Tensor {
+        gpu_infallible(self.zeros_like_here(self.shape(), self.dtype()))
+    }
+
     /// Zero-filled contiguous tensor.
     pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
         let n: usize = shape.iter().product();
@@ -109,7 +140,14 @@ impl Tensor {
         self.0.dtype
     }
     pub fn device(&self) -> Device {
-        Device::Cpu
+        if self.0.storage.is_gpu() {
+            Device::Gpu(0)
+        } else {
+            Device::Cpu
+        }
+    }
+    pub fn is_gpu(&self) -> bool {
+        self.0.storage.is_gpu()
     }
     pub fn shape(&self) -> &[usize] {
         &self.0.layout.shape
@@ -157,14 +195,21 @@ impl Tensor {
         unsafe { std::slice::from_raw_parts(self.ptr::<T>(), self.numel()) }
     }
 
-    /// Elements in row-major order, converted to `T`.
+    /// Elements in row-major order, converted to `T` (GPU tensors are read back).
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
-        let t = self.contiguous();
+        let t = if self.is_gpu() {
+            gpu_infallible(gpu::download(self))
+        } else {
+            self.contiguous()
+        };
         dispatch!(t.dtype(), S => t.as_slice::<S>().iter().map(|&v| cast::<S, T>(v)).collect())
     }
 
     /// Same tensor if already contiguous, else a contiguous copy.
     pub fn contiguous(&self) -> Tensor {
+        if self.is_gpu() {
+            return gpu_infallible(gpu::ops::contiguous(self));
+        }
         if self.is_contiguous() {
             self.clone()
         } else {
@@ -174,9 +219,20 @@ impl Tensor {
 
     /// A new contiguous tensor with the elements converted to `dtype`.
     pub fn to_dtype_copy(&self, dtype: DType) -> Tensor {
+        if self.is_gpu() {
+            return gpu_infallible(gpu::ops::cast(self, dtype));
+        }
         let out = Tensor::zeros(self.shape(), dtype);
         copy_into(&out, self);
         out
+    }
+
+    /// `to_dtype_copy` that reports GPU errors (unsupported dtype, out of memory).
+    pub fn try_to_dtype_copy(&self, dtype: DType) -> Result<Tensor> {
+        if self.is_gpu() {
+            return gpu::ops::cast(self, dtype);
+        }
+        Ok(self.to_dtype_copy(dtype))
     }
 
     /// `self` if it already has `dtype`, else a converted copy (PyTorch's `.to(dtype)`).
@@ -195,6 +251,9 @@ impl Tensor {
                 "a Tensor with {} elements cannot be converted to Scalar",
                 self.numel()
             )));
+        }
+        if self.is_gpu() {
+            return Ok(gpu::download(self)?.get_flat(0));
         }
         Ok(self.get_flat(0))
     }
@@ -242,6 +301,25 @@ pub fn scalar_as<T: Element>(s: Scalar) -> T {
 /// Writes `src` (broadcast to `dst`'s shape, any dtype) into `dst`: the kernel behind
 /// `copy_`, `contiguous` and dtype conversion.
 pub fn copy_into(dst: &Tensor, src: &Tensor) {
+    gpu_infallible(try_copy_into(dst, src))
+}
+
+/// `copy_into` for any device: a GPU destination runs the copy kernel (uploading a CPU
+/// source). A GPU source into a CPU destination is a device error here, so that an op that
+/// allocated a CPU output cannot silently take GPU inputs; `Tensor.copy_` and `.cpu()` read
+/// back explicitly.
+pub fn try_copy_into(dst: &Tensor, src: &Tensor) -> Result<()> {
+    if dst.is_gpu() {
+        return gpu::ops::copy(dst, src);
+    }
+    if src.is_gpu() {
+        gpu::same_device(&[dst, src])?;
+    }
+    cpu_copy_into(dst, src);
+    Ok(())
+}
+
+fn cpu_copy_into(dst: &Tensor, src: &Tensor) {
     let src_layout = src
         .layout()
         .broadcast_to(dst.shape())
@@ -273,6 +351,18 @@ pub fn copy_into(dst: &Tensor, src: &Tensor) {
 
 /// Fills every element of a view with `value`.
 pub fn fill(dst: &Tensor, value: Scalar) {
+    gpu_infallible(try_fill(dst, value))
+}
+
+pub fn try_fill(dst: &Tensor, value: Scalar) -> Result<()> {
+    if dst.is_gpu() {
+        return gpu::ops::fill(dst, value);
+    }
+    cpu_fill(dst, value);
+    Ok(())
+}
+
+fn cpu_fill(dst: &Tensor, value: Scalar) {
     dispatch!(dst.dtype(), D => {
         let v: D = scalar_as(value);
         let dp = dst.ptr::<D>() as usize;
@@ -290,4 +380,17 @@ pub fn fill(dst: &Tensor, value: Scalar) {
 
 pub fn dims(shape: &[usize]) -> Dims {
     shape.into()
+}
+
+/// NOTE [infallible GPU helpers]: `contiguous`, `to_dtype_copy`, `copy_into`, `fill` and
+/// `to_vec` return plain values because hundreds of CPU call sites rely on that. Their GPU
+/// branches can only fail on device loss or out-of-memory; that becomes a panic with the
+/// message (PyO3 raises it as PanicException). The op entries with GPU paths call the
+/// `Result` versions (`gpu::ops::*`, `try_copy_into`, `try_fill`) instead.
+#[track_caller]
+fn gpu_infallible<T>(r: Result<T>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("GPU error: {}", e),
+    }
 }

@@ -93,15 +93,15 @@ def test_missing_attribute_is_named(tmp_path):
     result = run(tmp_path, """
         import torch
         print("before")
-        if torch.cuda.is_available():
+        if torch.distributed.is_available():
             pass
     """, name="train.py")
     assert result.returncode == 1
     assert result.stdout == "before\n"
-    assert "AttributeError: rtensor does not implement torch.cuda (needed by train.py)" in (
+    assert "AttributeError: rtensor does not implement torch.distributed (needed by train.py)" in (
         result.stderr)
     assert result.stderr.splitlines()[-1] == (
-        "rtensor.compat: rtensor does not implement torch.cuda (needed by train.py)")
+        "rtensor.compat: rtensor does not implement torch.distributed (needed by train.py)")
     assert 'train.py", line 4, in <module>' in result.stderr
 
 

@@ -1,9 +1,13 @@
 """rtensor: a tensor library with a Rust core and PyTorch's API (``import rtensor as torch``)."""
 
+import sys as _sys
+
 from . import (
     _C,
+    _gpu_guard,  # noqa: F401  (wraps CPU-only natives before anything captures one)
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
     autograd,
+    gpu,
     nn,
     optim,
     random,
@@ -90,6 +94,9 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
+
+cuda = gpu  # PyTorch's name for the GPU module: rtensor.cuda.is_available() ...
+_sys.modules[__name__ + ".cuda"] = gpu
 
 float = float32
 double = float64

@@ -1,18 +1,20 @@
-"""``rtensor.device``. Only the CPU exists in this build; GPU names are recognised (``gpu``,
-and ``cuda`` as its alias) so that the error says what is missing."""
+"""``rtensor.device``. Two devices exist: the CPU and one GPU. The GPU's device type is
+``'cuda'``, as in PyTorch, so that code written for CUDA runs unchanged; ``'gpu'`` is accepted
+as an alias everywhere a device is named (``device('gpu')`` equals ``device('cuda')``).
+Printing follows PyTorch: ``device(type='cuda', index=0)``, tensors show ``device='cuda:0'``."""
 
-_TYPES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu"}
+_TYPES = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda"}
 
 
 class device:
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
 
     def __init__(self, type, index=None):
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
         if isinstance(type, int):
-            type, index = "gpu", type
+            type, index = "cuda", type
         name, _, idx = str(type).partition(":")
         if name not in _TYPES:
             raise RuntimeError(
@@ -28,11 +30,24 @@ class device:
         self.type = _TYPES[name]
         self.index = index
 
+    @property
+    def _is_gpu(self):
+        return self.type == "cuda"
+
     def _check_available(self):
-        if self.type != "cpu":
+        """RuntimeError (PyTorch's class) naming why this device cannot be used."""
+        if self.type == "cpu":
+            return
+        from . import _C
+
+        if self.index not in (None, 0):
             raise RuntimeError(
-                f"device '{self}' is not available: this build of rtensor has no GPU backend yet"
+                f"CUDA error: invalid device ordinal (device '{self}' requested; rtensor has one GPU, "
+                "cuda:0)"
             )
+        reason = _C._gpu_unavailable_reason()
+        if reason is not None:
+            raise RuntimeError(f"device '{self}' is not available: {reason}")
 
     def __repr__(self):
         if self.index is None:
@@ -55,3 +70,4 @@ class device:
 
 
 CPU = device("cpu")
+GPU0 = device("cuda", 0)

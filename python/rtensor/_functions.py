@@ -69,7 +69,11 @@ def _check_device(device):
         _device(device)._check_available()
 
 
-def _requires_grad(t, requires_grad):
+def _finish(t, device, requires_grad):
+    """Moves a factory's CPU result to ``device`` (values are computed on the CPU, so random
+    and formula-based tensors equal their CPU versions), then marks it as a leaf."""
+    if device is not None:
+        t = t.to(device)
     if requires_grad:
         t.requires_grad = True
     return t
@@ -77,29 +81,31 @@ def _requires_grad(t, requires_grad):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     _check_device(device)
-    return _requires_grad(_C.tensor(data, dtype), requires_grad)
+    return _finish(_C.tensor(data, dtype), device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     _check_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
+        t = data if dtype is None else data.to(dtype)
+        return t if device is None else t.to(device)
     try:
         import numpy as np
 
         if isinstance(data, np.ndarray):
             t = _C.from_numpy(data)
-            return t if dtype is None else t.to(dtype)
+            t = t if dtype is None else t.to(dtype)
+            return t if device is None else t.to(device)
     except ImportError:
         pass
-    return _C.tensor(data, dtype)
+    return _finish(_C.tensor(data, dtype), device, False)
 
 
 def _factory(native):
     def f(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
         _check_device(device)
-        return _requires_grad(native(*size, dtype=dtype), requires_grad)
+        return _finish(native(*size, dtype=dtype), device, requires_grad)
 
     f.__name__ = native.__name__
     return f
@@ -114,14 +120,15 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     _check_device(device)
     if isinstance(size, int):
         size = (size,)
-    return _requires_grad(_C.full(tuple(size), fill_value, dtype), requires_grad)
+    return _finish(_C.full(tuple(size), fill_value, dtype), device, requires_grad)
 
 
 def _like(native):
     def f(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
           layout=None):
         _check_device(device)
-        return _requires_grad(native(*input.shape, dtype=dtype or input.dtype), requires_grad)
+        t = native(*input.shape, dtype=dtype or input.dtype)
+        return _finish(t, input.device if device is None else device, requires_grad)
 
     f.__name__ = native.__name__ + "_like"
     return f
@@ -135,8 +142,8 @@ empty_like = _like(_C.zeros)
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=None):
     _check_device(device)
-    return _requires_grad(_C.full(tuple(input.shape), fill_value, dtype or input.dtype),
-                          requires_grad)
+    t = _C.full(tuple(input.shape), fill_value, dtype or input.dtype)
+    return _finish(t, input.device if device is None else device, requires_grad)
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
@@ -144,24 +151,24 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
     _check_device(device)
     if end is None:
         start, end = 0, start
-    return _requires_grad(_C.arange(start, end, step, dtype), requires_grad)
+    return _finish(_C.arange(start, end, step, dtype), device, requires_grad)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False):
     _check_device(device)
-    return _requires_grad(_C.linspace(float(start), float(end), steps, dtype), requires_grad)
+    return _finish(_C.linspace(float(start), float(end), steps, dtype), device, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None,
              requires_grad=False):
     _check_device(device)
-    return _requires_grad(_C.logspace(float(start), float(end), steps, float(base), dtype),
-                          requires_grad)
+    t = _C.logspace(float(start), float(end), steps, float(base), dtype)
+    return _finish(t, device, requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
     _check_device(device)
-    return _requires_grad(_C.eye(n, m, dtype), requires_grad)
+    return _finish(_C.eye(n, m, dtype), device, requires_grad)
 
 
 def cat(tensors, dim=0, *, out=None, axis=None):

@@ -150,7 +150,11 @@ def _check_device(device):
         _device(device)._check_available()
 
 
-def _finish(t, out, requires_grad):
+def _finish(t, out, requires_grad, device=None):
+    """Numbers are drawn on the CPU generator on every device, so a GPU tensor holds exactly
+    the CPU's numbers; it is uploaded here."""
+    if device is not None:
+        t = t.to(device)
     if requires_grad:
         t.requires_grad = True
     if out is not None:
@@ -199,7 +203,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     _check_device(device)
     t = _C.zeros(*_size("rand", size, kwargs), dtype=dtype)
     _C._uniform_(t, 0.0, 1.0, generator)
-    return _finish(t, out, requires_grad)
+    return _finish(t, out, requires_grad, device)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -207,7 +211,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     _check_device(device)
     t = _C.zeros(*_size("randn", size, kwargs), dtype=dtype)
     _C._normal_(t, 0.0, 1.0, generator)
-    return _finish(t, out, requires_grad)
+    return _finish(t, out, requires_grad, device)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -215,7 +219,7 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     _check_device(device)
     t = _empty_like(input, dtype if dtype is not None else input.dtype)
     _C._uniform_(t, 0.0, 1.0, generator)
-    return _finish(t, None, requires_grad)
+    return _finish(t, None, requires_grad, input.device if device is None else device)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -223,7 +227,7 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     _check_device(device)
     t = _empty_like(input, dtype if dtype is not None else input.dtype)
     _C._normal_(t, 0.0, 1.0, generator)
-    return _finish(t, None, requires_grad)
+    return _finish(t, None, requires_grad, input.device if device is None else device)
 
 
 def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -256,7 +260,7 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
         )
     t = _C.zeros(tuple(size), dtype=dtype if dtype is not None else _C.int64)
     _C._random_(t, _int("randint", "low", low), _int("randint", "high", high), generator)
-    return _finish(t, out, requires_grad)
+    return _finish(t, out, requires_grad, device)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
@@ -267,7 +271,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     t = _empty_like(input, dtype if dtype is not None else input.dtype)
     _C._random_(t, _int("randint_like", "low", low), _int("randint_like", "high", high),
                 generator)
-    return _finish(t, None, requires_grad)
+    return _finish(t, None, requires_grad, input.device if device is None else device)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -276,7 +280,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     t = _C._randperm(_int("randperm", "n", n), generator)
     if dtype is not None and dtype != _C.int64:
         t = t.to(dtype)
-    return _finish(t, out, requires_grad)
+    return _finish(t, out, requires_grad, device)
 
 
 def _broadcast_shape(a, b):
@@ -327,7 +331,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             )
         t = _C.zeros(size, dtype=dtype)
         _C._normal_(t, _float("normal", "mean", mean), _float("normal", "std", std), generator)
-    return _finish(t, out, requires_grad)
+    return _finish(t, out, requires_grad, device)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _C, return_types
+from . import _C, _gpu_guard, return_types
 from ._C import Tensor
 from ._dtype import dtype_from_legacy_name, legacy_type_name
 from ._size import Size
@@ -487,11 +487,28 @@ def to(self, *args, **kwargs):
     from ._device import device as _device
 
     dtype, device, copy = _parse_to(args, dict(kwargs))
+    t = self
     if device is not None:
-        _device(device)._check_available()
+        d = _device(device)
+        d._check_available()
+        if d._is_gpu != _C._is_gpu(self):
+            # Convert on the CPU side of the move, so that `x64.to('cuda', torch.float32)` works.
+            if d._is_gpu and dtype is not None:
+                t, dtype = t._to_dtype(dtype), None
+            if d._is_gpu:
+                _gpu_guard.mark_gpu_used()
+            t, copy = _C._to_device(t, d._is_gpu), False
     if dtype is None:
-        return self.clone() if copy else self
-    return self._to_dtype(dtype, copy)
+        return t.clone() if copy else t
+    return t._to_dtype(dtype, copy)
+
+
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    return self.to("cuda" if device is None else device)
+
+
+def cpu(self, memory_format=None):
+    return self.to("cpu")
 
 
 def _typed(dt):
@@ -564,23 +581,35 @@ def log_softmax(self, dim, dtype=None):
     return functional._softmax(self, dim, dtype, True)
 
 
+def _on(t, device, like, requires_grad):
+    """`new_*` results live on `like`'s device unless `device` says otherwise."""
+    t = t.to(like.device if device is None else device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-    return _C.tensor(data, dtype if dtype is not None else self.dtype)
+    t = _C.tensor(data, dtype if dtype is not None else self.dtype)
+    return _on(t, device, self, requires_grad)
 
 
 def _new_factory(fn):
     def f(self, *size, dtype=None, device=None, requires_grad=False):
-        return fn(*size, dtype=dtype if dtype is not None else self.dtype)
+        t = fn(*size, dtype=dtype if dtype is not None else self.dtype)
+        return _on(t, device, self, requires_grad)
 
     return f
 
 
 def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-    return _C.full(tuple(size), fill_value, dtype if dtype is not None else self.dtype)
+    t = _C.full(tuple(size), fill_value, dtype if dtype is not None else self.dtype)
+    return _on(t, device, self, requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return _C.zeros(*size, dtype=dtype if dtype is not None else self.dtype)
+    t = _C.zeros(*size, dtype=dtype if dtype is not None else self.dtype)
+    return _on(t, device, self, requires_grad)
 
 
 def _shape(self):
@@ -588,9 +617,9 @@ def _shape(self):
 
 
 def _device(self):
-    from ._device import CPU
+    from ._device import CPU, GPU0
 
-    return CPU
+    return GPU0 if _C._is_gpu(self) else CPU
 
 
 def _data_get(self):
@@ -744,7 +773,8 @@ _METHODS = {
     "less_equal": lambda self, o: self._binary("le", o),
     "not_equal": lambda self, o: self._binary("ne", o),
     "arctan2": lambda self, o: self._binary("atan2", o),
-    "cpu": lambda self: self,
+    "cpu": cpu,
+    "cuda": cuda,
     "backward": backward,
     "register_hook": register_hook,
     "nelement": lambda self: self.numel(),
@@ -758,6 +788,6 @@ Tensor.T = property(_T)
 Tensor.mT = property(_mT)
 Tensor.H = property(_T)
 Tensor.device = property(_device)
-Tensor.is_cuda = property(lambda self: False)
-Tensor.is_cpu = property(lambda self: True)
+Tensor.is_cuda = property(lambda self: _C._is_gpu(self))
+Tensor.is_cpu = property(lambda self: not _C._is_gpu(self))
 Tensor.data = property(_data_get, _data_set)

@@ -642,6 +642,7 @@ class _LoadedStorage:
 
     def to(self, device=None, **kwargs):
         if device is not None:
+            _refuse_gpu(device)
             _device(device)._check_available()
         return self
 
@@ -682,6 +683,16 @@ def _aligned_empty(nbytes):
     return np.empty(nbytes, dtype=np.uint8)
 
 
+def _refuse_gpu(location):
+    """Loaded storages are host memory; handing them back as GPU storages is not implemented,
+    and returning CPU tensors for a GPU location would be a silent fallback."""
+    if _device(location)._is_gpu:
+        raise RuntimeError(
+            "rtensor.load has no GPU backend for loading yet: load with map_location='cpu', "
+            "then move the tensors with .to('cuda')"
+        )
+
+
 def _restore_location(map_location):
     """PyTorch's ``_get_restore_location``: storage, file location -> storage on a device."""
 
@@ -701,6 +712,7 @@ def _restore_location(map_location):
         return storage
 
     def to(storage, location):
+        _refuse_gpu(location)
         _device(location)._check_available()
         return storage
 

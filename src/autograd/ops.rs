@@ -297,7 +297,7 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
 }
 
 fn zeros_like(g: &Tensor) -> Tensor {
-    Tensor::zeros(g.shape(), g.dtype())
+    g.zeros_same_device()
 }
 
 fn minmax_weights(max: bool, a: &Operand, b: &Operand) -> Result<(Tensor, Tensor)> {
@@ -614,7 +614,7 @@ pub fn to_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
     if x.dtype() == dtype {
         return Ok(x.clone());
     }
-    let out = x.to_dtype_copy(dtype);
+    let out = x.try_to_dtype_copy(dtype)?;
     if !dtype.is_float() {
         return Ok(out);
     }
@@ -625,7 +625,7 @@ pub fn to_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
 }
 
 pub fn clone(x: &Tensor) -> Result<Tensor> {
-    let out = x.to_dtype_copy(x.dtype());
+    let out = x.try_to_dtype_copy(x.dtype())?;
     Ok(record1("CloneBackward0", &[x], out, false, |g| {
         Ok(vec![Some(g.clone())])
     }))

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::ops::elementwise::{BinaryOp, Operand};
 use crate::ops::index::{self, IndexItem, ScatterMode};
 use crate::ops::{join, linalg, view};
-use crate::tensor::{Tensor, copy_into};
+use crate::tensor::Tensor;
 use std::sync::Arc;
 
 /// Re-applies a view (with fixed arguments) to any tensor of the input's shape.
@@ -21,9 +21,9 @@ fn ivec(s: &[usize]) -> Vec<i64> {
 
 /// zeros(shape) with `g` written into `f(zeros)`; differentiable in `g`.
 pub fn embed(g: &Tensor, shape: &[usize], f: ViewFn) -> Result<Tensor> {
-    let z = Tensor::zeros(shape, g.dtype());
+    let z = g.zeros_like_here(shape, g.dtype())?;
     let target = f(&z)?;
-    copy_into(&target, g);
+    crate::tensor::try_copy_into(&target, g)?;
     Ok(record1("EmbedBackward0", &[g], z, false, move |gg| {
         Ok(vec![Some(f(gg)?.contiguous())])
     }))
@@ -193,11 +193,17 @@ fn multi_view(
     let shapes: Vec<Vec<usize>> = outs.iter().map(|o| o.shape().to_vec()).collect();
     let dt = x.dtype();
     let f: BackwardFn = Box::new(move |gs: &[Option<Tensor>]| {
+        // Missing gradients are zeros on the device of the present ones.
+        let like = gs.iter().flatten().next().cloned();
         let full: Vec<Tensor> = gs
             .iter()
             .zip(&shapes)
-            .map(|(g, s)| g.clone().unwrap_or_else(|| Tensor::zeros(s, dt)))
-            .collect();
+            .map(|(g, s)| match (g, &like) {
+                (Some(g), _) => Ok(g.clone()),
+                (None, Some(l)) => l.zeros_like_here(s, dt),
+                (None, None) => Ok(Tensor::zeros(s, dt)),
+            })
+            .collect::<Result<_>>()?;
         Ok(vec![Some(back(full)?)])
     });
     record(name, &[x], outs, false, f)

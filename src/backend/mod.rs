@@ -1,2 +1,3 @@
-//! Kernel backends. Only the CPU exists so far; the GPU backend (wgpu) slots in beside it.
+//! Kernel backends: the CPU (strided iterator, rayon, GEMM) and the GPU (wgpu + WGSL).
 pub mod cpu;
+pub mod gpu;

@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 use crate::ops::default_float;
 use crate::ops::math::{FloatMath, IntMath};
 
+use crate::backend::gpu;
 use crate::shape::broadcast_shapes;
-use crate::tensor::{Tensor, copy_into};
+use crate::tensor::{Tensor, copy_into, try_copy_into};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// An op argument: a tensor or a Python number.
@@ -107,18 +108,18 @@ impl BinaryOp {
         }
     }
 
-    fn is_comparison(self) -> bool {
+    pub(crate) fn is_comparison(self) -> bool {
         use BinaryOp::*;
         matches!(self, Eq | Ne | Lt | Le | Gt | Ge)
     }
 
-    fn is_logical(self) -> bool {
+    pub(crate) fn is_logical(self) -> bool {
         use BinaryOp::*;
         matches!(self, LogicalAnd | LogicalOr | LogicalXor)
     }
 
     /// (dtype the kernel computes in, dtype of the result) for inputs promoting to `common`.
-    fn dtypes(self, common: DType) -> Result<(DType, DType)> {
+    pub(crate) fn dtypes(self, common: DType) -> Result<(DType, DType)> {
         use BinaryOp::*;
         if self.is_logical() {
             return Ok((DType::Bool, DType::Bool));
@@ -178,6 +179,9 @@ pub fn result_type(a: &Operand, b: &Operand) -> DType {
 
 /// `a op b` with broadcasting and type promotion, into a new tensor.
 pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
+    if gpu::ops::any_gpu(&[a, b]) {
+        return gpu::ops::binary(op, a, b);
+    }
     // Fast path for the common `x + y`: two tensors of one dtype and one shape whose op
     // computes in that dtype, so there is nothing to promote, broadcast or convert.
     if let (Operand::Tensor(x), Operand::Tensor(y)) = (a, b) {
@@ -210,7 +214,7 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
 
 /// PyTorch's `pow(Tensor, Scalar)` check: an integer (or bool) tensor to a negative Python
 /// int is an error (a tensor exponent is not checked: those elements become 0).
-fn check_int_pow(op: BinaryOp, a: &Operand, b: &Operand) -> Result<()> {
+pub(crate) fn check_int_pow(op: BinaryOp, a: &Operand, b: &Operand) -> Result<()> {
     if let (BinaryOp::Pow, Operand::Tensor(t), Operand::Scalar(Scalar::Int(e))) = (op, a, b) {
         if *e < 0 && !t.dtype().is_float() {
             return Err(Error::Runtime(
@@ -258,7 +262,7 @@ pub fn binary_(op: BinaryOp, a: &Tensor, b: &Operand) -> Result<()> {
         )));
     }
     let r = binary(op, &Operand::Tensor(a.clone()), b)?;
-    copy_into(a, &r);
+    try_copy_into(a, &r)?;
     a.storage().bump_version();
     Ok(())
 }
@@ -571,7 +575,7 @@ impl UnaryOp {
     }
 
     /// Ops defined on integers that keep the integer dtype.
-    fn keeps_int(self) -> bool {
+    pub(crate) fn keeps_int(self) -> bool {
         use UnaryOp::*;
         matches!(
             self,
@@ -579,7 +583,7 @@ impl UnaryOp {
         )
     }
 
-    fn to_bool(self) -> bool {
+    pub(crate) fn to_bool(self) -> bool {
         matches!(
             self,
             UnaryOp::LogicalNot | UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite
@@ -588,6 +592,9 @@ impl UnaryOp {
 }
 
 pub fn unary(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
+    if a.is_gpu() {
+        return gpu::ops::unary(op, a);
+    }
     use UnaryOp::*;
     let d = a.dtype();
     if op.to_bool() {
@@ -771,7 +778,7 @@ pub fn unary_(op: UnaryOp, a: &Tensor) -> Result<()> {
             type_title(a.dtype())
         )));
     }
-    copy_into(a, &r);
+    try_copy_into(a, &r)?;
     a.storage().bump_version();
     Ok(())
 }
@@ -801,6 +808,9 @@ pub fn where_(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
             "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
             type_title(cond.dtype())
         )));
+    }
+    if cond.is_gpu() || gpu::ops::any_gpu(&[a, b]) {
+        return gpu::ops::where_(cond, a, b);
     }
     let dtype = result_type(a, b);
     let shape = broadcast_shapes(&broadcast_shapes(cond.shape(), a.shape())?, b.shape())?;

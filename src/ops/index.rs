@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::ops::elementwise::{Operand, type_title, where_};
 use crate::ops::view;
 use crate::shape::{Dims, Layout, broadcast_shapes, wrap_dim};
-use crate::tensor::{Tensor, copy_into, scalar_as};
+use crate::tensor::{Tensor, scalar_as};
 
 #[derive(Clone)]
 pub enum IndexItem {
@@ -244,6 +244,7 @@ pub fn getitem(t: &Tensor, items: &[IndexItem]) -> Result<Tensor> {
     if adv.is_empty() {
         return Ok(v);
     }
+    gpu_guard("index (advanced indexing)", t, items)?;
     let a = advanced(&v, &adv)?;
     let (shape, perm) = result_order(&a);
     let out = Tensor::zeros(&shape, v.dtype());
@@ -265,6 +266,9 @@ pub fn getitem(t: &Tensor, items: &[IndexItem]) -> Result<Tensor> {
 
 pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
     let (v, adv) = apply_basic(t, items)?;
+    if !adv.is_empty() {
+        gpu_guard("index_put_ (advanced indexing)", t, items)?;
+    }
     let src = setitem_value(t, value, v.dtype())?;
     if adv.is_empty() {
         // PyTorch's copy_ errors (TensorIterator broadcasting of value to the slice).
@@ -283,7 +287,7 @@ pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
                     .join(", ")
             )));
         }
-        copy_into(&v, &src);
+        crate::tensor::try_copy_into(&v, &src)?;
         t.storage().bump_version();
         return Ok(());
     }
@@ -370,6 +374,7 @@ fn check_broadcast_to(src: &Tensor, shape: &[usize]) -> Result<()> {
 
 /// Indices of non-zero elements as an (n, ndim) int64 tensor.
 pub fn nonzero(x: &Tensor) -> Result<Tensor> {
+    crate::backend::gpu::cpu_only("nonzero", &[x])?;
     let b = x.to_dtype(DType::Bool).contiguous();
     let vals = b.as_slice::<bool>();
     let nd = x.ndim();
@@ -391,6 +396,7 @@ pub fn nonzero(x: &Tensor) -> Result<Tensor> {
 }
 
 pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    crate::backend::gpu::cpu_only("masked_select", &[x, mask])?;
     if mask.dtype() != DType::Bool && mask.dtype() != DType::U8 {
         return Err(Error::Runtime(format!(
             "masked_select: expected BoolTensor for mask, but got {}",
@@ -407,6 +413,7 @@ pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
 }
 
 pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor> {
+    crate::backend::gpu::cpu_only("masked_fill", &[x, mask])?;
     if mask.dtype() != DType::Bool {
         return Err(Error::Runtime(format!(
             "masked_fill_ only supports boolean masks, but got mask with dtype {}",
@@ -445,6 +452,7 @@ fn index_vec(index: &Tensor, name: &str) -> Result<Vec<i64>> {
 }
 
 pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
+    crate::backend::gpu::cpu_only("index_select", &[x, index])?;
     if index.ndim() > 1 {
         return Err(Error::Index(
             "index_select(): Index is supposed to be a vector".into(),
@@ -518,6 +526,7 @@ fn gather_offsets(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<
 }
 
 pub fn gather(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
+    crate::backend::gpu::cpu_only("gather", &[x, index])?;
     let d = wrap_dim(dim, x.ndim())?;
     let offs = gather_offsets(x, d, index, "gather")?;
     let out = Tensor::zeros(index.shape(), x.dtype());
@@ -547,6 +556,7 @@ pub fn scatter_(
     src: &Operand,
     mode: ScatterMode,
 ) -> Result<()> {
+    crate::backend::gpu::cpu_only("scatter_", &[x, index])?;
     let d = wrap_dim(dim, x.ndim())?;
     let offs = gather_offsets(x, d, index, "scatter")?;
     let vals: Tensor = match src {
@@ -630,6 +640,7 @@ pub fn index_add_(
     source: &Tensor,
     alpha: Scalar,
 ) -> Result<()> {
+    crate::backend::gpu::cpu_only("index_add_", &[x, index, source])?;
     let d = wrap_dim(dim, x.ndim())?;
     let idx = index_vec(index, "index_add")?;
     if index.ndim() > 1 {
@@ -678,6 +689,7 @@ pub fn index_add_(
 }
 
 pub fn index_fill_(x: &Tensor, dim: i64, index: &Tensor, value: Scalar) -> Result<()> {
+    crate::backend::gpu::cpu_only("index_fill_", &[x, index])?;
     let d = wrap_dim(dim, x.ndim())?;
     let idx = index_vec(index, "index_fill")?;
     let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
@@ -696,6 +708,7 @@ pub fn index_fill_(x: &Tensor, dim: i64, index: &Tensor, value: Scalar) -> Resul
 
 /// `take(index)`: indexes the flattened tensor.
 pub fn take(x: &Tensor, index: &Tensor) -> Result<Tensor> {
+    crate::backend::gpu::cpu_only("take", &[x, index])?;
     let idx = index_vec(index, "take")?;
     let n = x.numel();
     let flat = x.contiguous();
@@ -721,4 +734,15 @@ pub fn take(x: &Tensor, index: &Tensor) -> Result<Tensor> {
 /// Fills with a scalar converted to the tensor's dtype (helper for the binding layer).
 pub fn scalar_fill<T: Element>(v: Scalar) -> T {
     scalar_as(v)
+}
+
+/// Advanced indexing has no GPU kernel yet (index tensors included).
+fn gpu_guard(op: &str, t: &Tensor, items: &[IndexItem]) -> Result<()> {
+    let idx_gpu = items
+        .iter()
+        .any(|i| matches!(i, IndexItem::Tensor(x) if x.is_gpu()));
+    if t.is_gpu() || idx_gpu {
+        return Err(crate::backend::gpu::not_implemented(op));
+    }
+    Ok(())
 }

@@ -67,12 +67,17 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
     }
     let mut shape: Dims = first.shape().into();
     shape[d] = total;
-    let out = Tensor::zeros(&shape, dtype);
+    let device = crate::backend::gpu::same_device(&parts)?;
+    let out = if device == crate::tensor::Device::Cpu {
+        Tensor::zeros(&shape, dtype)
+    } else {
+        crate::backend::gpu::empty(&shape, dtype)?
+    };
     let mut start = 0;
     for t in parts {
         let n = t.shape()[d];
         let dst = out.with_layout(out.layout().narrow(d, start, n));
-        copy_into(&dst, t);
+        crate::tensor::try_copy_into(&dst, t)?;
         start += n;
     }
     Ok(out)

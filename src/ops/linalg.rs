@@ -38,7 +38,14 @@ fn check_same_dtype(a: &Tensor, b: &Tensor, what: &str) -> Result<()> {
 }
 
 /// out[b] = a[b] @ rhs[b] for 3-d inputs of one dtype (any strides); out is fresh.
-fn bmm_raw(a: &Tensor, b: &Tensor) -> Tensor {
+fn bmm_raw(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.is_gpu() || b.is_gpu() {
+        return crate::backend::gpu::ops::bmm(a, b);
+    }
+    Ok(bmm_cpu(a, b))
+}
+
+fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
     let (bs, m, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
     let n = b.shape()[2];
     let out = Tensor::zeros(&[bs, m, n], a.dtype());
@@ -174,7 +181,7 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         )));
     }
     check_same_dtype(a, b, "expected m1 and m2")?;
-    let r = bmm_raw(&view::unsqueeze(a, 0)?, &view::unsqueeze(b, 0)?);
+    let r = bmm_raw(&view::unsqueeze(a, 0)?, &view::unsqueeze(b, 0)?)?;
     view::squeeze(&r, Some(&[0]))
 }
 
@@ -195,7 +202,7 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         )));
     }
     check_same_dtype(a, b, "expected scalar type")?;
-    Ok(bmm_raw(a, b))
+    bmm_raw(a, b)
 }
 
 pub fn mv(a: &Tensor, v: &Tensor) -> Result<Tensor> {
@@ -333,7 +340,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let eb = b2.with_layout(b2.layout().broadcast_to(&tb)?);
     let ra = view::reshape(&ea, &[bsz as i64, n as i64, k1 as i64])?;
     let rb = view::reshape(&eb, &[bsz as i64, k2 as i64, p as i64])?;
-    let r = bmm_raw(&ra, &rb);
+    let r = bmm_raw(&ra, &rb)?;
     let mut out: Vec<i64> = batch.iter().map(|&v| v as i64).collect();
     if da > 1 {
         out.push(n as i64);

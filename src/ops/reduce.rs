@@ -4,6 +4,7 @@
 
 use crate::backend::cpu::iter::{GRAIN, par_runs};
 use crate::backend::cpu::threads::pool;
+use crate::backend::gpu;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, type_title, unary};
@@ -333,6 +334,9 @@ pub fn sum(
     keepdim: bool,
     dtype: Option<DType>,
 ) -> Result<Tensor> {
+    if x.is_gpu() {
+        return gpu::ops::sum(x, dims, keepdim, dtype);
+    }
     let out_dtype = accum_dtype(x.dtype(), dtype);
     if out_dtype.is_float() && out_dtype != x.dtype() {
         // PyTorch casts the input to `dtype` first (float32 data summed as float64 is exact).
@@ -385,6 +389,9 @@ pub fn mean(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
             type_title(d)
         )));
+    }
+    if x.is_gpu() {
+        return gpu::ops::mean(x, dims, keepdim, dtype);
     }
     let dims_w = reduce_dims(x, dims)?;
     let count: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
@@ -479,6 +486,9 @@ fn check_nonempty(x: &Tensor, raw: Option<&[i64]>, name: &str) -> Result<()> {
 /// `amax`/`amin` (NaN propagates, as in PyTorch).
 pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> Result<Tensor> {
     check_nonempty(x, dims, if largest { "amax" } else { "amin" })?;
+    if x.is_gpu() {
+        return gpu::ops::amax(x, dims, keepdim, largest);
+    }
     let dims = reduce_dims(x, dims)?;
     let d = x.dtype();
     let r = if d.is_float() {
@@ -794,6 +804,9 @@ pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Te
             if largest { "max" } else { "min" },
             d
         )));
+    }
+    if x.is_gpu() {
+        return gpu::ops::max_dim(x, dim, keepdim, largest);
     }
     // Floats compare in float64 (exact for every float dtype, first NaN wins); integers and
     // bool in int64, so large int64 values keep their order.

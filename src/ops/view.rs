@@ -38,8 +38,8 @@ pub fn reshape(t: &Tensor, shape: &[i64]) -> Result<Tensor> {
         })),
         None => {
             // Through `try_zeros`: copying a huge expanded view is an error, not an abort.
-            let c = crate::ops::create::try_zeros(t.shape(), t.dtype())?;
-            crate::tensor::copy_into(&c, t);
+            let c = Tensor::zeros_on(t.shape(), t.dtype(), t.device())?;
+            crate::tensor::try_copy_into(&c, t)?;
             Ok(c.with_layout(Layout::contiguous(&dims)))
         }
     }

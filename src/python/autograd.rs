@@ -175,6 +175,8 @@ fn _backward_scalar(t: &Bound<'_, PyAny>, keep_graph: bool, create_graph: bool) 
         .into());
     }
     let ones = crate::ops::create::full(t.shape(), crate::dtype::Scalar::Int(1), t.dtype());
+    // The seed lives on the output's device.
+    let ones = crate::backend::gpu::to_device(&ones, t.device())?;
     engine::run(
         &[t],
         &[ones],

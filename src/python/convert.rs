@@ -551,7 +551,7 @@ pub fn from_numpy(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
 
 /// Nested Python lists of the tensor's values (`tolist()`).
 pub fn tensor_tolist(py: Python<'_>, t: &Tensor) -> PyResult<Py<PyAny>> {
-    let t = t.contiguous();
+    let t = crate::backend::gpu::host(t)?.contiguous();
     fn build<T: Element>(py: Python<'_>, vals: &[T], shape: &[usize]) -> PyResult<Py<PyAny>> {
         if shape.is_empty() {
             return scalar_to_py(py, crate::tensor::scalar_of(vals[0]));

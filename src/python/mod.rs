@@ -4,6 +4,7 @@ mod autograd;
 mod convert;
 mod error;
 mod functions;
+mod gpu;
 mod nn;
 mod optim;
 mod random;
@@ -24,5 +25,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     autograd::register(m)?;
     optim::register(m)?;
     nn::register(m)?;
+    gpu::register(m)?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::python::convert::*;
 use crate::python::tensor::{PyTensor, wrap};
 use crate::rng::{self, Generator, RngDType};
 use crate::shape::Layout;
-use crate::tensor::{Tensor, copy_into};
+use crate::tensor::Tensor;
 use half::{bf16, f16};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -213,16 +213,22 @@ fn fill_ordered<T: Element>(
     let n = t.numel();
     let r = if n == 0 {
         f(&mut [])
-    } else if t.is_contiguous() {
+    } else if t.is_contiguous() && !t.is_gpu() {
         // SAFETY: a contiguous view with n > 0 elements covers n elements of its storage
         // starting at its data pointer; nothing else borrows them during the call.
         let s = unsafe { std::slice::from_raw_parts_mut(t.ptr::<T>(), n) };
         f(s)
     } else {
+        // Also the GPU path: the numbers are drawn on the CPU in the same memory order and
+        // uploaded, so a GPU tensor gets exactly the CPU's numbers.
         let mo = t.with_layout(memory_order(l));
-        let mut buf = mo.to_vec::<T>();
+        let mut buf = if t.is_gpu() {
+            vec![T::default(); n]
+        } else {
+            mo.to_vec::<T>()
+        };
         let r = f(&mut buf);
-        copy_into(&mo, &Tensor::from_vec(buf, mo.shape()));
+        crate::tensor::try_copy_into(&mo, &Tensor::from_vec(buf, mo.shape()))?;
         r
     };
     t.storage().bump_version();

@@ -10,7 +10,7 @@ use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp};
 use crate::ops::index::{self, IndexItem, ScatterMode};
 use crate::ops::{join, reduce, view};
 use crate::python::convert::*;
-use crate::tensor::{Tensor, copy_into, fill, scalar_of};
+use crate::tensor::{Tensor, scalar_of};
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -352,7 +352,12 @@ impl PyTensor {
         self.t().layout().offset
     }
     fn data_ptr(&self) -> usize {
-        self.t().data_ptr() as usize
+        let t = self.t();
+        if t.is_gpu() {
+            // No host address: a stable per-storage number that still tells views apart.
+            return t.storage().id() + t.layout().offset * t.dtype().size();
+        }
+        t.data_ptr() as usize
     }
     fn is_contiguous(&self) -> bool {
         self.t().is_contiguous()
@@ -378,6 +383,7 @@ impl PyTensor {
         offset: i64,
     ) -> PyResult<Py<PyAny>> {
         let t = self.t();
+        crate::backend::gpu::cpu_only("_storage_view", &[&t])?;
         let item = t.dtype().size() as i128;
         if size.len() != stride.len() {
             return Err(PyRuntimeError::new_err(format!(
@@ -493,6 +499,11 @@ impl PyTensor {
     #[getter]
     fn __array_interface__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let t = self.t();
+        if t.is_gpu() {
+            return Err(PyTypeError::new_err(
+                "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.",
+            ));
+        }
         let typestr = match t.dtype() {
             DType::Bool => "|b1",
             DType::U8 => "|u1",
@@ -525,7 +536,7 @@ impl PyTensor {
             DType::Bool => DType::Bool,
             _ => DType::I64,
         };
-        let c = t.to_dtype_copy(d);
+        let c = crate::backend::gpu::host(&t)?.to_dtype_copy(d);
         let np = py.import("numpy")?;
         np.call_method1("asarray", (Py::new(py, PyTensor::new(c))?,))
             .map(|a| a.unbind())
@@ -558,7 +569,7 @@ impl PyTensor {
     fn zero_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         let t = slf.get().t();
         if !t.requires_grad() && !crate::autograd::grad_mode::is_inference() {
-            fill(&t, Scalar::Int(0));
+            crate::tensor::try_fill(&t, Scalar::Int(0))?;
             t.storage().bump_version();
             return Ok(slf.clone().into_any().unbind());
         }
@@ -582,6 +593,12 @@ impl PyTensor {
                 t.ndim().saturating_sub(1)
             )));
         }
+        // Copies between devices are explicit here (the core copy refuses GPU -> CPU).
+        let s = if s.is_gpu() && !t.is_gpu() && !s.requires_grad() {
+            crate::backend::gpu::download(&s)?
+        } else {
+            s
+        };
         if !t.requires_grad() && !s.requires_grad() {
             // A source overlapping the destination is read fully before writing.
             let s = if s.same_storage(&t) {
@@ -589,7 +606,7 @@ impl PyTensor {
             } else {
                 s
             };
-            copy_into(&t, &s);
+            crate::tensor::try_copy_into(&t, &s)?;
             t.storage().bump_version();
             return Ok(slf.clone().into_any().unbind());
         }

@@ -41,9 +41,9 @@ def _make_grads(outputs, grads):
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {o.dtype}"
                 )
-            g = _C.full(tuple(o.shape), 1.0, o.dtype)
+            g = _C.full(tuple(o.shape), 1.0, o.dtype).to(o.device)
         elif not isinstance(g, Tensor):
-            g = _C.full(tuple(o.shape), g, o.dtype)
+            g = _C.full(tuple(o.shape), g, o.dtype).to(o.device)
         elif tuple(g.shape) != tuple(o.shape):
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
@@ -95,7 +95,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, r in enumerate(result):
         if r is None:
             if materialize_grads:
-                result[i] = _C.zeros(*inputs[i].shape, dtype=inputs[i].dtype)
+                result[i] = _C.zeros(*inputs[i].shape, dtype=inputs[i].dtype).to(inputs[i].device)
             elif not allow_unused:
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the "

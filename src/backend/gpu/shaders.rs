@@ -1,0 +1,302 @@
+//! WGSL sources: the files in `shaders/` with their placeholders filled in. Generation is pure
+//! (no device), so `_C._gpu_shader_sources()` can hand every variant to wgpu-py for an
+//! independent compile check. Each spec's `key()` names its cached pipeline.
+
+use crate::dtype::DType;
+
+const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
+const MATH: &str = include_str!("../../../shaders/math.wgsl");
+const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
+const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
+
+/// Types a value can have inside a kernel: float32, int32 (also int64's representation) and
+/// WGSL bool (stored as a u32 word).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    F32,
+    I32,
+    Bool,
+}
+
+impl Ty {
+    pub fn of(d: DType) -> Ty {
+        match d {
+            DType::F32 => Ty::F32,
+            DType::Bool => Ty::Bool,
+            _ => Ty::I32,
+        }
+    }
+    /// The WGSL type of a storage word.
+    pub fn storage(self) -> &'static str {
+        match self {
+            Ty::F32 => "f32",
+            Ty::I32 => "i32",
+            Ty::Bool => "u32",
+        }
+    }
+    /// The WGSL type of a computed value.
+    pub fn value(self) -> &'static str {
+        match self {
+            Ty::F32 => "f32",
+            Ty::I32 => "i32",
+            Ty::Bool => "bool",
+        }
+    }
+    /// Bits of a number as the meta word a kernel reads for this type.
+    pub fn scalar_bits(self, v: f64) -> u32 {
+        match self {
+            Ty::F32 => (v as f32).to_bits(),
+            Ty::I32 => v as i64 as i32 as u32,
+            Ty::Bool => u32::from(v != 0.0),
+        }
+    }
+}
+
+/// `x` (a storage word of type `from`) as a value of type `to`.
+pub fn load(from: Ty, to: Ty, x: &str) -> String {
+    use Ty::*;
+    match (from, to) {
+        (F32, F32) | (I32, I32) => x.to_string(),
+        (F32, I32) => format!("i32({})", x),
+        // Through the bits: drivers may fold `NaN != 0.0` to false (it is true).
+        (F32, Bool) => format!("((bitcast<u32>({}) & 0x7fffffffu) != 0u)", x),
+        (I32, F32) | (Bool, F32) => format!("f32({})", x),
+        (I32, Bool) => format!("({} != 0)", x),
+        (Bool, I32) => format!("i32({})", x),
+        (Bool, Bool) => format!("({} != 0u)", x),
+    }
+}
+
+/// `e` (a value of type `from`) as a storage word of type `to`.
+pub fn store(from: Ty, to: Ty, e: &str) -> String {
+    use Ty::*;
+    match (from, to) {
+        (F32, F32) | (I32, I32) => e.to_string(),
+        (F32, I32) => format!("i32({})", e),
+        (I32, F32) => format!("f32({})", e),
+        (F32, Bool) => format!("select(0u, 1u, (bitcast<u32>({}) & 0x7fffffffu) != 0u)", e),
+        (I32, Bool) => format!("select(0u, 1u, ({}) != 0)", e),
+        (Bool, F32) => format!("select(0.0, 1.0, {})", e),
+        (Bool, I32) => format!("select(0, 1, {})", e),
+        (Bool, Bool) => format!("select(0u, 1u, {})", e),
+    }
+}
+
+/// An elementwise operand: a strided tensor of a storage type, or a number in the meta words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Input {
+    Tensor(Ty),
+    Scalar,
+}
+
+/// One elementwise kernel: operands are loaded as `compute` values `a`, `b`, `c`, and
+/// `expr` (of type `expr_ty`) is stored into the output.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MapSpec {
+    pub out: Ty,
+    pub inputs: Vec<Input>,
+    pub compute: Ty,
+    pub expr: String,
+    pub expr_ty: Ty,
+}
+
+const NAMES: [&str; 3] = ["a", "b", "c"];
+
+impl MapSpec {
+    pub fn key(&self) -> String {
+        format!(
+            "map:{:?}:{:?}:{:?}:{:?}:{}",
+            self.out, self.inputs, self.compute, self.expr_ty, self.expr
+        )
+    }
+
+    /// Strided operands, the output included.
+    pub fn nops(&self) -> usize {
+        1 + self
+            .inputs
+            .iter()
+            .filter(|i| matches!(i, Input::Tensor(_)))
+            .count()
+    }
+
+    pub fn source(&self) -> String {
+        let mut bindings = format!(
+            "@group(0) @binding(1) var<storage, read_write> out: array<{}>;\n",
+            self.out.storage()
+        );
+        let mut body = String::new();
+        let (mut k, mut sc) = (1, 0);
+        for (i, inp) in self.inputs.iter().enumerate() {
+            let name = NAMES[i];
+            match inp {
+                Input::Tensor(t) => {
+                    bindings += &format!(
+                        "@group(0) @binding({}) var<storage, read> in{}: array<{}>;\n",
+                        k + 1,
+                        k,
+                        t.storage()
+                    );
+                    let x = format!("in{}[off[{}]]", k, k);
+                    body += &format!("let {} = {};\n    ", name, load(*t, self.compute, &x));
+                    k += 1;
+                }
+                Input::Scalar => {
+                    let w = format!("prm[{}u]", 56 + sc);
+                    let v = match self.compute {
+                        Ty::F32 => format!("bitcast<f32>({})", w),
+                        Ty::I32 => format!("bitcast<i32>({})", w),
+                        Ty::Bool => format!("({} != 0u)", w),
+                    };
+                    body += &format!("let {} = {};\n    ", name, v);
+                    sc += 1;
+                }
+            }
+        }
+        body += &format!(
+            "out[off[0]] = {};",
+            store(self.expr_ty, self.out, &self.expr)
+        );
+        ELEMENTWISE
+            .replace("{{BINDINGS}}", &bindings)
+            .replace("{{HELPERS}}", MATH)
+            .replace("{{NOPS}}", &self.nops().to_string())
+            .replace("{{BODY}}", &body)
+    }
+}
+
+/// The reductions of `reduce.wgsl`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceOp {
+    Sum,
+    Mean,
+    Max,
+    Min,
+    /// Value and index of the maximum (`max(dim)`, `argmax`).
+    ArgMax,
+    ArgMin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReduceSpec {
+    pub op: ReduceOp,
+    pub input: Ty,
+    /// Accumulator and output value type.
+    pub acc: Ty,
+    /// Output storage type (values; indices are always i32).
+    pub out: Ty,
+}
+
+impl ReduceSpec {
+    pub fn key(&self) -> String {
+        format!(
+            "reduce:{:?}:{:?}:{:?}:{:?}",
+            self.op, self.input, self.acc, self.out
+        )
+    }
+
+    pub fn with_index(&self) -> bool {
+        matches!(self.op, ReduceOp::ArgMax | ReduceOp::ArgMin)
+    }
+
+    pub fn source(&self) -> String {
+        use ReduceOp::*;
+        let acc = self.acc.value();
+        let float = self.acc == Ty::F32;
+        let mut bindings = format!(
+            "@group(0) @binding(1) var<storage, read_write> out: array<{}>;\n@group(0) @binding(2) var<storage, read> inp: array<{}>;\n",
+            self.out.storage(),
+            self.input.storage()
+        );
+        if self.with_index() {
+            bindings += "@group(0) @binding(3) var<storage, read_write> idx: array<i32>;\n";
+        }
+        let (lo, hi) = if float {
+            ("-f32_inf()", "f32_inf()")
+        } else {
+            ("i32(-2147483647 - 1)", "2147483647")
+        };
+        let init = match self.op {
+            Sum | Mean => format!("{}(0)", acc),
+            Max | ArgMax => lo.to_string(),
+            Min | ArgMin => hi.to_string(),
+        };
+        // NaN wins max and min (PyTorch propagates it) and, among NaNs, the first index.
+        let nan = |v: &str| {
+            if float {
+                format!("is_nan_f({})", v)
+            } else {
+                "false".to_string()
+            }
+        };
+        let pick = |cmp: &str| {
+            format!(
+                "if (({xn} && !{vn}) || (!{vn} && x {cmp} v) || ((x == v || ({xn} && {vn})) && xi < vi)) {{ v = x; vi = xi; }}",
+                xn = nan("x"),
+                vn = nan("v"),
+                cmp = cmp
+            )
+        };
+        let combine = match self.op {
+            Sum | Mean => "v = v + x;".to_string(),
+            Max | ArgMax => pick(">"),
+            Min | ArgMin => pick("<"),
+        };
+        let value = if self.op == Mean {
+            "v / f32(k)".to_string()
+        } else {
+            "v".to_string()
+        };
+        let mut st = format!("out[row] = {};", store(self.acc, self.out, &value));
+        if self.with_index() {
+            st += " idx[row] = vi;";
+        }
+        REDUCE
+            .replace("{{BINDINGS}}", &bindings)
+            .replace("{{HELPERS}}", MATH)
+            .replace("{{ACC}}", acc)
+            .replace("{{INIT}}", &init)
+            .replace(
+                "{{LOAD}}",
+                &load(self.input, self.acc, "inp[in_offset(row, j)]"),
+            )
+            .replace("{{COMBINE}}", &combine)
+            .replace("{{STORE}}", &st)
+    }
+}
+
+pub fn matmul_key(t: Ty) -> String {
+    format!("matmul:{:?}", t)
+}
+
+pub fn matmul_source(t: Ty) -> String {
+    MATMUL.replace("{{T}}", t.storage())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_have_no_unfilled_placeholders() {
+        let m = MapSpec {
+            out: Ty::Bool,
+            inputs: vec![Input::Tensor(Ty::F32), Input::Scalar],
+            compute: Ty::F32,
+            expr: "a < b".into(),
+            expr_ty: Ty::Bool,
+        };
+        let s = m.source();
+        assert!(!s.contains("{{"), "{}", s);
+        assert!(s.contains("let b = bitcast<f32>(prm[56u]);"));
+        assert!(s.contains("out[off[0]] = select(0u, 1u, a < b);"));
+        assert_eq!(m.nops(), 2);
+        let r = ReduceSpec {
+            op: ReduceOp::ArgMax,
+            input: Ty::I32,
+            acc: Ty::I32,
+            out: Ty::I32,
+        };
+        assert!(!r.source().contains("{{"));
+        assert!(!matmul_source(Ty::F32).contains("{{"));
+    }
+}
