@@ -817,14 +817,7 @@ impl PyTensor {
         min: Option<&Bound<'_, PyAny>>,
         max: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let lo = min
-            .filter(|m| !m.is_none())
-            .map(|m| operand_arg(m, "clamp"))
-            .transpose()?;
-        let hi = max
-            .filter(|m| !m.is_none())
-            .map(|m| operand_arg(m, "clamp"))
-            .transpose()?;
+        let (lo, hi) = clamp_bounds(min, max)?;
         let t = self.t();
         let r = ag::clamp(&t, lo.as_ref(), hi.as_ref())?;
         // clamp keeps the input dtype unless a tensor bound promotes it.
@@ -846,14 +839,7 @@ impl PyTensor {
         min: Option<&Bound<'_, PyAny>>,
         max: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let lo = min
-            .filter(|m| !m.is_none())
-            .map(|m| operand_arg(m, "clamp"))
-            .transpose()?;
-        let hi = max
-            .filter(|m| !m.is_none())
-            .map(|m| operand_arg(m, "clamp"))
-            .transpose()?;
+        let (lo, hi) = clamp_bounds(min, max)?;
         let t = slf.get().t();
         ag::inplace(&t, &[], |src| ag::clamp(src, lo.as_ref(), hi.as_ref()))?;
         Ok(slf.clone().into_any().unbind())
@@ -1843,4 +1829,18 @@ impl PyTensor {
 #[allow(dead_code)]
 fn bools(t: &Tensor) -> Vec<bool> {
     dispatch!(t.dtype(), T => t.to_vec::<T>().into_iter().map(|v| matches!(scalar_of(v), Scalar::Bool(true))).collect())
+}
+
+/// `clamp`'s optional `min`/`max` (None or absent: no bound on that side).
+type ClampBounds = (Option<Operand>, Option<Operand>);
+fn clamp_bounds(
+    min: Option<&Bound<'_, PyAny>>,
+    max: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ClampBounds> {
+    let bound = |b: Option<&Bound<'_, PyAny>>| {
+        b.filter(|m| !m.is_none())
+            .map(|m| operand_arg(m, "clamp"))
+            .transpose()
+    };
+    Ok((bound(min)?, bound(max)?))
 }
