@@ -444,19 +444,24 @@ def test_to_dtype_converts_floating_tensors_only_and_keeps_parameter_objects():
                             "desired dtype=rtensor.int64")
 
 
-def test_to_gpu_propagates_the_tensor_error():
+def test_cuda_moves_parameters_or_propagates_the_tensor_error():
     m = nn.Linear(1, 1)
+    weight = m.weight.detach().numpy().copy()
     try:
         torch.ones(1).to("cuda")
     except Exception as e:
-        expected = (type(e), str(e))
-    else:
-        pytest.skip("a GPU backend is available")
-    with pytest.raises(expected[0]) as e:
-        m.cuda()
-    assert str(e.value) == expected[1]
-    with pytest.raises(expected[0]):
-        m.to("cuda")
+        # No GPU adapter: the module raises exactly what the tensor raises.
+        with pytest.raises(type(e)) as got:
+            m.cuda()
+        assert str(got.value) == str(e)
+        with pytest.raises(type(e)):
+            m.to("cuda")
+        return
+    m.cuda()
+    assert m.weight.is_cuda and m.bias.is_cuda and isinstance(m.weight, nn.Parameter)
+    assert np.array_equal(m.weight.cpu().detach().numpy(), weight)
+    m.to("cpu")
+    assert not m.weight.is_cuda
 
 
 # ----- hooks ---------------------------------------------------------------------------------
