@@ -7,42 +7,8 @@ Runs on any Vulkan/Metal/DX12 adapter; in CI on Mesa's lavapipe with
 import numpy as np
 import pytest
 import rtensor as torch
+from gpu_util import ATOL_RED, RTOL, RTOL_RED, close, views
 from rtensor import _C, _gpu_guard
-
-RTOL, ATOL = 1e-5, 1e-6
-RTOL_RED, ATOL_RED = 1e-4, 1e-5
-
-
-@pytest.fixture(scope="module")
-def gpu():
-    reason = _C._gpu_unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"no GPU adapter: {reason}")
-    return torch.device("cuda")
-
-
-def close(g, c, rtol=RTOL, atol=ATOL):
-    assert g.device.type == "cuda", g.device
-    h = g.cpu()
-    assert h.device.type == "cpu"
-    assert h.dtype == c.dtype, (h.dtype, c.dtype)
-    assert tuple(h.shape) == tuple(c.shape), (h.shape, c.shape)
-    np.testing.assert_allclose(h.numpy(), c.numpy(), rtol=rtol, atol=atol, equal_nan=True)
-
-
-def views(base):
-    """(name, cpu view, gpu view) of one base array: the same view taken on each device."""
-    c = torch.from_numpy(base)
-    g = c.to("cuda")
-    out = [("contiguous", c, g)]
-    if c.ndim >= 2:
-        out.append(("transposed", c.transpose(0, 1), g.transpose(0, 1)))
-    out.append(("step-slice", c[..., ::2], g[..., ::2]))
-    out.append(("offset-slice", c[1:], g[1:]))
-    e_shape = (3,) + tuple(c.shape)
-    out.append(("expanded", c.unsqueeze(0).expand(*e_shape), g.unsqueeze(0).expand(*e_shape)))
-    return out
-
 
 RNG = np.random.default_rng(0)
 BASE = RNG.standard_normal((5, 6)).astype(np.float32)
@@ -197,13 +163,13 @@ UNARY = {
 
 @pytest.mark.parametrize("op", sorted(UNARY))
 def test_unary_float(gpu, op):
-    for name, c, g in views(UNARY[op]):
+    for _name, c, g in views(UNARY[op]):
         close(getattr(g, op)(), getattr(c, op)(), rtol=3e-5 if op in ("tan", "expm1") else RTOL)
 
 
 @pytest.mark.parametrize("op", ["neg", "abs", "sign", "relu", "square", "bitwise_not", "floor"])
 def test_unary_int(gpu, op):
-    for name, c, g in views(INTS):
+    for _name, c, g in views(INTS):
         close(getattr(g, op)(), getattr(c, op)())
 
 
@@ -231,7 +197,7 @@ def test_binary_broadcast_and_views(gpu, op):
     other = RNG.standard_normal((12,)).astype(np.float32)
     oc = torch.from_numpy(other)
     og = oc.cuda()
-    for name, c, g in views(BASE):
+    for _name, c, g in views(BASE):
         n = c.shape[-1]
         # The broadcast operand is itself a stepped view.
         close(getattr(g, op)(og[::2][:n]), getattr(c, op)(oc[::2][:n]))
@@ -366,7 +332,7 @@ def test_cat_and_stack(gpu):
 @pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin"])
 def test_reductions_over_dims(gpu, op):
     base = RNG.standard_normal((4, 5, 6)).astype(np.float32)
-    for name, c, g in views(base):
+    for _name, c, g in views(base):
         for dims in (None, 0, 1, -1, (0, 2), (1, 2), (0, 1, 2)):
             if dims is None:
                 close(getattr(g, op)(), getattr(c, op)(), RTOL_RED, ATOL_RED)
@@ -396,7 +362,7 @@ def test_reduction_large_rows_and_ints(gpu):
 def test_max_min_argmax(gpu):
     x = RNG.standard_normal((4, 7)).astype(np.float32)
     x[2, 3] = x[2, 5] = 9.0  # a tie: the first index wins
-    for name, c, g in views(x):
+    for _name, c, g in views(x):
         for dim in (0, 1, -1):
             for keep in (False, True):
                 vg, ig = g.max(dim, keepdim=keep)
@@ -462,37 +428,9 @@ def test_mixing_devices_raises(gpu):
 
 
 NOT_ON_GPU = [
-    ("sort", lambda g: g.sort()),
-    ("cumulative", lambda g: g.cumsum(0)),
-    ("flip", lambda g: g.flip(0)),
-    ("roll", lambda g: g.roll(1, 0)),
-    ("gather", lambda g: g.gather(0, torch.zeros(2, 6, dtype=torch.int64))),
-    ("index_select", lambda g: g.index_select(0, torch.tensor([0, 1]))),
-    ("nonzero", lambda g: g.nonzero()),
-    ("masked_fill", lambda g: g.masked_fill(g > 0, 0.0)),
-    ("topk", lambda g: g.topk(2)),
-    ("median", lambda g: g.median()),
-    ("var", lambda g: g.var()),
-    ("var", lambda g: g.std()),
-    ("prod", lambda g: g.prod()),
-    ("logsumexp", lambda g: g.logsumexp(0)),
-    ("norm", lambda g: g.norm()),
-    ("remainder", lambda g: g % 2),
-    ("floor_divide", lambda g: g // 2),
-    ("fmod", lambda g: g.fmod(2)),
-    ("index (advanced indexing)", lambda g: g[torch.tensor([0, 1])]),
-    ("nonzero", lambda g: g[g > 0]),  # a bool mask index goes through nonzero
-    ("index_put_ (advanced indexing)", lambda g: g.__setitem__(torch.tensor([0]), 1.0)),
-    ("softmax", lambda g: _C._softmax(g, 0, False)),
-    ("einsum", lambda g: torch.einsum("ij->j", g)),
-    ("repeat", lambda g: g.repeat(2, 1)),
-    ("tri", lambda g: g.tril()),
-    ("diag", lambda g: g.diag()),
-    ("all_any", lambda g: g.all()),
-    ("all_any", lambda g: g.any()),
-    ("scatter_", lambda g: g.scatter_(0, torch.zeros(1, 6, dtype=torch.int64), 1.0)),
-    ("take", lambda g: g.take(torch.tensor([0]))),
-    ("sinh", lambda g: g.sinh()),
+    ("multinomial", lambda g: torch.multinomial(g.abs() + 0.1, 2)),
+    ("ctc_loss", lambda g: torch.nn.functional.ctc_loss(
+        g.log_softmax(1).reshape(5, 1, 6), torch.tensor([[1, 2]]), [5], [2])),
 ]
 
 
@@ -508,7 +446,7 @@ def test_every_guarded_native_refuses_gpu_tensors(gpu):
     """The guard covers every native entry point without a GPU kernel (not just a list)."""
     g = torch.ones(2, 3, device="cuda")
     methods, functions = _gpu_guard.guarded_names()
-    assert len(methods) > 20 and len(functions) > 10
+    assert len(methods) + len(functions) >= 2
     for name in methods:
         with pytest.raises(NotImplementedError, match="is not implemented for the GPU device"):
             getattr(g, name)()

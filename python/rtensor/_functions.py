@@ -21,7 +21,7 @@ _FROM_METHODS = (
     "masked_fill masked_select nonzero take flip roll tril triu diag tile clamp clip numel "
     "absolute negative arcsin arccos arctan arctan2 fix greater greater_equal less less_equal "
     "not_equal subtract multiply divide true_divide is_floating_point is_complex clone "
-    "square_ exp_ relu_ sigmoid_ tanh_ softmax log_softmax"
+    "square_ exp_ relu_ sigmoid_ tanh_ softmax log_softmax erf"
 ).split()
 
 

@@ -23,6 +23,10 @@ _TENSOR_GPU = frozenset({
     "chunk", "unbind", "movedim", "diagonal", "_slice", "_binary", "_binary_", "_unary",
     "_unary_", "clamp", "clamp_", "_sum", "_mean", "_amax", "_max_all", "_max_dim", "_argmax",
     "mm", "bmm", "mv", "dot", "matmul", "__getitem__", "__setitem__", "requires_grad_", "detach",
+    "_addmm", "_all_any", "_count_nonzero", "_cumulative", "_logsumexp", "_median", "_median_dim",
+    "_nonzero", "_norm", "_prod", "_scatter_", "_sort", "_topk", "_tri", "_var", "diag", "flip",
+    "gather", "index_add_", "index_fill_", "index_select", "masked_fill", "masked_fill_",
+    "masked_select", "outer", "repeat", "roll", "take", "tile",
     "detach_", "retain_grad", "_register_hook", "_remove_hook", "__hash__", "__repr__", "__str__",
     "__format__", "__new__", "__init__"
 })
@@ -35,7 +39,8 @@ _MODULE_GPU = frozenset({
     "_log_normal_", "_random_", "_exponential_", "_geometric_", "_cauchy_", "_randperm",
     "_backward_scalar", "_to_device", "_is_gpu", "_has_gpu_tensor", "_run_backward",
     "is_grad_enabled", "_set_grad_enabled", "is_inference_mode_enabled", "_set_inference_mode",
-    "_record_function",
+    "_record_function", "_activation", "_bernoulli_", "_embedding", "_linear", "_mse_loss",
+    "_nll_loss", "_softmax", "einsum", "hstack", "vstack",
 })
 
 _state = {"gpu_used": False}

@@ -337,6 +337,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Samples 0/1 with probabilities ``input`` (or a number ``p``); same dtype as input."""
     t = _C.zeros(*input.shape, dtype=input.dtype)
+    if input.is_cuda:
+        t = t.to(input.device)
     _C._bernoulli_(t, input if p is None else _float("bernoulli", "p", p), generator)
     return _finish(t, out, False)
 

@@ -94,6 +94,15 @@ for _n in BINARY_OPS + COMPARISONS:
     setattr(Tensor, _n + "_", _bmethod_(_n))
 
 
+def erf(self):
+    """The error function (ErfBackward0); integer inputs raise as PyTorch's CPU kernel does."""
+    return _C._activation(self, "erf", 0.0, 0.0, 0.0, False)
+
+
+def erf_(self):
+    return _C._activation(self, "erf", 0.0, 0.0, 0.0, True)
+
+
 def _round(self, decimals=0):
     if decimals == 0:
         return self._unary("round")
@@ -662,6 +671,8 @@ def register_hook(self, hook):
 
 _METHODS = {
     "round": _round,
+    "erf": erf,
+    "erf_": erf_,
     "round_": _round_,
     "add": add,
     "add_": add_,

@@ -706,7 +706,10 @@ fn prod_others_last(x: &Tensor) -> Result<Tensor> {
         .copied()
         .chain([1])
         .collect();
-    let one = crate::ops::create::full(&ones_shape, Scalar::Int(1), x.dtype());
+    let one = crate::backend::gpu::to_device(
+        &crate::ops::create::full(&ones_shape, Scalar::Int(1), x.dtype()),
+        x.device(),
+    )?;
     let left = cumulative(&narrow(x, -1, 0, n - 1)?, -1, true)?;
     let left = cat(&[one.clone(), left], -1)?;
     let fx = flip(x, &[-1])?;
@@ -1002,7 +1005,7 @@ pub fn index_values(
         } else {
             (unsqueeze(g, dim)?, crate::ops::view::unsqueeze(&idx, dim)?)
         };
-        let z = Tensor::zeros(&shape, xd);
+        let z = g.zeros_like_here(&shape, xd)?;
         Ok(vec![Some(scatter_add(&z, dim, &ik, &gk)?)])
     }))
 }

@@ -211,7 +211,23 @@ pub fn embedding(
         .contiguous();
     // One factor per looked-up position: 1 / (occurrences of its index). `check_embedding`
     // has already bounded every index by the table's rows.
-    let freq = if scale_grad_by_freq {
+    let freq = if scale_grad_by_freq && flat.is_gpu() {
+        // Occurrences counted on the device: ones scattered into a per-row count.
+        let counts = Tensor::zeros_on(&[shape[0]], weight.dtype(), weight.device())?;
+        let ones = crate::ops::elementwise::binary(
+            BinaryOp::Add,
+            &tn(&Tensor::zeros_on(
+                &[flat.numel()],
+                weight.dtype(),
+                weight.device(),
+            )?),
+            &s(1.0),
+        )?;
+        crate::ops::index::index_add_(&counts, 0, &flat, &ones, Scalar::Int(1))?;
+        let per = crate::ops::index::take(&counts, &flat)?;
+        let inv = ew::binary(BinaryOp::Div, &s(1.0), &tn(&per))?;
+        Some(crate::ops::view::reshape(&inv, &[-1, 1])?)
+    } else if scale_grad_by_freq {
         let idx = flat.to_vec::<i64>();
         let mut counts = vec![0f64; shape[0]];
         for &i in &idx {
@@ -242,7 +258,7 @@ pub fn embedding(
                 }
                 None => g2,
             };
-            let z = Tensor::zeros(&shape, g.dtype());
+            let z = g.zeros_like_here(&shape, g.dtype())?;
             Ok(vec![Some(ag::index_add(&z, 0, &flat, &g2)?)])
         },
     ))

@@ -261,7 +261,7 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
         let mut v = vec![];
         for (s, dt) in &sizes {
             if s.len() == 1 && s[0] == 0 && g.ndim() > 1 {
-                v.push(Some(Tensor::zeros(s, *dt)));
+                v.push(Some(g.zeros_like_here(s, *dt)?));
                 continue;
             }
             let n = s[d] as i64;
@@ -335,16 +335,20 @@ pub fn tri(x: &Tensor, diagonal: i64, upper: bool) -> Result<Tensor> {
 // ----- indexing -----
 
 /// Flat positions (into the input) of each element that `pick` selects, as int64.
-fn positions(shape: &[usize], pick: &dyn Fn(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+fn positions(
+    shape: &[usize],
+    like: &Tensor,
+    pick: &dyn Fn(&Tensor) -> Result<Tensor>,
+) -> Result<Tensor> {
     let n: usize = shape.iter().product();
     let ar = Tensor::from_vec((0..n as i64).collect::<Vec<_>>(), shape);
-    pick(&ar)
+    pick(&crate::backend::gpu::to_device(&ar, like.device())?)
 }
 
 /// Gradient of a gather-like selection: scatter-add `g` back to the picked positions.
 fn unpick(g: &Tensor, shape: &[usize], pos: &Tensor) -> Result<Tensor> {
     let n: usize = shape.iter().product();
-    let z = Tensor::zeros(&[n], g.dtype());
+    let z = g.zeros_like_here(&[n], g.dtype())?;
     let flat = index_add(&z, 0, &view::reshape(pos, &[-1])?, &reshape(g, &[-1])?)?;
     reshape(&flat, &ivec(shape))
 }
@@ -373,7 +377,7 @@ pub fn getitem(x: &Tensor, items: &[IndexItem]) -> Result<Tensor> {
         }));
     }
     Ok(record1("IndexBackward0", &[x], out, false, move |g| {
-        let pos = positions(&shape, &|t| index::getitem(t, &its))?;
+        let pos = positions(&shape, g, &|t| index::getitem(t, &its))?;
         Ok(vec![Some(unpick(g, &shape, &pos)?)])
     }))
 }
@@ -404,7 +408,7 @@ pub fn index_select(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
         out,
         false,
         move |g| {
-            let z = Tensor::zeros(&shape, g.dtype());
+            let z = g.zeros_like_here(&shape, g.dtype())?;
             Ok(vec![Some(index_add(
                 &z,
                 dim,
@@ -422,7 +426,7 @@ pub fn gather(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
     }
     let (shape, i) = (x.shape().to_vec(), idx.clone());
     Ok(record1("GatherBackward0", &[x], out, false, move |g| {
-        let z = Tensor::zeros(&shape, g.dtype());
+        let z = g.zeros_like_here(&shape, g.dtype())?;
         Ok(vec![Some(scatter_add(&z, dim, &i, g)?)])
     }))
 }
@@ -551,7 +555,7 @@ pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
         out,
         false,
         move |g| {
-            let pos = positions(&shape, &|t| index::masked_select(t, &m))?;
+            let pos = positions(&shape, g, &|t| index::masked_select(t, &m))?;
             Ok(vec![Some(unpick(g, &shape, &pos)?)])
         },
     ))
@@ -564,7 +568,7 @@ pub fn take(x: &Tensor, idx: &Tensor) -> Result<Tensor> {
     }
     let (shape, i) = (x.shape().to_vec(), idx.clone());
     Ok(record1("TakeBackward0", &[x], out, false, move |g| {
-        let pos = positions(&shape, &|t| index::take(t, &i))?;
+        let pos = positions(&shape, g, &|t| index::take(t, &i))?;
         Ok(vec![Some(unpick(g, &shape, &pos)?)])
     }))
 }

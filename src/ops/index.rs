@@ -160,10 +160,16 @@ fn apply_basic(t: &Tensor, items: &[IndexItem]) -> Result<(Tensor, Vec<(usize, T
 /// Element offsets (into `v`'s storage) of each advanced-index position, the broadcast index
 /// shape, the layout of the remaining dims, and where the index dims go in the result.
 struct Advanced {
-    offsets: Vec<isize>,
+    offsets: Offsets,
     index_shape: Dims,
     rest: Layout,
     insert_at: usize,
+}
+
+/// Host offsets for a CPU tensor; an int32 device tensor of the index shape for a GPU one.
+enum Offsets {
+    Host(Vec<isize>),
+    Device(Tensor),
 }
 
 fn advanced(v: &Tensor, adv: &[(usize, Tensor)]) -> Result<Advanced> {
@@ -188,17 +194,11 @@ fn advanced(v: &Tensor, adv: &[(usize, Tensor)]) -> Result<Advanced> {
     }
     let adjacent = adv.windows(2).all(|w| w[1].0 == w[0].0 + 1);
     let insert_at = if adjacent { adv[0].0 } else { 0 };
-    let n: usize = shape.iter().product();
-    let mut offsets = vec![v.layout().offset as isize; n];
-    for (k, (d, t)) in adv.iter().enumerate() {
-        let b = t.with_layout(t.layout().broadcast_to(&shape)?);
-        let vals = b.to_vec::<i64>();
-        let (size, stride) = (v.shape()[*d], v.strides()[*d]);
-        for (o, &i) in offsets.iter_mut().zip(&vals) {
-            // PyTorch's index kernel names the position among the index tensors.
-            *o += norm_index(i, size, k)? * stride;
-        }
-    }
+    let offsets = if v.is_gpu() {
+        Offsets::Device(device_offsets(v, adv, &shape)?)
+    } else {
+        Offsets::Host(host_offsets(v, adv, &shape)?)
+    };
     let dims: Vec<usize> = adv.iter().map(|(d, _)| *d).collect();
     let mut rest = Layout {
         shape: Dims::new(),
@@ -217,6 +217,80 @@ fn advanced(v: &Tensor, adv: &[(usize, Tensor)]) -> Result<Advanced> {
         rest,
         insert_at,
     })
+}
+
+fn host_offsets(v: &Tensor, adv: &[(usize, Tensor)], shape: &[usize]) -> Result<Vec<isize>> {
+    let n: usize = shape.iter().product();
+    let mut offsets = vec![v.layout().offset as isize; n];
+    for (k, (d, t)) in adv.iter().enumerate() {
+        let b = t.with_layout(t.layout().broadcast_to(shape)?);
+        let vals = b.to_vec::<i64>();
+        let (size, stride) = (v.shape()[*d], v.strides()[*d]);
+        for (o, &i) in offsets.iter_mut().zip(&vals) {
+            // PyTorch's index kernel names the position among the index tensors.
+            *o += norm_index(i, size, k)? * stride;
+        }
+    }
+    Ok(offsets)
+}
+
+/// The offsets computed on the device; an out-of-range index is found with one number read
+/// back, and only then are the indices read to name it as the CPU path does.
+fn device_offsets(v: &Tensor, adv: &[(usize, Tensor)], shape: &[usize]) -> Result<Tensor> {
+    use crate::backend::gpu::kernels;
+    let zeros = vec![0isize; shape.len()];
+    let mut prev: Option<Tensor> = None;
+    let mut idx_dev = Vec::with_capacity(adv.len());
+    for (d, t) in adv {
+        let t = on_gpu(t)?;
+        let base = if prev.is_none() {
+            v.layout().offset as isize
+        } else {
+            0
+        };
+        let o = kernels::offsets(
+            &t,
+            shape,
+            &zeros,
+            base,
+            v.shape()[*d],
+            v.strides()[*d],
+            prev.as_ref(),
+        )?;
+        prev = Some(o);
+        idx_dev.push(t);
+    }
+    let offs = prev.expect("at least one index tensor");
+    if kernels::any_negative(&offs)? {
+        host_offsets(v, adv, shape)?;
+        return Err(Error::Index("index out of range".into()));
+    }
+    Ok(offs)
+}
+
+/// An integer index tensor on the GPU (CPU indices are uploaded, as PyTorch accepts them
+/// for device tensors).
+fn on_gpu(t: &Tensor) -> Result<Tensor> {
+    if t.is_gpu() {
+        Ok(t.clone())
+    } else {
+        crate::backend::gpu::upload(&t.to_dtype(DType::I64))
+    }
+}
+
+/// CPU tensors indexed by GPU index tensors: PyTorch's error.
+fn check_index_devices(t: &Tensor, items: &[IndexItem]) -> Result<()> {
+    if !t.is_gpu()
+        && items
+            .iter()
+            .any(|i| matches!(i, IndexItem::Tensor(x) if x.is_gpu()))
+    {
+        return Err(Error::Runtime(
+            "indices should be either on cpu or on the same device as the indexed tensor (cpu)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Shape of the advanced result in "index dims first" order, and the permutation that puts
@@ -240,35 +314,40 @@ fn result_order(a: &Advanced) -> (Dims, Vec<i64>) {
 }
 
 pub fn getitem(t: &Tensor, items: &[IndexItem]) -> Result<Tensor> {
+    check_index_devices(t, items)?;
     let (v, adv) = apply_basic(t, items)?;
     if adv.is_empty() {
         return Ok(v);
     }
-    gpu_guard("index (advanced indexing)", t, items)?;
     let a = advanced(&v, &adv)?;
     let (shape, perm) = result_order(&a);
-    let out = Tensor::zeros(&shape, v.dtype());
-    let block: usize = a.rest.shape.iter().product();
-    dispatch!(v.dtype(), T => {
-        let src = v.storage().ptr() as *const T;
-        let dst = out.ptr::<T>();
-        for (bi, &base) in a.offsets.iter().enumerate() {
-            let mut sub = a.rest.clone();
-            sub.offset = base as usize;
-            for_each_offset(&sub, |k, off| {
-                // SAFETY: offsets were bounds-checked against v's layout.
-                unsafe { *dst.add(bi * block + k) = *src.offset(off) };
+    let out = Tensor::zeros_on(&shape, v.dtype(), v.device())?;
+    match &a.offsets {
+        Offsets::Device(offs) => {
+            crate::backend::gpu::kernels::gather(&out, &v, offs, &a.rest.shape, &a.rest.strides)?
+        }
+        Offsets::Host(offsets) => {
+            let block: usize = a.rest.shape.iter().product();
+            dispatch!(v.dtype(), T => {
+                let src = v.storage().ptr() as *const T;
+                let dst = out.ptr::<T>();
+                for (bi, &base) in offsets.iter().enumerate() {
+                    let mut sub = a.rest.clone();
+                    sub.offset = base as usize;
+                    for_each_offset(&sub, |k, off| {
+                        // SAFETY: offsets were bounds-checked against v's layout.
+                        unsafe { *dst.add(bi * block + k) = *src.offset(off) };
+                    });
+                }
             });
         }
-    });
+    }
     view::permute(&out, &perm)
 }
 
 pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
+    check_index_devices(t, items)?;
     let (v, adv) = apply_basic(t, items)?;
-    if !adv.is_empty() {
-        gpu_guard("index_put_ (advanced indexing)", t, items)?;
-    }
     let src = setitem_value(t, value, v.dtype())?;
     if adv.is_empty() {
         // PyTorch's copy_ errors (TensorIterator broadcasting of value to the slice).
@@ -314,20 +393,41 @@ pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
     for (i, &p) in perm.iter().enumerate() {
         inv[p as usize] = i as i64;
     }
-    let src = view::permute(&src, &inv)?.contiguous();
-    let block: usize = a.rest.shape.iter().product();
-    dispatch!(v.dtype(), T => {
-        let dst = v.storage().ptr() as *mut T;
-        let s = src.ptr::<T>();
-        for (bi, &base) in a.offsets.iter().enumerate() {
-            let mut sub = a.rest.clone();
-            sub.offset = base as usize;
-            for_each_offset(&sub, |k, off| {
-                // SAFETY: offsets were bounds-checked; src is contiguous of the full shape.
-                unsafe { *dst.offset(off) = *s.add(bi * block + k) };
+    let src = view::permute(&src, &inv)?;
+    match &a.offsets {
+        Offsets::Device(offs) => {
+            let src = if src.is_gpu() {
+                src
+            } else {
+                crate::backend::gpu::upload(&src.contiguous())?
+            };
+            crate::backend::gpu::kernels::scatter(
+                &v,
+                offs,
+                &a.rest.shape,
+                &a.rest.strides,
+                &src,
+                crate::backend::gpu::shaders::Combine::Replace,
+            )?;
+        }
+        Offsets::Host(offsets) => {
+            crate::backend::gpu::same_device(&[&v, &src])?;
+            let src = src.contiguous();
+            let block: usize = a.rest.shape.iter().product();
+            dispatch!(v.dtype(), T => {
+                let dst = v.storage().ptr() as *mut T;
+                let s = src.ptr::<T>();
+                for (bi, &base) in offsets.iter().enumerate() {
+                    let mut sub = a.rest.clone();
+                    sub.offset = base as usize;
+                    for_each_offset(&sub, |k, off| {
+                        // SAFETY: offsets were bounds-checked; src is contiguous of the full shape.
+                        unsafe { *dst.offset(off) = *s.add(bi * block + k) };
+                    });
+                }
             });
         }
-    });
+    }
     t.storage().bump_version();
     Ok(())
 }
@@ -374,7 +474,9 @@ fn check_broadcast_to(src: &Tensor, shape: &[usize]) -> Result<()> {
 
 /// Indices of non-zero elements as an (n, ndim) int64 tensor.
 pub fn nonzero(x: &Tensor) -> Result<Tensor> {
-    crate::backend::gpu::cpu_only("nonzero", &[x])?;
+    if x.is_gpu() {
+        return crate::backend::gpu::kernels::nonzero(x);
+    }
     let b = x.to_dtype(DType::Bool).contiguous();
     let vals = b.as_slice::<bool>();
     let nd = x.ndim();
@@ -396,7 +498,7 @@ pub fn nonzero(x: &Tensor) -> Result<Tensor> {
 }
 
 pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
-    crate::backend::gpu::cpu_only("masked_select", &[x, mask])?;
+    crate::backend::gpu::same_device(&[x, mask])?;
     if mask.dtype() != DType::Bool && mask.dtype() != DType::U8 {
         return Err(Error::Runtime(format!(
             "masked_select: expected BoolTensor for mask, but got {}",
@@ -413,7 +515,7 @@ pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
 }
 
 pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor> {
-    crate::backend::gpu::cpu_only("masked_fill", &[x, mask])?;
+    crate::backend::gpu::same_device(&[x, mask])?;
     if mask.dtype() != DType::Bool {
         return Err(Error::Runtime(format!(
             "masked_fill_ only supports boolean masks, but got mask with dtype {}",
@@ -441,6 +543,11 @@ pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor>
 }
 
 fn index_vec(index: &Tensor, name: &str) -> Result<Vec<i64>> {
+    check_int_index(index, name)?;
+    Ok(index.to_vec::<i64>())
+}
+
+fn check_int_index(index: &Tensor, name: &str) -> Result<()> {
     if !index.dtype().is_int() {
         return Err(Error::Runtime(format!(
             "{}(): Expected dtype int32/int64 for index but got: {}",
@@ -448,17 +555,17 @@ fn index_vec(index: &Tensor, name: &str) -> Result<Vec<i64>> {
             type_title(index.dtype())
         )));
     }
-    Ok(index.to_vec::<i64>())
+    Ok(())
 }
 
 pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
-    crate::backend::gpu::cpu_only("index_select", &[x, index])?;
     if index.ndim() > 1 {
         return Err(Error::Index(
             "index_select(): Index is supposed to be a vector".into(),
         ));
     }
-    index_vec(index, "index_select")?;
+    check_int_index(index, "index_select")?;
+    crate::backend::gpu::same_device(&[x, index])?;
     let d = wrap_dim(dim, x.ndim())?;
     let idx = view::reshape(index, &[-1])?;
     let mut items: Vec<IndexItem> = (0..d).map(|_| IndexItem::Slice(None, None, 1)).collect();
@@ -474,32 +581,8 @@ pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
 /// Offsets of `x[..., index[i], ...]` for gather/scatter: for each element of `index`,
 /// the offset in `x` (with `index` values along `dim`) and its position in `index`.
 fn gather_offsets(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<Vec<isize>> {
-    let vals = index_vec(index, name)?;
-    if index.ndim() != x.ndim().max(1) && !(x.ndim() == 0 && index.ndim() <= 1) {
-        return Err(Error::Runtime(format!(
-            "Index tensor must have the same number of dimensions as input tensor"
-        )));
-    }
-    for d in 0..index.ndim() {
-        if d != dim && x.ndim() > 0 && index.shape()[d] > x.shape()[d] {
-            return Err(Error::Runtime(format!(
-                "Size does not match at dimension {} expected index [{}] to be no larger than self [{}] apart from dimension {}",
-                d,
-                index
-                    .shape()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                x.shape()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                dim
-            )));
-        }
-    }
+    check_gather_shape(x, dim, index, name)?;
+    let vals = index.to_vec::<i64>();
     let size = if x.ndim() == 0 { 1 } else { x.shape()[dim] };
     let mut out = Vec::with_capacity(vals.len());
     let nd = index.ndim();
@@ -525,9 +608,132 @@ fn gather_offsets(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<
     Ok(out)
 }
 
+/// `gather_offsets` computed on the GPU (an int32 tensor of the index's shape); an index out
+/// of range is reported as the CPU path reports it, after one number is read back.
+fn gather_offsets_gpu(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<Tensor> {
+    check_gather_shape(x, dim, index, name)?;
+    let idx = on_gpu(index)?;
+    let (size, istride) = if x.ndim() == 0 {
+        (1, 0)
+    } else {
+        (x.shape()[dim], x.strides()[dim])
+    };
+    let cstrides: Vec<isize> = (0..index.ndim())
+        .map(|d| {
+            if x.ndim() == 0 || d == dim {
+                0
+            } else {
+                x.strides()[d]
+            }
+        })
+        .collect();
+    let offs = crate::backend::gpu::kernels::offsets(
+        &idx,
+        index.shape(),
+        &cstrides,
+        x.layout().offset as isize,
+        size,
+        istride,
+        None,
+    )?;
+    if crate::backend::gpu::kernels::any_negative(&offs)? {
+        gather_offsets(x, dim, index, name)?;
+        return Err(Error::Runtime("index out of range".into()));
+    }
+    Ok(offs)
+}
+
+/// Offsets of `x.select(dim, index[i])` for a 1-d index (index_add_, index_fill_), on the GPU.
+fn row_offsets_gpu(
+    x: &Tensor,
+    dim: usize,
+    index: &Tensor,
+    err: impl Fn() -> Result<()>,
+) -> Result<Tensor> {
+    let idx = on_gpu(&view::reshape(index, &[-1])?)?;
+    let n = idx.numel();
+    let (size, stride) = if x.ndim() == 0 {
+        (1, 0)
+    } else {
+        (x.shape()[dim], x.strides()[dim])
+    };
+    let offs = crate::backend::gpu::kernels::offsets(
+        &idx,
+        &[n],
+        &[0],
+        x.layout().offset as isize,
+        size,
+        stride,
+        None,
+    )?;
+    if crate::backend::gpu::kernels::any_negative(&offs)? {
+        err()?;
+        return Err(Error::Index("index out of range".into()));
+    }
+    Ok(offs)
+}
+
+/// The dims of `x` other than `dim`, as (shape, strides) for the gather/scatter kernels.
+fn rest_dims(x: &Tensor, dim: usize) -> (Vec<usize>, Vec<isize>) {
+    (0..x.ndim())
+        .filter(|&d| d != dim)
+        .map(|d| (x.shape()[d], x.strides()[d]))
+        .unzip()
+}
+
+/// The scatter kernel's combine for a dtype and mode.
+fn combine_for(dtype: DType, mode: ScatterMode) -> crate::backend::gpu::shaders::Combine {
+    use crate::backend::gpu::shaders::Combine;
+    match (mode, dtype) {
+        (ScatterMode::Replace, _) => Combine::Replace,
+        (ScatterMode::Add, DType::F32) => Combine::AddF32,
+        (ScatterMode::Add, DType::Bool) => Combine::Or,
+        (ScatterMode::Add, _) => Combine::AddI32,
+        (ScatterMode::Multiply, DType::F32) => Combine::MulF32,
+        (ScatterMode::Multiply, DType::Bool) => Combine::And,
+        (ScatterMode::Multiply, _) => Combine::MulI32,
+    }
+}
+
+fn check_gather_shape(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<()> {
+    check_int_index(index, name)?;
+    if index.ndim() != x.ndim().max(1) && !(x.ndim() == 0 && index.ndim() <= 1) {
+        return Err(Error::Runtime(format!(
+            "Index tensor must have the same number of dimensions as input tensor"
+        )));
+    }
+    for d in 0..index.ndim() {
+        if d != dim && x.ndim() > 0 && index.shape()[d] > x.shape()[d] {
+            return Err(Error::Runtime(format!(
+                "Size does not match at dimension {} expected index [{}] to be no larger than self [{}] apart from dimension {}",
+                d,
+                index
+                    .shape()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                x.shape()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                dim
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn gather(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
-    crate::backend::gpu::cpu_only("gather", &[x, index])?;
     let d = wrap_dim(dim, x.ndim())?;
+    crate::backend::gpu::same_device(&[x, index])?;
+    if x.is_gpu() {
+        let offs = gather_offsets_gpu(x, d, index, "gather")?;
+        let out = crate::backend::gpu::empty(index.shape(), x.dtype())?;
+        crate::backend::gpu::kernels::gather(&out, x, &offs, &[], &[])?;
+        return Ok(out);
+    }
     let offs = gather_offsets(x, d, index, "gather")?;
     let out = Tensor::zeros(index.shape(), x.dtype());
     dispatch!(x.dtype(), T => {
@@ -556,9 +762,14 @@ pub fn scatter_(
     src: &Operand,
     mode: ScatterMode,
 ) -> Result<()> {
-    crate::backend::gpu::cpu_only("scatter_", &[x, index])?;
     let d = wrap_dim(dim, x.ndim())?;
-    let offs = gather_offsets(x, d, index, "scatter")?;
+    crate::backend::gpu::same_device(&[x, index])?;
+    if let Operand::Tensor(s) = src {
+        crate::backend::gpu::same_device(&[x, s])?;
+    }
+    if x.is_gpu() {
+        check_gather_shape(x, d, index, "scatter")?;
+    }
     let vals: Tensor = match src {
         Operand::Tensor(s) => {
             if s.dtype() != x.dtype() {
@@ -593,10 +804,21 @@ pub fn scatter_(
         }
         Operand::Scalar(v) => {
             let t = Tensor::scalar_tensor(*v, x.dtype());
+            let t = if x.is_gpu() {
+                crate::backend::gpu::upload(&t)?
+            } else {
+                t
+            };
             t.with_layout(t.layout().broadcast_to(index.shape())?)
                 .contiguous()
         }
     };
+    if x.is_gpu() {
+        let offs = gather_offsets_gpu(x, d, index, "scatter")?;
+        let combine = combine_for(x.dtype(), mode);
+        return crate::backend::gpu::kernels::scatter(x, &offs, &[], &[], &vals, combine);
+    }
+    let offs = gather_offsets(x, d, index, "scatter")?;
     dispatch!(x.dtype(), T => {
         let dst = x.storage().ptr() as *mut T;
         let s = vals.as_slice::<T>();
@@ -640,8 +862,11 @@ pub fn index_add_(
     source: &Tensor,
     alpha: Scalar,
 ) -> Result<()> {
-    crate::backend::gpu::cpu_only("index_add_", &[x, index, source])?;
+    crate::backend::gpu::same_device(&[x, index, source])?;
     let d = wrap_dim(dim, x.ndim())?;
+    if x.is_gpu() {
+        return index_add_gpu(x, d, index, source, alpha);
+    }
     let idx = index_vec(index, "index_add")?;
     if index.ndim() > 1 {
         return Err(Error::Index(
@@ -688,9 +913,114 @@ pub fn index_add_(
     Ok(())
 }
 
+/// `index_add_` on the GPU: the source rows (scaled by `alpha`) are accumulated atomically,
+/// so repeated indices add up as on the CPU.
+fn index_add_gpu(
+    x: &Tensor,
+    d: usize,
+    index: &Tensor,
+    source: &Tensor,
+    alpha: Scalar,
+) -> Result<()> {
+    check_int_index(index, "index_add")?;
+    if index.ndim() > 1 {
+        return Err(Error::Index(
+            "index_add_(): Index is supposed to be a vector".into(),
+        ));
+    }
+    let n = index.numel();
+    let mut want: Vec<usize> = x.shape().to_vec();
+    if x.ndim() > 0 {
+        want[d] = n;
+    }
+    let ok = if x.ndim() == 0 {
+        source.numel() == 1 && n == 1
+    } else {
+        source.shape() == want.as_slice()
+    };
+    if !ok {
+        let src_dim_size = if source.ndim() == 0 {
+            1
+        } else {
+            source.shape()[d.min(source.ndim() - 1)]
+        };
+        if n != src_dim_size {
+            return Err(Error::Index(format!(
+                "index_add_(): Number of indices ({}) should be equal to source.size(dim) ({})",
+                n, src_dim_size
+            )));
+        }
+        return Err(Error::Runtime(format!(
+            "index_add_(): Source/destination tensor must have same slice shapes. Destination slice shape: [{}] at dimension {} and source slice shape: [{}] at dimension {}.",
+            fmt_dims(&rest_dims(x, d).0),
+            d,
+            fmt_dims(&rest_dims(source, d.min(source.ndim().saturating_sub(1))).0),
+            d
+        )));
+    }
+    let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
+    let offs = row_offsets_gpu(x, d, index, || {
+        for i in index.to_vec::<i64>() {
+            norm_index(i, size, d)?;
+        }
+        Ok(())
+    })?;
+    let mut src = crate::backend::gpu::ops::cast(source, x.dtype())?;
+    if alpha.to_f64() != 1.0 {
+        src = crate::ops::elementwise::binary(
+            crate::ops::elementwise::BinaryOp::Mul,
+            &Operand::Tensor(src),
+            &Operand::Scalar(alpha),
+        )?
+        .to_dtype(x.dtype());
+    }
+    if x.ndim() > 0 {
+        src = view::movedim(&src, &[d as i64], &[0])?;
+    }
+    let (rs, rst) = rest_dims(x, d);
+    crate::backend::gpu::kernels::scatter(
+        x,
+        &offs,
+        &rs,
+        &rst,
+        &src,
+        combine_for(x.dtype(), ScatterMode::Add),
+    )
+}
+
+fn fmt_dims(s: &[usize]) -> String {
+    s.iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn index_fill_(x: &Tensor, dim: i64, index: &Tensor, value: Scalar) -> Result<()> {
-    crate::backend::gpu::cpu_only("index_fill_", &[x, index])?;
+    crate::backend::gpu::same_device(&[x, index])?;
     let d = wrap_dim(dim, x.ndim())?;
+    if x.is_gpu() {
+        check_int_index(index, "index_fill")?;
+        let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
+        let offs = row_offsets_gpu(x, d, index, || {
+            for i in index.to_vec::<i64>() {
+                norm_index(i, size, d)?;
+            }
+            Ok(())
+        })?;
+        let (rs, rst) = rest_dims(x, d);
+        let mut shape = vec![offs.numel()];
+        shape.extend_from_slice(&rs);
+        let src = crate::backend::gpu::empty(&shape, x.dtype())?;
+        crate::backend::gpu::ops::fill(&src, value)?;
+        return crate::backend::gpu::kernels::scatter(
+            x,
+            &offs,
+            &rs,
+            &rst,
+            &src,
+            crate::backend::gpu::shaders::Combine::Replace,
+        );
+    }
     let idx = index_vec(index, "index_fill")?;
     let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
     for &i in &idx {
@@ -708,7 +1038,31 @@ pub fn index_fill_(x: &Tensor, dim: i64, index: &Tensor, value: Scalar) -> Resul
 
 /// `take(index)`: indexes the flattened tensor.
 pub fn take(x: &Tensor, index: &Tensor) -> Result<Tensor> {
-    crate::backend::gpu::cpu_only("take", &[x, index])?;
+    crate::backend::gpu::same_device(&[x, index])?;
+    if x.is_gpu() {
+        check_int_index(index, "take")?;
+        let flat = crate::backend::gpu::ops::contiguous(x)?;
+        let n = x.numel();
+        let offs = crate::backend::gpu::kernels::offsets(
+            &on_gpu(index)?,
+            index.shape(),
+            &vec![0; index.ndim()],
+            flat.layout().offset as isize,
+            n,
+            1,
+            None,
+        )?;
+        if crate::backend::gpu::kernels::any_negative(&offs)? {
+            take(
+                &crate::backend::gpu::host(x)?,
+                &crate::backend::gpu::host(index)?,
+            )?;
+            return Err(Error::Index("index out of range".into()));
+        }
+        let out = crate::backend::gpu::empty(index.shape(), x.dtype())?;
+        crate::backend::gpu::kernels::gather(&out, &flat, &offs, &[], &[])?;
+        return Ok(out);
+    }
     let idx = index_vec(index, "take")?;
     let n = x.numel();
     let flat = x.contiguous();
@@ -734,15 +1088,4 @@ pub fn take(x: &Tensor, index: &Tensor) -> Result<Tensor> {
 /// Fills with a scalar converted to the tensor's dtype (helper for the binding layer).
 pub fn scalar_fill<T: Element>(v: Scalar) -> T {
     scalar_as(v)
-}
-
-/// Advanced indexing has no GPU kernel yet (index tensors included).
-fn gpu_guard(op: &str, t: &Tensor, items: &[IndexItem]) -> Result<()> {
-    let idx_gpu = items
-        .iter()
-        .any(|i| matches!(i, IndexItem::Tensor(x) if x.is_gpu()));
-    if t.is_gpu() || idx_gpu {
-        return Err(crate::backend::gpu::not_implemented(op));
-    }
-    Ok(())
 }

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::ops::view;
 
 use crate::shape::{Dims, wrap_dim};
-use crate::tensor::{Tensor, copy_into};
+use crate::tensor::Tensor;
 
 fn sizes(s: &[usize]) -> String {
     format!(
@@ -168,8 +168,8 @@ pub fn repeat(t: &Tensor, reps: &[i64]) -> Result<Tensor> {
     let out_shape: Vec<i64> = src_shape.iter().zip(reps).map(|(&s, &r)| s * r).collect();
     // Allocated through `try_zeros`: an impossible size is an error, not an abort.
     let dims: Vec<usize> = e.shape().to_vec();
-    let out = crate::ops::create::try_zeros(&dims, t.dtype())?;
-    copy_into(&out, &e);
+    let out = t.zeros_like_here(&dims, t.dtype())?;
+    crate::tensor::try_copy_into(&out, &e)?;
     view::reshape(&out, &out_shape)
 }
 
@@ -262,6 +262,7 @@ pub fn tri(t: &Tensor, diagonal: i64, upper: bool) -> Result<Tensor> {
         }
     }
     let m = Tensor::from_vec(mask, &[r, c]);
+    let m = crate::backend::gpu::to_device(&m, t.device())?;
     let zero = crate::ops::elementwise::Operand::Scalar(crate::dtype::Scalar::Int(0));
     crate::ops::elementwise::where_(
         &m,
@@ -276,9 +277,9 @@ pub fn diag(t: &Tensor, diagonal: i64) -> Result<Tensor> {
     match t.ndim() {
         1 => {
             let n = (t.shape()[0] as u64).saturating_add(diagonal.unsigned_abs()) as usize;
-            let out = crate::ops::create::try_zeros(&[n, n], t.dtype())?;
+            let out = t.zeros_like_here(&[n, n], t.dtype())?;
             let d = view::diagonal(&out, diagonal, 0, 1)?;
-            copy_into(&d, t);
+            crate::tensor::try_copy_into(&d, t)?;
             Ok(out)
         }
         2 => {

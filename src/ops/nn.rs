@@ -147,6 +147,16 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
     } else {
         "softmax_lastdim_kernel_impl"
     };
+    if x.is_gpu() {
+        if !x.dtype().is_float() {
+            return Err(Error::Runtime(format!(
+                "\"{}\" not implemented for '{}'",
+                name,
+                type_title(x.dtype())
+            )));
+        }
+        return crate::backend::gpu::nn::softmax(x, d, log);
+    }
     map_rows(x, d, name, move |xs, out| {
         let m = row_max(xs);
         let mut s = 0.0;
@@ -317,6 +327,16 @@ pub fn nll_loss(
     ignore_index: i64,
 ) -> Result<(Tensor, f64)> {
     let sh = nll_shape(input, target, weight)?;
+    if input.is_gpu() {
+        return crate::backend::gpu::nn::nll_loss(
+            input,
+            target,
+            weight,
+            reduction,
+            ignore_index,
+            &sh,
+        );
+    }
     let picks = nll_picks(&sh, target, weight, ignore_index)?;
     let x = input.contiguous();
     let (c, k) = (sh.c, sh.k);
@@ -368,6 +388,17 @@ pub fn nll_grad_coef(
         k,
         out_shape: target.shape().to_vec(),
     };
+    if target.is_gpu() {
+        return crate::backend::gpu::nn::nll_grad_coef(
+            input_shape,
+            dtype,
+            target,
+            weight,
+            ignore_index,
+            scale,
+            &sh,
+        );
+    }
     let picks = nll_picks(&sh, target, weight, ignore_index)?;
     let mut coef = vec![0f64; n * c * k];
     for (p, &(cls, w)) in picks.iter().enumerate() {
@@ -657,11 +688,28 @@ fn pointwise(x: &Tensor, op: &str, f: impl Fn(f64) -> f64 + Sync) -> Result<Tens
 
 /// The activation applied elementwise (float dtypes only).
 pub fn activation(x: &Tensor, act: Act) -> Result<Tensor> {
+    if x.is_gpu() {
+        return gpu_activation(x, act, false);
+    }
     pointwise(x, act.kernel_name(), move |v| act.value(v))
+}
+
+fn gpu_activation(x: &Tensor, act: Act, deriv: bool) -> Result<Tensor> {
+    if !x.dtype().is_float() {
+        return Err(Error::Runtime(format!(
+            "\"{}\" not implemented for '{}'",
+            act.kernel_name(),
+            type_title(x.dtype())
+        )));
+    }
+    crate::backend::gpu::nn::activation(x, act, deriv)
 }
 
 /// The activation's derivative elementwise.
 pub fn activation_deriv(x: &Tensor, act: Act) -> Result<Tensor> {
+    if x.is_gpu() {
+        return gpu_activation(x, act, true);
+    }
     pointwise(x, act.kernel_name(), move |v| act.deriv(v))
 }
 
@@ -681,6 +729,11 @@ pub fn check_embedding(weight: &Tensor, indices: &Tensor) -> Result<()> {
             weight.ndim()
         )));
     }
+    crate::backend::gpu::same_device(&[weight, indices])?;
+    if weight.is_gpu() {
+        // Checked by the lookup itself (one number read back), see `embedding`.
+        return Ok(());
+    }
     let rows = weight.shape()[0] as i64;
     if indices.to_vec::<i64>().iter().any(|&i| i < 0 || i >= rows) {
         return Err(Error::Index("index out of range in self".into()));
@@ -692,7 +745,11 @@ pub fn check_embedding(weight: &Tensor, indices: &Tensor) -> Result<()> {
 pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
     check_embedding(weight, indices)?;
     let flat = view::reshape(indices, &[-1])?;
-    let rows = index::index_select(weight, 0, &flat)?;
+    let rows = if weight.is_gpu() {
+        crate::backend::gpu::nn::embedding(weight, &flat)?
+    } else {
+        index::index_select(weight, 0, &flat)?
+    };
     let mut shape: Vec<i64> = indices.shape().iter().map(|&v| v as i64).collect();
     shape.push(weight.shape()[1] as i64);
     view::reshape(&rows, &shape)

@@ -434,6 +434,9 @@ pub fn prod(
     dtype: Option<DType>,
 ) -> Result<Tensor> {
     let out_dtype = accum_dtype(x.dtype(), dtype);
+    if x.is_gpu() {
+        return gpu::reductions::prod(x, dims, keepdim, out_dtype);
+    }
     let dims = reduce_dims(x, dims)?;
     let r = if out_dtype.is_float() {
         let y = x.to_dtype(DType::F64);
@@ -532,6 +535,9 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> R
 }
 
 pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Result<Tensor> {
+    if x.is_gpu() {
+        return gpu::reductions::all_any(x, dims, keepdim, any);
+    }
     let dims = reduce_dims(x, dims)?;
     let y = x.to_dtype(DType::Bool);
     let r = reduce_rows::<bool, bool, bool>(
@@ -557,6 +563,9 @@ pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Re
 }
 
 pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
+    if x.is_gpu() {
+        return gpu::reductions::count_nonzero(x, dims);
+    }
     let dims = reduce_dims(x, dims)?;
     let y = x.to_dtype(DType::Bool);
     Ok(reduce_rows::<bool, i64, i64>(
@@ -582,6 +591,9 @@ pub fn var(
             "std and var only support floating point and complex dtypes, got: {}",
             type_title(x.dtype())
         )));
+    }
+    if x.is_gpu() {
+        return gpu::reductions::var(x, dims, correction, keepdim, take_sqrt);
     }
     let dims_w = reduce_dims(x, dims)?;
     let n: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
@@ -616,6 +628,9 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}",
             type_title(x.dtype())
         )));
+    }
+    if x.is_gpu() {
+        return gpu::reductions::norm(x, p, dims, keepdim);
     }
     let dims = reduce_dims(x, dims)?;
     let y = x.to_dtype(DType::F64);
@@ -670,6 +685,9 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     } else {
         x.to_dtype(crate::ops::default_float())
     };
+    if xf.is_gpu() {
+        return gpu::reductions::logsumexp(&xf, dims, keepdim);
+    }
     let dims_w = reduce_dims(&xf, Some(dims))?;
     let y = xf.to_dtype(DType::F64);
     let r = reduce_rows::<f64, (f64, f64), f64>(
@@ -871,6 +889,9 @@ pub fn sort(x: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
     } else {
         x.shape()[wrap_dim(dim, x.ndim())?]
     };
+    if x.is_gpu() {
+        return gpu::reductions::sort(x, dim, descending);
+    }
     let dt = x.dtype();
     // `less` is the ascending order of the element type: NaN last for floats; integers are
     // compared as they are (not through f64, which would tie large int64 values).
@@ -924,6 +945,9 @@ pub fn topk(x: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
             k, d, size
         )));
     }
+    if x.is_gpu() {
+        return gpu::reductions::topk(x, k as usize, dim, largest);
+    }
     let (v, i) = sort(x, dim, largest)?;
     Ok((view::narrow(&v, dim, 0, k)?, view::narrow(&i, dim, 0, k)?))
 }
@@ -936,6 +960,9 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
             "median(): Expected reduction dim {} to have non-zero size.",
             d
         )));
+    }
+    if x.is_gpu() {
+        return gpu::reductions::median_dim(x, dim, keepdim);
     }
     let (sv, si) = sort(x, dim, false)?;
     let n = if x.ndim() == 0 { 1 } else { x.shape()[d] };
@@ -961,10 +988,12 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
 
 pub fn median(x: &Tensor) -> Result<Tensor> {
     if x.numel() == 0 {
-        return Ok(Tensor::scalar_tensor(
-            crate::dtype::Scalar::Float(f64::NAN),
-            x.dtype(),
-        ));
+        let nan = Tensor::scalar_tensor(crate::dtype::Scalar::Float(f64::NAN), x.dtype());
+        return if x.is_gpu() {
+            gpu::upload(&nan)
+        } else {
+            Ok(nan)
+        };
     }
     let flat = view::reshape(x, &[-1])?;
     let (v, _) = median_dim(&flat, 0, false)?;
@@ -974,6 +1003,9 @@ pub fn median(x: &Tensor) -> Result<Tensor> {
 /// `cumsum`/`cumprod` along `dim`; integers accumulate in int64.
 pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> Result<Tensor> {
     let out_dtype = accum_dtype(x.dtype(), dtype);
+    if x.is_gpu() {
+        return gpu::reductions::cumulative(x, dim, product, out_dtype);
+    }
     let len = if x.ndim() == 0 {
         1
     } else {

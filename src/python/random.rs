@@ -434,6 +434,9 @@ fn _bernoulli_(
         let pv = pt.with_layout(pl.permute(&memory_dims(x.layout())));
         let g = self::generator(generator)?;
         let mut g = lock(&g);
+        if x.is_gpu() || pt.is_gpu() {
+            return bernoulli_gpu(&x, &pv, &mut g);
+        }
         return if pt.dtype() == DType::F64 {
             let probs = pv.to_vec::<f64>();
             dispatch!(x.dtype(), T => fill_ordered::<T>(&x, |o| via(o, |w: &mut [bool]| {
@@ -460,6 +463,36 @@ fn _bernoulli_(
     dispatch!(x.dtype(), T => fill_ordered::<T>(&x, |o| via(o, |w: &mut [bool]| {
         rng::fill_bernoulli_scalar(&mut g, w, p)
     }, T::from_bool)))
+}
+
+/// `bernoulli_(p)` for GPU tensors: the same float32 uniforms as the CPU path, drawn in the
+/// elements' memory order and uploaded, compared with the probabilities on the device.
+fn bernoulli_gpu(x: &Tensor, pv: &Tensor, g: &mut Generator) -> PyResult<()> {
+    use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, unary};
+    use crate::ops::reduce::all_any;
+    crate::backend::gpu::same_device(&[x, pv])?;
+    let sc = |v: f64| Operand::Scalar(crate::dtype::Scalar::Float(v));
+    let pt = |t: &Tensor| Operand::Tensor(t.clone());
+    let bad = binary(
+        BinaryOp::LogicalOr,
+        &pt(&binary(BinaryOp::Lt, &pt(pv), &sc(0.0))?),
+        &pt(&binary(BinaryOp::Gt, &pt(pv), &sc(1.0))?),
+    )?;
+    let bad = binary(
+        BinaryOp::LogicalOr,
+        &pt(&bad),
+        &pt(&unary(UnaryOp::IsNan, pv)?),
+    )?;
+    if pv.numel() > 0 && all_any(&bad, None, false, true)?.item()?.to_i64() != 0 {
+        return Err(rt_err(rng::BERNOULLI_P_ERROR.to_string()));
+    }
+    let mo = x.with_layout(memory_order(x.layout()));
+    let u: Vec<f32> = (0..x.numel()).map(|_| g.uniform_f32()).collect();
+    let u = crate::backend::gpu::upload(&Tensor::from_vec(u, mo.shape()))?;
+    let hit = binary(BinaryOp::Lt, &pt(&u), &pt(pv))?;
+    crate::tensor::try_copy_into(&mo, &hit)?;
+    x.storage().bump_version();
+    Ok(())
 }
 
 #[pyfunction]

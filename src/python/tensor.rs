@@ -562,7 +562,10 @@ impl PyTensor {
             }
         };
         ag::inplace(&t, &[], |src| {
-            Ok(crate::ops::create::full(src.shape(), v, src.dtype()))
+            crate::backend::gpu::to_device(
+                &crate::ops::create::full(src.shape(), v, src.dtype()),
+                src.device(),
+            )
         })?;
         Ok(slf.clone().into_any().unbind())
     }
@@ -573,7 +576,7 @@ impl PyTensor {
             t.storage().bump_version();
             return Ok(slf.clone().into_any().unbind());
         }
-        ag::inplace(&t, &[], |src| Ok(Tensor::zeros(src.shape(), src.dtype())))?;
+        ag::inplace(&t, &[], |src| src.zeros_like_here(src.shape(), src.dtype()))?;
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (src, non_blocking=false))]
@@ -1544,7 +1547,7 @@ impl PyTensor {
         let t = slf.get().t();
         let idx = tensor_arg(index, "index_fill_")?;
         ag::inplace(&t, &[], |x| {
-            let mask = Tensor::zeros(x.shape(), DType::Bool);
+            let mask = x.zeros_like_here(x.shape(), DType::Bool)?;
             index::index_fill_(&mask, dim, &idx, Scalar::Bool(true))?;
             ag::masked_fill(x, &mask, &Operand::Scalar(v))
         })?;

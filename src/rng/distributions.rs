@@ -160,7 +160,7 @@ pub fn fill_bernoulli_scalar<T: From<bool>>(
 
 /// Error ATen raises (from `bernoulli_distribution`'s constructor) for a probability outside
 /// [0, 1] in a tensor `p`; the elements before it have already been drawn.
-const BERNOULLI_P_ERROR: &str = "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  \
+pub const BERNOULLI_P_ERROR: &str = "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  \
      (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)";
 
 /// `bernoulli(p)` / `bernoulli_(p)` with a float32 (or float16/bfloat16, widened) probability

@@ -24,9 +24,9 @@ mod normal;
 mod tests;
 
 pub use distributions::{
-    fill_bernoulli_scalar, fill_bernoulli_tensor_f32, fill_bernoulli_tensor_f64, fill_cauchy_f32,
-    fill_cauchy_f64, fill_exponential_f32, fill_exponential_f64, fill_geometric, fill_uniform_f32,
-    fill_uniform_f64, fill_uniform_reduced,
+    BERNOULLI_P_ERROR, fill_bernoulli_scalar, fill_bernoulli_tensor_f32, fill_bernoulli_tensor_f64,
+    fill_cauchy_f32, fill_cauchy_f64, fill_exponential_f32, fill_exponential_f64, fill_geometric,
+    fill_uniform_f32, fill_uniform_f64, fill_uniform_reduced,
 };
 pub use generator::{DEFAULT_SEED, Generator, STATE_SIZE};
 pub use integers::{

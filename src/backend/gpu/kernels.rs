@@ -1,7 +1,10 @@
 //! Launching the WGSL kernels on tensors: meta words (sizes, strides, offsets) from layouts,
 //! pipelines from the cache, buffers bound in the order the shaders declare them.
 
-use super::shaders::{Input, MapSpec, ReduceSpec, Ty, matmul_key, matmul_source};
+use super::shaders::{
+    Combine, Input, MapSpec, ReduceOp, ReduceSpec, ScanSpec, Ty, gather_source, matmul_key,
+    matmul_source, nonzero_source, offsets_source, rank_sort_key, rank_sort_source,
+};
 use super::{WORD, buffer, empty, gpu};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -239,6 +242,295 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let g = gpu()?;
     let p = g.pipeline(&matmul_key(t), || matmul_source(t))?;
     g.dispatch(&p, &meta, &[buffer(&out), buffer(a), buffer(b)], groups)?;
+    Ok(out)
+}
+
+fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
+    crate::shape::contiguous_strides(shape).to_vec()
+}
+
+/// Element offsets for an index tensor broadcast to `shape` (see offsets.wgsl): an int32
+/// tensor of `shape`, -1 where an index is outside `[-size, size)`.
+#[allow(clippy::too_many_arguments)]
+pub fn offsets(
+    idx: &Tensor,
+    shape: &[usize],
+    cstrides: &[isize],
+    base: isize,
+    size: usize,
+    istride: isize,
+    prev: Option<&Tensor>,
+) -> Result<Tensor> {
+    let out = empty(shape, DType::I32)?;
+    let n = check_elems(out.numel())?;
+    if n == 0 {
+        return Ok(out);
+    }
+    let il = idx.layout().broadcast_to(shape)?;
+    let (cs, st) = coalesce(
+        shape,
+        &[
+            il.strides.to_vec(),
+            cstrides.to_vec(),
+            contiguous_strides(shape),
+        ],
+    );
+    if cs.len() > MAXD {
+        return Err(too_many_dims(cs.len()));
+    }
+    let w = |v: isize| v as i32 as u32;
+    let mut meta = vec![0u32; 32];
+    meta[0] = n;
+    meta[1] = cs.len() as u32;
+    meta[2] = w(base);
+    meta[3] = size as u32;
+    meta[4] = w(istride);
+    meta[5] = u32::from(prev.is_some());
+    meta[6] = il.offset as u32;
+    for d in 0..cs.len() {
+        meta[8 + d] = cs[d] as u32;
+        meta[16 + d] = w(st[0][d]);
+        meta[24 + d] = w(st[1][d]);
+    }
+    let g = gpu()?;
+    let p = g.pipeline("offsets", offsets_source)?;
+    let prev_buf = prev.map(buffer).unwrap_or(buffer(idx));
+    g.dispatch(
+        &p,
+        &meta,
+        &[buffer(&out), buffer(idx), prev_buf],
+        groups_for(n, 256),
+    )?;
+    Ok(out)
+}
+
+/// True when an offsets tensor holds a -1 (an index out of range). Reads one number back.
+pub fn any_negative(offs: &Tensor) -> Result<bool> {
+    if offs.numel() == 0 {
+        return Ok(false);
+    }
+    let dims: Vec<usize> = (0..offs.ndim()).collect();
+    let spec = ReduceSpec {
+        op: ReduceOp::Min,
+        input: Ty::I32,
+        acc: Ty::I32,
+        out: Ty::I32,
+    };
+    let (m, _) = reduce(offs, &dims, &[], &spec, DType::I32)?;
+    Ok(super::download(&m)?.to_vec::<i32>()[0] < 0)
+}
+
+/// Meta words 2..28 of gather/scatter: the remaining dims' shape and strides (coalesced).
+fn rest_meta(n: u32, rest_shape: &[usize], rest_strides: &[isize]) -> Result<(Vec<u32>, u32)> {
+    let block: usize = rest_shape.iter().product();
+    let (rs, rst) = coalesce(
+        rest_shape,
+        &[rest_strides.to_vec(), contiguous_strides(rest_shape)],
+    );
+    if rs.len() > MAXD {
+        return Err(too_many_dims(rs.len()));
+    }
+    let mut meta = vec![0u32; 20];
+    meta[0] = n;
+    meta[1] = block.max(1) as u32;
+    meta[2] = rs.len() as u32;
+    for d in 0..rs.len() {
+        meta[4 + d] = rs[d] as u32;
+        meta[12 + d] = rst[0][d] as i32 as u32;
+    }
+    Ok((meta, block as u32))
+}
+
+/// `out[b, k] = src[offs[b] + rest(k)]` into `out` (contiguous, `offs.numel() x block`
+/// elements, any dtype).
+pub fn gather(
+    out: &Tensor,
+    src: &Tensor,
+    offs: &Tensor,
+    rest_shape: &[usize],
+    rest_strides: &[isize],
+) -> Result<()> {
+    let n = check_elems(out.numel())?;
+    if n == 0 {
+        return Ok(());
+    }
+    let (meta, _) = rest_meta(n, rest_shape, rest_strides)?;
+    let g = gpu()?;
+    let p = g.pipeline("gather", gather_source)?;
+    g.dispatch(
+        &p,
+        &meta,
+        &[buffer(out), buffer(src), buffer(offs)],
+        groups_for(n, 256),
+    )?;
+    out.storage().bump_version();
+    Ok(())
+}
+
+/// `dst[offs[b] + rest(k)] (combine)= src[b, k]` for a contiguous `src` of
+/// `offs.numel() x block` elements.
+pub fn scatter(
+    dst: &Tensor,
+    offs: &Tensor,
+    rest_shape: &[usize],
+    rest_strides: &[isize],
+    src: &Tensor,
+    combine: Combine,
+) -> Result<()> {
+    let n = check_elems(src.numel())?;
+    if n == 0 {
+        return Ok(());
+    }
+    // The kernel reads src from word 0 and must not alias dst's (writable) binding.
+    let copied;
+    let src = if src.same_storage(dst) || !src.is_contiguous() || src.layout().offset != 0 {
+        copied = super::ops::contiguous_copy(src)?;
+        &copied
+    } else {
+        src
+    };
+    let (meta, _) = rest_meta(n, rest_shape, rest_strides)?;
+    let g = gpu()?;
+    let p = g.pipeline(&combine.key(), || combine.source())?;
+    g.dispatch(
+        &p,
+        &meta,
+        &[buffer(dst), buffer(src), buffer(offs)],
+        groups_for(n, 256),
+    )?;
+    dst.storage().bump_version();
+    Ok(())
+}
+
+/// Meta words for a kernel walking rows along `dim` (scan, rank sort): the kept dims with
+/// the input's and the output's strides, coalesced.
+fn row_meta(x: &Tensor, dim: usize, out: &Tensor) -> Result<(Vec<u32>, u32)> {
+    let (mut ks, mut kin, mut kout) = (vec![], vec![], vec![]);
+    for d in 0..x.ndim() {
+        if d != dim {
+            ks.push(x.shape()[d]);
+            kin.push(x.strides()[d]);
+            kout.push(out.strides()[d]);
+        }
+    }
+    let (ks, kst) = coalesce(&ks, &[kin, kout]);
+    if ks.len() > MAXD {
+        return Err(too_many_dims(ks.len()));
+    }
+    let rows = check_elems(ks.iter().product())?;
+    let mut meta = vec![0u32; 32];
+    meta[0] = rows;
+    meta[1] = check_elems(if x.ndim() == 0 { 1 } else { x.shape()[dim] })?;
+    meta[2] = ks.len() as u32;
+    meta[3] = x.layout().offset as u32;
+    let w = |v: isize| v as i32 as u32;
+    if x.ndim() > 0 {
+        meta[4] = w(x.strides()[dim]);
+        meta[5] = w(out.strides()[dim]);
+    }
+    for d in 0..ks.len() {
+        meta[8 + d] = ks[d] as u32;
+        meta[16 + d] = w(kst[0][d]);
+        meta[24 + d] = w(kst[1][d]);
+    }
+    Ok((meta, rows))
+}
+
+/// Inclusive cumulative sum/product of `x` along `dim` into a new contiguous tensor.
+pub fn scan(x: &Tensor, dim: usize, product: bool, out_dtype: DType) -> Result<Tensor> {
+    let out = empty(x.shape(), out_dtype)?;
+    if x.numel() == 0 {
+        return Ok(out);
+    }
+    let acc = if out_dtype.is_float() {
+        Ty::F32
+    } else {
+        Ty::I32
+    };
+    let spec = ScanSpec {
+        product,
+        input: Ty::of(x.dtype()),
+        acc,
+        out: Ty::of(out_dtype),
+    };
+    let (meta, rows) = row_meta(x, dim, &out)?;
+    let g = gpu()?;
+    let p = g.pipeline(&spec.key(), || spec.source())?;
+    g.dispatch(&p, &meta, &[buffer(&out), buffer(x)], rows)?;
+    Ok(out)
+}
+
+/// Stable rank-order selection along `dim` (rank_sort.wgsl): `mode` 0 ascending, 1
+/// descending, 2 median; `kout` positions kept. Values and int64 indices, contiguous, with
+/// `dim` of size `kout`.
+pub fn rank_sort(x: &Tensor, dim: usize, mode: u32, kout: usize) -> Result<(Tensor, Tensor)> {
+    let mut shape = x.shape().to_vec();
+    if x.ndim() > 0 {
+        shape[dim] = kout;
+    }
+    let out = empty(&shape, x.dtype())?;
+    let idx = empty(&shape, DType::I64)?;
+    if x.numel() == 0 || out.numel() == 0 {
+        return Ok((out, idx));
+    }
+    let (mut meta, rows) = row_meta(x, dim, &out)?;
+    meta[6] = kout as u32;
+    meta[7] = mode;
+    let n = check_elems(rows as usize * meta[1] as usize)?;
+    let t = if x.dtype() == DType::F32 {
+        Ty::F32
+    } else {
+        Ty::I32
+    };
+    let g = gpu()?;
+    let p = g.pipeline(&rank_sort_key(t), || rank_sort_source(t))?;
+    g.dispatch(
+        &p,
+        &meta,
+        &[buffer(&out), buffer(&idx), buffer(x)],
+        groups_for(n, 256),
+    )?;
+    Ok((out, idx))
+}
+
+/// Indices of the non-zero elements of `x` as a (count, ndim) int64 tensor. Reads the count
+/// back (the result's size depends on the data, as on every device).
+pub fn nonzero(x: &Tensor) -> Result<Tensor> {
+    let nd = x.ndim();
+    let mask = super::ops::cast(x, DType::Bool)?;
+    let n = check_elems(mask.numel())?;
+    if n == 0 {
+        return empty(&[0, nd], DType::I64);
+    }
+    let flat = mask.with_layout(crate::shape::Layout::contiguous(&[n as usize]));
+    let pos = scan(&flat, 0, false, DType::I32)?;
+    let last = pos.with_layout(crate::shape::Layout {
+        shape: crate::shape::Dims::from_slice(&[]),
+        strides: Default::default(),
+        offset: n as usize - 1,
+    });
+    let count = super::download(&last)?.to_vec::<i32>()[0] as usize;
+    let out = empty(&[count, nd], DType::I64)?;
+    if count == 0 || nd == 0 {
+        return Ok(out);
+    }
+    let mut meta = vec![0u32; 12];
+    meta[0] = n;
+    meta[1] = nd as u32;
+    for d in 0..nd {
+        meta[4 + d] = x.shape()[d] as u32;
+    }
+    if nd > MAXD {
+        return Err(too_many_dims(nd));
+    }
+    let g = gpu()?;
+    let p = g.pipeline("nonzero", nonzero_source)?;
+    g.dispatch(
+        &p,
+        &meta,
+        &[buffer(&out), buffer(&mask), buffer(&pos)],
+        groups_for(n, 256),
+    )?;
     Ok(out)
 }
 

@@ -11,7 +11,9 @@
 pub mod alloc;
 pub mod context;
 pub mod kernels;
+pub mod nn;
 pub mod ops;
+pub mod reductions;
 pub mod shaders;
 
 use crate::dtype::DType;
@@ -171,7 +173,8 @@ pub fn download(t: &Tensor) -> Result<Tensor> {
         (c.layout().offset * WORD) as u64,
         (n * WORD) as u64,
     )?;
-    let words: &[u32] = bytemuck::cast_slice(&bytes);
+    // Collected, not cast: the byte vector's allocation need not be 4-byte aligned.
+    let words: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes);
     Ok(match c.dtype() {
         DType::F32 => Tensor::from_vec(
             words.iter().map(|&w| f32::from_bits(w)).collect(),

@@ -125,7 +125,15 @@ fn binary_expr(op: BinaryOp, t: Ty) -> Option<(&'static str, Ty)> {
                 Mul => "a * b",
                 Div if float => "a / b",
                 DivTrunc if float => "trunc(a / b)",
+                DivFloor if float => "floor_div_f(a, b)",
+                Remainder if float => "py_rem_f(a, b)",
+                Fmod if float => "fmod_f(a, b)",
                 Pow if float => "pow_f(a, b)",
+                DivTrunc => "select(a / b, 0, b == 0)",
+                DivFloor => "floor_div_i(a, b)",
+                Remainder => "py_rem_i(a, b)",
+                Fmod => "select(a % b, 0, b == 0)",
+                Pow => "pow_i(a, b)",
                 Atan2 if float => "atan2(a, b)",
                 Maximum if float => "max_f(a, b)",
                 Minimum if float => "min_f(a, b)",
@@ -161,6 +169,14 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     } else {
         compute
     };
+    if ty == Ty::I32
+        && matches!(
+            op,
+            BinaryOp::DivTrunc | BinaryOp::DivFloor | BinaryOp::Remainder | BinaryOp::Fmod
+        )
+    {
+        check_nonzero_divisor(&srcs[1])?;
+    }
     let out = empty(&shape, store)?;
     map(&out, &srcs, ty, expr, expr_ty)?;
     if out_dtype == store {
@@ -168,6 +184,24 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     } else {
         cast(&out, out_dtype)
     }
+}
+
+/// Integer division by zero is the CPU's RuntimeError here too: a scalar divisor is checked
+/// directly, a tensor one with a reduction and one number read back.
+fn check_nonzero_divisor(b: &Src<'_>) -> Result<()> {
+    let zero = match b {
+        Src::S(v) => *v == 0.0,
+        Src::T(t) => {
+            let z = empty(t.shape(), DType::Bool)?;
+            map(&z, &[Src::T(t)], Ty::I32, "a == 0", Ty::Bool)?;
+            let any = super::reductions::all_any(&z, None, false, true)?;
+            super::download(&any)?.to_vec::<bool>()[0]
+        }
+    };
+    if zero {
+        return Err(Error::Runtime("ZeroDivisionError".into()));
+    }
+    Ok(())
 }
 
 fn a_shape(o: &Operand) -> &[usize] {
@@ -199,6 +233,8 @@ fn float_unary_expr(op: UnaryOp) -> Option<&'static str> {
         Asin => "atan2(a, sqrt((1.0 - a) * (1.0 + a)))",
         Acos => "atan2(sqrt((1.0 - a) * (1.0 + a)), a)",
         Atan => "atan(a)",
+        Sinh => "sinh_f(a)",
+        Cosh => "cosh_f(a)",
         Tanh => "tanh(a)",
         Sigmoid => "sigmoid_f(a)",
         Relu => "select(0.0, a, a > 0.0)",
@@ -397,7 +433,10 @@ pub fn device_of(ts: &[&Tensor]) -> Result<Device> {
 /// Every kernel variant the op tables above can instantiate, as (pipeline key, WGSL source):
 /// for `_C._gpu_shader_sources()` and an independent compile check with wgpu-py.
 pub fn all_variants() -> Vec<(String, String)> {
-    use super::shaders::{Input, MapSpec, ReduceSpec, matmul_key, matmul_source};
+    use super::shaders::{
+        Combine, Input, MapSpec, ReduceSpec, ScanSpec, gather_source, matmul_key, matmul_source,
+        nonzero_source, offsets_source, rank_sort_key, rank_sort_source,
+    };
     use BinaryOp::*;
     use UnaryOp::*;
     let tys = [Ty::F32, Ty::I32, Ty::Bool];
@@ -412,8 +451,8 @@ pub fn all_variants() -> Vec<(String, String)> {
         });
     };
     let binops = [
-        Add, Sub, Mul, Div, DivTrunc, Pow, Atan2, Minimum, Maximum, Eq, Ne, Lt, Le, Gt, Ge,
-        LogicalAnd, LogicalOr, LogicalXor, BitAnd, BitOr, BitXor,
+        Add, Sub, Mul, Div, DivTrunc, DivFloor, Remainder, Fmod, Pow, Atan2, Minimum, Maximum, Eq,
+        Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitAnd, BitOr, BitXor,
     ];
     for op in binops {
         for t in tys {
@@ -431,7 +470,8 @@ pub fn all_variants() -> Vec<(String, String)> {
     }
     let unops = [
         Neg, Abs, Sign, Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Tan,
-        Asin, Acos, Atan, Tanh, Sigmoid, Relu, Floor, Ceil, Round, Trunc, Frac, Reciprocal, Square,
+        Asin, Acos, Atan, Sinh, Cosh, Tanh, Sigmoid, Relu, Floor, Ceil, Round, Trunc, Frac,
+        Reciprocal, Square,
     ];
     for op in unops {
         if let Some(e) = float_unary_expr(op) {
@@ -477,7 +517,26 @@ pub fn all_variants() -> Vec<(String, String)> {
             from,
         );
     }
+    // Integer division's zero-divisor check.
+    spec(
+        Ty::Bool,
+        vec![Input::Tensor(Ty::I32)],
+        Ty::I32,
+        "a == 0",
+        Ty::Bool,
+    );
+    maps.extend(super::nn::act_variants());
     let mut out: Vec<(String, String)> = maps.iter().map(|m| (m.key(), m.source())).collect();
+    // all/any: truth values folded as int32 into a bool.
+    for op in [ReduceOp::Sum, ReduceOp::Min] {
+        let r = ReduceSpec {
+            op,
+            input: Ty::Bool,
+            acc: Ty::I32,
+            out: Ty::Bool,
+        };
+        out.push((r.key(), r.source()));
+    }
     for op in [
         ReduceOp::Sum,
         ReduceOp::Mean,
@@ -485,6 +544,7 @@ pub fn all_variants() -> Vec<(String, String)> {
         ReduceOp::Min,
         ReduceOp::ArgMax,
         ReduceOp::ArgMin,
+        ReduceOp::Prod,
     ] {
         for input in tys {
             let accs: &[Ty] = match op {
@@ -504,6 +564,26 @@ pub fn all_variants() -> Vec<(String, String)> {
     }
     for t in [Ty::F32, Ty::I32] {
         out.push((matmul_key(t), matmul_source(t)));
+        out.push((rank_sort_key(t), rank_sort_source(t)));
     }
+    for product in [false, true] {
+        for input in tys {
+            for acc in [Ty::F32, Ty::I32] {
+                let s = ScanSpec {
+                    product,
+                    input,
+                    acc,
+                    out: acc,
+                };
+                out.push((s.key(), s.source()));
+            }
+        }
+    }
+    for c in Combine::ALL {
+        out.push((c.key(), c.source()));
+    }
+    out.push(("offsets".into(), offsets_source()));
+    out.push(("gather".into(), gather_source()));
+    out.push(("nonzero".into(), nonzero_source()));
     out
 }

@@ -8,6 +8,12 @@ const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
 const MATH: &str = include_str!("../../../shaders/math.wgsl");
 const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
+const OFFSETS: &str = include_str!("../../../shaders/offsets.wgsl");
+const GATHER: &str = include_str!("../../../shaders/gather.wgsl");
+const SCATTER: &str = include_str!("../../../shaders/scatter.wgsl");
+const NONZERO: &str = include_str!("../../../shaders/nonzero.wgsl");
+const SCAN: &str = include_str!("../../../shaders/scan.wgsl");
+const RANK_SORT: &str = include_str!("../../../shaders/rank_sort.wgsl");
 
 /// Types a value can have inside a kernel: float32, int32 (also int64's representation) and
 /// WGSL bool (stored as a u32 word).
@@ -100,7 +106,7 @@ pub struct MapSpec {
     pub expr_ty: Ty,
 }
 
-const NAMES: [&str; 3] = ["a", "b", "c"];
+const NAMES: [&str; 4] = ["a", "b", "c", "d"];
 
 impl MapSpec {
     pub fn key(&self) -> String {
@@ -174,6 +180,7 @@ pub enum ReduceOp {
     /// Value and index of the maximum (`max(dim)`, `argmax`).
     ArgMax,
     ArgMin,
+    Prod,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -217,6 +224,7 @@ impl ReduceSpec {
         };
         let init = match self.op {
             Sum | Mean => format!("{}(0)", acc),
+            Prod => format!("{}(1)", acc),
             Max | ArgMax => lo.to_string(),
             Min | ArgMin => hi.to_string(),
         };
@@ -238,6 +246,7 @@ impl ReduceSpec {
         };
         let combine = match self.op {
             Sum | Mean => "v = v + x;".to_string(),
+            Prod => "v = v * x;".to_string(),
             Max | ArgMax => pick(">"),
             Min | ArgMin => pick("<"),
         };
@@ -270,6 +279,127 @@ pub fn matmul_key(t: Ty) -> String {
 
 pub fn matmul_source(t: Ty) -> String {
     MATMUL.replace("{{T}}", t.storage())
+}
+
+/// Sources without placeholders: (pipeline key, WGSL).
+pub fn offsets_source() -> String {
+    OFFSETS.to_string()
+}
+
+pub fn gather_source() -> String {
+    GATHER.to_string()
+}
+
+pub fn nonzero_source() -> String {
+    NONZERO.to_string()
+}
+
+/// How `scatter.wgsl` combines a source word `v` into `dst[o]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Combine {
+    Replace,
+    AddF32,
+    /// int32 words (two's complement addition is the same on u32).
+    AddI32,
+    MulF32,
+    MulI32,
+    /// bool words: `add` is `or`, `multiply` is `and`.
+    Or,
+    And,
+}
+
+impl Combine {
+    pub const ALL: [Combine; 7] = [
+        Combine::Replace,
+        Combine::AddF32,
+        Combine::AddI32,
+        Combine::MulF32,
+        Combine::MulI32,
+        Combine::Or,
+        Combine::And,
+    ];
+
+    pub fn key(self) -> String {
+        format!("scatter:{:?}", self)
+    }
+
+    pub fn source(self) -> String {
+        let cas = |f: &str| {
+            format!(
+                "var old = atomicLoad(&dst[o]);\n    loop {{\n        let r = atomicCompareExchangeWeak(&dst[o], old, {});\n        if (r.exchanged) {{\n            break;\n        }}\n        old = r.old_value;\n    }}",
+                f
+            )
+        };
+        let body = match self {
+            Combine::Replace => "atomicStore(&dst[o], v);".to_string(),
+            Combine::AddI32 => "atomicAdd(&dst[o], v);".to_string(),
+            Combine::Or => "atomicOr(&dst[o], v);".to_string(),
+            Combine::And => "atomicAnd(&dst[o], v);".to_string(),
+            Combine::AddF32 => cas("bitcast<u32>(bitcast<f32>(old) + bitcast<f32>(v))"),
+            Combine::MulF32 => cas("bitcast<u32>(bitcast<f32>(old) * bitcast<f32>(v))"),
+            Combine::MulI32 => cas("bitcast<u32>(bitcast<i32>(old) * bitcast<i32>(v))"),
+        };
+        SCATTER.replace("{{BODY}}", &body)
+    }
+}
+
+/// One `scan.wgsl` kernel: cumulative sum or product of `input` words accumulated as `acc`
+/// and stored as `out`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ScanSpec {
+    pub product: bool,
+    pub input: Ty,
+    pub acc: Ty,
+    pub out: Ty,
+}
+
+impl ScanSpec {
+    pub fn key(&self) -> String {
+        format!(
+            "scan:{}:{:?}:{:?}:{:?}",
+            self.product, self.input, self.acc, self.out
+        )
+    }
+
+    pub fn source(&self) -> String {
+        let acc = self.acc.value();
+        let bindings = format!(
+            "@group(0) @binding(1) var<storage, read_write> out: array<{}>;\n@group(0) @binding(2) var<storage, read> inp: array<{}>;\n",
+            self.out.storage(),
+            self.input.storage()
+        );
+        let (id, op) = if self.product {
+            (format!("{}(1)", acc), "a * b")
+        } else {
+            (format!("{}(0)", acc), "a + b")
+        };
+        SCAN.replace("{{BINDINGS}}", &bindings)
+            .replace("{{HELPERS}}", MATH)
+            .replace("{{ACC}}", acc)
+            .replace("{{ID}}", &id)
+            .replace("{{OP}}", op)
+            .replace(
+                "{{LOAD}}",
+                &load(self.input, self.acc, "inp[ib + i32(j) * irs]"),
+            )
+            .replace(
+                "{{STORE}}",
+                &format!("out[o] = {};", store(self.acc, self.out, "acc")),
+            )
+    }
+}
+
+pub fn rank_sort_key(t: Ty) -> String {
+    format!("rank_sort:{:?}", t)
+}
+
+/// `rank_sort.wgsl` for f32 or i32 keys (bool rows are sorted as i32).
+pub fn rank_sort_source(t: Ty) -> String {
+    let nan = if t == Ty::F32 { "is_nan_f(x)" } else { "false" };
+    RANK_SORT
+        .replace("{{T}}", t.storage())
+        .replace("{{NAN}}", nan)
+        .replace("{{HELPERS}}", MATH)
 }
 
 #[cfg(test)]
