@@ -35,7 +35,7 @@ _MODULE_GPU = frozenset({
     "_log_normal_", "_random_", "_exponential_", "_geometric_", "_cauchy_", "_randperm",
     "_backward_scalar", "_to_device", "_is_gpu", "_has_gpu_tensor", "_run_backward",
     "is_grad_enabled", "_set_grad_enabled", "is_inference_mode_enabled", "_set_inference_mode",
-    "_record_function",
+    "_record_function", "_optim_step",
 })
 
 _state = {"gpu_used": False}

@@ -12,6 +12,7 @@ pub mod alloc;
 pub mod context;
 pub mod kernels;
 pub mod ops;
+pub mod optim;
 pub mod shaders;
 
 use crate::dtype::DType;

@@ -505,5 +505,6 @@ pub fn all_variants() -> Vec<(String, String)> {
     for t in [Ty::F32, Ty::I32] {
         out.push((matmul_key(t), matmul_source(t)));
     }
+    out.extend(super::optim::variants());
     out
 }
