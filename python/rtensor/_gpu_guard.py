@@ -41,6 +41,7 @@ _MODULE_GPU = frozenset({
     "is_grad_enabled", "_set_grad_enabled", "is_inference_mode_enabled", "_set_inference_mode",
     "_record_function", "_activation", "_bernoulli_", "_embedding", "_linear", "_mse_loss",
     "_nll_loss", "_softmax", "einsum", "hstack", "vstack",
+    "_optim_step",
 })
 
 _state = {"gpu_used": False}

@@ -1,6 +1,8 @@
 //! `_C._optim_step`: one native call applies an optimizer's update to every parameter of a
-//! param group (the fused multi-tensor step behind `rtensor.optim`).
+//! param group (the fused multi-tensor step behind `rtensor.optim`). float32 GPU parameters
+//! (with their gradients and states on the GPU too) run `backend::gpu::optim::step`.
 
+use crate::backend::gpu;
 use crate::dtype::{DType, Element};
 use crate::ops::optim::{self, Hyper};
 use crate::python::convert::tensor_arg;
@@ -167,6 +169,16 @@ fn _optim_step(
             .collect::<PyResult<_>>()?;
         let mut all: Vec<&Tensor> = vec![&g];
         all.extend(st.iter().flatten());
+        if p.is_gpu() || all.iter().any(|t| t.is_gpu()) {
+            // One device for the whole update (PyTorch's error otherwise); the CPU path must
+            // never see a GPU tensor (it has no host memory).
+            let mut every = vec![&p];
+            every.extend(all.iter().copied());
+            gpu::same_device(&every)?;
+            check(name, &p, &all)?;
+            gpu::optim::step(name, &p, &g, &st, &h)?;
+            continue;
+        }
         check(name, &p, &all)?;
         match p.dtype() {
             DType::F32 => run::<f32>(name, &p, &g, &st, &h)?,

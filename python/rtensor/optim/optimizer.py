@@ -13,6 +13,21 @@ from .._C import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 
 
+def _on_device_of(t, p):
+    """``t`` (a new CPU tensor) moved to ``p``'s device when ``p`` is on the GPU."""
+    return _C._to_device(t, True) if _C._is_gpu(p) else t
+
+
+def zeros_like(p):
+    """Zero state for parameter ``p``: its shape, dtype and device."""
+    return _on_device_of(_C.zeros(*p.shape, dtype=p.dtype), p)
+
+
+def full_like(p, value):
+    """State for parameter ``p`` filled with ``value``: its shape, dtype and device."""
+    return _on_device_of(_C.full(tuple(p.shape), value, p.dtype), p)
+
+
 class _RequiredParameter:
     def __repr__(self):
         return "<required parameter>"
@@ -126,15 +141,20 @@ class Optimizer:
             p = id_map.get(k)
             if p is None:
                 continue
-            self.state[p] = {
-                name: (val.to(p.dtype) if isinstance(val, Tensor) and name != "step"
-                       and val.dtype.is_floating_point else val)
-                for name, val in v.items()
-            }
+            self.state[p] = {name: self._load_value(p, name, val) for name, val in v.items()}
         for g, s in zip(groups, saved):
             for k, v in s.items():
                 if k != "params":
                     g[k] = v
+
+    def _load_value(self, p, name, val):
+        # Floating-point state takes the parameter's dtype; the per-element state tensors that
+        # the update reads also take its device (scalars such as ASGD's eta stay on the CPU).
+        if not isinstance(val, Tensor) or name == "step" or not val.dtype.is_floating_point:
+            return val
+        if name in self._state_names:
+            return val.to(dtype=p.dtype, device=p.device)
+        return val.to(p.dtype)
 
     # ----- the fused step -----
 
@@ -143,7 +163,7 @@ class Optimizer:
         state = self.state[p]
         state["step"] = _C.tensor(0.0)
         for name in self._state_names:
-            state[name] = _C.zeros(*p.shape, dtype=p.dtype)
+            state[name] = zeros_like(p)
         return state
 
     def _hyper(self, group, state):

@@ -1,7 +1,7 @@
 """RMSprop, Adagrad, Adadelta, Rprop and ASGD (fused native updates)."""
 
 from .. import _C
-from .optimizer import Optimizer
+from .optimizer import Optimizer, full_like
 
 
 class RMSprop(Optimizer):
@@ -56,7 +56,7 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 s = self._init_state(p, group)
-                s["sum"] = _C.full(tuple(p.shape), group["initial_accumulator_value"], p.dtype)
+                s["sum"] = full_like(p, group["initial_accumulator_value"])
 
     def _hyper(self, group, state):
         h = super()._hyper(group, state)
@@ -102,7 +102,7 @@ class Rprop(Optimizer):
 
     def _init_state(self, p, group):
         state = super()._init_state(p, group)
-        state["step_size"] = _C.full(tuple(p.shape), group["lr"], p.dtype)
+        state["step_size"] = full_like(p, group["lr"])
         return state
 
     def _hyper(self, group, state):

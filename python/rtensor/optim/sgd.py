@@ -2,11 +2,12 @@
 
 from .. import _C
 from ..autograd.grad_mode import enable_grad, no_grad
-from .optimizer import Optimizer, required
+from .optimizer import Optimizer, required, zeros_like
 
 
 class SGD(Optimizer):
     _kernel = "sgd"
+    _state_names = ("momentum_buffer",)  # created by step itself, on the first momentum step
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
@@ -44,7 +45,7 @@ class SGD(Optimizer):
             new = [p for p in items if "momentum_buffer" not in self.state[p]]
             old = [p for p in items if "momentum_buffer" in self.state[p]]
             for p in new:
-                self.state[p]["momentum_buffer"] = _C.zeros(*p.shape, dtype=p.dtype)
+                self.state[p]["momentum_buffer"] = zeros_like(p)
             for first, ps in ((True, new), (False, old)):
                 if not ps:
                     continue

@@ -13,6 +13,7 @@ pub mod context;
 pub mod kernels;
 pub mod nn;
 pub mod ops;
+pub mod optim;
 pub mod reductions;
 pub mod shaders;
 

@@ -585,5 +585,6 @@ pub fn all_variants() -> Vec<(String, String)> {
     out.push(("offsets".into(), offsets_source()));
     out.push(("gather".into(), gather_source()));
     out.push(("nonzero".into(), nonzero_source()));
+    out.extend(super::optim::variants());
     out
 }
