@@ -496,3 +496,75 @@ def test_bernoulli_with_probabilities_equals_cpu(gpu):
     close(g, c)
     with pytest.raises(RuntimeError, match="p_in >= 0"):
         torch.empty(2, device="cuda").bernoulli_(torch.tensor([0.5, 1.5]).cuda())
+
+
+# ----- CTC, multinomial, checkpoints -----
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss_and_gradient(gpu, reduction, zero_infinity):
+    torch.manual_seed(0)
+    lp = torch.randn(12, 4, 6).log_softmax(2)
+    targets = torch.randint(1, 6, (4, 5))
+    il, tl = [12, 10, 7, 2], [5, 2, 0, 4]  # the last sample has no alignment (inf loss)
+    c = lp.clone().requires_grad_()
+    g = lp.cuda().requires_grad_()
+    lc = F.ctc_loss(c, targets, il, tl, reduction=reduction, zero_infinity=zero_infinity)
+    lg = F.ctc_loss(g, targets.cuda(), il, tl, reduction=reduction, zero_infinity=zero_infinity)
+    close(lg.detach(), lc.detach(), 1e-5, 1e-5)
+    w = torch.rand(*lc.shape)
+    (lc * w).sum().backward()
+    (lg * w.cuda()).sum().backward()
+    close(g.grad, c.grad, 1e-4, 1e-5)
+    assert lg.grad_fn.name() == lc.grad_fn.name()
+
+
+@pytest.mark.parametrize("replacement", [False, True])
+def test_multinomial_draws_the_cpu_categories(gpu, replacement):
+    p = torch.rand(6, 11)
+    p[2, :5] = 0.0
+    for k in (1, 4, 9):
+        torch.manual_seed(3)
+        c = torch.multinomial(p, k, replacement)
+        rc = torch.rand(3)
+        torch.manual_seed(3)
+        g = torch.multinomial(p.cuda(), k, replacement)
+        rg = torch.rand(3)
+        close(g, c)
+        # The generator advanced the same way: the next numbers agree too.
+        assert rg.tolist() == rc.tolist()
+    torch.manual_seed(1)
+    c = torch.multinomial(torch.tensor([0.1, 0.0, 0.9]), 40, True)
+    torch.manual_seed(1)
+    g = torch.multinomial(torch.tensor([0.1, 0.0, 0.9]).cuda(), 40, True)
+    close(g, c)
+    same_error(lambda x: torch.multinomial(x, 2), np.array([[0.5, -1.0, 0.5]], np.float32))
+    same_error(lambda x: torch.multinomial(x, 2, True), np.array([[0.0, 0.0]], np.float32))
+    same_error(lambda x: torch.multinomial(x, 4), np.array([0.2, 0.8], np.float32))
+
+
+def test_checkpoints_of_gpu_tensors(gpu):
+    import io
+
+    torch.manual_seed(0)
+    m = torch.nn.Linear(4, 3).cuda()
+    x = torch.arange(10.0).cuda()
+    buf = io.BytesIO()
+    torch.save({"model": m.state_dict(), "x": x, "view": x[2:5]}, buf)
+    assert b"cuda:0" in buf.getvalue()
+    buf.seek(0)
+    back = torch.load(buf)
+    assert back["x"].is_cuda and back["model"]["weight"].is_cuda
+    assert back["view"]._same_storage(back["x"])  # views still share the storage
+    close(back["model"]["weight"], m.weight.detach().cpu())
+    close(back["view"], torch.arange(2.0, 5.0))
+    buf.seek(0)
+    host = torch.load(buf, map_location="cpu")
+    assert not host["x"].is_cuda
+    np.testing.assert_array_equal(host["x"].numpy(), np.arange(10.0, dtype=np.float32))
+    cpu_buf = io.BytesIO()
+    torch.save(torch.nn.Linear(4, 3).state_dict(), cpu_buf)
+    cpu_buf.seek(0)
+    sd = torch.load(cpu_buf, map_location="cuda")
+    assert all(v.is_cuda for v in sd.values())

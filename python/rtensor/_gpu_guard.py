@@ -26,7 +26,7 @@ _TENSOR_GPU = frozenset({
     "_addmm", "_all_any", "_count_nonzero", "_cumulative", "_logsumexp", "_median", "_median_dim",
     "_nonzero", "_norm", "_prod", "_scatter_", "_sort", "_topk", "_tri", "_var", "diag", "flip",
     "gather", "index_add_", "index_fill_", "index_select", "masked_fill", "masked_fill_",
-    "masked_select", "outer", "repeat", "roll", "take", "tile",
+    "masked_select", "outer", "repeat", "roll", "take", "tile", "_storage_view",
     "detach_", "retain_grad", "_register_hook", "_remove_hook", "__hash__", "__repr__", "__str__",
     "__format__", "__new__", "__init__"
 })
@@ -40,7 +40,8 @@ _MODULE_GPU = frozenset({
     "_backward_scalar", "_to_device", "_is_gpu", "_has_gpu_tensor", "_run_backward",
     "is_grad_enabled", "_set_grad_enabled", "is_inference_mode_enabled", "_set_inference_mode",
     "_record_function", "_activation", "_bernoulli_", "_embedding", "_linear", "_mse_loss",
-    "_nll_loss", "_softmax", "einsum", "hstack", "vstack",
+    "_nll_loss", "_softmax", "einsum", "hstack", "vstack", "_ctc_loss",
+    "_multinomial",
     "_optim_step",
 })
 

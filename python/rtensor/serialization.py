@@ -59,6 +59,7 @@ _MAX_FILE_FORMAT_VERSION = 10
 # One object per string that PyTorch's pickles repeat, so that the pickle memo writes each once.
 _STORAGE = "storage"
 _CPU = "cpu"
+_CUDA0 = "cuda:0"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,9 +130,12 @@ class _StorageRecord:
         self.dtype = tensor.dtype
         self.numel = tensor._storage_nbytes() // tensor.element_size()
         self.whole = tensor._storage_view([self.numel], [1], 0)
+        # GPU storages are written with PyTorch's device tag and read back to the host.
+        self.location = _CUDA0 if tensor.is_cuda else _CPU
 
     def array(self):
-        return _st.storage_bytes(self.whole, 0, self.numel)
+        host = self.whole.cpu() if self.whole.is_cuda else self.whole
+        return _st.storage_bytes(host, 0, self.numel)
 
 
 class _Storages:
@@ -188,7 +192,7 @@ class _Pickler(pickle._Pickler):
 
     def persistent_id(self, obj):
         if isinstance(obj, _StorageRecord):
-            pid = (_STORAGE, _STORAGE_GLOBALS[obj.dtype], obj.key, _CPU, obj.numel)
+            pid = (_STORAGE, _STORAGE_GLOBALS[obj.dtype], obj.key, obj.location, obj.numel)
             return pid + (None,) if self.legacy else pid
         return None
 
@@ -616,15 +620,18 @@ class _LoadedStorage:
     (once per dtype, so all tensors of that dtype share one rtensor storage). This is also what
     a ``map_location`` callable receives."""
 
-    def __init__(self, raw, dtype, location):
+    def __init__(self, raw, dtype, location, target=None):
         self.raw = raw  # writable, aligned np.uint8 array
         self.dtype = dtype
         self.location = location
+        # Where the tensors built on this storage live: the bytes are moved there once per
+        # dtype, so tensors sharing a storage in the file share one on the device too.
+        self.target = _device("cpu") if target is None else target
         self._typed = {}
 
     @property
     def device(self):
-        return _device("cpu")
+        return self.target
 
     def nbytes(self):
         return self.raw.size
@@ -638,13 +645,16 @@ class _LoadedStorage:
         return self.dtype.itemsize
 
     def cpu(self):
-        return self
+        return self.to("cpu")
 
     def to(self, device=None, **kwargs):
-        if device is not None:
-            _refuse_gpu(device)
-            _device(device)._check_available()
-        return self
+        if device is None:
+            return self
+        d = _device(device)
+        d._check_available()
+        if d == self.target:
+            return self
+        return _LoadedStorage(self.raw, self.dtype, self.location, d)
 
     def cuda(self, device=None, non_blocking=False):
         return self.to("cuda" if device is None else device)
@@ -660,6 +670,8 @@ class _LoadedStorage:
             t = _C.from_numpy(self.raw.view(np_dtype))
             if dtype._name == "bfloat16":
                 t = t.view(dtype)
+            if self.target._is_gpu:
+                t = t.to(self.target)
             self._typed[dtype] = t
         return t
 
@@ -683,20 +695,18 @@ def _aligned_empty(nbytes):
     return np.empty(nbytes, dtype=np.uint8)
 
 
-def _refuse_gpu(location):
-    """Loaded storages are host memory; handing them back as GPU storages is not implemented,
-    and returning CPU tensors for a GPU location would be a silent fallback."""
-    if _device(location)._is_gpu:
-        raise RuntimeError(
-            "rtensor.load has no GPU backend for loading yet: load with map_location='cpu', "
-            "then move the tensors with .to('cuda')"
-        )
+def _gpu_available():
+    from . import gpu
+
+    return gpu.is_available()
 
 
 def _restore_location(map_location):
     """PyTorch's ``_get_restore_location``: storage, file location -> storage on a device."""
 
     def default(storage, location):
+        if location.startswith(("cuda", "gpu")) and _gpu_available():
+            return storage.to(location)  # saved on the GPU: restored there, as PyTorch does
         if location.startswith(("cuda", "gpu", "mps", "xpu", "hpu", "meta", "privateuse")):
             raise RuntimeError(
                 f"Attempting to deserialize object on a {location.split(':')[0].upper()} device "
@@ -712,9 +722,7 @@ def _restore_location(map_location):
         return storage
 
     def to(storage, location):
-        _refuse_gpu(location)
-        _device(location)._check_available()
-        return storage
+        return storage.to(location)
 
     if map_location is None:
         return default
@@ -942,7 +950,7 @@ def _load_legacy(fh, restore, weights_only):
             lo, hi = offset * dtype.itemsize, (offset + view_size) * dtype.itemsize
             if not 0 <= lo <= hi <= storage.raw.size:
                 raise pickle.UnpicklingError("storage view out of bounds")
-            views[view_key] = _LoadedStorage(storage.raw[lo:hi], dtype, location)
+            views[view_key] = _LoadedStorage(storage.raw[lo:hi], dtype, location, storage.target)
         return views[view_key]
 
     result = _unpickle(fh, weights_only, persistent_load, "the pickled object")

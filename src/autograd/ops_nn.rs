@@ -416,6 +416,9 @@ pub fn ctc_loss(
     zero_infinity: bool,
 ) -> Result<Tensor> {
     let ctc = Ctc::new(log_probs, targets, input_lengths, target_lengths, blank)?;
+    if log_probs.is_gpu() {
+        return ctc_loss_gpu(log_probs, &ctc, zero_infinity);
+    }
     let mut nll = ctc.nll();
     if zero_infinity {
         for v in nll.iter_mut() {
@@ -433,6 +436,29 @@ pub fn ctc_loss(
     // The per-sample gradient for a unit upstream gradient, scaled by `g` in the backward
     // (differentiable in `g`; constant in `log_probs`).
     let unit = Tensor::from_vec(ctc.grad(&vec![1.0; ctc.n], zero_infinity), &shape).to_dtype(dtype);
+    let n = ctc.n as i64;
+    Ok(record1(
+        "CtcLossBackward0",
+        &[log_probs],
+        out,
+        false,
+        move |g| Ok(vec![Some(ag::mul(&unit, &ag::reshape(g, &[1, n, 1])?)?)]),
+    ))
+}
+
+/// `ctc_loss` for GPU log-probabilities: the kernel gives the losses and the unit gradient
+/// together (recorded the same way as on the CPU).
+fn ctc_loss_gpu(log_probs: &Tensor, ctc: &Ctc, zero_infinity: bool) -> Result<Tensor> {
+    let (nll, unit) = crate::backend::gpu::nn::ctc(log_probs, ctc, zero_infinity)?;
+    let out = if zero_infinity {
+        let inf = ew::unary(UnaryOp::IsInf, &nll)?;
+        ew::where_(&inf, &s(0.0), &tn(&nll))?
+    } else {
+        nll
+    };
+    if !needs_grad(&[log_probs]) {
+        return Ok(out);
+    }
     let n = ctc.n as i64;
     Ok(record1(
         "CtcLossBackward0",

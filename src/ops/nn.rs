@@ -871,7 +871,12 @@ impl Ctc {
             }
             out.push(slice.into_iter().map(|v| v as usize).collect());
         }
-        let lp = log_probs.contiguous().to_vec::<f64>();
+        // The GPU kernel reads the probabilities on the device.
+        let lp = if log_probs.is_gpu() {
+            Vec::new()
+        } else {
+            log_probs.contiguous().to_vec::<f64>()
+        };
         Ok(Ctc {
             lp,
             t,

@@ -571,6 +571,38 @@ fn _multinomial(
     let rows = if p.ndim() == 2 { p.shape()[0] } else { 1 };
     let g = self::generator(generator)?;
     let mut g = lock(&g);
+    if p.is_gpu() {
+        // The value-independent checks, in the CPU kernel's order and words.
+        let err = if num_samples <= 0 {
+            Some("cannot sample n_sample <= 0 samples")
+        } else if !replacement && num_samples as u64 > n_categories as u64 {
+            Some("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        } else if n_categories > 1 << 24 {
+            Some("number of categories cannot exceed 2^24")
+        } else if n_categories == 0 {
+            Some("invalid multinomial distribution (sum of probabilities <= 0)")
+        } else {
+            None
+        };
+        if let Some(e) = err {
+            return Err(rt_err(e.to_string()));
+        }
+        let k = num_samples as usize;
+        let out = crate::backend::gpu::random::multinomial(
+            &mut g,
+            &p,
+            rows,
+            n_categories,
+            k,
+            replacement,
+        )?;
+        let shape: Vec<i64> = if p.ndim() == 2 {
+            vec![rows as i64, k as i64]
+        } else {
+            vec![k as i64]
+        };
+        return wrap(py, crate::ops::view::reshape(&out, &shape)?);
+    }
     let v = if p.dtype() == DType::F64 {
         rng::multinomial(
             &mut g,

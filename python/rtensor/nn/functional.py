@@ -1658,7 +1658,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     tl = _lengths(target_lengths, "target_lengths")
     res = _C._ctc_loss(lp, targets, il, tl, blank, zero_infinity)
     if reduction == "mean":
-        lengths = rtensor.tensor(tl, dtype=res.dtype).clamp(min=1)
+        lengths = rtensor.tensor(tl, dtype=res.dtype, device=res.device).clamp(min=1)
         return (res / lengths).mean()
     if reduction == "sum":
         return res.sum()

@@ -14,6 +14,7 @@ pub mod kernels;
 pub mod nn;
 pub mod ops;
 pub mod optim;
+pub mod random;
 pub mod reductions;
 pub mod shaders;
 

@@ -296,3 +296,69 @@ pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
     gather(&out, weight, &offs, &[dim], &[st[1]])?;
     Ok(out)
 }
+
+/// CTC on the GPU (ctc.wgsl): per-sample negative log-likelihoods and the gradient for a unit
+/// upstream gradient (time, batch, class). `ctc` holds the checked targets and lengths (read on
+/// the host, as PyTorch takes the lengths as host integers).
+pub fn ctc(
+    log_probs: &Tensor,
+    ctc: &crate::ops::nn::Ctc,
+    zero_infinity: bool,
+) -> Result<(Tensor, Tensor)> {
+    let (tt, n, c) = (ctc.t, ctc.n, ctc.c);
+    let lp = ops::cast(log_probs, DType::F32)?; // contiguous float32
+    let cap = ctc
+        .targets
+        .iter()
+        .map(|t| 2 * t.len() + 1)
+        .max()
+        .unwrap_or(1);
+    let mut ext = vec![-1i32; n * cap];
+    let mut lens = vec![0i32; 2 * n];
+    for b in 0..n {
+        let e = &mut ext[b * cap..(b + 1) * cap];
+        e[0] = ctc.blank as i32;
+        for (i, &k) in ctc.targets[b].iter().enumerate() {
+            e[2 * i + 1] = k as i32;
+            e[2 * i + 2] = ctc.blank as i32;
+        }
+        lens[2 * b] = ctc.input_lengths[b] as i32;
+        lens[2 * b + 1] = (2 * ctc.targets[b].len() + 1) as i32;
+    }
+    let ext = super::upload(&Tensor::from_vec(ext, &[n * cap]))?;
+    let lens = super::upload(&Tensor::from_vec(lens, &[2 * n]))?;
+    let nll = empty(&[n], DType::F32)?;
+    let grad = empty(&[tt, n, c], DType::F32)?;
+    let scratch = (n * tt.max(1) * cap).max(1);
+    let alpha = empty(&[scratch], DType::F32)?;
+    let beta = empty(&[scratch], DType::F32)?;
+    if n == 0 {
+        return Ok((nll, grad));
+    }
+    let meta = [
+        tt as u32,
+        n as u32,
+        c as u32,
+        cap as u32,
+        ctc.blank as u32,
+        u32::from(zero_infinity),
+    ];
+    let g = super::gpu()?;
+    let p = g.pipeline("ctc", super::shaders::ctc_source)?;
+    let buf = super::buffer;
+    g.dispatch(
+        &p,
+        &meta,
+        &[
+            buf(&nll),
+            buf(&grad),
+            buf(&alpha),
+            buf(&beta),
+            buf(&lp),
+            buf(&ext),
+            buf(&lens),
+        ],
+        n as u32,
+    )?;
+    Ok((nll, grad))
+}

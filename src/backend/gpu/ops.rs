@@ -585,6 +585,8 @@ pub fn all_variants() -> Vec<(String, String)> {
     out.push(("offsets".into(), offsets_source()));
     out.push(("gather".into(), gather_source()));
     out.push(("nonzero".into(), nonzero_source()));
+    out.push(("ctc".into(), super::shaders::ctc_source()));
+    out.push(("multinomial".into(), super::shaders::multinomial_source()));
     out.extend(super::optim::variants());
     out
 }

@@ -14,6 +14,8 @@ const SCATTER: &str = include_str!("../../../shaders/scatter.wgsl");
 const NONZERO: &str = include_str!("../../../shaders/nonzero.wgsl");
 const SCAN: &str = include_str!("../../../shaders/scan.wgsl");
 const RANK_SORT: &str = include_str!("../../../shaders/rank_sort.wgsl");
+const CTC: &str = include_str!("../../../shaders/ctc.wgsl");
+const MULTINOMIAL: &str = include_str!("../../../shaders/multinomial.wgsl");
 
 /// Types a value can have inside a kernel: float32, int32 (also int64's representation) and
 /// WGSL bool (stored as a u32 word).
@@ -292,6 +294,14 @@ pub fn gather_source() -> String {
 
 pub fn nonzero_source() -> String {
     NONZERO.to_string()
+}
+
+pub fn multinomial_source() -> String {
+    MULTINOMIAL.to_string()
+}
+
+pub fn ctc_source() -> String {
+    CTC.replace("{{HELPERS}}", MATH)
 }
 
 /// How `scatter.wgsl` combines a source word `v` into `dst[o]`.
