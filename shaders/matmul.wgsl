@@ -3,7 +3,10 @@
 // workgroup shared memory (each element loaded once, reused 64 times) and every invocation
 // accumulates a 4x4 sub-block in registers. A and B are read through their strides (batch,
 // row, col), so transposed operands and stride-0 broadcast batches need no copy; C is
-// contiguous. <T> is the element type (f32, or i32 for integer matmul).
+// contiguous. <T> is the element type (f32, or i32 for integer matmul). <LOAD_TILES> stages the
+// tiles: element by element through the strides, or, when both operands are row-major with
+// K, N, offsets and strides multiples of 4, one vec4 per invocation and operand (<AB> is then
+// vec4<T>, the strides are in vec4 units).
 //
 // meta words: [M, N, K, batch, a_off, a_sb, a_sm, a_sk, b_off, b_sb, b_sk, b_sn, tiles_n, tiles_m]
 
@@ -12,8 +15,8 @@ const BK: u32 = 16u;
 
 @group(0) @binding(0) var<storage, read> prm: array<u32, 64>;
 @group(0) @binding(1) var<storage, read_write> c: array<{{T}}>;
-@group(0) @binding(2) var<storage, read> a: array<{{T}}>;
-@group(0) @binding(3) var<storage, read> b: array<{{T}}>;
+@group(0) @binding(2) var<storage, read> a: array<{{AB}}>;
+@group(0) @binding(3) var<storage, read> b: array<{{AB}}>;
 
 var<workgroup> As: array<{{T}}, 1024>;
 var<workgroup> Bs: array<{{T}}, 1024>;
@@ -45,23 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         acc[i] = {{T}}(0);
     }
     for (var k0 = 0u; k0 < K; k0 += BK) {
-        for (var t = 0u; t < 4u; t++) {
-            let e = li + t * 256u;
-            let m = e / BK;
-            let kk = e % BK;
-            var v = {{T}}(0);
-            if (live && row0 + m < M && k0 + kk < K) {
-                v = a[a_base + i32(row0 + m) * s(6) + i32(k0 + kk) * s(7)];
-            }
-            As[kk * TS + m] = v;
-            let kb = e / TS;
-            let n = e % TS;
-            var w = {{T}}(0);
-            if (live && k0 + kb < K && col0 + n < N) {
-                w = b[b_base + i32(k0 + kb) * s(10) + i32(col0 + n) * s(11)];
-            }
-            Bs[kb * TS + n] = w;
-        }
+{{LOAD_TILES}}
         workgroupBarrier();
         for (var kk = 0u; kk < BK; kk++) {
             var av: array<{{T}}, 4>;

@@ -568,3 +568,23 @@ def test_checkpoints_of_gpu_tensors(gpu):
     cpu_buf.seek(0)
     sd = torch.load(cpu_buf, map_location="cuda")
     assert all(v.is_cuda for v in sd.values())
+
+
+@pytest.mark.parametrize("m,k,n", [(4, 4, 4), (33, 36, 20), (70, 128, 68), (130, 16, 132)])
+def test_matmul_vec4_and_scalar_tile_paths(gpu, m, k, n):
+    """Row-major operands with K, N multiples of 4 take the vec4 tile loads; offsets or strides
+    that break the alignment (slices, transposes) take the strided ones; both equal the CPU."""
+    a = torch.from_numpy(RNG.standard_normal((m + 1, k + 4)).astype(np.float32))
+    b = torch.from_numpy(RNG.standard_normal((k + 4, n + 4)).astype(np.float32))
+    ga, gb = a.cuda(), b.cuda()
+    for sa, sb in [
+        ((slice(0, m), slice(0, k)), (slice(0, k), slice(0, n))),  # aligned rows (vec4)
+        ((slice(1, m + 1), slice(4, k + 4)), (slice(4, k + 4), slice(4, n + 4))),  # aligned
+        ((slice(1, m + 1), slice(1, k + 1)), (slice(0, k), slice(1, n + 1))),  # unaligned
+    ]:
+        close(ga[sa] @ gb[sb], a[sa] @ b[sb], 1e-4, 1e-4)
+    close(ga[:m, :k].contiguous() @ gb[:k, :n].contiguous(), a[:m, :k] @ b[:k, :n], 1e-4, 1e-4)
+    bt = torch.from_numpy(RNG.standard_normal((2, k, n)).astype(np.float32))
+    at = torch.from_numpy(RNG.standard_normal((2, m, k)).astype(np.float32))
+    close(at.cuda() @ bt.cuda(), at @ bt, 1e-4, 1e-4)
+    close(at.cuda() @ bt.cuda()[0], at @ bt[0], 1e-4, 1e-4)  # broadcast batch (stride 0)

@@ -221,17 +221,20 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (tiles_m, tiles_n) = (m.div_ceil(64), n.div_ceil(64));
     let groups = check_elems(bs * tiles_m * tiles_n)?;
     let (sa, sb) = (a.strides(), b.strides());
-    let w = |v: isize| v as i32 as u32;
+    let (oa, ob) = (a.layout().offset as isize, b.layout().offset as isize);
+    let vec4 = vec4_tiles(a.layout(), b.layout());
+    let unit = if vec4 { 4 } else { 1 };
+    let w = |v: isize| (v / unit) as i32 as u32;
     let meta = [
         m as u32,
         n as u32,
         k as u32,
         bs as u32,
-        a.layout().offset as u32,
+        w(oa),
         w(sa[0]),
         w(sa[1]),
         w(sa[2]),
-        b.layout().offset as u32,
+        w(ob),
         w(sb[0]),
         w(sb[1]),
         w(sb[2]),
@@ -240,7 +243,7 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     ];
     let t = Ty::of(a.dtype());
     let g = gpu()?;
-    let p = g.pipeline(&matmul_key(t), || matmul_source(t))?;
+    let p = g.pipeline(&matmul_key(t, vec4), || matmul_source(t, vec4))?;
     g.dispatch(&p, &meta, &[buffer(&out), buffer(a), buffer(b)], groups)?;
     Ok(out)
 }
@@ -534,6 +537,29 @@ pub fn nonzero(x: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
+/// Whether a product of 3-d operands can stage its tiles with vec4 loads: both row-major in
+/// their last dim, K and N multiples of 4, and every offset and stride a multiple of 4, so
+/// that each vec4 starts on a 16-byte boundary.
+pub fn vec4_tiles(a: &crate::shape::Layout, b: &crate::shape::Layout) -> bool {
+    let (sa, sb) = (&a.strides, &b.strides);
+    let (k, n) = (a.shape[2], b.shape[2]);
+    let four = |v: isize| v % 4 == 0;
+    sa[2] == 1
+        && sb[2] == 1
+        && k % 4 == 0
+        && n % 4 == 0
+        && [
+            a.offset as isize,
+            b.offset as isize,
+            sa[0],
+            sa[1],
+            sb[0],
+            sb[1],
+        ]
+        .into_iter()
+        .all(four)
+}
+
 /// Bytes a GPU tensor's elements occupy on the device.
 pub fn device_bytes(t: &Tensor) -> usize {
     t.numel() * WORD
@@ -541,7 +567,28 @@ pub fn device_bytes(t: &Tensor) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::coalesce;
+    use super::{coalesce, vec4_tiles};
+    use crate::shape::Layout;
+
+    #[test]
+    fn vec4_tiles_only_for_aligned_row_major_operands() {
+        let a = Layout::contiguous(&[2, 5, 8]);
+        let b = Layout::contiguous(&[2, 8, 12]);
+        assert!(vec4_tiles(&a, &b));
+        let mut off = a.clone();
+        off.offset = 2;
+        assert!(!vec4_tiles(&off, &b));
+        let bt = Layout::contiguous(&[2, 12, 8]).permute(&[0, 2, 1]);
+        assert!(!vec4_tiles(&a, &bt));
+        assert!(!vec4_tiles(
+            &Layout::contiguous(&[1, 5, 6]),
+            &Layout::contiguous(&[1, 6, 8])
+        ));
+        let mut bcast = Layout::contiguous(&[1, 8, 12]);
+        bcast.shape[0] = 2;
+        bcast.strides[0] = 0;
+        assert!(vec4_tiles(&a, &bcast));
+    }
 
     #[test]
     fn coalesce_merges_contiguous_and_drops_ones() {

@@ -563,7 +563,9 @@ pub fn all_variants() -> Vec<(String, String)> {
         }
     }
     for t in [Ty::F32, Ty::I32] {
-        out.push((matmul_key(t), matmul_source(t)));
+        for vec4 in [false, true] {
+            out.push((matmul_key(t, vec4), matmul_source(t, vec4)));
+        }
         out.push((rank_sort_key(t), rank_sort_source(t)));
     }
     for product in [false, true] {

@@ -275,12 +275,64 @@ impl ReduceSpec {
     }
 }
 
-pub fn matmul_key(t: Ty) -> String {
-    format!("matmul:{:?}", t)
+pub fn matmul_key(t: Ty, vec4: bool) -> String {
+    format!("matmul:{:?}:{}", t, if vec4 { "vec4" } else { "scalar" })
 }
 
-pub fn matmul_source(t: Ty) -> String {
-    MATMUL.replace("{{T}}", t.storage())
+/// Tile loads of matmul.wgsl: strided scalars (any layout).
+const MATMUL_LOAD_SCALAR: &str = "        for (var t = 0u; t < 4u; t++) {
+            let e = li + t * 256u;
+            let m = e / BK;
+            let kk = e % BK;
+            var v = {{T}}(0);
+            if (live && row0 + m < M && k0 + kk < K) {
+                v = a[a_base + i32(row0 + m) * s(6) + i32(k0 + kk) * s(7)];
+            }
+            As[kk * TS + m] = v;
+            let kb = e / TS;
+            let n = e % TS;
+            var w = {{T}}(0);
+            if (live && k0 + kb < K && col0 + n < N) {
+                w = b[b_base + i32(k0 + kb) * s(10) + i32(col0 + n) * s(11)];
+            }
+            Bs[kb * TS + n] = w;
+        }";
+
+/// Tile loads of matmul.wgsl: one vec4 of A (4 consecutive k) and one of B (4 consecutive n)
+/// per invocation; offsets and row strides are in vec4 units.
+const MATMUL_LOAD_VEC4: &str = "        {
+            let m = li / 4u;
+            let kc = (li % 4u) * 4u;
+            var v = vec4<{{T}}>();
+            if (live && row0 + m < M && k0 + kc < K) {
+                v = a[a_base + i32(row0 + m) * s(6) + i32((k0 + kc) / 4u)];
+            }
+            As[kc * TS + m] = v.x;
+            As[(kc + 1u) * TS + m] = v.y;
+            As[(kc + 2u) * TS + m] = v.z;
+            As[(kc + 3u) * TS + m] = v.w;
+            let kb = li / 16u;
+            let n = (li % 16u) * 4u;
+            var w = vec4<{{T}}>();
+            if (live && k0 + kb < K && col0 + n < N) {
+                w = b[b_base + i32(k0 + kb) * s(10) + i32((col0 + n) / 4u)];
+            }
+            Bs[kb * TS + n] = w.x;
+            Bs[kb * TS + n + 1u] = w.y;
+            Bs[kb * TS + n + 2u] = w.z;
+            Bs[kb * TS + n + 3u] = w.w;
+        }";
+
+pub fn matmul_source(t: Ty, vec4: bool) -> String {
+    let (load, ab) = if vec4 {
+        (MATMUL_LOAD_VEC4, format!("vec4<{}>", t.storage()))
+    } else {
+        (MATMUL_LOAD_SCALAR, t.storage().to_string())
+    };
+    MATMUL
+        .replace("{{LOAD_TILES}}", load)
+        .replace("{{AB}}", &ab)
+        .replace("{{T}}", t.storage())
 }
 
 /// Sources without placeholders: (pipeline key, WGSL).
@@ -437,6 +489,7 @@ mod tests {
             out: Ty::I32,
         };
         assert!(!r.source().contains("{{"));
-        assert!(!matmul_source(Ty::F32).contains("{{"));
+        assert!(!matmul_source(Ty::F32, false).contains("{{"));
+        assert!(!matmul_source(Ty::F32, true).contains("{{"));
     }
 }
