@@ -8,12 +8,13 @@ import os
 import tempfile
 
 import rtensor as torch
-from _common import steps
+from _common import device_from_args, steps
 from rtensor import nn
 from rtensor.optim.lr_scheduler import StepLR
 from rtensor.utils.data import DataLoader, TensorDataset, random_split
 from sklearn.datasets import load_digits
 
+device = device_from_args()  # torch.device("cpu"), or "cuda" with `--device gpu`
 torch.manual_seed(0)
 
 digits = load_digits()
@@ -46,7 +47,7 @@ class NeuralNetwork(nn.Module):
         return logits
 
 
-model = NeuralNetwork()
+model = NeuralNetwork().to(device)
 print(model)
 
 learning_rate = 3e-3
@@ -60,6 +61,7 @@ def train_loop(dataloader, model, loss_fn, optimizer):
     size = len(dataloader.dataset)
     model.train()
     for batch, (X, y) in enumerate(dataloader):
+        X, y = X.to(device), y.to(device)
         # Compute prediction and loss
         pred = model(X)
         loss = loss_fn(pred, y)
@@ -81,6 +83,7 @@ def test_loop(dataloader, model, loss_fn):
     test_loss, correct = 0, 0
     with torch.no_grad():
         for X, y in dataloader:
+            X, y = X.to(device), y.to(device)
             pred = model(X)
             test_loss += loss_fn(pred, y).item()
             correct += (pred.argmax(1) == y).type(torch.float).sum().item()
@@ -101,11 +104,11 @@ print("Done!")
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "model_weights.pth")
     torch.save(model.state_dict(), path)
-    restored = NeuralNetwork()
+    restored = NeuralNetwork().to(device)
     restored.load_state_dict(torch.load(path, weights_only=True))
 restored.eval()
 with torch.no_grad():
-    X_test = torch.stack([x for x, _ in test_data])
+    X_test = torch.stack([x for x, _ in test_data]).to(device)
     same = torch.equal(model(X_test), restored(X_test))
 print(f"Final accuracy: {100 * accuracy:.1f}%")
 print(f"Predictions unchanged after save/load: {same}")

@@ -3,7 +3,7 @@
 import math
 
 import rtensor as torch
-from _common import steps
+from _common import device_from_args, steps
 
 
 class LegendrePolynomial3(torch.autograd.Function):
@@ -21,7 +21,7 @@ class LegendrePolynomial3(torch.autograd.Function):
 
 
 dtype = torch.float
-device = torch.device("cpu")
+device = device_from_args()  # torch.device("cpu"); `--device gpu` gives torch.device("cuda")
 
 # Create Tensors to hold input and outputs.
 x = torch.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)

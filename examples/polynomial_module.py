@@ -4,7 +4,7 @@ import math
 
 import rtensor as torch
 import rtensor.nn  # noqa: F401  (makes torch.nn available, as `import torch` does)
-from _common import steps
+from _common import device_from_args, steps
 
 
 class Polynomial3(torch.nn.Module):
@@ -24,14 +24,15 @@ class Polynomial3(torch.nn.Module):
         return f'y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + {self.d.item()} x^3'
 
 
+device = device_from_args()  # torch.device("cpu"), or "cuda" with `--device gpu`
 torch.manual_seed(0)
 
 # Create Tensors to hold input and outputs.
-x = torch.linspace(-math.pi, math.pi, 2000)
+x = torch.linspace(-math.pi, math.pi, 2000, device=device)
 y = torch.sin(x)
 
 # Construct our model by instantiating the class defined above
-model = Polynomial3()
+model = Polynomial3().to(device)
 
 # The call to model.parameters() in the SGD constructor passes the model's learnable parameters.
 criterion = torch.nn.MSELoss(reduction='sum')

@@ -4,18 +4,19 @@ import math
 
 import rtensor as torch
 import rtensor.nn  # noqa: F401  (makes torch.nn available, as `import torch` does)
-from _common import steps
+from _common import device_from_args, steps
 
+device = device_from_args()  # torch.device("cpu"), or "cuda" with `--device gpu`
 torch.manual_seed(0)
 
 # Create Tensors to hold input and outputs.
-x = torch.linspace(-math.pi, math.pi, 2000)
+x = torch.linspace(-math.pi, math.pi, 2000, device=device)
 y = torch.sin(x)
 
 # For this example, the output y is a linear function of (x, x^2, x^3), so
 # we can consider it as a linear layer neural network. Let's prepare the
 # tensor (x, x^2, x^3).
-p = torch.tensor([1, 2, 3])
+p = torch.tensor([1, 2, 3], device=device)
 xx = x.unsqueeze(-1).pow(p)
 
 # Use the nn package to define our model as a sequence of layers: the Linear module computes
@@ -24,7 +25,7 @@ xx = x.unsqueeze(-1).pow(p)
 model = torch.nn.Sequential(
     torch.nn.Linear(3, 1),
     torch.nn.Flatten(0, 1)
-)
+).to(device)
 
 # Mean Squared Error, summed over the samples.
 loss_fn = torch.nn.MSELoss(reduction='sum')

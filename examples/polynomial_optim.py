@@ -3,23 +3,24 @@
 import math
 
 import rtensor as torch
-from _common import steps
+from _common import device_from_args, steps
 
+device = device_from_args()  # torch.device("cpu"), or "cuda" with `--device gpu`
 torch.manual_seed(0)
 
 # Create Tensors to hold input and outputs.
-x = torch.linspace(-math.pi, math.pi, 2000)
+x = torch.linspace(-math.pi, math.pi, 2000, device=device)
 y = torch.sin(x)
 
 # Prepare the input tensor (x, x^2, x^3).
-p = torch.tensor([1, 2, 3])
+p = torch.tensor([1, 2, 3], device=device)
 xx = x.unsqueeze(-1).pow(p)
 
 # Use the nn package to define our model and loss function.
 model = torch.nn.Sequential(
     torch.nn.Linear(3, 1),
     torch.nn.Flatten(0, 1)
-)
+).to(device)
 loss_fn = torch.nn.MSELoss(reduction='sum')
 
 # Use the optim package to define an Optimizer that will update the weights of the model for

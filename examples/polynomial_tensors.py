@@ -3,10 +3,10 @@
 import math
 
 import rtensor as torch
-from _common import steps
+from _common import device_from_args, steps
 
 dtype = torch.float
-device = torch.device("cpu")
+device = device_from_args()  # torch.device("cpu"); `--device gpu` gives torch.device("cuda")
 torch.manual_seed(0)
 
 # Create random input and output data

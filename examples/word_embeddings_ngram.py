@@ -5,13 +5,14 @@ import rtensor as torch
 import rtensor.nn as nn
 import rtensor.nn.functional as F
 import rtensor.optim as optim
-from _common import steps
+from _common import device_from_args, steps
 
+device = device_from_args()  # torch.device("cpu"), or "cuda" with `--device gpu`
 torch.manual_seed(1)
 
 word_to_ix = {"hello": 0, "world": 1}
-embeds = nn.Embedding(2, 5)  # 2 words in vocab, 5 dimensional embeddings
-lookup_tensor = torch.tensor([word_to_ix["hello"]], dtype=torch.long)
+embeds = nn.Embedding(2, 5).to(device)  # 2 words in vocab, 5 dimensional embeddings
+lookup_tensor = torch.tensor([word_to_ix["hello"]], dtype=torch.long, device=device)
 hello_embed = embeds(lookup_tensor)
 print(hello_embed)
 
@@ -63,7 +64,7 @@ class NGramLanguageModeler(nn.Module):
 
 losses = []
 loss_function = nn.NLLLoss()
-model = NGramLanguageModeler(len(vocab), EMBEDDING_DIM, CONTEXT_SIZE)
+model = NGramLanguageModeler(len(vocab), EMBEDDING_DIM, CONTEXT_SIZE).to(device)
 optimizer = optim.SGD(model.parameters(), lr=0.001)
 
 for _epoch in range(steps(10)):
@@ -72,7 +73,8 @@ for _epoch in range(steps(10)):
 
         # Step 1. Prepare the inputs to be passed to the model (i.e, turn the words
         # into integer indices and wrap them in tensors)
-        context_idxs = torch.tensor([word_to_ix[w] for w in context], dtype=torch.long)
+        context_idxs = torch.tensor([word_to_ix[w] for w in context], dtype=torch.long,
+                                    device=device)
 
         # Step 2. Recall that torch *accumulates* gradients. Before passing in a
         # new instance, you need to zero out the gradients from the old
@@ -85,7 +87,8 @@ for _epoch in range(steps(10)):
 
         # Step 4. Compute your loss function. (Again, Torch wants the target
         # word wrapped in a tensor)
-        loss = loss_function(log_probs, torch.tensor([word_to_ix[target]], dtype=torch.long))
+        loss = loss_function(log_probs, torch.tensor([word_to_ix[target]], dtype=torch.long,
+                                                     device=device))
 
         # Step 5. Do the backward pass and update the gradient
         loss.backward()
