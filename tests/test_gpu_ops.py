@@ -588,3 +588,15 @@ def test_matmul_vec4_and_scalar_tile_paths(gpu, m, k, n):
     at = torch.from_numpy(RNG.standard_normal((2, m, k)).astype(np.float32))
     close(at.cuda() @ bt.cuda(), at @ bt, 1e-4, 1e-4)
     close(at.cuda() @ bt.cuda()[0], at @ bt[0], 1e-4, 1e-4)  # broadcast batch (stride 0)
+
+
+@pytest.mark.parametrize("m,k,n", [(1, 2000, 3), (2000, 3, 1), (3, 1024, 70), (1, 600, 1)])
+def test_skinny_products(gpu, m, k, n):
+    """Few output tiles over a long K take the broadcast-product-and-reduce path."""
+    a = torch.from_numpy(RNG.standard_normal((m, k)).astype(np.float32))
+    b = torch.from_numpy(RNG.standard_normal((k, n)).astype(np.float32))
+    close(a.cuda() @ b.cuda(), a @ b, 1e-4, 1e-4)
+    close(b.cuda().t() @ a.cuda().t(), b.t() @ a.t(), 1e-4, 1e-4)
+    ai = torch.from_numpy(RNG.integers(-3, 4, (m, k)).astype(np.int32))
+    bi = torch.from_numpy(RNG.integers(-3, 4, (k, n)).astype(np.int32))
+    close(ai.cuda() @ bi.cuda(), ai @ bi)

@@ -422,6 +422,19 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.dtype() == DType::Bool {
         return Err(not_implemented("matmul (bool)"));
     }
+    let (bs, m, k, n) = (a.shape()[0], a.shape()[1], a.shape()[2], b.shape()[2]);
+    let tiles = bs * m.div_ceil(64) * n.div_ceil(64);
+    if tiles < 4 && k >= 512 && bs * m * n * k <= 1 << 22 {
+        // A few output tiles over a long K (a linear layer's weight gradient, x @ w for a
+        // narrow w): the tiled kernel would walk K with one workgroup per tile. The product of
+        // broadcast views reduced over K spreads each output over a 256-invocation workgroup.
+        let p = binary(
+            BinaryOp::Mul,
+            &Operand::Tensor(crate::ops::view::unsqueeze(a, 3)?),
+            &Operand::Tensor(crate::ops::view::unsqueeze(b, 1)?),
+        )?;
+        return sum(&p, Some(&[2]), false, Some(a.dtype()));
+    }
     super::kernels::bmm(a, b)
 }
 
