@@ -463,10 +463,18 @@ pub fn scan(x: &Tensor, dim: usize, product: bool, out_dtype: DType) -> Result<T
     Ok(out)
 }
 
-/// Stable rank-order selection along `dim` (rank_sort.wgsl): `mode` 0 ascending, 1
-/// descending, 2 median; `kout` positions kept. Values and int64 indices, contiguous, with
-/// `dim` of size `kout`.
+/// Rows longer than this are sorted by the bitonic network (O(n log^2 n)) instead of by rank
+/// counting (O(n^2)).
+pub const RANK_SORT_MAX: usize = 2048;
+
+/// Stable order along `dim`: `mode` 0 ascending, 1 descending (NaN first), 2 median (short
+/// rows only); `kout` positions kept. Values and int64 indices, contiguous, with `dim` of size
+/// `kout`.
 pub fn rank_sort(x: &Tensor, dim: usize, mode: u32, kout: usize) -> Result<(Tensor, Tensor)> {
+    let len = if x.ndim() == 0 { 1 } else { x.shape()[dim] };
+    if len > RANK_SORT_MAX && mode != 2 {
+        return bitonic_sort(x, dim, mode == 1, kout);
+    }
     let mut shape = x.shape().to_vec();
     if x.ndim() > 0 {
         shape[dim] = kout;
@@ -494,6 +502,67 @@ pub fn rank_sort(x: &Tensor, dim: usize, mode: u32, kout: usize) -> Result<(Tens
         groups_for(n, 256),
     )?;
     Ok((out, idx))
+}
+
+/// The bitonic network of bitonic_sort.wgsl over rows padded to a power of two.
+fn bitonic_sort(x: &Tensor, dim: usize, descending: bool, kout: usize) -> Result<(Tensor, Tensor)> {
+    let mut shape = x.shape().to_vec();
+    shape[dim] = kout;
+    let out = empty(&shape, x.dtype())?;
+    let oidx = empty(&shape, DType::I64)?;
+    if x.numel() == 0 || out.numel() == 0 {
+        return Ok((out, oidx));
+    }
+    let (rmeta, rows) = row_meta(x, dim, &out)?;
+    let n = x.shape()[dim];
+    let p = n.next_power_of_two();
+    let total = check_elems(rows as usize * p)?;
+    let keys = empty(&[total as usize], x.dtype())?;
+    let idx = empty(&[total as usize], DType::I32)?;
+    let t = if x.dtype() == DType::F32 {
+        Ty::F32
+    } else {
+        Ty::I32
+    };
+    let mut meta = vec![0u32; 40];
+    meta[0] = rows;
+    meta[1] = n as u32;
+    meta[2] = p as u32;
+    meta[6] = kout as u32;
+    meta[7] = u32::from(descending);
+    meta[8] = rmeta[2];
+    meta[9] = rmeta[3];
+    meta[10] = rmeta[4];
+    meta[11] = rmeta[5];
+    meta[16..40].copy_from_slice(&rmeta[8..32]);
+    let g = gpu()?;
+    let pl = g.pipeline(&super::shaders::bitonic_sort_key(t), || {
+        super::shaders::bitonic_sort_source(t)
+    })?;
+    let bufs = [
+        buffer(&keys),
+        buffer(&idx),
+        buffer(x),
+        buffer(&out),
+        buffer(&oidx),
+    ];
+    meta[5] = 0;
+    g.dispatch(&pl, &meta, &bufs, groups_for(total, 256))?;
+    let mut k = 2;
+    while k <= p {
+        let mut j = k / 2;
+        while j >= 1 {
+            meta[3] = k as u32;
+            meta[4] = j as u32;
+            meta[5] = 1;
+            g.dispatch(&pl, &meta, &bufs, groups_for(total / 2, 256))?;
+            j /= 2;
+        }
+        k *= 2;
+    }
+    meta[5] = 2;
+    g.dispatch(&pl, &meta, &bufs, groups_for(total, 256))?;
+    Ok((out, oidx))
 }
 
 /// Indices of the non-zero elements of `x` as a (count, ndim) int64 tensor. Reads the count

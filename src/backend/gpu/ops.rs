@@ -580,6 +580,10 @@ pub fn all_variants() -> Vec<(String, String)> {
             out.push((matmul_key(t, vec4), matmul_source(t, vec4)));
         }
         out.push((rank_sort_key(t), rank_sort_source(t)));
+        out.push((
+            super::shaders::bitonic_sort_key(t),
+            super::shaders::bitonic_sort_source(t),
+        ));
     }
     for product in [false, true] {
         for input in tys {

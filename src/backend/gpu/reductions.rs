@@ -166,7 +166,29 @@ pub fn topk(x: &Tensor, k: usize, dim: i64, largest: bool) -> Result<(Tensor, Te
 /// Lower median along `dim` (the first NaN when a row has any).
 pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
     let d = dim_of(x, dim)?;
-    let (v, i) = rank_sort(x, d, 2, 1)?;
+    let n = if x.ndim() == 0 { 1 } else { x.shape()[d] };
+    let (v, i) = if n > super::kernels::RANK_SORT_MAX {
+        // Long rows: the sorted row at (n - 1) / 2, or at the first NaN (NaN sorts last).
+        let (sv, si) = rank_sort(x, d, 0, n)?;
+        let nans = ops::sum(&unary(UnaryOp::IsNan, x)?, Some(&[d as i64]), true, None)?;
+        let has = binary(BinaryOp::Gt, &t(&nans), &Operand::Scalar(Scalar::Int(0)))?;
+        let first_nan = binary(
+            BinaryOp::Sub,
+            &Operand::Scalar(Scalar::Int(n as i64)),
+            &t(&nans),
+        )?;
+        let pos = ops::where_(
+            &has,
+            &t(&first_nan),
+            &Operand::Scalar(Scalar::Int((n as i64 - 1) / 2)),
+        )?;
+        (
+            crate::ops::index::gather(&sv, d as i64, &pos)?,
+            crate::ops::index::gather(&si, d as i64, &pos)?,
+        )
+    } else {
+        rank_sort(x, d, 2, 1)?
+    };
     if keepdim || x.ndim() == 0 {
         Ok((v, i))
     } else {

@@ -15,6 +15,7 @@ const NONZERO: &str = include_str!("../../../shaders/nonzero.wgsl");
 const SCAN: &str = include_str!("../../../shaders/scan.wgsl");
 const RANK_SORT: &str = include_str!("../../../shaders/rank_sort.wgsl");
 const CTC: &str = include_str!("../../../shaders/ctc.wgsl");
+const BITONIC_SORT: &str = include_str!("../../../shaders/bitonic_sort.wgsl");
 const MULTINOMIAL: &str = include_str!("../../../shaders/multinomial.wgsl");
 
 /// Types a value can have inside a kernel: float32, int32 (also int64's representation) and
@@ -350,6 +351,19 @@ pub fn nonzero_source() -> String {
 
 pub fn multinomial_source() -> String {
     MULTINOMIAL.to_string()
+}
+
+pub fn bitonic_sort_key(t: Ty) -> String {
+    format!("bitonic_sort:{:?}", t)
+}
+
+/// `bitonic_sort.wgsl` for f32 or i32 keys.
+pub fn bitonic_sort_source(t: Ty) -> String {
+    let nan = if t == Ty::F32 { "is_nan_f(x)" } else { "false" };
+    BITONIC_SORT
+        .replace("{{T}}", t.storage())
+        .replace("{{NAN}}", nan)
+        .replace("{{HELPERS}}", MATH)
 }
 
 pub fn ctc_source() -> String {
