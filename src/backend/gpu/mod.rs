@@ -98,14 +98,6 @@ pub fn not_implemented(op: &str) -> Error {
     Error::NotImplemented(format!("\"{}\" is not implemented for the GPU device", op))
 }
 
-/// Guard for op entries whose kernels exist only on the CPU.
-pub fn cpu_only(op: &str, ts: &[&Tensor]) -> Result<()> {
-    if ts.iter().any(|t| t.is_gpu()) {
-        return Err(not_implemented(op));
-    }
-    Ok(())
-}
-
 /// A contiguous GPU tensor with unspecified contents.
 pub fn empty(shape: &[usize], dtype: DType) -> Result<Tensor> {
     check_dtype(dtype)?;
