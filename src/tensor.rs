@@ -217,6 +217,31 @@ impl Tensor {
         }
     }
 
+    /// `contiguous` that reports GPU errors (out of memory, device loss).
+    pub fn try_contiguous(&self) -> Result<Tensor> {
+        if self.is_gpu() {
+            return gpu::ops::contiguous(self);
+        }
+        Ok(self.contiguous())
+    }
+
+    /// `to_dtype` that reports GPU errors (unsupported dtype, out of memory).
+    pub fn try_to_dtype(&self, dtype: DType) -> Result<Tensor> {
+        if self.dtype() == dtype {
+            Ok(self.clone())
+        } else {
+            self.try_to_dtype_copy(dtype)
+        }
+    }
+
+    /// `to_vec` that reports GPU errors (device loss).
+    pub fn try_to_vec<T: Element>(&self) -> Result<Vec<T>> {
+        if self.is_gpu() {
+            return Ok(gpu::download(self)?.to_vec::<T>());
+        }
+        Ok(self.to_vec::<T>())
+    }
+
     /// A new contiguous tensor with the elements converted to `dtype`.
     pub fn to_dtype_copy(&self, dtype: DType) -> Tensor {
         if self.is_gpu() {
@@ -382,11 +407,12 @@ pub fn dims(shape: &[usize]) -> Dims {
     shape.into()
 }
 
-/// NOTE [infallible GPU helpers]: `contiguous`, `to_dtype_copy`, `copy_into`, `fill` and
-/// `to_vec` return plain values because hundreds of CPU call sites rely on that. Their GPU
-/// branches can only fail on device loss or out-of-memory; that becomes a panic with the
-/// message (PyO3 raises it as PanicException). The op entries with GPU paths call the
-/// `Result` versions (`gpu::ops::*`, `try_copy_into`, `try_fill`) instead.
+/// NOTE [infallible GPU helpers]: `contiguous`, `to_dtype`, `to_dtype_copy`, `copy_into`,
+/// `fill` and `to_vec` return plain values because the CPU kernels rely on that. Their GPU
+/// branches can fail (unsupported dtype, out-of-memory, device loss), which becomes a panic
+/// with the message (PyO3 raises it as PanicException), so code that may hold a GPU tensor
+/// calls the `Result` forms (`try_contiguous`, `try_to_dtype`, `try_to_dtype_copy`,
+/// `try_to_vec`, `try_copy_into`, `try_fill`, `gpu::ops::*`) instead.
 #[track_caller]
 fn gpu_infallible<T>(r: Result<T>) -> T {
     match r {

@@ -260,7 +260,7 @@ fn accumulate(meta: &Arc<AutogradMeta>, g: Tensor, create_graph: bool) -> Result
             *slot = Some(if create_graph {
                 g
             } else {
-                g.detach().to_dtype_copy(g.dtype())
+                g.detach().try_to_dtype_copy(g.dtype())?
             });
         }
         Some(old) => {

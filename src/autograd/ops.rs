@@ -280,7 +280,7 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
                 };
                 (Some(g.clone()), gb)
             }
-            _ => (Some(zeros_like(g)), Some(zeros_like(g))),
+            _ => (Some(zeros_like(g)?), Some(zeros_like(g)?)),
         };
         let mut out = vec![];
         for (m, gx) in [(&ma, ga), (&mb, gb)] {
@@ -296,8 +296,8 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     Ok(record1(name, &ins, out, true, f))
 }
 
-fn zeros_like(g: &Tensor) -> Tensor {
-    g.zeros_same_device()
+fn zeros_like(g: &Tensor) -> Result<Tensor> {
+    g.zeros_like_here(g.shape(), g.dtype())
 }
 
 fn minmax_weights(max: bool, a: &Operand, b: &Operand) -> Result<(Tensor, Tensor)> {
@@ -305,7 +305,7 @@ fn minmax_weights(max: bool, a: &Operand, b: &Operand) -> Result<(Tensor, Tensor
     let tie = ew::binary(BinaryOp::Eq, a, b)?;
     let wa = ew::binary(
         BinaryOp::Add,
-        &tn(&win.to_dtype(DType::F64)),
+        &tn(&win.try_to_dtype(DType::F64)?),
         &tn(&ew::binary(BinaryOp::Mul, &tn(&tie), &s(0.5))?),
     )?;
     let wb = ew::binary(BinaryOp::Sub, &s(1.0), &tn(&wa))?;
@@ -427,7 +427,7 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
         let r = match op {
             Neg => neg(g)?,
             Abs => gm(u(Sign)?)?,
-            Sign | Floor | Ceil | Round | Trunc => zeros_like(g),
+            Sign | Floor | Ceil | Round | Trunc => zeros_like(g)?,
             Exp => gm(u(Exp)?)?,
             Exp2 => gm(mul_scalar(&u(Exp2)?, std::f64::consts::LN_2)?)?,
             Expm1 => gm(binary(BinaryOp::Add, &tn(&u(Expm1)?), &s(1.0))?)?,
@@ -485,7 +485,7 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
             Frac => g.clone(),
             Reciprocal => neg(&binary(BinaryOp::Div, &tn(g), &tn(&mul(&x, &x)?))?)?,
             Square => gm(mul_scalar(&x, 2.0)?)?,
-            _ => zeros_like(g),
+            _ => zeros_like(g)?,
         };
         Ok(vec![Some(r)])
     };
@@ -528,7 +528,7 @@ pub fn clamp(x: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result
             (min, max),
             (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))
         ) {
-        out.to_dtype(x.dtype())
+        out.try_to_dtype(x.dtype())?
     } else {
         out
     };
@@ -740,7 +740,7 @@ pub fn prod(
         let x = saved.get(name, 0)?;
         let shape: Vec<i64> = x.shape().iter().map(|&v| v as i64).collect();
         if x.numel() == 0 {
-            return Ok(vec![Some(zeros_like(&x))]);
+            return Ok(vec![Some(zeros_like(&x)?)]);
         }
         if all {
             let flat = reshape(&x, &[1, -1])?;
@@ -768,7 +768,7 @@ fn evenly(
 ) -> Result<Tensor> {
     let rk = unreduce(result, x.shape(), dims, keepdim)?;
     let gk = unreduce(g, x.shape(), dims, keepdim)?;
-    let mask = ew::binary(BinaryOp::Eq, &tn(x), &tn(&rk))?.to_dtype(g.dtype());
+    let mask = ew::binary(BinaryOp::Eq, &tn(x), &tn(&rk))?.try_to_dtype(g.dtype())?;
     let dl: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
     let count = reduce::sum(&mask, Some(&dl), true, None)?;
     let w = ew::binary(BinaryOp::Div, &tn(&mask), &tn(&count))?;
@@ -873,7 +873,7 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
             let e = evenly(g, &ax, &so, &wdims, keepdim)?;
             mul(&e, &unary(UnaryOp::Sign, &x)?)?
         } else if p == 0.0 {
-            zeros_like(&x)
+            zeros_like(&x)?
         } else if p == 1.0 {
             mul(&gk, &unary(UnaryOp::Sign, &x)?)?
         } else {
@@ -957,7 +957,7 @@ fn cumprod_backward(x: &Tensor, out: &Tensor, g: &Tensor, dim: i64) -> Result<Te
     if !any_zero {
         return binary(BinaryOp::Div, &tn(&rev(&mul(g, out)?)?), &tn(x));
     }
-    let zeros_so_far = reduce::cumulative(&is_zero.to_dtype(DType::I64), dim, None, false)?;
+    let zeros_so_far = reduce::cumulative(&is_zero.try_to_dtype(DType::I64)?, dim, None, false)?;
     let before = ew::binary(
         BinaryOp::Eq,
         &tn(&zeros_so_far),
@@ -1018,8 +1018,8 @@ pub fn not_differentiable(name: &str) -> Error {
 // ----- in-place ops -----
 
 /// A copy of `x` that continues `x`'s history (the value an in-place op reads).
-fn snapshot(x: &Tensor) -> Tensor {
-    let c = x.detach().to_dtype_copy(x.dtype());
+fn snapshot(x: &Tensor) -> Result<Tensor> {
+    let c = x.detach().try_to_dtype_copy(x.dtype())?;
     if let Some(m) = x.meta()
         && let Some(e) = m.grad_fn()
     {
@@ -1027,7 +1027,7 @@ fn snapshot(x: &Tensor) -> Tensor {
         cm.set_requires_grad(true);
         *cm.grad_fn.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
     }
-    c
+    Ok(c)
 }
 
 /// Runs an in-place op as `x <- f(x)`. When autograd tracks it, `f` reads a snapshot of `x`
@@ -1044,7 +1044,7 @@ pub fn inplace(
             "a leaf Variable that requires grad is being used in an in-place operation.".into(),
         ));
     }
-    let r = if tracking { f(&snapshot(x))? } else { f(x)? };
+    let r = if tracking { f(&snapshot(x)?)? } else { f(x)? };
     if !ew::can_cast(r.dtype(), x.dtype()) {
         return Err(Error::Runtime(format!(
             "result type {} can't be cast to the desired output type {}",
@@ -1067,7 +1067,7 @@ pub fn inplace(
                 .join(", ")
         )));
     }
-    crate::tensor::copy_into(x, &r);
+    crate::tensor::try_copy_into(x, &r)?;
     x.storage().bump_version();
     if tracking && let Some(e) = r.meta().and_then(|m| m.grad_fn()) {
         let m = x.meta_or_init();

@@ -207,8 +207,8 @@ pub fn embedding(
     }
     let shape = weight.shape().to_vec();
     let flat = crate::ops::view::reshape(indices, &[-1])?
-        .to_dtype(DType::I64)
-        .contiguous();
+        .try_to_dtype(DType::I64)?
+        .try_contiguous()?;
     // One factor per looked-up position: 1 / (occurrences of its index). `check_embedding`
     // has already bounded every index by the table's rows.
     let freq = if scale_grad_by_freq && flat.is_gpu() {
@@ -228,13 +228,13 @@ pub fn embedding(
         let inv = ew::binary(BinaryOp::Div, &s(1.0), &tn(&per))?;
         Some(crate::ops::view::reshape(&inv, &[-1, 1])?)
     } else if scale_grad_by_freq {
-        let idx = flat.to_vec::<i64>();
+        let idx = flat.try_to_vec::<i64>()?;
         let mut counts = vec![0f64; shape[0]];
         for &i in &idx {
             counts[i as usize] += 1.0;
         }
         let inv: Vec<f64> = idx.iter().map(|&i| 1.0 / counts[i as usize]).collect();
-        Some(Tensor::from_vec(inv, &[idx.len(), 1]).to_dtype(weight.dtype()))
+        Some(Tensor::from_vec(inv, &[idx.len(), 1]).try_to_dtype(weight.dtype())?)
     } else {
         None
     };
@@ -428,14 +428,15 @@ pub fn ctc_loss(
         }
     }
     let dtype = log_probs.dtype();
-    let out = Tensor::from_vec(nll, &[ctc.n]).to_dtype(dtype);
+    let out = Tensor::from_vec(nll, &[ctc.n]).try_to_dtype(dtype)?;
     if !needs_grad(&[log_probs]) {
         return Ok(out);
     }
     let shape = log_probs.shape().to_vec();
     // The per-sample gradient for a unit upstream gradient, scaled by `g` in the backward
     // (differentiable in `g`; constant in `log_probs`).
-    let unit = Tensor::from_vec(ctc.grad(&vec![1.0; ctc.n], zero_infinity), &shape).to_dtype(dtype);
+    let unit =
+        Tensor::from_vec(ctc.grad(&vec![1.0; ctc.n], zero_infinity), &shape).try_to_dtype(dtype)?;
     let n = ctc.n as i64;
     Ok(record1(
         "CtcLossBackward0",

@@ -25,7 +25,7 @@ pub fn embed(g: &Tensor, shape: &[usize], f: ViewFn) -> Result<Tensor> {
     let target = f(&z)?;
     crate::tensor::try_copy_into(&target, g)?;
     Ok(record1("EmbedBackward0", &[g], z, false, move |gg| {
-        Ok(vec![Some(f(gg)?.contiguous())])
+        Ok(vec![Some(f(gg)?.try_contiguous()?)])
     }))
 }
 
@@ -383,8 +383,14 @@ pub fn getitem(x: &Tensor, items: &[IndexItem]) -> Result<Tensor> {
 }
 
 pub fn index_add(x: &Tensor, dim: i64, idx: &Tensor, src: &Tensor) -> Result<Tensor> {
-    let out = x.to_dtype_copy(x.dtype());
-    index::index_add_(&out, dim, idx, &src.to_dtype(x.dtype()), Scalar::Int(1))?;
+    let out = x.try_to_dtype_copy(x.dtype())?;
+    index::index_add_(
+        &out,
+        dim,
+        idx,
+        &src.try_to_dtype(x.dtype())?,
+        Scalar::Int(1),
+    )?;
     if !needs_grad(&[x, src]) {
         return Ok(out);
     }
@@ -432,12 +438,12 @@ pub fn gather(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
 }
 
 pub fn scatter_add(x: &Tensor, dim: i64, idx: &Tensor, src: &Tensor) -> Result<Tensor> {
-    let out = x.to_dtype_copy(x.dtype());
+    let out = x.try_to_dtype_copy(x.dtype())?;
     index::scatter_(
         &out,
         dim,
         idx,
-        &Operand::Tensor(src.to_dtype(x.dtype())),
+        &Operand::Tensor(src.try_to_dtype(x.dtype())?),
         ScatterMode::Add,
     )?;
     if !needs_grad(&[x, src]) {
@@ -457,7 +463,7 @@ pub fn scatter_add(x: &Tensor, dim: i64, idx: &Tensor, src: &Tensor) -> Result<T
 
 /// `scatter(dim, index, src)` (src a tensor or a number).
 pub fn scatter(x: &Tensor, dim: i64, idx: &Tensor, src: &Operand) -> Result<Tensor> {
-    let out = x.to_dtype_copy(x.dtype());
+    let out = x.try_to_dtype_copy(x.dtype())?;
     index::scatter_(&out, dim, idx, src, ScatterMode::Replace)?;
     let st = match src {
         Operand::Tensor(s) => Some(s.clone()),
@@ -742,7 +748,7 @@ pub fn outer(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `x` with `x[items] = v`, as a new tensor (the out-of-place form behind `__setitem__`).
 pub fn setitem_out(x: &Tensor, items: &[IndexItem], v: &Operand) -> Result<Tensor> {
-    let out = x.detach().to_dtype_copy(x.dtype());
+    let out = x.detach().try_to_dtype_copy(x.dtype())?;
     index::setitem(&out, items, v)?;
     let vt = match v {
         Operand::Tensor(t) => Some(t.clone()),
@@ -759,7 +765,7 @@ pub fn setitem_out(x: &Tensor, items: &[IndexItem], v: &Operand) -> Result<Tenso
     let vshape = vt.as_ref().map(|t| (t.shape().to_vec(), t.dtype()));
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
-        let gx = g.detach().to_dtype_copy(g.dtype());
+        let gx = g.detach().try_to_dtype_copy(g.dtype())?;
         index::setitem(&gx, &its, &Operand::Scalar(Scalar::Int(0)))?;
         let mut r = vec![Some(gx)];
         if let Some((s, d)) = &vshape {

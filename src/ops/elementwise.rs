@@ -209,7 +209,7 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     };
     let out = crate::ops::create::try_zeros(&shape, out_compute)?;
     run_binary(op, &ta, &tb, &out)?;
-    Ok(out.to_dtype(out_dtype))
+    Ok(out.try_to_dtype(out_dtype)?)
 }
 
 /// PyTorch's `pow(Tensor, Scalar)` check: an integer (or bool) tensor to a negative Python
@@ -371,8 +371,8 @@ fn run_binary(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<()> 
                     // Arithmetic that has no bool meaning runs in int64 and casts back.
                     let r = binary(
                         op,
-                        &Operand::Tensor(a.to_dtype(DType::I64)),
-                        &Operand::Tensor(b.to_dtype(DType::I64)),
+                        &Operand::Tensor(a.try_to_dtype(DType::I64)?),
+                        &Operand::Tensor(b.try_to_dtype(DType::I64)?),
                     )?;
                     copy_into(out, &r);
                 }
@@ -600,7 +600,7 @@ pub fn unary(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
     if op.to_bool() {
         let out = Tensor::zeros(a.shape(), DType::Bool);
         match (op, d.category()) {
-            (LogicalNot, _) => map::<bool, bool>(&a.to_dtype(DType::Bool), &out, |x| !x),
+            (LogicalNot, _) => map::<bool, bool>(&a.try_to_dtype(DType::Bool)?, &out, |x| !x),
             (IsFinite, Category::Float) => float_pred(a, &out, |x| x.is_finite()),
             (IsNan, Category::Float) => float_pred(a, &out, |x| x.is_nan()),
             (IsInf, Category::Float) => float_pred(a, &out, |x| x.is_infinite()),
@@ -619,14 +619,14 @@ pub fn unary(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
             Neg => Err(Error::Runtime(
                 "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.".into(),
             )),
-            Abs | Relu | Floor | Ceil | Round | Trunc => Ok(a.to_dtype_copy(DType::Bool)),
-            Sign | Square => Ok(a.to_dtype_copy(DType::Bool)),
-            _ => unary(op, &a.to_dtype(default_float())),
+            Abs | Relu | Floor | Ceil | Round | Trunc => Ok(a.try_to_dtype_copy(DType::Bool)?),
+            Sign | Square => Ok(a.try_to_dtype_copy(DType::Bool)?),
+            _ => unary(op, &a.try_to_dtype(default_float())?),
         };
     }
     if d.is_int() {
         if !op.keeps_int() {
-            return unary(op, &a.to_dtype(default_float()));
+            return unary(op, &a.try_to_dtype(default_float())?);
         }
         let out = Tensor::zeros(a.shape(), d);
         macro_rules! int_unary {
@@ -659,14 +659,14 @@ pub fn unary(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
         )));
     }
     let compute = compute_dtype(d);
-    let src = a.to_dtype(compute);
+    let src = a.try_to_dtype(compute)?;
     let out = Tensor::zeros(a.shape(), compute);
     match compute {
         DType::F32 => float_unary::<f32>(op, &src, &out),
         DType::F64 => float_unary::<f64>(op, &src, &out),
         _ => unreachable!(),
     }
-    Ok(out.to_dtype(d))
+    Ok(out.try_to_dtype(d)?)
 }
 
 fn float_pred(a: &Tensor, out: &Tensor, f: impl Fn(f64) -> bool + Sync) {
@@ -816,7 +816,7 @@ pub fn where_(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
     let shape = broadcast_shapes(&broadcast_shapes(cond.shape(), a.shape())?, b.shape())?;
     let ta = a.as_tensor(dtype);
     let tb = b.as_tensor(dtype);
-    let c = cond.to_dtype(DType::Bool);
+    let c = cond.try_to_dtype(DType::Bool)?;
     let out = Tensor::zeros(&shape, dtype);
     let lc = c.layout().broadcast_to(&shape)?;
     let la = ta.layout().broadcast_to(&shape)?;

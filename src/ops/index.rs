@@ -142,12 +142,12 @@ fn apply_basic(t: &Tensor, items: &[IndexItem]) -> Result<(Tensor, Vec<(usize, T
                     let nz = nonzero(x)?;
                     for k in 0..x.ndim() {
                         let col = view::select(&nz, 1, k as i64)?;
-                        adv.push((dim + k, col.contiguous()));
+                        adv.push((dim + k, col.try_contiguous()?));
                     }
                     dim += x.ndim();
                     real_dim += x.ndim();
                 } else {
-                    adv.push((dim, x.to_dtype(DType::I64)));
+                    adv.push((dim, x.try_to_dtype(DType::I64)?));
                     dim += 1;
                     real_dim += 1;
                 }
@@ -224,7 +224,7 @@ fn host_offsets(v: &Tensor, adv: &[(usize, Tensor)], shape: &[usize]) -> Result<
     let mut offsets = vec![v.layout().offset as isize; n];
     for (k, (d, t)) in adv.iter().enumerate() {
         let b = t.with_layout(t.layout().broadcast_to(shape)?);
-        let vals = b.to_vec::<i64>();
+        let vals = b.try_to_vec::<i64>()?;
         let (size, stride) = (v.shape()[*d], v.strides()[*d]);
         for (o, &i) in offsets.iter_mut().zip(&vals) {
             // PyTorch's index kernel names the position among the index tensors.
@@ -274,7 +274,7 @@ fn on_gpu(t: &Tensor) -> Result<Tensor> {
     if t.is_gpu() {
         Ok(t.clone())
     } else {
-        crate::backend::gpu::upload(&t.to_dtype(DType::I64))
+        crate::backend::gpu::upload(&t.try_to_dtype(DType::I64)?)
     }
 }
 
@@ -399,7 +399,7 @@ pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
             let src = if src.is_gpu() {
                 src
             } else {
-                crate::backend::gpu::upload(&src.contiguous())?
+                crate::backend::gpu::upload(&src.try_contiguous()?)?
             };
             crate::backend::gpu::kernels::scatter(
                 &v,
@@ -412,7 +412,7 @@ pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
         }
         Offsets::Host(offsets) => {
             crate::backend::gpu::same_device(&[&v, &src])?;
-            let src = src.contiguous();
+            let src = src.try_contiguous()?;
             let block: usize = a.rest.shape.iter().product();
             dispatch!(v.dtype(), T => {
                 let dst = v.storage().ptr() as *mut T;
@@ -447,7 +447,7 @@ fn setitem_value(t: &Tensor, value: &Operand, dtype: DType) -> Result<Tensor> {
         src
     };
     Ok(if src.same_storage(t) {
-        src.to_dtype_copy(dtype)
+        src.try_to_dtype_copy(dtype)?
     } else {
         src
     })
@@ -477,7 +477,7 @@ pub fn nonzero(x: &Tensor) -> Result<Tensor> {
     if x.is_gpu() {
         return crate::backend::gpu::kernels::nonzero(x);
     }
-    let b = x.to_dtype(DType::Bool).contiguous();
+    let b = x.try_to_dtype(DType::Bool)?.try_contiguous()?;
     let vals = b.as_slice::<bool>();
     let nd = x.ndim();
     let mut out: Vec<i64> = vec![];
@@ -510,7 +510,9 @@ pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
     let mb = mask.with_layout(mask.layout().broadcast_to(&shape)?);
     getitem(
         &xb,
-        &[IndexItem::Tensor(mb.contiguous().to_dtype(DType::Bool))],
+        &[IndexItem::Tensor(
+            mb.try_contiguous()?.try_to_dtype(DType::Bool)?,
+        )],
     )
 }
 
@@ -544,7 +546,7 @@ pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor>
 
 fn index_vec(index: &Tensor, name: &str) -> Result<Vec<i64>> {
     check_int_index(index, name)?;
-    Ok(index.to_vec::<i64>())
+    Ok(index.try_to_vec::<i64>()?)
 }
 
 fn check_int_index(index: &Tensor, name: &str) -> Result<()> {
@@ -570,11 +572,11 @@ pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     let idx = view::reshape(index, &[-1])?;
     let mut items: Vec<IndexItem> = (0..d).map(|_| IndexItem::Slice(None, None, 1)).collect();
     if x.ndim() == 0 {
-        let i = index.to_vec::<i64>();
+        let i = index.try_to_vec::<i64>()?;
         norm_index(*i.first().unwrap_or(&0), 1, 0)?;
         return Ok(x.clone());
     }
-    items.push(IndexItem::Tensor(idx.to_dtype(DType::I64)));
+    items.push(IndexItem::Tensor(idx.try_to_dtype(DType::I64)?));
     getitem(x, &items)
 }
 
@@ -582,7 +584,7 @@ pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
 /// the offset in `x` (with `index` values along `dim`) and its position in `index`.
 fn gather_offsets(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<Vec<isize>> {
     check_gather_shape(x, dim, index, name)?;
-    let vals = index.to_vec::<i64>();
+    let vals = index.try_to_vec::<i64>()?;
     let size = if x.ndim() == 0 { 1 } else { x.shape()[dim] };
     let mut out = Vec::with_capacity(vals.len());
     let nd = index.ndim();
@@ -800,7 +802,7 @@ pub fn scatter_(
             for k in 0..index.ndim() {
                 items.push(IndexItem::Slice(Some(0), Some(index.shape()[k] as i64), 1));
             }
-            getitem(s, &items)?.contiguous()
+            getitem(s, &items)?.try_contiguous()?
         }
         Operand::Scalar(v) => {
             let t = Tensor::scalar_tensor(*v, x.dtype());
@@ -810,7 +812,7 @@ pub fn scatter_(
                 t
             };
             t.with_layout(t.layout().broadcast_to(index.shape())?)
-                .contiguous()
+                .try_contiguous()?
         }
     };
     if x.is_gpu() {
@@ -886,7 +888,7 @@ pub fn index_add_(
         )));
     }
     let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
-    let src = source.to_dtype(x.dtype());
+    let src = source.try_to_dtype(x.dtype())?;
     for (k, &i) in idx.iter().enumerate() {
         let i = norm_index(i, size, d)?;
         let dst = if x.ndim() == 0 {
@@ -960,7 +962,7 @@ fn index_add_gpu(
     }
     let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
     let offs = row_offsets_gpu(x, d, index, || {
-        for i in index.to_vec::<i64>() {
+        for i in index.try_to_vec::<i64>()? {
             norm_index(i, size, d)?;
         }
         Ok(())
@@ -972,7 +974,7 @@ fn index_add_gpu(
             &Operand::Tensor(src),
             &Operand::Scalar(alpha),
         )?
-        .to_dtype(x.dtype());
+        .try_to_dtype(x.dtype())?;
     }
     if x.ndim() > 0 {
         src = view::movedim(&src, &[d as i64], &[0])?;
@@ -1002,7 +1004,7 @@ pub fn index_fill_(x: &Tensor, dim: i64, index: &Tensor, value: Scalar) -> Resul
         check_int_index(index, "index_fill")?;
         let size = if x.ndim() == 0 { 1 } else { x.shape()[d] };
         let offs = row_offsets_gpu(x, d, index, || {
-            for i in index.to_vec::<i64>() {
+            for i in index.try_to_vec::<i64>()? {
                 norm_index(i, size, d)?;
             }
             Ok(())
@@ -1030,7 +1032,7 @@ pub fn index_fill_(x: &Tensor, dim: i64, index: &Tensor, value: Scalar) -> Resul
         } else {
             view::select(x, d as i64, i as i64)?
         };
-        crate::tensor::fill(&dst, value);
+        crate::tensor::try_fill(&dst, value)?;
     }
     x.storage().bump_version();
     Ok(())
@@ -1065,7 +1067,7 @@ pub fn take(x: &Tensor, index: &Tensor) -> Result<Tensor> {
     }
     let idx = index_vec(index, "take")?;
     let n = x.numel();
-    let flat = x.contiguous();
+    let flat = x.try_contiguous()?;
     let out = Tensor::zeros(index.shape(), x.dtype());
     dispatch!(x.dtype(), T => {
         let s = flat.as_slice::<T>();

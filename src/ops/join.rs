@@ -202,7 +202,7 @@ pub fn flip(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
         l.strides[d] = -l.strides[d];
     }
     // Always a new tensor, as PyTorch (`contiguous()` could hand back a view).
-    Ok(t.with_layout(l).to_dtype_copy(t.dtype()))
+    Ok(t.with_layout(l).try_to_dtype_copy(t.dtype())?)
 }
 
 pub fn roll(t: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
@@ -239,7 +239,7 @@ pub fn roll(t: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
         cur = cat(&[a, b], dd as i64)?;
     }
     Ok(if cur.same_storage(t) {
-        cur.to_dtype_copy(cur.dtype())
+        cur.try_to_dtype_copy(cur.dtype())?
     } else {
         cur
     })
@@ -269,7 +269,7 @@ pub fn tri(t: &Tensor, diagonal: i64, upper: bool) -> Result<Tensor> {
         &crate::ops::elementwise::Operand::Tensor(t.clone()),
         &zero,
     )
-    .map(|x| x.to_dtype(t.dtype()))
+    .and_then(|x| x.try_to_dtype(t.dtype()))
 }
 
 /// `diag`: vector -> matrix with it on a diagonal; matrix -> that diagonal.
@@ -284,7 +284,7 @@ pub fn diag(t: &Tensor, diagonal: i64) -> Result<Tensor> {
         }
         2 => {
             let d = view::diagonal(t, diagonal, 0, 1)?;
-            Ok(d.to_dtype_copy(d.dtype()))
+            Ok(d.try_to_dtype_copy(d.dtype())?)
         }
         n => Err(Error::Runtime(format!(
             "diag(): Supports 1D or 2D tensors. Got {}D",

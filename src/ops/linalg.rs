@@ -690,7 +690,7 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
     };
     if reduced.len() == 1 {
         let (t, s) = &reduced[0];
-        return Ok(permute_to(t, s, &output)?.contiguous());
+        return Ok(permute_to(t, s, &output)?.try_contiguous()?);
     }
     let (a, sa) = &reduced[0];
     let (b, sb) = &reduced[1];
@@ -728,11 +728,11 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
         &Operand::Tensor(pb.clone()),
     );
     let ra = view::reshape(
-        &pa.to_dtype(dtype),
+        &pa.try_to_dtype(dtype)?,
         &[prod(&batch), prod(&left), prod(&contr)],
     )?;
     let rb = view::reshape(
-        &pb.to_dtype(dtype),
+        &pb.try_to_dtype(dtype)?,
         &[prod(&batch), prod(&contr), prod(&right)],
     )?;
     let r = bmm(&ra, &rb)?;
@@ -741,5 +741,5 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
     rs.extend(&right);
     let shape: Vec<i64> = rs.iter().map(|&c| size_of(c) as i64).collect();
     let r = view::reshape(&r, &shape)?;
-    Ok(permute_to(&r, &rs, &output)?.contiguous())
+    Ok(permute_to(&r, &rs, &output)?.try_contiguous()?)
 }

@@ -89,7 +89,7 @@ fn map_rows(
     } else {
         view::movedim(x, &[dim as i64], &[-1])?
     };
-    let moved = moved.contiguous();
+    let moved = moved.try_contiguous()?;
     let row = *moved.shape().last().unwrap_or(&1);
     let out = Tensor::zeros(moved.shape(), x.dtype());
     if let Some(rows) = moved.numel().checked_div(row) {
@@ -124,7 +124,7 @@ fn map_rows(
     if dim == last {
         return Ok(out);
     }
-    Ok(view::movedim(&out, &[-1], &[dim as i64])?.contiguous())
+    Ok(view::movedim(&out, &[-1], &[dim as i64])?.try_contiguous()?)
 }
 
 /// Row maximum that propagates NaN (so a NaN row gives NaN, as in PyTorch).
@@ -299,10 +299,10 @@ fn nll_picks(
     weight: Option<&Tensor>,
     ignore_index: i64,
 ) -> Result<Vec<(usize, f64)>> {
-    let mut t = target.to_vec::<i64>();
+    let mut t = target.try_to_vec::<i64>()?;
     // Only the first target of a 1-d input counts (see `nll_shape`).
     t.truncate(sh.n * sh.k);
-    let w = weight.map(|w| w.to_vec::<f64>());
+    let w = weight.map(|w| w.try_to_vec::<f64>()).transpose()?;
     let mut picks = Vec::with_capacity(t.len());
     for &ti in &t {
         if ti == ignore_index {
@@ -338,7 +338,7 @@ pub fn nll_loss(
         );
     }
     let picks = nll_picks(&sh, target, weight, ignore_index)?;
-    let x = input.contiguous();
+    let x = input.try_contiguous()?;
     let (c, k) = (sh.c, sh.k);
     let losses: Vec<f64> = float_dispatch!(x.dtype(), "nll_loss", T => {
         let xv = x.as_slice::<T>();
@@ -350,13 +350,12 @@ pub fn nll_loss(
     });
     let total: f64 = picks.iter().map(|p| p.1).sum();
     let out = match reduction {
-        Reduction::None => Tensor::from_vec(losses, &sh.out_shape).to_dtype(x.dtype()),
+        Reduction::None => Tensor::from_vec(losses, &sh.out_shape).try_to_dtype(x.dtype())?,
         Reduction::Sum => {
-            Tensor::from_vec(vec![losses.iter().sum::<f64>()], &[]).to_dtype(x.dtype())
+            Tensor::from_vec(vec![losses.iter().sum::<f64>()], &[]).try_to_dtype(x.dtype())?
         }
-        Reduction::Mean => {
-            Tensor::from_vec(vec![losses.iter().sum::<f64>() / total], &[]).to_dtype(x.dtype())
-        }
+        Reduction::Mean => Tensor::from_vec(vec![losses.iter().sum::<f64>() / total], &[])
+            .try_to_dtype(x.dtype())?,
     };
     Ok((out, total))
 }
@@ -406,7 +405,7 @@ pub fn nll_grad_coef(
             coef[(p / k) * c * k + cls * k + p % k] = -w * scale;
         }
     }
-    Ok(Tensor::from_vec(coef, input_shape).to_dtype(dtype))
+    Ok(Tensor::from_vec(coef, input_shape).try_to_dtype(dtype)?)
 }
 
 // ----- pointwise activations -----
@@ -735,7 +734,11 @@ pub fn check_embedding(weight: &Tensor, indices: &Tensor) -> Result<()> {
         return Ok(());
     }
     let rows = weight.shape()[0] as i64;
-    if indices.to_vec::<i64>().iter().any(|&i| i < 0 || i >= rows) {
+    if indices
+        .try_to_vec::<i64>()?
+        .iter()
+        .any(|&i| i < 0 || i >= rows)
+    {
         return Err(Error::Index("index out of range in self".into()));
     }
     Ok(())
@@ -829,7 +832,7 @@ impl Ctc {
                 type_title(targets.dtype())
             )));
         }
-        let tv = targets.to_vec::<i64>();
+        let tv = targets.try_to_vec::<i64>()?;
         let mut out = vec![];
         let mut pos = 0usize;
         for b in 0..n {
@@ -875,7 +878,7 @@ impl Ctc {
         let lp = if log_probs.is_gpu() {
             Vec::new()
         } else {
-            log_probs.contiguous().to_vec::<f64>()
+            log_probs.try_contiguous()?.try_to_vec::<f64>()?
         };
         Ok(Ctc {
             lp,

@@ -347,7 +347,7 @@ pub fn sum(
     let out_dtype = accum_dtype(x.dtype(), dtype);
     if out_dtype.is_float() && out_dtype != x.dtype() {
         // PyTorch casts the input to `dtype` first (float32 data summed as float64 is exact).
-        return sum(&x.to_dtype(out_dtype), dims, keepdim, None);
+        return sum(&x.try_to_dtype(out_dtype)?, dims, keepdim, None);
     }
     let dims = reduce_dims(x, dims)?;
     let outer = match x.dtype() {
@@ -356,7 +356,7 @@ pub fn sum(
         _ => None,
     };
     if let Some(r) = outer {
-        return Ok(r.to_dtype(out_dtype));
+        return Ok(r.try_to_dtype(out_dtype)?);
     }
     let r = match x.dtype() {
         DType::F32 => {
@@ -366,11 +366,11 @@ pub fn sum(
             reduce_rows::<f64, f64, f64>(x, &dims, keepdim, sum_f64, |a, b| a + b, |a, _| a)
         }
         d if d.is_float() => {
-            let y = x.to_dtype(DType::F32);
+            let y = x.try_to_dtype(DType::F32)?;
             reduce_rows::<f32, f64, f64>(&y, &dims, keepdim, sum_f32_lanes, |a, b| a + b, |a, _| a)
         }
         _ => {
-            let y = x.to_dtype(DType::I64);
+            let y = x.try_to_dtype(DType::I64)?;
             reduce_rows::<i64, i64, i64>(
                 &y,
                 &dims,
@@ -381,7 +381,7 @@ pub fn sum(
             )
         }
     };
-    Ok(r.to_dtype(out_dtype))
+    Ok(r.try_to_dtype(out_dtype)?)
 }
 
 pub fn mean(
@@ -404,13 +404,13 @@ pub fn mean(
     let count: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
     // The input is cast to `dtype` first, as PyTorch (so dtype=float64 accumulates in float64).
     let wide = x.dtype() == DType::F64 || d == DType::F64;
-    let xs = x.to_dtype(if wide { DType::F64 } else { DType::F32 });
+    let xs = x.try_to_dtype(if wide { DType::F64 } else { DType::F32 })?;
     let outer = match xs.dtype() {
         DType::F64 => sum_outer::<f64>(&xs, &dims_w, keepdim, count as f64),
         _ => sum_outer::<f32>(&xs, &dims_w, keepdim, count as f64),
     };
     if let Some(s) = outer {
-        return Ok(s.to_dtype(d));
+        return Ok(s.try_to_dtype(d)?);
     }
     let s = match xs.dtype() {
         DType::F64 => reduce_rows::<f64, f64, f64>(
@@ -431,7 +431,7 @@ pub fn mean(
         ),
     };
     let _ = count;
-    Ok(s.to_dtype(d))
+    Ok(s.try_to_dtype(d)?)
 }
 
 pub fn prod(
@@ -446,7 +446,7 @@ pub fn prod(
     }
     let dims = reduce_dims(x, dims)?;
     let r = if out_dtype.is_float() {
-        let y = x.to_dtype(DType::F64);
+        let y = x.try_to_dtype(DType::F64)?;
         reduce_rows::<f64, f64, f64>(
             &y,
             &dims,
@@ -456,7 +456,7 @@ pub fn prod(
             |a, _| a,
         )
     } else {
-        let y = x.to_dtype(DType::I64);
+        let y = x.try_to_dtype(DType::I64)?;
         reduce_rows::<i64, i64, i64>(
             &y,
             &dims,
@@ -466,7 +466,7 @@ pub fn prod(
             |a, _| a,
         )
     };
-    Ok(r.to_dtype(out_dtype))
+    Ok(r.try_to_dtype(out_dtype)?)
 }
 
 /// PyTorch's `zero_numel_check_dims` for an empty input: a whole-tensor reduction is an error,
@@ -502,7 +502,7 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> R
     let dims = reduce_dims(x, dims)?;
     let d = x.dtype();
     let r = if d.is_float() {
-        let y = x.to_dtype(DType::F64);
+        let y = x.try_to_dtype(DType::F64)?;
         let pick = move |a: f64, b: f64| {
             if a.is_nan() || b.is_nan() {
                 f64::NAN
@@ -526,7 +526,7 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> R
             |a, _| a,
         )
     } else {
-        let y = x.to_dtype(DType::I64);
+        let y = x.try_to_dtype(DType::I64)?;
         let pick = move |a: i64, b: i64| if largest { a.max(b) } else { a.min(b) };
         let init = if largest { i64::MIN } else { i64::MAX };
         reduce_rows::<i64, i64, i64>(
@@ -538,7 +538,7 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> R
             |a, _| a,
         )
     };
-    Ok(r.to_dtype(d))
+    Ok(r.try_to_dtype(d)?)
 }
 
 pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Result<Tensor> {
@@ -546,7 +546,7 @@ pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Re
         return gpu::reductions::all_any(x, dims, keepdim, any);
     }
     let dims = reduce_dims(x, dims)?;
-    let y = x.to_dtype(DType::Bool);
+    let y = x.try_to_dtype(DType::Bool)?;
     let r = reduce_rows::<bool, bool, bool>(
         &y,
         &dims,
@@ -563,7 +563,7 @@ pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Re
     );
     // PyTorch keeps uint8 for uint8 inputs, bool otherwise.
     Ok(if x.dtype() == DType::U8 {
-        r.to_dtype(DType::U8)
+        r.try_to_dtype(DType::U8)?
     } else {
         r
     })
@@ -574,7 +574,7 @@ pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
         return gpu::reductions::count_nonzero(x, dims);
     }
     let dims = reduce_dims(x, dims)?;
-    let y = x.to_dtype(DType::Bool);
+    let y = x.try_to_dtype(DType::Bool)?;
     Ok(reduce_rows::<bool, i64, i64>(
         &y,
         &dims,
@@ -604,7 +604,7 @@ pub fn var(
     }
     let dims_w = reduce_dims(x, dims)?;
     let n: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
-    let xd = x.to_dtype(DType::F64);
+    let xd = x.try_to_dtype(DType::F64)?;
     let dl: Vec<i64> = dims_w.iter().map(|&d| d as i64).collect();
     let m = mean(&xd, Some(&dl), true, None)?;
     let diff = binary(BinaryOp::Sub, &Operand::Tensor(xd), &Operand::Tensor(m))?;
@@ -625,7 +625,7 @@ pub fn var(
     } else {
         v
     };
-    Ok(v.to_dtype(x.dtype()))
+    Ok(v.try_to_dtype(x.dtype())?)
 }
 
 /// Vector p-norm over `dims` (p = 2 by default; inf, -inf, 0 and any real p).
@@ -640,7 +640,7 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
         return gpu::reductions::norm(x, p, dims, keepdim);
     }
     let dims = reduce_dims(x, dims)?;
-    let y = x.to_dtype(DType::F64);
+    let y = x.try_to_dtype(DType::F64)?;
     let r = if p == f64::INFINITY || p == f64::NEG_INFINITY {
         let largest = p > 0.0;
         let a = unary(UnaryOp::Abs, &y)?;
@@ -683,20 +683,20 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
             move |a, _| a.powf(1.0 / p),
         )
     };
-    Ok(r.to_dtype(x.dtype()))
+    Ok(r.try_to_dtype(x.dtype())?)
 }
 
 pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     let xf = if x.dtype().is_float() {
         x.clone()
     } else {
-        x.to_dtype(crate::ops::default_float())
+        x.try_to_dtype(crate::ops::default_float())?
     };
     if xf.is_gpu() {
         return gpu::reductions::logsumexp(&xf, dims, keepdim);
     }
     let dims_w = reduce_dims(&xf, Some(dims))?;
-    let y = xf.to_dtype(DType::F64);
+    let y = xf.try_to_dtype(DType::F64)?;
     let r = reduce_rows::<f64, (f64, f64), f64>(
         &y,
         &dims_w,
@@ -725,7 +725,7 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
             }
         },
     );
-    Ok(r.to_dtype(xf.dtype()))
+    Ok(r.try_to_dtype(xf.dtype())?)
 }
 
 fn xsum_nan(m: f64) -> bool {
@@ -747,7 +747,7 @@ pub fn along_dim<T: Element, O: Element>(
     } else {
         x.clone()
     };
-    let moved = view::movedim(&xx, &[d as i64], &[-1])?.contiguous();
+    let moved = view::movedim(&xx, &[d as i64], &[-1])?.try_contiguous()?;
     let row_len = *moved.shape().last().unwrap_or(&1);
     let rows = if row_len == 0 {
         moved.numel()
@@ -837,7 +837,7 @@ pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Te
     // bool in int64, so large int64 values keep their order.
     let dt = x.dtype();
     let (v, i) = if dt.is_float() {
-        let y = x.to_dtype(DType::F64);
+        let y = x.try_to_dtype(DType::F64)?;
         let (v, i) = along_dim::<f64, f64>(&y, dim, 1, move |row, v, i| {
             let best = match row.iter().position(|x| x.is_nan()) {
                 Some(k) => k,
@@ -846,15 +846,15 @@ pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Te
             v[0] = row[best];
             i[0] = best as i64;
         })?;
-        (v.to_dtype(dt), i)
+        (v.try_to_dtype(dt)?, i)
     } else {
-        let y = x.to_dtype(DType::I64);
+        let y = x.try_to_dtype(DType::I64)?;
         let (v, i) = along_dim::<i64, i64>(&y, dim, 1, move |row, v, i| {
             let best = arg_extreme(row, largest);
             v[0] = row[best];
             i[0] = best as i64;
         })?;
-        (v.to_dtype(dt), i)
+        (v.try_to_dtype(dt)?, i)
     };
     let (v, i) = if keepdim {
         (v, i)
@@ -904,7 +904,7 @@ pub fn sort(x: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
     // compared as they are (not through f64, which would tie large int64 values).
     macro_rules! go {
         ($T:ty, $less:expr) => {{
-            let y = x.to_dtype(<$T as Element>::DTYPE);
+            let y = x.try_to_dtype(<$T as Element>::DTYPE)?;
             let less = $less;
             let (v, i) = along_dim::<$T, $T>(&y, dim, len, move |row, v, i| {
                 let mut order: Vec<usize> = (0..row.len()).collect();
@@ -933,7 +933,7 @@ pub fn sort(x: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
                     i[k] = o as i64;
                 }
             })?;
-            (v.to_dtype(dt), i)
+            (v.try_to_dtype(dt)?, i)
         }};
     }
     Ok(match dt {
@@ -975,7 +975,7 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
     let n = if x.ndim() == 0 { 1 } else { x.shape()[d] };
     // With NaNs present the median is NaN (the first NaN in sorted order).
     let dt = x.dtype();
-    let svd = sv.to_dtype(DType::F64);
+    let svd = sv.try_to_dtype(DType::F64)?;
     let (pos, _) = along_dim::<f64, i64>(&svd, dim, 1, move |row, v, _| {
         let first_nan = row.iter().position(|x| x.is_nan());
         v[0] = first_nan.unwrap_or((n - 1) / 2) as i64;
@@ -1019,7 +1019,7 @@ pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> 
         x.shape()[wrap_dim(dim, x.ndim())?]
     };
     if out_dtype.is_float() {
-        let y = x.to_dtype(DType::F64);
+        let y = x.try_to_dtype(DType::F64)?;
         let (v, _) = along_dim::<f64, f64>(&y, dim, len, move |row, v, _| {
             let mut acc = if product { 1.0 } else { 0.0 };
             for (k, &r) in row.iter().enumerate() {
@@ -1027,9 +1027,9 @@ pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> 
                 v[k] = acc;
             }
         })?;
-        Ok(v.to_dtype(out_dtype))
+        Ok(v.try_to_dtype(out_dtype)?)
     } else {
-        let y = x.to_dtype(DType::I64);
+        let y = x.try_to_dtype(DType::I64)?;
         let (v, _) = along_dim::<i64, i64>(&y, dim, len, move |row, v, _| {
             let mut acc: i64 = if product { 1 } else { 0 };
             for (k, &r) in row.iter().enumerate() {
@@ -1041,7 +1041,7 @@ pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> 
                 v[k] = acc;
             }
         })?;
-        Ok(v.to_dtype(out_dtype))
+        Ok(v.try_to_dtype(out_dtype)?)
     }
 }
 

@@ -342,7 +342,7 @@ impl Gather {
         }
         self.promote(t.dtype());
         dispatch!(t.dtype(), T => {
-            self.vals.extend(t.contiguous().as_slice::<T>().iter().map(|&v| crate::tensor::scalar_of(v)));
+            self.vals.extend(t.try_contiguous()?.as_slice::<T>().iter().map(|&v| crate::tensor::scalar_of(v)));
         });
         Ok(())
     }
@@ -452,11 +452,11 @@ impl Gather {
 pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Tensor> {
     if let Ok(t) = data.cast::<PyTensor>() {
         let t = t.get().t();
-        return Ok(t.to_dtype_copy(dtype.unwrap_or(t.dtype())));
+        return Ok(t.try_to_dtype_copy(dtype.unwrap_or(t.dtype()))?);
     }
     if let Ok(arr) = data.cast::<PyUntypedArray>() {
         let t = from_numpy(arr)?;
-        return Ok(t.to_dtype_copy(dtype.unwrap_or(t.dtype())));
+        return Ok(t.try_to_dtype_copy(dtype.unwrap_or(t.dtype()))?);
     }
     let mut g = Gather {
         shape: vec![],
@@ -551,7 +551,7 @@ pub fn from_numpy(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
 
 /// Nested Python lists of the tensor's values (`tolist()`).
 pub fn tensor_tolist(py: Python<'_>, t: &Tensor) -> PyResult<Py<PyAny>> {
-    let t = crate::backend::gpu::host(t)?.contiguous();
+    let t = crate::backend::gpu::host(t)?.try_contiguous()?;
     fn build<T: Element>(py: Python<'_>, vals: &[T], shape: &[usize]) -> PyResult<Py<PyAny>> {
         if shape.is_empty() {
             return scalar_to_py(py, crate::tensor::scalar_of(vals[0]));

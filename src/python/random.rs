@@ -123,7 +123,7 @@ impl PyGenerator {
         if t.dtype() != DType::U8 {
             return Err(PyTypeError::new_err("RNG state must be a torch.ByteTensor"));
         }
-        let bytes = t.to_vec::<u8>();
+        let bytes = t.try_to_vec::<u8>()?;
         lock(&slf.get().inner)
             .set_state(&bytes)
             .map_err(PyRuntimeError::new_err)?;
@@ -225,7 +225,7 @@ fn fill_ordered<T: Element>(
         let mut buf = if t.is_gpu() {
             vec![T::default(); n]
         } else {
-            mo.to_vec::<T>()
+            mo.try_to_vec::<T>()?
         };
         let r = f(&mut buf);
         crate::tensor::try_copy_into(&mo, &Tensor::from_vec(buf, mo.shape()))?;
@@ -438,12 +438,12 @@ fn _bernoulli_(
             return bernoulli_gpu(&x, &pv, &mut g);
         }
         return if pt.dtype() == DType::F64 {
-            let probs = pv.to_vec::<f64>();
+            let probs = pv.try_to_vec::<f64>()?;
             dispatch!(x.dtype(), T => fill_ordered::<T>(&x, |o| via(o, |w: &mut [bool]| {
                 rng::fill_bernoulli_tensor_f64(&mut g, w, &probs)
             }, T::from_bool)))
         } else {
-            let probs = pv.to_vec::<f32>();
+            let probs = pv.try_to_vec::<f32>()?;
             dispatch!(x.dtype(), T => fill_ordered::<T>(&x, |o| via(o, |w: &mut [bool]| {
                 rng::fill_bernoulli_tensor_f32(&mut g, w, &probs)
             }, T::from_bool)))
@@ -606,7 +606,7 @@ fn _multinomial(
     let v = if p.dtype() == DType::F64 {
         rng::multinomial(
             &mut g,
-            &p.to_vec::<f64>(),
+            &p.try_to_vec::<f64>()?,
             n_categories,
             num_samples,
             replacement,
@@ -614,7 +614,7 @@ fn _multinomial(
     } else {
         rng::multinomial(
             &mut g,
-            &p.to_vec::<f32>(),
+            &p.try_to_vec::<f32>()?,
             n_categories,
             num_samples,
             replacement,

@@ -250,7 +250,7 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<IndexItem
                 ));
             }
             let t = if t.numel() == 0 {
-                t.to_dtype(DType::I64)
+                t.try_to_dtype(DType::I64)?
             } else {
                 t
             };
@@ -535,7 +535,7 @@ impl PyTensor {
             DType::Bool => DType::Bool,
             _ => DType::I64,
         };
-        let c = crate::backend::gpu::host(&t)?.to_dtype_copy(d);
+        let c = crate::backend::gpu::host(&t)?.try_to_dtype_copy(d)?;
         let np = py.import("numpy")?;
         np.call_method1("asarray", (Py::new(py, PyTensor::new(c))?,))
             .map(|a| a.unbind())
@@ -604,7 +604,7 @@ impl PyTensor {
         if !t.requires_grad() && !s.requires_grad() {
             // A source overlapping the destination is read fully before writing.
             let s = if s.same_storage(&t) {
-                s.to_dtype_copy(s.dtype())
+                s.try_to_dtype_copy(s.dtype())?
             } else {
                 s
             };
@@ -829,7 +829,7 @@ impl PyTensor {
         ) {
             r
         } else if t.dtype().is_float() || r.dtype() == t.dtype() {
-            r.to_dtype(t.dtype())
+            r.try_to_dtype(t.dtype())?
         } else {
             r
         };
@@ -1754,7 +1754,7 @@ impl PyTensor {
                         &Operand::Tensor(old),
                         &Operand::Tensor(g.detach()),
                     )?,
-                    None => g.detach().to_dtype_copy(g.dtype()),
+                    None => g.detach().try_to_dtype_copy(g.dtype())?,
                 };
                 m.set_grad(Some(new));
             }

@@ -320,7 +320,7 @@ pub fn any_negative(offs: &Tensor) -> Result<bool> {
         out: Ty::I32,
     };
     let (m, _) = reduce(offs, &dims, &[], &spec, DType::I32)?;
-    Ok(super::download(&m)?.to_vec::<i32>()[0] < 0)
+    Ok(super::download(&m)?.try_to_vec::<i32>()?[0] < 0)
 }
 
 /// Meta words 2..28 of gather/scatter: the remaining dims' shape and strides (coalesced).
@@ -581,7 +581,7 @@ pub fn nonzero(x: &Tensor) -> Result<Tensor> {
         strides: Default::default(),
         offset: n as usize - 1,
     });
-    let count = super::download(&last)?.to_vec::<i32>()[0] as usize;
+    let count = super::download(&last)?.try_to_vec::<i32>()?[0] as usize;
     let out = empty(&[count, nd], DType::I64)?;
     if count == 0 || nd == 0 {
         return Ok(out);

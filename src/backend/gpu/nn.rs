@@ -188,8 +188,8 @@ fn nll_picks(
     let high = binary(BinaryOp::Ge, &t(&t0), &si(c as i64))?;
     let bad = binary(BinaryOp::LogicalOr, &t(&low), &t(&high))?;
     let any = super::reductions::all_any(&bad, None, false, true)?;
-    if download(&any)?.to_vec::<bool>()[0] {
-        let tv = super::host(&t3)?.to_vec::<i64>();
+    if download(&any)?.try_to_vec::<bool>()?[0] {
+        let tv = super::host(&t3)?.try_to_vec::<i64>()?;
         let first = tv
             .iter()
             .find(|&&v| v != ignore_index && (v < 0 || v >= c as i64))
@@ -236,7 +236,7 @@ pub fn nll_loss(
     let losses = binary(BinaryOp::Mul, &t(&picked), &t(&w))?;
     let losses = unary(UnaryOp::Neg, &losses)?;
     let total_t = ops::sum(&w, None, false, None)?;
-    let total = download(&total_t)?.to_vec::<f32>()[0] as f64;
+    let total = download(&total_t)?.try_to_vec::<f32>()?[0] as f64;
     let out = match reduction {
         Reduction::None => {
             let shape: Vec<i64> = sh.out_shape.iter().map(|&v| v as i64).collect();
@@ -278,7 +278,7 @@ pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
     let high = binary(BinaryOp::Ge, &t(indices), &si(rows as i64))?;
     let bad = binary(BinaryOp::LogicalOr, &t(&low), &t(&high))?;
     let any = super::reductions::all_any(&bad, None, false, true)?;
-    if download(&any)?.to_vec::<bool>()[0] {
+    if download(&any)?.try_to_vec::<bool>()?[0] {
         return Err(Error::Index("index out of range in self".into()));
     }
     let n = indices.numel();

@@ -195,7 +195,7 @@ fn check_nonzero_divisor(b: &Src<'_>) -> Result<()> {
             let z = empty(t.shape(), DType::Bool)?;
             map(&z, &[Src::T(t)], Ty::I32, "a == 0", Ty::Bool)?;
             let any = super::reductions::all_any(&z, None, false, true)?;
-            super::download(&any)?.to_vec::<bool>()[0]
+            super::download(&any)?.try_to_vec::<bool>()?[0]
         }
     };
     if zero {

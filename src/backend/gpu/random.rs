@@ -22,7 +22,7 @@ fn any(x: &Tensor, dims: Option<&[i64]>) -> Result<bool> {
     } else {
         a
     };
-    Ok(download(&a)?.to_vec::<bool>()[0])
+    Ok(download(&a)?.try_to_vec::<bool>()?[0])
 }
 
 /// Samples `k` categories per row of a float32 GPU `probs` (rows x n_cat); the caller has
