@@ -20,18 +20,13 @@ const WG: u32 = 256u;
 
 {{HELPERS}}
 
+{{ROWS}}
+
 fn s(i: u32) -> i32 {
     return bitcast<i32>(prm[i]);
 }
 
-fn isnan_t(x: {{T}}) -> bool {
-    return {{NAN}};
-}
-
-// Ascending order with NaN last.
-fn lt(a: {{T}}, b: {{T}}) -> bool {
-    return (!isnan_t(a) && isnan_t(b)) || a < b;
-}
+{{SORT_ORDER}}
 
 // Whether entry (ka, ia) comes before (kb, ib) in the requested order.
 fn before(ka: {{T}}, ia: i32, kb: {{T}}, ib: i32) -> bool {
@@ -45,23 +40,6 @@ fn before(ka: {{T}}, ia: i32, kb: {{T}}, ib: i32) -> bool {
         return lt(kb, ka) || (!lt(ka, kb) && ia < ib);
     }
     return lt(ka, kb) || (!lt(kb, ka) && ia < ib);
-}
-
-// (input offset, output offset) of a row's first element.
-fn row_bases(row: u32) -> vec2<i32> {
-    var ib = s(9);
-    var ob = 0;
-    var r = row;
-    let nk = prm[8];
-    for (var t = 0u; t < nk; t++) {
-        let d = nk - 1u - t;
-        let size = prm[16u + d];
-        let c = i32(r % size);
-        r = r / size;
-        ib += c * s(24u + d);
-        ob += c * s(32u + d);
-    }
-    return vec2<i32>(ib, ob);
 }
 
 @compute @workgroup_size(256)
@@ -107,7 +85,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let row = g / P;
     let j = g % P;
-    let bases = row_bases(row);
+    let bases = row_bases(row, prm[8], s(9), 16u);
     if (mode == 0u) {
         var v = {{T}}(0);
         if (j < n) {

@@ -20,18 +20,13 @@ const WG: u32 = 256u;
 
 {{HELPERS}}
 
+{{ROWS}}
+
 fn s(i: u32) -> i32 {
     return bitcast<i32>(prm[i]);
 }
 
-fn isnan_t(x: {{T}}) -> bool {
-    return {{NAN}};
-}
-
-// Ascending order with NaN last.
-fn lt(a: {{T}}, b: {{T}}) -> bool {
-    return (!isnan_t(a) && isnan_t(b)) || a < b;
-}
+{{SORT_ORDER}}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -43,18 +38,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (row >= prm[0]) {
         return;
     }
-    var ib = s(3);
-    var ob = 0;
-    var r = row;
-    let nk = prm[2];
-    for (var t = 0u; t < nk; t++) {
-        let d = nk - 1u - t;
-        let size = prm[8u + d];
-        let c = i32(r % size);
-        r = r / size;
-        ib += c * s(16u + d);
-        ob += c * s(24u + d);
-    }
+    let bases = row_bases(row, prm[2], s(3), 8u);
+    let ib = bases.x;
+    let ob = bases.y;
     let irs = s(4);
     let mode = prm[7];
     let xj = inp[ib + i32(j) * irs];

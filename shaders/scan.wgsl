@@ -20,6 +20,8 @@ var<workgroup> part: array<{{ACC}}, 256>;
 
 {{HELPERS}}
 
+{{ROWS}}
+
 fn s(i: u32) -> i32 {
     return bitcast<i32>(prm[i]);
 }
@@ -35,18 +37,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     // No early return: every invocation must reach the barriers.
     let live = row < prm[0];
     let k = prm[1];
-    var ib = s(3);
-    var ob = 0;
-    var r = row;
-    let nk = prm[2];
-    for (var t = 0u; t < nk; t++) {
-        let d = nk - 1u - t;
-        let size = prm[8u + d];
-        let c = i32(r % size);
-        r = r / size;
-        ib += c * s(16u + d);
-        ob += c * s(24u + d);
-    }
+    let bases = row_bases(row, prm[2], s(3), 8u);
+    let ib = bases.x;
+    let ob = bases.y;
     let irs = s(4);
     let ors = s(5);
     let chunk = (k + WG - 1u) / WG;

@@ -9,8 +9,9 @@ const MATH: &str = include_str!("../../../shaders/math.wgsl");
 const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
 const OFFSETS: &str = include_str!("../../../shaders/offsets.wgsl");
-const GATHER: &str = include_str!("../../../shaders/gather.wgsl");
-const SCATTER: &str = include_str!("../../../shaders/scatter.wgsl");
+const BY_OFFSETS: &str = include_str!("../../../shaders/by_offsets.wgsl");
+const ROWS: &str = include_str!("../../../shaders/rows.wgsl");
+const SORT_ORDER: &str = include_str!("../../../shaders/sort_order.wgsl");
 const NONZERO: &str = include_str!("../../../shaders/nonzero.wgsl");
 const SCAN: &str = include_str!("../../../shaders/scan.wgsl");
 const RANK_SORT: &str = include_str!("../../../shaders/rank_sort.wgsl");
@@ -341,8 +342,11 @@ pub fn offsets_source() -> String {
     OFFSETS.to_string()
 }
 
+/// `by_offsets.wgsl` as a gather: `dst[i] = src[o]`.
 pub fn gather_source() -> String {
-    GATHER.to_string()
+    BY_OFFSETS
+        .replace("{{DST}}", "array<u32>")
+        .replace("{{BODY}}", "dst[i] = src[o];")
 }
 
 pub fn nonzero_source() -> String {
@@ -361,6 +365,8 @@ pub fn bitonic_sort_key(t: Ty) -> String {
 pub fn bitonic_sort_source(t: Ty) -> String {
     let nan = if t == Ty::F32 { "is_nan_f(x)" } else { "false" };
     BITONIC_SORT
+        .replace("{{ROWS}}", ROWS)
+        .replace("{{SORT_ORDER}}", SORT_ORDER)
         .replace("{{T}}", t.storage())
         .replace("{{NAN}}", nan)
         .replace("{{HELPERS}}", MATH)
@@ -370,7 +376,7 @@ pub fn ctc_source() -> String {
     CTC.replace("{{HELPERS}}", MATH)
 }
 
-/// How `scatter.wgsl` combines a source word `v` into `dst[o]`.
+/// How a scatter (`by_offsets.wgsl`) combines a source word `v` into `dst[o]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Combine {
     Replace,
@@ -415,7 +421,9 @@ impl Combine {
             Combine::MulF32 => cas("bitcast<u32>(bitcast<f32>(old) * bitcast<f32>(v))"),
             Combine::MulI32 => cas("bitcast<u32>(bitcast<i32>(old) * bitcast<i32>(v))"),
         };
-        SCATTER.replace("{{BODY}}", &body)
+        BY_OFFSETS
+            .replace("{{DST}}", "array<atomic<u32>>")
+            .replace("{{BODY}}", &format!("let v = src[i];\n    {}", body))
     }
 }
 
@@ -451,6 +459,7 @@ impl ScanSpec {
         };
         SCAN.replace("{{BINDINGS}}", &bindings)
             .replace("{{HELPERS}}", MATH)
+            .replace("{{ROWS}}", ROWS)
             .replace("{{ACC}}", acc)
             .replace("{{ID}}", &id)
             .replace("{{OP}}", op)
@@ -473,6 +482,8 @@ pub fn rank_sort_key(t: Ty) -> String {
 pub fn rank_sort_source(t: Ty) -> String {
     let nan = if t == Ty::F32 { "is_nan_f(x)" } else { "false" };
     RANK_SORT
+        .replace("{{ROWS}}", ROWS)
+        .replace("{{SORT_ORDER}}", SORT_ORDER)
         .replace("{{T}}", t.storage())
         .replace("{{NAN}}", nan)
         .replace("{{HELPERS}}", MATH)
