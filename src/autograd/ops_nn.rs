@@ -416,27 +416,15 @@ pub fn ctc_loss(
     zero_infinity: bool,
 ) -> Result<Tensor> {
     let ctc = Ctc::new(log_probs, targets, input_lengths, target_lengths, blank)?;
-    if log_probs.is_gpu() {
-        return ctc_loss_gpu(log_probs, &ctc, zero_infinity);
-    }
-    let mut nll = ctc.nll();
-    if zero_infinity {
-        for v in nll.iter_mut() {
-            if v.is_infinite() {
-                *v = 0.0;
-            }
-        }
-    }
-    let dtype = log_probs.dtype();
-    let out = Tensor::from_vec(nll, &[ctc.n]).try_to_dtype(dtype)?;
-    if !needs_grad(&[log_probs]) {
+    let need = needs_grad(&[log_probs]);
+    let (out, unit) = if log_probs.is_gpu() {
+        ctc_values_gpu(log_probs, &ctc, zero_infinity)?
+    } else {
+        ctc_values_cpu(log_probs, &ctc, zero_infinity, need)?
+    };
+    let Some(unit) = unit.filter(|_| need) else {
         return Ok(out);
-    }
-    let shape = log_probs.shape().to_vec();
-    // The per-sample gradient for a unit upstream gradient, scaled by `g` in the backward
-    // (differentiable in `g`; constant in `log_probs`).
-    let unit =
-        Tensor::from_vec(ctc.grad(&vec![1.0; ctc.n], zero_infinity), &shape).try_to_dtype(dtype)?;
+    };
     let n = ctc.n as i64;
     Ok(record1(
         "CtcLossBackward0",
@@ -447,9 +435,39 @@ pub fn ctc_loss(
     ))
 }
 
-/// `ctc_loss` for GPU log-probabilities: the kernel gives the losses and the unit gradient
-/// together (recorded the same way as on the CPU).
-fn ctc_loss_gpu(log_probs: &Tensor, ctc: &Ctc, zero_infinity: bool) -> Result<Tensor> {
+/// The losses and, when asked, the per-sample gradient for a unit upstream gradient (scaled
+/// by `g` in the backward: differentiable in `g`, constant in `log_probs`).
+fn ctc_values_cpu(
+    log_probs: &Tensor,
+    ctc: &Ctc,
+    zero_infinity: bool,
+    with_grad: bool,
+) -> Result<(Tensor, Option<Tensor>)> {
+    let mut nll = ctc.nll();
+    if zero_infinity {
+        for v in nll.iter_mut() {
+            if v.is_infinite() {
+                *v = 0.0;
+            }
+        }
+    }
+    let dtype = log_probs.dtype();
+    let out = Tensor::from_vec(nll, &[ctc.n]).try_to_dtype(dtype)?;
+    let unit = if with_grad {
+        let g = ctc.grad(&vec![1.0; ctc.n], zero_infinity);
+        Some(Tensor::from_vec(g, log_probs.shape()).try_to_dtype(dtype)?)
+    } else {
+        None
+    };
+    Ok((out, unit))
+}
+
+/// The GPU kernel gives the losses and the unit gradient together.
+fn ctc_values_gpu(
+    log_probs: &Tensor,
+    ctc: &Ctc,
+    zero_infinity: bool,
+) -> Result<(Tensor, Option<Tensor>)> {
     let (nll, unit) = crate::backend::gpu::nn::ctc(log_probs, ctc, zero_infinity)?;
     let out = if zero_infinity {
         let inf = ew::unary(UnaryOp::IsInf, &nll)?;
@@ -457,15 +475,5 @@ fn ctc_loss_gpu(log_probs: &Tensor, ctc: &Ctc, zero_infinity: bool) -> Result<Te
     } else {
         nll
     };
-    if !needs_grad(&[log_probs]) {
-        return Ok(out);
-    }
-    let n = ctc.n as i64;
-    Ok(record1(
-        "CtcLossBackward0",
-        &[log_probs],
-        out,
-        false,
-        move |g| Ok(vec![Some(ag::mul(&unit, &ag::reshape(g, &[1, n, 1])?)?)]),
-    ))
+    Ok((out, Some(unit)))
 }
