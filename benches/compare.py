@@ -343,7 +343,14 @@ def time_calls(fn: Callable[[], object], number: int) -> float:
     return (time.perf_counter() - t0) / number
 
 
-def run(workloads: List[Workload], reps: int, warmup: int, libs: Dict[str, object]):
+#: Seconds to wait before timing a library after a sample that ran long enough to wake thread
+#: pools. OpenBLAS's idle threads spin for ~0.1 s (2^28 cycles) and OpenMP's for up to 0.2 s;
+#: on 2 cores, spinning threads of the library timed just before take a core from the next one.
+SETTLE_AFTER = 1e-3
+
+
+def run(workloads: List[Workload], reps: int, warmup: int, libs: Dict[str, object],
+        settle: float = 0.25):
     results = []
     for w in workloads:
         names = [n for n in libs if n in w.make]
@@ -358,7 +365,10 @@ def run(workloads: List[Workload], reps: int, warmup: int, libs: Dict[str, objec
             for r in range(reps):
                 k = r % len(names)
                 for n in names[k:] + names[:k]:
+                    t0 = time.perf_counter()
                     samples[n].append(time_calls(fns[n], w.number))
+                    if time.perf_counter() - t0 > SETTLE_AFTER:
+                        time.sleep(settle)
         finally:
             if gc_was:
                 gc.enable()
@@ -418,6 +428,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--only", default="", help="comma-separated substrings of workload names")
     p.add_argument("--threads", type=int, default=None,
                    help="rtensor.set_num_threads (and torch's) before timing")
+    p.add_argument("--settle", type=float, default=0.25,
+                   help="seconds of rest after each sample longer than 1 ms (idle thread pools)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     args = p.parse_args(argv)
@@ -441,7 +453,7 @@ def main(argv: Optional[List[str]] = None) -> int:
           + (f"  torch {libs['torch'].__version__} threads={libs['torch'].get_num_threads()}"
              if "torch" in libs else "  torch: not installed")
           + f"  cpus={os.cpu_count()}  reps={reps}", flush=True)
-    results = run(ws, reps, warmup, libs)
+    results = run(ws, reps, warmup, libs, args.settle)
     if args.markdown:
         print()
         print(markdown(results, list(libs)))

@@ -101,6 +101,31 @@ def test_large_mm_float32_and_float64():
         close(a_t.t().t().mm(b_t.t().contiguous().t()), ref_matmul(a, b))
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_large_products_in_bands(threads):
+    """Products big enough to be cut into bands of rows or columns across threads, with the
+    large-block kernel (all sides >= 128) and without, over transposed and expanded operands."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        for dtype in (torch.float32, torch.float64, torch.float16):
+            for (m, k, n) in [(300, 140, 129), (129, 200, 400), (64, 500, 900), (700, 40, 3)]:
+                a_t, a = data((m, k), dtype)
+                b_t, b = data((n, k), dtype)
+                close(a_t @ b_t.t(), ref_matmul(a, b.T))
+                close(a_t.t().contiguous().t() @ b_t.t(), ref_matmul(a, b.T))
+            x_t, x = data((1, 256), dtype)
+            y_t, y = data((256, 200), dtype)
+            close(x_t.expand(180, 256) @ y_t, ref_matmul(np.broadcast_to(x, (180, 256)), y))
+            p_t, p = data((3, 150, 70), dtype)
+            q_t, q = data((3, 70, 160), dtype)
+            close(torch.bmm(p_t, q_t), ref_matmul(p, q))
+            close(p_t[1] @ q_t.transpose(1, 2).contiguous().transpose(1, 2)[2],
+                  ref_matmul(p[1], q[2]))
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_mm_errors():
     a, b = torch.zeros(2, 3), torch.zeros(4, 5)
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"):

@@ -1,5 +1,6 @@
-//! Matrix products. float32/float64/float16 go through the `gemm` crate, which takes strides,
-//! so transposed views are multiplied without a copy; integer products use a plain loop.
+//! Matrix products. float32/float64/float16 go through GEMM crates (`matrixmultiply` for large
+//! blocks, `gemm` otherwise), which take strides, so transposed views are multiplied without a
+//! copy; integer products use a plain loop.
 
 use crate::backend::cpu::threads::pool;
 use crate::dispatch;
@@ -53,85 +54,136 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
         return out;
     }
     let (sa, sb) = (a.strides(), b.strides());
-    let flops = m * n * k;
-    // Big products are split across threads (row bands below, or the crate's threads for
-    // short wide ones). Many small ones: one product per task (a single small product stays
-    // on the calling thread).
-    let split_each = flops >= 64 * 64 * 64 || bs == 1;
-    let par = if flops >= 64 * 64 * 64 {
-        Parallelism::Rayon(pool().current_num_threads())
+    let threads = pool().current_num_threads();
+    let big = m * n * k >= 64 * 64 * 64;
+    // Big products are cut into bands of C (along its longer side, at least 64 wide), one
+    // sequential product per thread. Small ones run one product per task.
+    let bands = if big {
+        threads.min(m.max(n) / 64).max(1)
     } else {
-        Parallelism::None
+        1
     };
-    macro_rules! run_gemm {
-        ($T:ty, $zero:expr, $one:expr) => {{
+    let row_bands = m >= n;
+    // Large blocks go to `matrixmultiply`: measured in one process on the 2-core machine,
+    // its kernels keep their speed with both cores busy (1024/2048 f32 in two bands: 118/128
+    // GFLOP/s, `gemm` 98/106, OpenBLAS 104/139). `gemm` stays for float16 and for small and
+    // skinny products, where its small-matrix and gemv kernels win (1x512x512: 25 us vs 149).
+    let blocked = m >= 128 && n >= 128 && k >= 64;
+    macro_rules! run {
+        ($T:ty, $zero:expr, $one:expr, $mm:expr) => {{
             let (pa, pb, po) = (
                 a.ptr::<$T>() as usize,
                 b.ptr::<$T>() as usize,
                 out.ptr::<$T>() as usize,
             );
-            let product_rows = |i: usize, r0: usize, r1: usize, par: Parallelism| {
+            // C[i][r0..r1, c0..c1] = A[i][r0..r1, :] @ B[i][:, c0..c1]
+            let block = |i: usize, (r0, r1): (usize, usize), (c0, c1): (usize, usize), par| {
                 let (pa, pb, po) = (pa as *const $T, pb as *const $T, po as *mut $T);
                 // SAFETY: pointers and strides describe valid views of the three buffers; each
-                // product writes its own batch of the fresh output.
+                // block writes its own part of the fresh output.
                 unsafe {
-                    gemm::gemm(
-                        r1 - r0,
-                        n,
-                        k,
-                        po.add(i * m * n + r0 * n),
-                        1,
-                        n as isize,
-                        false,
-                        pa.offset(i as isize * sa[0] + r0 as isize * sa[1]),
-                        sa[2],
-                        sa[1],
-                        pb.offset(i as isize * sb[0]),
-                        sb[2],
-                        sb[1],
-                        $zero,
-                        $one,
-                        false,
-                        false,
-                        false,
-                        par,
-                    )
+                    let a0 = pa.offset(i as isize * sa[0] + r0 as isize * sa[1]);
+                    let b0 = pb.offset(i as isize * sb[0] + c0 as isize * sb[2]);
+                    let c = po.add(i * m * n + r0 * n + c0);
+                    let mm: Option<MatrixMultiply<$T>> = $mm;
+                    match mm {
+                        Some(f) if blocked => f(
+                            r1 - r0,
+                            k,
+                            c1 - c0,
+                            $one,
+                            a0,
+                            sa[1],
+                            sa[2],
+                            b0,
+                            sb[1],
+                            sb[2],
+                            $zero,
+                            c,
+                            n as isize,
+                            1,
+                        ),
+                        _ => gemm::gemm(
+                            r1 - r0,
+                            c1 - c0,
+                            k,
+                            c,
+                            1,
+                            n as isize,
+                            false,
+                            a0,
+                            sa[2],
+                            sa[1],
+                            b0,
+                            sb[2],
+                            sb[1],
+                            $zero,
+                            $one,
+                            false,
+                            false,
+                            false,
+                            par,
+                        ),
+                    }
                 }
             };
-            let product = |i: usize, par: Parallelism| product_rows(i, 0, m, par);
-            let threads = pool().current_num_threads();
-            if split_each && threads > 1 && m >= 64 * threads {
-                // Row bands of C, one sequential product per thread: measured 10-25% faster
-                // here than the crate's own threading (2048: 108 vs 96 GFLOP/s on 2 cores).
-                use rayon::prelude::*;
-                let band = m.div_ceil(threads);
+            use rayon::prelude::*;
+            if bands > 1 {
+                let len = if row_bands { m } else { n };
+                let width = len.div_ceil(bands);
                 for i in 0..bs {
-                    (0..threads).into_par_iter().for_each(|t| {
-                        let r0 = t * band;
-                        let r1 = (r0 + band).min(m);
-                        if r0 < r1 {
-                            product_rows(i, r0, r1, Parallelism::None);
+                    (0..bands).into_par_iter().for_each(|t| {
+                        let span = (t * width, ((t + 1) * width).min(len));
+                        if span.0 < span.1 {
+                            let (rows, cols) = if row_bands {
+                                (span, (0, n))
+                            } else {
+                                ((0, m), span)
+                            };
+                            block(i, rows, cols, Parallelism::None);
                         }
                     });
                 }
-            } else if split_each {
-                (0..bs).for_each(|i| product(i, par));
+            } else if big || bs == 1 {
+                let par = if big && threads > 1 {
+                    Parallelism::Rayon(threads)
+                } else {
+                    Parallelism::None
+                };
+                (0..bs).for_each(|i| block(i, (0, m), (0, n), par));
             } else {
-                use rayon::prelude::*;
                 (0..bs)
                     .into_par_iter()
-                    .for_each(|i| product(i, Parallelism::None));
+                    .for_each(|i| block(i, (0, m), (0, n), Parallelism::None));
             }
         }};
     }
     match a.dtype() {
-        DType::F32 => pool().install(|| run_gemm!(f32, 0.0f32, 1.0f32)),
-        DType::F64 => pool().install(|| run_gemm!(f64, 0.0f64, 1.0f64)),
-        DType::F16 => pool().install(|| run_gemm!(half::f16, half::f16::ZERO, half::f16::ONE)),
+        DType::F32 => pool().install(|| run!(f32, 0.0f32, 1.0f32, Some(matrixmultiply::sgemm))),
+        DType::F64 => pool().install(|| run!(f64, 0.0f64, 1.0f64, Some(matrixmultiply::dgemm))),
+        DType::F16 => pool().install(|| run!(half::f16, half::f16::ZERO, half::f16::ONE, None)),
         d => dispatch!(d, T => int_bmm::<T>(a, b, &out)),
     }
     out
 }
+
+/// `matrixmultiply::{s,d}gemm`: (m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc).
+type MatrixMultiply<T> = unsafe fn(
+    usize,
+    usize,
+    usize,
+    T,
+    *const T,
+    isize,
+    isize,
+    *const T,
+    isize,
+    isize,
+    T,
+    *mut T,
+    isize,
+    isize,
+);
 
 /// Integer (and bfloat16) products: exact wrapping arithmetic in int64 / float32.
 fn int_bmm<T: Element>(a: &Tensor, b: &Tensor, out: &Tensor) {
