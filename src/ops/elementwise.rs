@@ -35,10 +35,11 @@ impl Operand {
         }
     }
     /// The operand as a tensor of `dtype` (numbers become 0-d tensors).
-    pub fn as_tensor(&self, dtype: DType) -> Tensor {
+    /// The operand as a tensor of `dtype` (a GPU tensor is cast on its device, which can fail).
+    pub fn as_tensor(&self, dtype: DType) -> Result<Tensor> {
         match self {
-            Operand::Tensor(t) => t.to_dtype(dtype),
-            Operand::Scalar(s) => Tensor::scalar_tensor(*s, dtype),
+            Operand::Tensor(t) => t.try_to_dtype(dtype),
+            Operand::Scalar(s) => Ok(Tensor::scalar_tensor(*s, dtype)),
         }
     }
 }
@@ -200,8 +201,8 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     let (compute, out_dtype) = op.dtypes(common)?;
     check_int_pow(op, a, b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
-    let ta = a.as_tensor(compute);
-    let tb = b.as_tensor(compute);
+    let ta = a.as_tensor(compute)?;
+    let tb = b.as_tensor(compute)?;
     let out_compute = if op.is_comparison() || op.is_logical() {
         DType::Bool
     } else {
@@ -814,8 +815,8 @@ pub fn where_(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
     }
     let dtype = result_type(a, b);
     let shape = broadcast_shapes(&broadcast_shapes(cond.shape(), a.shape())?, b.shape())?;
-    let ta = a.as_tensor(dtype);
-    let tb = b.as_tensor(dtype);
+    let ta = a.as_tensor(dtype)?;
+    let tb = b.as_tensor(dtype)?;
     let c = cond.try_to_dtype(DType::Bool)?;
     let out = Tensor::zeros(&shape, dtype);
     let lc = c.layout().broadcast_to(&shape)?;

@@ -436,7 +436,7 @@ pub fn setitem(t: &Tensor, items: &[IndexItem], value: &Operand) -> Result<()> {
 /// `slicePrefix1sSize`, so a (1, n) value fills an (n,) slice), and copied first when it
 /// shares `t`'s storage, so that overlapping reads see the old values (as NumPy).
 fn setitem_value(t: &Tensor, value: &Operand, dtype: DType) -> Result<Tensor> {
-    let src = value.as_tensor(dtype);
+    let src = value.as_tensor(dtype)?;
     let lead = src.shape().iter().take_while(|&&s| s == 1).count();
     let src = if lead > 0 {
         let mut l = src.layout().clone();
@@ -540,7 +540,7 @@ pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor>
             shape[0]
         )));
     }
-    let v = value.as_tensor(x.dtype());
+    let v = value.as_tensor(x.dtype())?;
     where_(mask, &Operand::Tensor(v), &Operand::Tensor(x.clone()))
 }
 

@@ -1060,7 +1060,7 @@ pub fn max_all(x: &Tensor, largest: bool) -> Result<Tensor> {
 pub fn all_true(x: &Tensor) -> Result<bool> {
     let r = all_any(x, None, false, false)?;
     Ok(matches!(
-        scalar_of(r.to_vec::<bool>()[0]),
+        scalar_of(r.try_to_vec::<bool>()?[0]),
         crate::dtype::Scalar::Bool(true)
     ))
 }
