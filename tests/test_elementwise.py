@@ -979,6 +979,26 @@ def test_in_place_methods():
     check(v, a[::-1])
 
 
+def test_fill_and_zero_in_place_through_views_bump_the_version_and_guard_autograd():
+    base = torch.zeros(4, 6)
+    col = base[:, 2]
+    v0 = base._version
+    col.fill_(3.0)
+    base[1].zero_()
+    expect = np.zeros((4, 6), np.float32)
+    expect[:, 2] = 3.0
+    expect[1] = 0.0
+    np.testing.assert_array_equal(base.numpy(), expect)
+    assert base._version == v0 + 2 and col._version == base._version
+    # a tensor saved for backward and then filled: backward refuses, as in PyTorch
+    w = torch.ones(3, requires_grad=True)
+    x = torch.full((3,), 2.0)
+    y = (w * x).sum()
+    x.fill_(5.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
 # ----------------------------------------------------------------------------------------------
 # closeness
 # ----------------------------------------------------------------------------------------------

@@ -365,6 +365,8 @@ impl PyTensor {
     fn _same_storage(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         Ok(self.t().same_storage(&tensor_arg(other, "_same_storage")?))
     }
+    /// The storage's in-place modification counter (an attribute, as in PyTorch).
+    #[getter]
     fn _version(&self) -> u64 {
         self.t().storage().version()
     }
@@ -560,6 +562,12 @@ impl PyTensor {
                 )));
             }
         };
+        if !t.requires_grad() && !crate::autograd::grad_mode::is_inference() {
+            // Nothing to record: fill in place (not through a full-size temporary).
+            crate::tensor::try_fill(&t, v)?;
+            t.storage().bump_version();
+            return Ok(slf.clone().into_any().unbind());
+        }
         ag::inplace(&t, &[], |src| {
             crate::backend::gpu::to_device(
                 &crate::ops::create::full(src.shape(), v, src.dtype()),

@@ -20,7 +20,7 @@ def _modified_error(t, saved_version):
     sizes = ", ".join(str(s) for s in t.shape)
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{kind} [{sizes}]] is at version {t._version()}; expected version "
+        f"operation: [{kind} [{sizes}]] is at version {t._version}; expected version "
         f"{saved_version} instead."
     )
 
@@ -39,13 +39,13 @@ class FunctionCtx:
                     "save_for_backward can only save variables, but argument "
                     f"{tensors.index(t)} is of type {type(t).__name__}"
                 )
-        self._saved = tuple((t, None if t is None else t._version()) for t in tensors)
+        self._saved = tuple((t, None if t is None else t._version) for t in tensors)
 
     @property
     def saved_tensors(self):
         out = []
         for t, version in self._saved:
-            if t is not None and t._version() != version:
+            if t is not None and t._version != version:
                 raise _modified_error(t, version)
             out.append(t)
         return tuple(out)
