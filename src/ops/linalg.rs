@@ -76,6 +76,7 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
                 b.ptr::<$T>() as usize,
                 out.ptr::<$T>() as usize,
             );
+            let mm: Option<MatrixMultiply<$T>> = if blocked { $mm } else { None };
             // C[i][r0..r1, c0..c1] = A[i][r0..r1, :] @ B[i][:, c0..c1]
             let block = |i: usize, (r0, r1): (usize, usize), (c0, c1): (usize, usize), par| {
                 let (pa, pb, po) = (pa as *const $T, pb as *const $T, po as *mut $T);
@@ -85,9 +86,8 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
                     let a0 = pa.offset(i as isize * sa[0] + r0 as isize * sa[1]);
                     let b0 = pb.offset(i as isize * sb[0] + c0 as isize * sb[2]);
                     let c = po.add(i * m * n + r0 * n + c0);
-                    let mm: Option<MatrixMultiply<$T>> = $mm;
                     match mm {
-                        Some(f) if blocked => f(
+                        Some(f) => f(
                             r1 - r0,
                             k,
                             c1 - c0,

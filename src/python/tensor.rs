@@ -562,28 +562,11 @@ impl PyTensor {
                 )));
             }
         };
-        if !t.requires_grad() && !crate::autograd::grad_mode::is_inference() {
-            // Nothing to record: fill in place (not through a full-size temporary).
-            crate::tensor::try_fill(&t, v)?;
-            t.storage().bump_version();
-            return Ok(slf.clone().into_any().unbind());
-        }
-        ag::inplace(&t, &[], |src| {
-            crate::backend::gpu::to_device(
-                &crate::ops::create::full(src.shape(), v, src.dtype()),
-                src.device(),
-            )
-        })?;
+        fill_in_place(&t, v)?;
         Ok(slf.clone().into_any().unbind())
     }
     fn zero_(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
-        let t = slf.get().t();
-        if !t.requires_grad() && !crate::autograd::grad_mode::is_inference() {
-            crate::tensor::try_fill(&t, Scalar::Int(0))?;
-            t.storage().bump_version();
-            return Ok(slf.clone().into_any().unbind());
-        }
-        ag::inplace(&t, &[], |src| src.zeros_like_here(src.shape(), src.dtype()))?;
+        fill_in_place(&slf.get().t(), Scalar::Int(0))?;
         Ok(slf.clone().into_any().unbind())
     }
     #[pyo3(signature = (src, non_blocking=false))]
@@ -1833,6 +1816,23 @@ impl PyTensor {
     fn tile(&self, py: Python<'_>, dims: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         wrap(py, join::tile(&self.t(), &sizes_arg(dims)?)?)
     }
+}
+
+/// `fill_`/`zero_`: with nothing for autograd to record, the view is filled where it lies (not
+/// through a full-size temporary); otherwise through the recorded in-place path.
+fn fill_in_place(t: &Tensor, v: Scalar) -> PyResult<()> {
+    if !t.requires_grad() && !crate::autograd::grad_mode::is_inference() {
+        crate::tensor::try_fill(t, v)?;
+        t.storage().bump_version();
+        return Ok(());
+    }
+    ag::inplace(t, &[], |src| {
+        crate::backend::gpu::to_device(
+            &crate::ops::create::full(src.shape(), v, src.dtype()),
+            src.device(),
+        )
+    })?;
+    Ok(())
 }
 
 /// Elements of a bool tensor, for tests of the binding layer.
