@@ -8,6 +8,7 @@ pub mod error;
 pub mod ops;
 pub mod rng;
 pub mod shape;
+pub mod spec;
 pub mod storage;
 pub mod tensor;
 

@@ -155,22 +155,8 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
         return Ok(out);
     }
     use BinaryOp::*;
-    let name = match (op, &ta, &tb) {
-        (Add, _, _) => "AddBackward0",
-        (Sub, None, _) => "RsubBackward1",
-        (Sub, _, _) => "SubBackward0",
-        (Mul, _, _) => "MulBackward0",
-        (Div, _, _) => "DivBackward0",
-        (Pow, Some(_), None) => "PowBackward0",
-        (Pow, Some(_), Some(_)) => "PowBackward1",
-        (Pow, None, _) => "PowBackward2",
-        (Atan2, _, _) => "Atan2Backward0",
-        (Minimum, _, _) => "MinimumBackward0",
-        (Maximum, _, _) => "MaximumBackward0",
-        (Remainder, _, _) => "RemainderBackward0",
-        (Fmod, _, _) => "FmodBackward0",
-        (DivFloor | DivTrunc, _, _) => "DivBackward1",
-        _ => return Ok(out),
+    let Some(name) = op.grad_fn_for(ta.is_some(), tb.is_some()) else {
+        return Ok(out);
     };
     // Like PyTorch's needs_input_grad: skip formulas whose result nobody receives.
     let need_a = ta.as_ref().is_some_and(|t| t.requires_grad());
@@ -182,7 +168,9 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
         Mul => (need_b, need_a),
         Div => (need_b, true),
         Remainder | Fmod => (need_b, need_b),
-        _ => (true, true),
+        Pow | Atan2 | Minimum | Maximum => (true, true),
+        Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor | BitAnd | BitOr
+        | BitXor => (false, false),
     };
     let saved_a = if keep_a {
         ta.as_ref().map(Saved::new)
@@ -280,7 +268,10 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
                 };
                 (Some(g.clone()), gb)
             }
-            _ => (Some(zeros_like(g)?), Some(zeros_like(g)?)),
+            // Floor and truncating division are piecewise constant.
+            DivFloor | DivTrunc => (Some(zeros_like(g)?), Some(zeros_like(g)?)),
+            Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor | BitAnd | BitOr
+            | BitXor => return Err(not_differentiable(op.name())),
         };
         let mut out = vec![];
         for (m, gx) in [(&ma, ga), (&mb, gb)] {
@@ -385,38 +376,8 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
         return Ok(out);
     }
     use UnaryOp::*;
-    let name = match op {
-        Neg => "NegBackward0",
-        Abs => "AbsBackward0",
-        Sign => "SignBackward0",
-        Exp => "ExpBackward0",
-        Exp2 => "Exp2Backward0",
-        Expm1 => "Expm1Backward0",
-        Log => "LogBackward0",
-        Log2 => "Log2Backward0",
-        Log10 => "Log10Backward0",
-        Log1p => "Log1PBackward0",
-        Sqrt => "SqrtBackward0",
-        Rsqrt => "RsqrtBackward0",
-        Sin => "SinBackward0",
-        Cos => "CosBackward0",
-        Tan => "TanBackward0",
-        Asin => "AsinBackward0",
-        Acos => "AcosBackward0",
-        Atan => "AtanBackward0",
-        Sinh => "SinhBackward0",
-        Cosh => "CoshBackward0",
-        Tanh => "TanhBackward0",
-        Sigmoid => "SigmoidBackward0",
-        Relu => "ReluBackward0",
-        Floor => "FloorBackward0",
-        Ceil => "CeilBackward0",
-        Round => "RoundBackward0",
-        Trunc => "TruncBackward0",
-        Frac => "FracBackward0",
-        Reciprocal => "ReciprocalBackward0",
-        Square => "PowBackward0",
-        _ => return Ok(out),
+    let Some(name) = op.grad_fn() else {
+        return Ok(out);
     };
     let saved = Saved::new(x);
     let nm = name.to_string();
@@ -485,7 +446,9 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
             Frac => g.clone(),
             Reciprocal => neg(&binary(BinaryOp::Div, &tn(g), &tn(&mul(&x, &x)?))?)?,
             Square => gm(mul_scalar(&x, 2.0)?)?,
-            _ => zeros_like(g)?,
+            LogicalNot | BitwiseNot | IsNan | IsInf | IsFinite => {
+                return Err(not_differentiable(op.name()));
+            }
         };
         Ok(vec![Some(r)])
     };

@@ -468,7 +468,7 @@ fn ctc_values_gpu(
     ctc: &Ctc,
     zero_infinity: bool,
 ) -> Result<(Tensor, Option<Tensor>)> {
-    let (nll, unit) = crate::backend::gpu::nn::ctc(log_probs, ctc, zero_infinity)?;
+    let (nll, unit) = crate::ops::gpu::nn::ctc(log_probs, ctc, zero_infinity)?;
     let out = if zero_infinity {
         let inf = ew::unary(UnaryOp::IsInf, &nll)?;
         ew::where_(&inf, &s(0.0), &tn(&nll))?

@@ -41,9 +41,33 @@ fn check_same_dtype(a: &Tensor, b: &Tensor, what: &str) -> Result<()> {
 /// out[b] = a[b] @ rhs[b] for 3-d inputs of one dtype (any strides); out is fresh.
 fn bmm_raw(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.is_gpu() || b.is_gpu() {
-        return crate::backend::gpu::ops::bmm(a, b);
+        return bmm_gpu(a, b);
     }
     Ok(bmm_cpu(a, b))
+}
+
+/// Batched product of 3-d tensors on the GPU (float32 or integers; one dtype).
+fn bmm_gpu(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    use crate::backend::gpu;
+    gpu::same_device(&[a, b])?;
+    gpu::check_dtype(a.dtype())?;
+    if a.dtype() == DType::Bool {
+        return Err(gpu::not_implemented("matmul (bool)"));
+    }
+    let (bs, m, k, n) = (a.shape()[0], a.shape()[1], a.shape()[2], b.shape()[2]);
+    let tiles = bs * m.div_ceil(64) * n.div_ceil(64);
+    if tiles < 4 && k >= 512 && bs * m * n * k <= 1 << 22 {
+        // A few output tiles over a long K (a linear layer's weight gradient, x @ w for a
+        // narrow w): the tiled kernel would walk K with one workgroup per tile. The product of
+        // broadcast views reduced over K spreads each output over a 256-invocation workgroup.
+        let p = crate::ops::elementwise::binary(
+            crate::ops::elementwise::BinaryOp::Mul,
+            &crate::ops::elementwise::Operand::Tensor(crate::ops::view::unsqueeze(a, 3)?),
+            &crate::ops::elementwise::Operand::Tensor(crate::ops::view::unsqueeze(b, 1)?),
+        )?;
+        return crate::ops::gpu::reduce::sum(&p, Some(&[2]), false, Some(a.dtype()));
+    }
+    gpu::kernels::bmm(a, b)
 }
 
 fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::ops::elementwise::{map, type_title};
 use crate::ops::{index, view};
 use crate::shape::wrap_dim;
+pub use crate::spec::nn::Act;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
 
@@ -155,7 +156,7 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
                 type_title(x.dtype())
             )));
         }
-        return crate::backend::gpu::nn::softmax(x, d, log);
+        return crate::ops::gpu::nn::softmax(x, d, log);
     }
     map_rows(x, d, name, move |xs, out| {
         let m = row_max(xs);
@@ -328,14 +329,7 @@ pub fn nll_loss(
 ) -> Result<(Tensor, f64)> {
     let sh = nll_shape(input, target, weight)?;
     if input.is_gpu() {
-        return crate::backend::gpu::nn::nll_loss(
-            input,
-            target,
-            weight,
-            reduction,
-            ignore_index,
-            &sh,
-        );
+        return crate::ops::gpu::nn::nll_loss(input, target, weight, reduction, ignore_index, &sh);
     }
     let picks = nll_picks(&sh, target, weight, ignore_index)?;
     let x = input.try_contiguous()?;
@@ -388,7 +382,7 @@ pub fn nll_grad_coef(
         out_shape: target.shape().to_vec(),
     };
     if target.is_gpu() {
-        return crate::backend::gpu::nn::nll_grad_coef(
+        return crate::ops::gpu::nn::nll_grad_coef(
             input_shape,
             dtype,
             target,
@@ -409,41 +403,6 @@ pub fn nll_grad_coef(
 }
 
 // ----- pointwise activations -----
-
-/// A pointwise activation with its parameters; `value` and `deriv` are its scalar forms.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Act {
-    LeakyRelu(f64),
-    /// `scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))`: elu, selu, celu.
-    Elu {
-        alpha: f64,
-        scale: f64,
-        input_scale: f64,
-    },
-    Gelu {
-        tanh: bool,
-    },
-    Silu,
-    Mish,
-    LogSigmoid,
-    Softplus {
-        beta: f64,
-        threshold: f64,
-    },
-    Hardtanh {
-        lo: f64,
-        hi: f64,
-    },
-    Hardswish,
-    Hardsigmoid,
-    Hardshrink(f64),
-    Softshrink(f64),
-    Threshold {
-        threshold: f64,
-        value: f64,
-    },
-    Erf,
-}
 
 const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 const GELU_C: f64 = 0.044715;
@@ -474,46 +433,6 @@ fn softplus1(x: f64) -> f64 {
 }
 
 impl Act {
-    /// The grad_fn name PyTorch records.
-    pub fn backward_name(self) -> &'static str {
-        match self {
-            Act::LeakyRelu(_) => "LeakyReluBackward0",
-            Act::Elu { .. } => "EluBackward0",
-            Act::Gelu { .. } => "GeluBackward0",
-            Act::Silu => "SiluBackward0",
-            Act::Mish => "MishBackward0",
-            Act::LogSigmoid => "LogSigmoidBackward0",
-            Act::Softplus { .. } => "SoftplusBackward0",
-            Act::Hardtanh { .. } => "HardtanhBackward0",
-            Act::Hardswish => "HardswishBackward0",
-            Act::Hardsigmoid => "HardsigmoidBackward0",
-            Act::Hardshrink(_) => "HardshrinkBackward0",
-            Act::Softshrink(_) => "SoftshrinkBackward0",
-            Act::Threshold { .. } => "ThresholdBackward0",
-            Act::Erf => "ErfBackward0",
-        }
-    }
-
-    /// PyTorch's kernel name, for the "not implemented for" error on non-float input.
-    fn kernel_name(self) -> &'static str {
-        match self {
-            Act::LeakyRelu(_) => "leaky_relu_cpu",
-            Act::Elu { .. } => "elu_cpu",
-            Act::Gelu { .. } => "GeluKernelImpl",
-            Act::Silu => "silu_cpu",
-            Act::Mish => "mish_cpu",
-            Act::LogSigmoid => "log_sigmoid_cpu",
-            Act::Softplus { .. } => "softplus_cpu",
-            Act::Hardtanh { .. } => "hardtanh_cpu",
-            Act::Hardswish => "hardswish_cpu",
-            Act::Hardsigmoid => "hardsigmoid_cpu",
-            Act::Hardshrink(_) => "hardshrink_cpu",
-            Act::Softshrink(_) => "softshrink_cpu",
-            Act::Threshold { .. } => "threshold_cpu",
-            Act::Erf => "erf_vml_cpu",
-        }
-    }
-
     pub fn value(self, x: f64) -> f64 {
         match self {
             Act::LeakyRelu(s) => {
@@ -701,7 +620,7 @@ fn gpu_activation(x: &Tensor, act: Act, deriv: bool) -> Result<Tensor> {
             type_title(x.dtype())
         )));
     }
-    crate::backend::gpu::nn::activation(x, act, deriv)
+    crate::backend::gpu::activation::activation(x, act, deriv)
 }
 
 /// The activation's derivative elementwise.
@@ -749,7 +668,7 @@ pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
     check_embedding(weight, indices)?;
     let flat = view::reshape(indices, &[-1])?;
     let rows = if weight.is_gpu() {
-        crate::backend::gpu::nn::embedding(weight, &flat)?
+        crate::ops::gpu::nn::embedding(weight, &flat)?
     } else {
         index::index_select(weight, 0, &flat)?
     };

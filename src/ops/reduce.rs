@@ -342,7 +342,7 @@ pub fn sum(
     dtype: Option<DType>,
 ) -> Result<Tensor> {
     if x.is_gpu() {
-        return gpu::ops::sum(x, dims, keepdim, dtype);
+        return crate::ops::gpu::reduce::sum(x, dims, keepdim, dtype);
     }
     let out_dtype = accum_dtype(x.dtype(), dtype);
     if out_dtype.is_float() && out_dtype != x.dtype() {
@@ -398,7 +398,7 @@ pub fn mean(
         )));
     }
     if x.is_gpu() {
-        return gpu::ops::mean(x, dims, keepdim, dtype);
+        return crate::ops::gpu::reduce::mean(x, dims, keepdim, dtype);
     }
     let dims_w = reduce_dims(x, dims)?;
     let count: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
@@ -442,7 +442,7 @@ pub fn prod(
 ) -> Result<Tensor> {
     let out_dtype = accum_dtype(x.dtype(), dtype);
     if x.is_gpu() {
-        return gpu::reductions::prod(x, dims, keepdim, out_dtype);
+        return crate::ops::gpu::reduce::prod(x, dims, keepdim, out_dtype);
     }
     let dims = reduce_dims(x, dims)?;
     let r = if out_dtype.is_float() {
@@ -497,7 +497,7 @@ fn check_nonempty(x: &Tensor, raw: Option<&[i64]>, name: &str) -> Result<()> {
 pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> Result<Tensor> {
     check_nonempty(x, dims, if largest { "amax" } else { "amin" })?;
     if x.is_gpu() {
-        return gpu::ops::amax(x, dims, keepdim, largest);
+        return crate::ops::gpu::reduce::amax(x, dims, keepdim, largest);
     }
     let dims = reduce_dims(x, dims)?;
     let d = x.dtype();
@@ -543,7 +543,7 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> R
 
 pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Result<Tensor> {
     if x.is_gpu() {
-        return gpu::reductions::all_any(x, dims, keepdim, any);
+        return crate::ops::gpu::reduce::all_any(x, dims, keepdim, any);
     }
     let dims = reduce_dims(x, dims)?;
     let y = x.try_to_dtype(DType::Bool)?;
@@ -571,7 +571,7 @@ pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Re
 
 pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
     if x.is_gpu() {
-        return gpu::reductions::count_nonzero(x, dims);
+        return crate::ops::gpu::reduce::count_nonzero(x, dims);
     }
     let dims = reduce_dims(x, dims)?;
     let y = x.try_to_dtype(DType::Bool)?;
@@ -600,7 +600,7 @@ pub fn var(
         )));
     }
     if x.is_gpu() {
-        return gpu::reductions::var(x, dims, correction, keepdim, take_sqrt);
+        return crate::ops::gpu::reduce::var(x, dims, correction, keepdim, take_sqrt);
     }
     let dims_w = reduce_dims(x, dims)?;
     let n: usize = dims_w.iter().map(|&i| x.shape()[i]).product();
@@ -637,7 +637,7 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
         )));
     }
     if x.is_gpu() {
-        return gpu::reductions::norm(x, p, dims, keepdim);
+        return crate::ops::gpu::reduce::norm(x, p, dims, keepdim);
     }
     let dims = reduce_dims(x, dims)?;
     let y = x.try_to_dtype(DType::F64)?;
@@ -693,7 +693,7 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         x.try_to_dtype(crate::ops::default_float())?
     };
     if xf.is_gpu() {
-        return gpu::reductions::logsumexp(&xf, dims, keepdim);
+        return crate::ops::gpu::reduce::logsumexp(&xf, dims, keepdim);
     }
     let dims_w = reduce_dims(&xf, Some(dims))?;
     let y = xf.try_to_dtype(DType::F64)?;
@@ -831,7 +831,7 @@ pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Te
         )));
     }
     if x.is_gpu() {
-        return gpu::ops::max_dim(x, dim, keepdim, largest);
+        return crate::ops::gpu::reduce::max_dim(x, dim, keepdim, largest);
     }
     // Floats compare in float64 (exact for every float dtype, first NaN wins); integers and
     // bool in int64, so large int64 values keep their order.
@@ -897,7 +897,7 @@ pub fn sort(x: &Tensor, dim: i64, descending: bool) -> Result<(Tensor, Tensor)> 
         x.shape()[wrap_dim(dim, x.ndim())?]
     };
     if x.is_gpu() {
-        return gpu::reductions::sort(x, dim, descending);
+        return crate::ops::gpu::reduce::sort(x, dim, descending);
     }
     let dt = x.dtype();
     // `less` is the ascending order of the element type: NaN last for floats; integers are
@@ -953,7 +953,7 @@ pub fn topk(x: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
         )));
     }
     if x.is_gpu() {
-        return gpu::reductions::topk(x, k as usize, dim, largest);
+        return crate::ops::gpu::reduce::topk(x, k as usize, dim, largest);
     }
     let (v, i) = sort(x, dim, largest)?;
     Ok((view::narrow(&v, dim, 0, k)?, view::narrow(&i, dim, 0, k)?))
@@ -969,7 +969,7 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
         )));
     }
     if x.is_gpu() {
-        return gpu::reductions::median_dim(x, dim, keepdim);
+        return crate::ops::gpu::reduce::median_dim(x, dim, keepdim);
     }
     let (sv, si) = sort(x, dim, false)?;
     let n = if x.ndim() == 0 { 1 } else { x.shape()[d] };
@@ -1011,7 +1011,7 @@ pub fn median(x: &Tensor) -> Result<Tensor> {
 pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> Result<Tensor> {
     let out_dtype = accum_dtype(x.dtype(), dtype);
     if x.is_gpu() {
-        return gpu::reductions::cumulative(x, dim, product, out_dtype);
+        return crate::ops::gpu::reduce::cumulative(x, dim, product, out_dtype);
     }
     let len = if x.ndim() == 0 {
         1

@@ -309,7 +309,25 @@ fn set_default_dtype(d: &Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
+/// The op registry (`spec::registry`): one dict per op with its name, kind, grad_fn and the
+/// Python forms the package generates from it.
+#[pyfunction]
+fn _op_registry(py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+    crate::spec::registry()
+        .into_iter()
+        .map(|r| {
+            let d = pyo3::types::PyDict::new(py);
+            d.set_item("name", r.name)?;
+            d.set_item("kind", r.kind)?;
+            d.set_item("grad_fn", r.grad_fn)?;
+            d.set_item("py_forms", r.py_forms)?;
+            Ok(d.into_any().unbind())
+        })
+        .collect()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_op_registry, m)?)?;
     m.add_function(wrap_pyfunction!(tensor, m)?)?;
     m.add_function(wrap_pyfunction!(from_numpy_, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;

@@ -91,42 +91,10 @@ fn embedding(
     )
 }
 
-/// An activation by name with up to three float parameters (their meaning per activation is
-/// in `act`).
+/// An activation by name with up to three float parameters (see `Act::from_name`).
 fn act(name: &str, a: f64, b: f64, c: f64) -> PyResult<Act> {
-    Ok(match name {
-        "leaky_relu" => Act::LeakyRelu(a),
-        "elu" => Act::Elu {
-            alpha: a,
-            scale: b,
-            input_scale: c,
-        },
-        "gelu" => Act::Gelu { tanh: false },
-        "gelu_tanh" => Act::Gelu { tanh: true },
-        "silu" => Act::Silu,
-        "mish" => Act::Mish,
-        "logsigmoid" => Act::LogSigmoid,
-        "softplus" => Act::Softplus {
-            beta: a,
-            threshold: b,
-        },
-        "hardtanh" => Act::Hardtanh { lo: a, hi: b },
-        "hardswish" => Act::Hardswish,
-        "hardsigmoid" => Act::Hardsigmoid,
-        "hardshrink" => Act::Hardshrink(a),
-        "softshrink" => Act::Softshrink(a),
-        "threshold" => Act::Threshold {
-            threshold: a,
-            value: b,
-        },
-        "erf" => Act::Erf,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "unknown activation {}",
-                name
-            )));
-        }
-    })
+    Act::from_name(name, a, b, c)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown activation {}", name)))
 }
 
 #[pyfunction]

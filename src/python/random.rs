@@ -588,14 +588,8 @@ fn _multinomial(
             return Err(rt_err(e.to_string()));
         }
         let k = num_samples as usize;
-        let out = crate::backend::gpu::random::multinomial(
-            &mut g,
-            &p,
-            rows,
-            n_categories,
-            k,
-            replacement,
-        )?;
+        let out =
+            crate::ops::gpu::random::multinomial(&mut g, &p, rows, n_categories, k, replacement)?;
         let shape: Vec<i64> = if p.ndim() == 2 {
             vec![rows as i64, k as i64]
         } else {

@@ -672,3 +672,78 @@ mod tests {
         assert!(s.is_empty());
     }
 }
+
+/// Sizes of a batch of CTC problems: time steps, batch, classes, the longest extended target
+/// (blanks interleaved) and the blank class.
+pub struct CtcDims {
+    pub t: usize,
+    pub n: usize,
+    pub c: usize,
+    pub cap: usize,
+    pub blank: usize,
+}
+
+/// The alpha/beta recursions of `shaders/ctc.wgsl`: per-sample losses and the gradient with
+/// respect to the float32 log-probabilities `lp` (t, n, c); `ext` holds each sample's extended
+/// target and `lens` its (input length, extended length).
+pub fn ctc(
+    lp: &Tensor,
+    ext: &Tensor,
+    lens: &Tensor,
+    dims: &CtcDims,
+    zero_infinity: bool,
+) -> Result<(Tensor, Tensor)> {
+    let (tt, n, c, cap) = (dims.t, dims.n, dims.c, dims.cap);
+    let nll = empty(&[n], DType::F32)?;
+    let grad = empty(&[tt, n, c], DType::F32)?;
+    let scratch = (n * tt.max(1) * cap).max(1);
+    let alpha = empty(&[scratch], DType::F32)?;
+    let beta = empty(&[scratch], DType::F32)?;
+    if n == 0 {
+        return Ok((nll, grad));
+    }
+    let meta = [
+        tt as u32,
+        n as u32,
+        c as u32,
+        cap as u32,
+        dims.blank as u32,
+        u32::from(zero_infinity),
+    ];
+    let g = super::gpu()?;
+    let p = g.pipeline("ctc", super::shaders::ctc_source)?;
+    let buf = super::buffer;
+    g.dispatch(
+        &p,
+        &meta,
+        &[
+            buf(&nll),
+            buf(&grad),
+            buf(&alpha),
+            buf(&beta),
+            buf(&lp),
+            buf(&ext),
+            buf(&lens),
+        ],
+        n as u32,
+    )?;
+    Ok((nll, grad))
+}
+
+/// Picks `k` categories per row of the float32 `p` (rows x n_cat) with the uniform numbers in
+/// `u` (two words per draw: the float32 rounding and whether it rounded down), into int64
+/// indices (rows x k).
+pub fn multinomial(p: &Tensor, u: &Tensor, rows: usize, n_cat: usize, k: usize) -> Result<Tensor> {
+    let out = empty(&[rows, k], DType::I64)?;
+    let n = u32::try_from(rows * k)
+        .map_err(|_| Error::Runtime("multinomial: too many samples for the GPU".into()))?;
+    let g = gpu()?;
+    let pl = g.pipeline("multinomial", super::shaders::multinomial_source)?;
+    g.dispatch(
+        &pl,
+        &[rows as u32, n_cat as u32, k as u32],
+        &[buffer(&out), buffer(p), buffer(u)],
+        n.div_ceil(256),
+    )?;
+    Ok(out)
+}

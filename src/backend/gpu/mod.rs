@@ -8,14 +8,13 @@
 //! Tensors keep their layout (shape, strides, offset in elements) on the device, so views
 //! are free and kernels read strided operands in place.
 
+pub mod activation;
 pub mod alloc;
 pub mod context;
+pub mod elementwise;
 pub mod kernels;
-pub mod nn;
 pub mod ops;
 pub mod optim;
-pub mod random;
-pub mod reductions;
 pub mod shaders;
 
 use crate::dtype::DType;

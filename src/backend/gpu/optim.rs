@@ -13,7 +13,7 @@
 use super::{buffer, gpu, same_device};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::ops::optim::Hyper;
+use crate::spec::optim::Hyper;
 use crate::tensor::Tensor;
 
 const TEMPLATE: &str = include_str!("../../../shaders/optim.wgsl");

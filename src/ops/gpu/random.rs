@@ -2,8 +2,9 @@
 //! numbers are drawn on the CPU in the CPU kernel's order and uploaded, and the selection runs
 //! on the device, so a seeded GPU run samples the same categories as the CPU run.
 
-use super::kernels::rank_sort;
-use super::{download, empty, ops, upload};
+use crate::backend::gpu::kernels::rank_sort;
+use crate::backend::gpu::ops::cast;
+use crate::backend::gpu::{download, upload};
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, unary};
@@ -35,7 +36,7 @@ pub fn multinomial(
     k: usize,
     replacement: bool,
 ) -> Result<Tensor> {
-    let p = ops::cast(probs, DType::F32)?; // contiguous rows
+    let p = cast(probs, DType::F32)?; // contiguous rows
     let p2 = crate::ops::view::reshape(&p, &[rows as i64, n_cat as i64])?;
     let zero = Operand::Scalar(Scalar::Float(0.0));
     let neg = binary(BinaryOp::Lt, &t(&p2), &zero)?;
@@ -96,16 +97,5 @@ pub fn multinomial(
         words.push(i32::from(u > hi as f64));
     }
     let u = upload(&Tensor::from_vec(words, &[2 * rows * k]))?;
-    let out = empty(&[rows, k], DType::I64)?;
-    let n = u32::try_from(rows * k)
-        .map_err(|_| Error::Runtime("multinomial: too many samples for the GPU".into()))?;
-    let gpu = super::gpu()?;
-    let pl = gpu.pipeline("multinomial", super::shaders::multinomial_source)?;
-    gpu.dispatch(
-        &pl,
-        &[rows as u32, n_cat as u32, k as u32],
-        &[super::buffer(&out), super::buffer(&p), super::buffer(&u)],
-        n.div_ceil(256),
-    )?;
-    Ok(out)
+    crate::backend::gpu::kernels::multinomial(&p, &u, rows, n_cat, k)
 }

@@ -1,11 +1,13 @@
-//! Reductions beyond the basic kernels of `ops.rs`, on the GPU: products, statistics and
-//! norms written with the device's elementwise ops and reductions (float32 throughout, where
-//! the CPU path accumulates in float64), scans, and the rank-order kernel behind sort, topk and
-//! median. Argument checks happen in the CPU op entries of `ops/reduce.rs`, which route here.
+//! The GPU paths of the reductions: sums, means, extremes and products on the reduction
+//! kernel; statistics and norms composed from the device's elementwise ops and reductions
+//! (float32 throughout, where the CPU path accumulates in float64); scans; and the rank-order
+//! kernel behind sort, topk and median. Argument checks happen in the op entries of
+//! `ops/reduce.rs`, which route here.
 
-use super::kernels::{rank_sort, reduce, scan};
-use super::shaders::{ReduceOp, ReduceSpec, Ty};
-use super::{check_dtype, ops};
+use crate::backend::gpu::check_dtype;
+use crate::backend::gpu::kernels::{rank_sort, reduce, scan};
+use crate::backend::gpu::ops::cast;
+use crate::backend::gpu::shaders::{ReduceOp, ReduceSpec, Ty};
 use crate::dtype::{DType, Scalar};
 use crate::error::Result;
 use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, unary};
@@ -61,13 +63,13 @@ pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, out_dtype: DType) -
 /// `all` is a minimum of the truth values, `any` a sum tested against zero (so that an empty
 /// `any` is false).
 pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Result<Tensor> {
-    let b = ops::cast(x, DType::Bool)?;
+    let b = cast(x, DType::Bool)?;
     let op = if any { ReduceOp::Sum } else { ReduceOp::Min };
     reduce_to(&b, dims, keepdim, op, Ty::I32, DType::Bool)
 }
 
 pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
-    let b = ops::cast(x, DType::Bool)?;
+    let b = cast(x, DType::Bool)?;
     reduce_to(&b, dims, false, ReduceOp::Sum, Ty::I32, DType::I64)
 }
 
@@ -82,10 +84,10 @@ pub fn var(
     let dw = reduce_dims(x, dims)?;
     let n: usize = dw.iter().map(|&i| x.shape()[i]).product();
     let dl: Vec<i64> = dw.iter().map(|&d| d as i64).collect();
-    let m = ops::mean(x, Some(&dl), true, None)?;
+    let m = mean(x, Some(&dl), true, None)?;
     let d = binary(BinaryOp::Sub, &t(x), &t(&m))?;
     let sq = binary(BinaryOp::Mul, &t(&d), &t(&d))?;
-    let s = ops::sum(&sq, Some(&dl), keepdim, None)?;
+    let s = sum(&sq, Some(&dl), keepdim, None)?;
     let v = binary(BinaryOp::Div, &t(&s), &f((n as f64 - correction).max(0.0)))?;
     if take_sqrt {
         unary(UnaryOp::Sqrt, &v)
@@ -98,33 +100,33 @@ pub fn var(
 pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
     let a = unary(UnaryOp::Abs, x)?;
     if p.is_infinite() {
-        return ops::amax(&a, dims, keepdim, p > 0.0);
+        return amax(&a, dims, keepdim, p > 0.0);
     }
     if p == 0.0 {
         let nz = binary(BinaryOp::Ne, &t(x), &f(0.0))?;
-        let nz = ops::cast(&nz, x.dtype())?;
-        return ops::sum(&nz, dims, keepdim, None);
+        let nz = cast(&nz, x.dtype())?;
+        return sum(&nz, dims, keepdim, None);
     }
     if p == 1.0 {
-        return ops::sum(&a, dims, keepdim, None);
+        return sum(&a, dims, keepdim, None);
     }
     if p == 2.0 {
         let sq = binary(BinaryOp::Mul, &t(x), &t(x))?;
-        return unary(UnaryOp::Sqrt, &ops::sum(&sq, dims, keepdim, None)?);
+        return unary(UnaryOp::Sqrt, &sum(&sq, dims, keepdim, None)?);
     }
     let pw = binary(BinaryOp::Pow, &t(&a), &f(p))?;
-    let s = ops::sum(&pw, dims, keepdim, None)?;
+    let s = sum(&pw, dims, keepdim, None)?;
     binary(BinaryOp::Pow, &t(&s), &f(1.0 / p))
 }
 
 /// `log(sum(exp(x - m))) + m` with the row maximum `m` replaced by 0 where it is infinite, so
 /// that all -inf rows give -inf, a +inf gives +inf and NaN propagates, as on the CPU.
 pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
-    let m = ops::amax(x, Some(dims), true, true)?;
+    let m = amax(x, Some(dims), true, true)?;
     let inf = unary(UnaryOp::IsInf, &m)?;
-    let m0 = ops::where_(&inf, &f(0.0), &t(&m))?;
+    let m0 = crate::ops::elementwise::where_(&inf, &f(0.0), &t(&m))?;
     let e = unary(UnaryOp::Exp, &binary(BinaryOp::Sub, &t(x), &t(&m0))?)?;
-    let s = ops::sum(&e, Some(dims), true, None)?;
+    let s = sum(&e, Some(dims), true, None)?;
     let r = binary(BinaryOp::Add, &t(&unary(UnaryOp::Log, &s)?), &t(&m0))?;
     if keepdim {
         Ok(r)
@@ -167,17 +169,17 @@ pub fn topk(x: &Tensor, k: usize, dim: i64, largest: bool) -> Result<(Tensor, Te
 pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
     let d = dim_of(x, dim)?;
     let n = if x.ndim() == 0 { 1 } else { x.shape()[d] };
-    let (v, i) = if n > super::kernels::RANK_SORT_MAX {
+    let (v, i) = if n > crate::backend::gpu::kernels::RANK_SORT_MAX {
         // Long rows: the sorted row at (n - 1) / 2, or at the first NaN (NaN sorts last).
         let (sv, si) = rank_sort(x, d, 0, n)?;
-        let nans = ops::sum(&unary(UnaryOp::IsNan, x)?, Some(&[d as i64]), true, None)?;
+        let nans = sum(&unary(UnaryOp::IsNan, x)?, Some(&[d as i64]), true, None)?;
         let has = binary(BinaryOp::Gt, &t(&nans), &Operand::Scalar(Scalar::Int(0)))?;
         let first_nan = binary(
             BinaryOp::Sub,
             &Operand::Scalar(Scalar::Int(n as i64)),
             &t(&nans),
         )?;
-        let pos = ops::where_(
+        let pos = crate::ops::elementwise::where_(
             &has,
             &t(&first_nan),
             &Operand::Scalar(Scalar::Int((n as i64 - 1) / 2)),
@@ -197,4 +199,89 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
             view::squeeze(&i, Some(&[d as i64]))?,
         ))
     }
+}
+
+pub fn sum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
+    let out_dtype = dtype.unwrap_or(if x.dtype().is_float() {
+        x.dtype()
+    } else {
+        DType::I64
+    });
+    check_dtype(out_dtype)?;
+    let dims = reduce_dims(x, dims)?;
+    let shape = reduced_shape(x.shape(), &dims, keepdim);
+    let spec = ReduceSpec {
+        op: ReduceOp::Sum,
+        input: Ty::of(x.dtype()),
+        acc: acc_of(out_dtype),
+        out: Ty::of(out_dtype),
+    };
+    Ok(reduce(x, &dims, &shape, &spec, out_dtype)?.0)
+}
+
+pub fn mean(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
+    let d = dtype.unwrap_or(x.dtype());
+    check_dtype(d)?;
+    let dims = reduce_dims(x, dims)?;
+    let shape = reduced_shape(x.shape(), &dims, keepdim);
+    let spec = ReduceSpec {
+        op: ReduceOp::Mean,
+        input: Ty::of(x.dtype()),
+        acc: Ty::F32,
+        out: Ty::F32,
+    };
+    Ok(reduce(x, &dims, &shape, &spec, d)?.0)
+}
+
+/// `amax`/`amin` (NaN propagates); the caller has checked for empty inputs.
+pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> Result<Tensor> {
+    let dims = reduce_dims(x, dims)?;
+    let shape = reduced_shape(x.shape(), &dims, keepdim);
+    let spec = ReduceSpec {
+        op: if largest {
+            ReduceOp::Max
+        } else {
+            ReduceOp::Min
+        },
+        input: Ty::of(x.dtype()),
+        acc: acc_of(x.dtype()),
+        out: Ty::of(x.dtype()),
+    };
+    Ok(reduce(x, &dims, &shape, &spec, x.dtype())?.0)
+}
+
+/// `max(dim)`/`min(dim)`: values and the index of the first extreme (first NaN wins).
+pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Tensor, Tensor)> {
+    let d = if x.ndim() == 0 {
+        0
+    } else {
+        wrap_dim(dim, x.ndim())?
+    };
+    let dims: Vec<usize> = if x.ndim() == 0 { vec![] } else { vec![d] };
+    let shape = reduced_shape(x.shape(), &dims, keepdim);
+    let spec = ReduceSpec {
+        op: if largest {
+            ReduceOp::ArgMax
+        } else {
+            ReduceOp::ArgMin
+        },
+        input: Ty::of(x.dtype()),
+        acc: acc_of(x.dtype()),
+        out: Ty::of(x.dtype()),
+    };
+    let (v, i) = reduce(x, &dims, &shape, &spec, x.dtype())?;
+    let i = i.ok_or_else(|| {
+        crate::error::Error::Runtime("internal error: no index from an index reduction".into())
+    })?;
+    Ok((v, i))
 }

@@ -1,16 +1,18 @@
-//! `nn.functional` kernels on the GPU: softmax and log_softmax from the device's reductions
-//! and elementwise ops, the pointwise activations (and their derivatives) as WGSL
-//! expressions with their parameters passed as scalars, and `nll_loss` through the offsets
-//! and gather/scatter kernels. The CPU entries in `ops/nn.rs` check the arguments and route
-//! here for GPU tensors.
+//! The GPU paths of `nn.functional` ops whose CPU path is one fused kernel: softmax and
+//! log_softmax from the device's reductions and elementwise ops, `nll_loss`, embedding and CTC
+//! through the offsets and gather/scatter kernels. The op entries in `ops/nn.rs` check the
+//! arguments and route here for GPU tensors.
 
-use super::kernels::{Src, gather, map, offsets, scatter};
-use super::shaders::{Combine, Input, MapSpec, Ty};
-use super::{download, empty, ops, same_device, zeros};
+use super::reduce as ops;
+use crate::backend::gpu::kernels::{self, CtcDims};
+use crate::backend::gpu::kernels::{gather, offsets, scatter};
+use crate::backend::gpu::ops::cast;
+use crate::backend::gpu::shaders::Combine;
+use crate::backend::gpu::{download, empty, same_device, upload, zeros};
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, unary};
-use crate::ops::nn::{Act, NllShape, Reduction};
+use crate::ops::nn::{NllShape, Reduction};
 use crate::ops::view;
 use crate::tensor::Tensor;
 
@@ -41,131 +43,6 @@ pub fn softmax(x: &Tensor, d: usize, log: bool) -> Result<Tensor> {
     }
 }
 
-/// WGSL for an activation's value and derivative at `a`, with its parameters bound to `b`,
-/// `c`, `d` (in that order).
-pub fn act_exprs(act: Act) -> (&'static str, &'static str, Vec<f64>) {
-    match act {
-        Act::LeakyRelu(slope) => (
-            "select(a * b, a, a > 0.0)",
-            "select(b, 1.0, a > 0.0)",
-            vec![slope],
-        ),
-        Act::Elu {
-            alpha,
-            scale,
-            input_scale,
-        } => (
-            "select(c * b * expm1_f(a * d), c * a, a > 0.0)",
-            "select(c * b * d * exp(a * d), c, a > 0.0)",
-            vec![alpha, scale, input_scale],
-        ),
-        Act::Gelu { tanh: false } => (
-            "0.5 * a * (1.0 + erf_f(a * 0.7071067811865476))",
-            "0.5 * (1.0 + erf_f(a * 0.7071067811865476)) + a * exp(-0.5 * a * a) * 0.3989422804014327",
-            vec![],
-        ),
-        Act::Gelu { tanh: true } => ("gelu_tanh(a)", "gelu_tanh_d(a)", vec![]),
-        Act::Silu => ("a * sigmoid_f(a)", "silu_d(a)", vec![]),
-        Act::Mish => ("a * tanh_f(softplus1_f(a))", "mish_d(a)", vec![]),
-        Act::LogSigmoid => ("-softplus1_f(-a)", "sigmoid_f(-a)", vec![]),
-        Act::Softplus { beta, threshold } => (
-            "select(softplus1_f(a * b) / b, a, a * b > c)",
-            "select(sigmoid_f(a * b), 1.0, a * b > c)",
-            vec![beta, threshold],
-        ),
-        Act::Hardtanh { lo, hi } => (
-            "select(min(max(a, b), c), a, is_nan_f(a))",
-            "select(1.0, 0.0, a <= b || a >= c)",
-            vec![lo, hi],
-        ),
-        Act::Hardswish => (
-            "a * clamp(a + 3.0, 0.0, 6.0) / 6.0",
-            "select(select(1.0, a / 3.0 + 0.5, a <= 3.0), 0.0, a < -3.0)",
-            vec![],
-        ),
-        Act::Hardsigmoid => (
-            "clamp(a + 3.0, 0.0, 6.0) / 6.0",
-            "select(0.0, 1.0 / 6.0, a > -3.0 && a < 3.0)",
-            vec![],
-        ),
-        Act::Hardshrink(l) => (
-            "select(a, 0.0, a >= -b && a <= b)",
-            "select(1.0, 0.0, a >= -b && a <= b)",
-            vec![l],
-        ),
-        Act::Softshrink(l) => (
-            "select(select(select(0.0, a, is_nan_f(a)), a + b, a < -b), a - b, a > b)",
-            "select(1.0, 0.0, a >= -b && a <= b)",
-            vec![l],
-        ),
-        Act::Threshold { threshold, value } => (
-            "select(c, a, a > b || is_nan_f(a))",
-            "select(1.0, 0.0, a <= b)",
-            vec![threshold, value],
-        ),
-        Act::Erf => ("erf_f(a)", "1.1283791670955126 * exp(-a * a)", vec![]),
-    }
-}
-
-/// One of each activation (parameters do not change the kernel).
-pub const ACT_EXAMPLES: [Act; 15] = [
-    Act::LeakyRelu(0.01),
-    Act::Elu {
-        alpha: 1.0,
-        scale: 1.0,
-        input_scale: 1.0,
-    },
-    Act::Gelu { tanh: false },
-    Act::Gelu { tanh: true },
-    Act::Silu,
-    Act::Mish,
-    Act::LogSigmoid,
-    Act::Softplus {
-        beta: 1.0,
-        threshold: 20.0,
-    },
-    Act::Hardtanh { lo: -1.0, hi: 1.0 },
-    Act::Hardswish,
-    Act::Hardsigmoid,
-    Act::Hardshrink(0.5),
-    Act::Softshrink(0.5),
-    Act::Threshold {
-        threshold: 0.0,
-        value: 0.0,
-    },
-    Act::Erf,
-];
-
-/// The activation (or its derivative) of a float32 GPU tensor.
-pub fn activation(x: &Tensor, act: Act, deriv: bool) -> Result<Tensor> {
-    let (v, dv, params) = act_exprs(act);
-    let out = empty(x.shape(), DType::F32)?;
-    let mut srcs = vec![Src::T(x)];
-    srcs.extend(params.iter().map(|&p| Src::S(p)));
-    map(&out, &srcs, Ty::F32, if deriv { dv } else { v }, Ty::F32)?;
-    Ok(out)
-}
-
-/// Kernel specs of every activation, for the shader inventory.
-pub fn act_variants() -> Vec<MapSpec> {
-    let mut out = vec![];
-    for act in ACT_EXAMPLES {
-        let (v, dv, params) = act_exprs(act);
-        for e in [v, dv] {
-            let mut inputs = vec![Input::Tensor(Ty::F32)];
-            inputs.extend(params.iter().map(|_| Input::Scalar));
-            out.push(MapSpec {
-                out: Ty::F32,
-                inputs,
-                compute: Ty::F32,
-                expr: e.into(),
-                expr_ty: Ty::F32,
-            });
-        }
-    }
-    out
-}
-
 /// Offsets (into a tensor of `layout`, viewed as (n, c, k)) of each position's target class,
 /// and the weight each position carries (0 where the target is `ignore_index`). Targets out
 /// of range are PyTorch's IndexError, naming the first one (read back only then).
@@ -183,13 +60,13 @@ fn nll_picks(
     let flat = view::narrow(&flat, 0, 0, (n * k) as i64)?;
     let t3 = view::reshape(&flat, &[n as i64, 1, k as i64])?;
     let keep = binary(BinaryOp::Ne, &t(&t3), &si(ignore_index))?;
-    let t0 = ops::where_(&keep, &t(&t3), &si(0))?;
+    let t0 = crate::ops::elementwise::where_(&keep, &t(&t3), &si(0))?;
     let low = binary(BinaryOp::Lt, &t(&t0), &si(0))?;
     let high = binary(BinaryOp::Ge, &t(&t0), &si(c as i64))?;
     let bad = binary(BinaryOp::LogicalOr, &t(&low), &t(&high))?;
-    let any = super::reductions::all_any(&bad, None, false, true)?;
+    let any = ops::all_any(&bad, None, false, true)?;
     if download(&any)?.try_to_vec::<bool>()?[0] {
-        let tv = super::host(&t3)?.try_to_vec::<i64>()?;
+        let tv = crate::backend::gpu::host(&t3)?.try_to_vec::<i64>()?;
         let first = tv
             .iter()
             .find(|&&v| v != ignore_index && (v < 0 || v >= c as i64))
@@ -207,7 +84,7 @@ fn nll_picks(
         st[1],
         None,
     )?;
-    let keep_f = ops::cast(&keep, DType::F32)?;
+    let keep_f = cast(&keep, DType::F32)?;
     let w = match weight {
         Some(w) => {
             same_device(&[x3, w])?;
@@ -277,7 +154,7 @@ pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
     let low = binary(BinaryOp::Lt, &t(indices), &si(0))?;
     let high = binary(BinaryOp::Ge, &t(indices), &si(rows as i64))?;
     let bad = binary(BinaryOp::LogicalOr, &t(&low), &t(&high))?;
-    let any = super::reductions::all_any(&bad, None, false, true)?;
+    let any = ops::all_any(&bad, None, false, true)?;
     if download(&any)?.try_to_vec::<bool>()?[0] {
         return Err(Error::Index("index out of range in self".into()));
     }
@@ -306,7 +183,7 @@ pub fn ctc(
     zero_infinity: bool,
 ) -> Result<(Tensor, Tensor)> {
     let (tt, n, c) = (ctc.t, ctc.n, ctc.c);
-    let lp = ops::cast(log_probs, DType::F32)?; // contiguous float32
+    let lp = cast(log_probs, DType::F32)?; // contiguous float32
     let cap = ctc
         .targets
         .iter()
@@ -325,40 +202,14 @@ pub fn ctc(
         lens[2 * b] = ctc.input_lengths[b] as i32;
         lens[2 * b + 1] = (2 * ctc.targets[b].len() + 1) as i32;
     }
-    let ext = super::upload(&Tensor::from_vec(ext, &[n * cap]))?;
-    let lens = super::upload(&Tensor::from_vec(lens, &[2 * n]))?;
-    let nll = empty(&[n], DType::F32)?;
-    let grad = empty(&[tt, n, c], DType::F32)?;
-    let scratch = (n * tt.max(1) * cap).max(1);
-    let alpha = empty(&[scratch], DType::F32)?;
-    let beta = empty(&[scratch], DType::F32)?;
-    if n == 0 {
-        return Ok((nll, grad));
-    }
-    let meta = [
-        tt as u32,
-        n as u32,
-        c as u32,
-        cap as u32,
-        ctc.blank as u32,
-        u32::from(zero_infinity),
-    ];
-    let g = super::gpu()?;
-    let p = g.pipeline("ctc", super::shaders::ctc_source)?;
-    let buf = super::buffer;
-    g.dispatch(
-        &p,
-        &meta,
-        &[
-            buf(&nll),
-            buf(&grad),
-            buf(&alpha),
-            buf(&beta),
-            buf(&lp),
-            buf(&ext),
-            buf(&lens),
-        ],
-        n as u32,
-    )?;
-    Ok((nll, grad))
+    let ext = upload(&Tensor::from_vec(ext, &[n * cap]))?;
+    let lens = upload(&Tensor::from_vec(lens, &[2 * n]))?;
+    let dims = CtcDims {
+        t: tt,
+        n,
+        c,
+        cap,
+        blank: ctc.blank,
+    };
+    kernels::ctc(&lp, &ext, &lens, &dims, zero_infinity)
 }

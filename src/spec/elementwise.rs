@@ -1,0 +1,350 @@
+//! The elementwise op registry: every unary and binary op declared once, in one table each,
+//! with its Python name, grad_fn, dtype rule and Python forms. The kernels that run an op are
+//! exhaustive matches on these enums (CPU in `backend/cpu/elementwise.rs`, WGSL in
+//! `backend/gpu/elementwise.rs`, the derivative in `autograd/ops.rs`): a new entry does not
+//! compile until each of them has an arm. See ARCHITECTURE.md, "Adding an op".
+
+use crate::dtype::{DType, ResultType, Scalar, default_float};
+use crate::error::{Error, Result};
+
+/// An op argument: a tensor or a Python number.
+#[derive(Clone)]
+pub enum Operand {
+    Tensor(crate::tensor::Tensor),
+    Scalar(Scalar),
+}
+
+impl Operand {
+    pub fn promote_into(&self, r: ResultType) -> ResultType {
+        match self {
+            Operand::Tensor(t) => r.tensor(t.dtype(), t.ndim()),
+            Operand::Scalar(s) => r.scalar(*s, default_float()),
+        }
+    }
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Operand::Tensor(t) => t.shape(),
+            Operand::Scalar(_) => &[],
+        }
+    }
+    pub fn tensor(&self) -> Option<&crate::tensor::Tensor> {
+        match self {
+            Operand::Tensor(t) => Some(t),
+            Operand::Scalar(_) => None,
+        }
+    }
+    /// The operand as a tensor of `dtype` (numbers become 0-d tensors; a GPU tensor is cast on
+    /// its device, which can fail).
+    pub fn as_tensor(&self, dtype: DType) -> Result<crate::tensor::Tensor> {
+        match self {
+            Operand::Tensor(t) => t.try_to_dtype(dtype),
+            Operand::Scalar(s) => Ok(crate::tensor::Tensor::scalar_tensor(*s, dtype)),
+        }
+    }
+}
+
+impl From<&crate::tensor::Tensor> for Operand {
+    fn from(t: &crate::tensor::Tensor) -> Self {
+        Operand::Tensor(t.clone())
+    }
+}
+
+/// What an op does with integer and bool inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntRule {
+    /// Integers are promoted to the default float dtype (`exp`, `sin`...).
+    ToFloat,
+    /// Integers keep their dtype and compute exactly (`neg`, `abs`, `floor`...).
+    Keep,
+    /// The result is bool for every input dtype (`isnan`, `logical_not`).
+    Predicate,
+}
+
+/// Which Python forms the package generates from the table. `Custom` ops have hand-written
+/// Python wrappers (extra arguments such as `alpha=` or `rounding_mode=`); `Internal` ones are
+/// reached only through other ops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PyForms {
+    /// Method, function and in-place method `name_`.
+    All,
+    /// Method and function, no in-place form (PyTorch has none).
+    NoInplace,
+    Custom,
+    Internal,
+}
+
+impl PyForms {
+    pub fn name(self) -> &'static str {
+        match self {
+            PyForms::All => "all",
+            PyForms::NoInplace => "no_inplace",
+            PyForms::Custom => "custom",
+            PyForms::Internal => "internal",
+        }
+    }
+}
+
+macro_rules! unary_ops {
+    ($($V:ident = $name:literal, grad: $grad:expr, ints: $ints:ident, py: $py:ident;)*) => {
+        /// Elementwise unary ops (the registry table).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum UnaryOp { $($V),* }
+
+        impl UnaryOp {
+            pub const ALL: &'static [UnaryOp] = &[$(UnaryOp::$V),*];
+            pub fn name(self) -> &'static str {
+                match self { $(UnaryOp::$V => $name),* }
+            }
+            pub fn from_name(s: &str) -> Option<UnaryOp> {
+                match s { $($name => Some(UnaryOp::$V),)* _ => None }
+            }
+            /// The grad_fn PyTorch records; `None`: not differentiable (the result never
+            /// requires grad).
+            pub fn grad_fn(self) -> Option<&'static str> {
+                match self { $(UnaryOp::$V => $grad),* }
+            }
+            pub fn int_rule(self) -> IntRule {
+                match self { $(UnaryOp::$V => IntRule::$ints),* }
+            }
+            pub fn py_forms(self) -> PyForms {
+                match self { $(UnaryOp::$V => PyForms::$py),* }
+            }
+        }
+    };
+}
+
+unary_ops! {
+    Neg = "neg", grad: Some("NegBackward0"), ints: Keep, py: All;
+    Abs = "abs", grad: Some("AbsBackward0"), ints: Keep, py: All;
+    Sign = "sign", grad: Some("SignBackward0"), ints: Keep, py: All;
+    Exp = "exp", grad: Some("ExpBackward0"), ints: ToFloat, py: All;
+    Exp2 = "exp2", grad: Some("Exp2Backward0"), ints: ToFloat, py: All;
+    Expm1 = "expm1", grad: Some("Expm1Backward0"), ints: ToFloat, py: All;
+    Log = "log", grad: Some("LogBackward0"), ints: ToFloat, py: All;
+    Log2 = "log2", grad: Some("Log2Backward0"), ints: ToFloat, py: All;
+    Log10 = "log10", grad: Some("Log10Backward0"), ints: ToFloat, py: All;
+    Log1p = "log1p", grad: Some("Log1PBackward0"), ints: ToFloat, py: All;
+    Sqrt = "sqrt", grad: Some("SqrtBackward0"), ints: ToFloat, py: All;
+    Rsqrt = "rsqrt", grad: Some("RsqrtBackward0"), ints: ToFloat, py: All;
+    Sin = "sin", grad: Some("SinBackward0"), ints: ToFloat, py: All;
+    Cos = "cos", grad: Some("CosBackward0"), ints: ToFloat, py: All;
+    Tan = "tan", grad: Some("TanBackward0"), ints: ToFloat, py: All;
+    Asin = "asin", grad: Some("AsinBackward0"), ints: ToFloat, py: All;
+    Acos = "acos", grad: Some("AcosBackward0"), ints: ToFloat, py: All;
+    Atan = "atan", grad: Some("AtanBackward0"), ints: ToFloat, py: All;
+    Sinh = "sinh", grad: Some("SinhBackward0"), ints: ToFloat, py: All;
+    Cosh = "cosh", grad: Some("CoshBackward0"), ints: ToFloat, py: All;
+    Tanh = "tanh", grad: Some("TanhBackward0"), ints: ToFloat, py: All;
+    Sigmoid = "sigmoid", grad: Some("SigmoidBackward0"), ints: ToFloat, py: All;
+    Relu = "relu", grad: Some("ReluBackward0"), ints: Keep, py: All;
+    Floor = "floor", grad: Some("FloorBackward0"), ints: Keep, py: All;
+    Ceil = "ceil", grad: Some("CeilBackward0"), ints: Keep, py: All;
+    Round = "round", grad: Some("RoundBackward0"), ints: Keep, py: Custom;
+    Trunc = "trunc", grad: Some("TruncBackward0"), ints: Keep, py: All;
+    Frac = "frac", grad: Some("FracBackward0"), ints: ToFloat, py: All;
+    Reciprocal = "reciprocal", grad: Some("ReciprocalBackward0"), ints: ToFloat, py: All;
+    Square = "square", grad: Some("PowBackward0"), ints: Keep, py: All;
+    LogicalNot = "logical_not", grad: None, ints: Predicate, py: All;
+    BitwiseNot = "bitwise_not", grad: None, ints: Keep, py: All;
+    IsNan = "isnan", grad: None, ints: Predicate, py: NoInplace;
+    IsInf = "isinf", grad: None, ints: Predicate, py: NoInplace;
+    IsFinite = "isfinite", grad: None, ints: Predicate, py: NoInplace;
+}
+
+/// How a binary op's result dtype follows from its operands' common dtype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryKind {
+    /// Result in the common dtype.
+    Arith,
+    /// Result in the common dtype, integers promoted to the default float (`div`, `atan2`).
+    FloatArith,
+    /// Integer and bool dtypes only.
+    Bitwise,
+    /// bool result, computed in the common dtype.
+    Comparison,
+    /// bool result, operands read as truth values.
+    Logical,
+}
+
+macro_rules! binary_ops {
+    ($($V:ident = $name:literal, grad: $grad:expr, kind: $kind:ident, py: $py:ident;)*) => {
+        /// Elementwise binary ops with broadcasting (the registry table).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum BinaryOp { $($V),* }
+
+        impl BinaryOp {
+            pub const ALL: &'static [BinaryOp] = &[$(BinaryOp::$V),*];
+            pub fn name(self) -> &'static str {
+                match self { $(BinaryOp::$V => $name),* }
+            }
+            pub fn from_name(s: &str) -> Option<BinaryOp> {
+                match s { $($name => Some(BinaryOp::$V),)* _ => None }
+            }
+            /// The grad_fn PyTorch records for two tensor operands (see `grad_fn_for` for the
+            /// names that depend on which operand is a number); `None`: not differentiable.
+            pub fn grad_fn(self) -> Option<&'static str> {
+                match self { $(BinaryOp::$V => $grad),* }
+            }
+            pub fn kind(self) -> BinaryKind {
+                match self { $(BinaryOp::$V => BinaryKind::$kind),* }
+            }
+            pub fn py_forms(self) -> PyForms {
+                match self { $(BinaryOp::$V => PyForms::$py),* }
+            }
+        }
+    };
+}
+
+binary_ops! {
+    Add = "add", grad: Some("AddBackward0"), kind: Arith, py: Custom;
+    Sub = "sub", grad: Some("SubBackward0"), kind: Arith, py: Custom;
+    Mul = "mul", grad: Some("MulBackward0"), kind: Arith, py: Custom;
+    Div = "div", grad: Some("DivBackward0"), kind: FloatArith, py: Custom;
+    DivTrunc = "div_trunc", grad: Some("DivBackward1"), kind: Arith, py: Internal;
+    DivFloor = "floor_divide", grad: Some("DivBackward1"), kind: Arith, py: Custom;
+    Remainder = "remainder", grad: Some("RemainderBackward0"), kind: Arith, py: All;
+    Fmod = "fmod", grad: Some("FmodBackward0"), kind: Arith, py: All;
+    Pow = "pow", grad: Some("PowBackward1"), kind: Arith, py: Custom;
+    Atan2 = "atan2", grad: Some("Atan2Backward0"), kind: FloatArith, py: All;
+    Minimum = "minimum", grad: Some("MinimumBackward0"), kind: Arith, py: All;
+    Maximum = "maximum", grad: Some("MaximumBackward0"), kind: Arith, py: All;
+    Eq = "eq", grad: None, kind: Comparison, py: All;
+    Ne = "ne", grad: None, kind: Comparison, py: All;
+    Lt = "lt", grad: None, kind: Comparison, py: All;
+    Le = "le", grad: None, kind: Comparison, py: All;
+    Gt = "gt", grad: None, kind: Comparison, py: All;
+    Ge = "ge", grad: None, kind: Comparison, py: All;
+    LogicalAnd = "logical_and", grad: None, kind: Logical, py: All;
+    LogicalOr = "logical_or", grad: None, kind: Logical, py: All;
+    LogicalXor = "logical_xor", grad: None, kind: Logical, py: All;
+    BitAnd = "bitwise_and", grad: None, kind: Bitwise, py: All;
+    BitOr = "bitwise_or", grad: None, kind: Bitwise, py: All;
+    BitXor = "bitwise_xor", grad: None, kind: Bitwise, py: All;
+}
+
+impl BinaryOp {
+    pub fn is_comparison(self) -> bool {
+        self.kind() == BinaryKind::Comparison
+    }
+
+    pub fn is_logical(self) -> bool {
+        self.kind() == BinaryKind::Logical
+    }
+
+    /// The grad_fn name for these operands: PyTorch names `number - t` and the three `pow`
+    /// overloads separately.
+    pub fn grad_fn_for(self, a_tensor: bool, b_tensor: bool) -> Option<&'static str> {
+        match (self, a_tensor, b_tensor) {
+            (BinaryOp::Sub, false, _) => Some("RsubBackward1"),
+            (BinaryOp::Pow, true, false) => Some("PowBackward0"),
+            (BinaryOp::Pow, false, _) => Some("PowBackward2"),
+            _ => self.grad_fn(),
+        }
+    }
+
+    /// (dtype the kernel computes in, dtype of the result) for inputs promoting to `common`.
+    pub fn dtypes(self, common: DType) -> Result<(DType, DType)> {
+        match self.kind() {
+            BinaryKind::Logical => Ok((DType::Bool, DType::Bool)),
+            BinaryKind::Comparison => Ok((compute_dtype(common), DType::Bool)),
+            BinaryKind::FloatArith if !common.is_float() => {
+                Ok((compute_dtype(default_float()), default_float()))
+            }
+            BinaryKind::Bitwise if common.is_float() => Err(Error::Runtime(format!(
+                "\"{}_cpu\" not implemented for '{}'",
+                self.name(),
+                type_title(common)
+            ))),
+            _ if self == BinaryOp::Sub && common == DType::Bool => Err(Error::Runtime(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.".into(),
+            )),
+            _ => Ok((compute_dtype(common), common)),
+        }
+    }
+}
+
+/// PyTorch's C++ type names, used in its "not implemented for 'Float'" messages.
+pub fn type_title(d: DType) -> &'static str {
+    match d {
+        DType::Bool => "Bool",
+        DType::U8 => "Byte",
+        DType::I8 => "Char",
+        DType::I16 => "Short",
+        DType::I32 => "Int",
+        DType::I64 => "Long",
+        DType::F16 => "Half",
+        DType::BF16 => "BFloat16",
+        DType::F32 => "Float",
+        DType::F64 => "Double",
+    }
+}
+
+/// Half types are computed in float32 and rounded back.
+pub fn compute_dtype(d: DType) -> DType {
+    match d {
+        DType::F16 | DType::BF16 => DType::F32,
+        _ => d,
+    }
+}
+
+/// PyTorch's `canCast`: no float into int, no int/float into bool.
+pub fn can_cast(from: DType, to: DType) -> bool {
+    from.category() <= to.category()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for &op in UnaryOp::ALL {
+            assert_eq!(UnaryOp::from_name(op.name()), Some(op));
+        }
+        for &op in BinaryOp::ALL {
+            assert_eq!(BinaryOp::from_name(op.name()), Some(op));
+        }
+    }
+}
+
+/// Dtype a binary op's result has for these operands.
+pub fn result_type(a: &Operand, b: &Operand) -> DType {
+    b.promote_into(a.promote_into(ResultType::default()))
+        .result()
+}
+
+/// How a unary op runs on one input dtype, decided once by `ops::elementwise::unary_plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryKernel {
+    /// The float kernel: the input is read as `compute` (float32 or float64).
+    Float,
+    /// The integer kernel, in the input's dtype.
+    Int,
+    /// A bool result from a predicate of the input as it is.
+    Predicate,
+    /// `~` of a bool tensor.
+    BoolNot,
+    /// The op is the identity on this dtype (`floor` of an int, `abs` of a bool): a copy.
+    Copy,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct UnaryPlan {
+    pub op: UnaryOp,
+    pub kernel: UnaryKernel,
+    /// Dtype the kernel reads and writes.
+    pub compute: DType,
+    /// Dtype of the result (the kernel's output is cast to it when they differ).
+    pub out: DType,
+}
+
+/// A binary op resolved for its operands: operands are read as `compute`, the kernel writes
+/// `store` (bool for comparisons and logical ops), and the result is `out`.
+#[derive(Clone, Debug)]
+pub struct BinaryPlan {
+    pub op: BinaryOp,
+    pub compute: DType,
+    pub store: DType,
+    pub out: DType,
+    pub shape: crate::shape::Dims,
+}
