@@ -86,7 +86,7 @@ impl Tensor {
     /// Zero-filled contiguous tensor on `device`.
     pub fn zeros_on(shape: &[usize], dtype: DType, device: Device) -> Result<Tensor> {
         match device {
-            Device::Cpu => crate::ops::create::try_zeros(shape, dtype),
+            Device::Cpu => try_zeros(shape, dtype),
             Device::Gpu(_) => gpu::zeros(shape, dtype),
         }
     }
@@ -419,4 +419,37 @@ fn gpu_infallible<T>(r: Result<T>) -> T {
         Ok(v) => v,
         Err(e) => panic!("GPU error: {}", e),
     }
+}
+
+/// Zero-filled contiguous tensor, or PyTorch's error when the size overflows or the memory
+/// cannot be allocated.
+pub fn try_zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
+    let overflow = || {
+        Error::Runtime(format!(
+            "Storage size calculation overflowed with sizes={:?}",
+            shape
+        ))
+    };
+    let nbytes = shape
+        .iter()
+        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(overflow)?;
+    // Strides are products of the sizes (zeros counted as one): they must fit in isize too.
+    shape
+        .iter()
+        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d.max(1)))
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(overflow)?;
+    let storage = Storage::try_zeroed(nbytes).ok_or_else(|| {
+        Error::Runtime(format!(
+            "DefaultCPUAllocator: can't allocate memory: you tried to allocate {} bytes.",
+            nbytes
+        ))
+    })?;
+    Ok(Tensor::from_parts(
+        storage,
+        Layout::contiguous(shape),
+        dtype,
+    ))
 }

@@ -7,15 +7,16 @@ from . import _C
 from ._C import Tensor
 from ._device import device as _device
 
-# Every method that has a function form of the same name and signature.
-_FROM_METHODS = (
-    "neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan "
-    "sinh cosh tanh sigmoid relu floor ceil trunc frac reciprocal square logical_not "
-    "bitwise_not isnan isinf isfinite round remainder fmod atan2 minimum maximum logical_and "
-    "logical_or logical_xor bitwise_and bitwise_or bitwise_xor eq ne lt le gt ge add sub mul "
-    "div floor_divide pow lerp isclose allclose equal sum nansum mean prod max min amax amin "
-    "argmax argmin all any var std norm logsumexp cumsum cumprod sort argsort topk median "
-    "count_nonzero mm bmm mv dot matmul outer addmm addmv baddbmm view_as reshape transpose "
+# Every method that has a function form of the same name and signature: the registered ops
+# (`_C._op_registry()`) with a Python name, and the rest of the API by hand.
+_REGISTERED = [
+    r["name"]
+    for r in _C._op_registry()
+    if r["kind"] != "activation" and r["py_forms"] != "internal"
+]
+_FROM_METHODS = _REGISTERED + (
+    "lerp isclose allclose equal "
+    "mm bmm mv dot matmul outer addmm addmv baddbmm view_as reshape transpose "
     "swapaxes swapdims t permute squeeze unsqueeze flatten unflatten narrow select chunk split "
     "unbind movedim diagonal index_select gather scatter scatter_add index_add index_fill "
     "masked_fill masked_select nonzero take flip roll tril triu diag tile clamp clip numel "

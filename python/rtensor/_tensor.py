@@ -15,20 +15,20 @@ from ._dtype import dtype_from_legacy_name, legacy_type_name
 from ._size import Size
 from ._tensor_str import tensor_repr
 
-UNARY_OPS = (
-    "neg abs sign exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos tan asin acos atan "
-    "sinh cosh tanh sigmoid relu floor ceil trunc frac reciprocal square logical_not "
-    "bitwise_not isnan isinf isfinite"
-).split()
-# In-place forms PyTorch has (comparisons and predicates have none).
-UNARY_INPLACE = [
-    n for n in UNARY_OPS if n not in ("isnan", "isinf", "isfinite", "relu") or n == "relu"
+# The generated methods come from the native op registry (`_C._op_registry()`): every unary
+# and binary op whose Python forms are plain gets a method, and an in-place `name_` where
+# PyTorch has one. Ops with extra arguments (`add(alpha=)`, `round(decimals=)`) are "custom"
+# and written out below.
+_REGISTRY = _C._op_registry()
+UNARY_OPS = [
+    r["name"] for r in _REGISTRY if r["kind"] == "unary" and r["py_forms"] in ("all", "no_inplace")
 ]
-BINARY_OPS = (
-    "remainder fmod atan2 minimum maximum logical_and logical_or logical_xor "
-    "bitwise_and bitwise_or bitwise_xor"
-).split()
-COMPARISONS = "eq ne lt le gt ge".split()
+UNARY_INPLACE = [r["name"] for r in _REGISTRY if r["kind"] == "unary" and r["py_forms"] == "all"]
+BINARY_OPS = [
+    r["name"]
+    for r in _REGISTRY
+    if r["kind"] in ("binary", "comparison") and r["py_forms"] == "all"
+]
 ALIASES = {
     "greater": "gt",
     "greater_equal": "ge",
@@ -89,7 +89,7 @@ for _n in UNARY_OPS:
     setattr(Tensor, _n, _method(_n))
 for _n in UNARY_INPLACE:
     setattr(Tensor, _n + "_", _method_(_n))
-for _n in BINARY_OPS + COMPARISONS:
+for _n in BINARY_OPS:
     setattr(Tensor, _n, _bmethod(_n))
     setattr(Tensor, _n + "_", _bmethod_(_n))
 

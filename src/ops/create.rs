@@ -5,43 +5,10 @@
 use crate::dispatch;
 use crate::dtype::{DType, Element, Scalar};
 use crate::error::{Error, Result};
-use crate::shape::Layout;
-use crate::storage::Storage;
 use crate::tensor::{Tensor, fill};
 use half::{bf16, f16};
 
-/// Zero-filled contiguous tensor, or PyTorch's error when the size overflows or the memory
-/// cannot be allocated.
-pub fn try_zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
-    let overflow = || {
-        Error::Runtime(format!(
-            "Storage size calculation overflowed with sizes={:?}",
-            shape
-        ))
-    };
-    let nbytes = shape
-        .iter()
-        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
-        .filter(|&n| n <= isize::MAX as usize)
-        .ok_or_else(overflow)?;
-    // Strides are products of the sizes (zeros counted as one): they must fit in isize too.
-    shape
-        .iter()
-        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d.max(1)))
-        .filter(|&n| n <= isize::MAX as usize)
-        .ok_or_else(overflow)?;
-    let storage = Storage::try_zeroed(nbytes).ok_or_else(|| {
-        Error::Runtime(format!(
-            "DefaultCPUAllocator: can't allocate memory: you tried to allocate {} bytes.",
-            nbytes
-        ))
-    })?;
-    Ok(Tensor::from_parts(
-        storage,
-        Layout::contiguous(shape),
-        dtype,
-    ))
-}
+pub use crate::tensor::try_zeros;
 
 pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Tensor {
     let t = Tensor::zeros(shape, dtype);
