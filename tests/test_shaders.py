@@ -88,7 +88,7 @@ def test_add_kernel_with_strided_and_broadcast_operands(device):
     at = rng.standard_normal((c, r)).astype(np.float32)  # `a` is read transposed
     b = rng.standard_normal(c).astype(np.float32)  # broadcast along rows (stride 0)
     meta = _map_meta([r, c], [(0, [c, 1]), (0, [1, r]), (0, [0, 1])])
-    got = _run(device, "map:F32:[Tensor(F32), Tensor(F32)]:F32:F32:a + b", meta, [at, b], r * c * 4,
+    got = _run(device, "map:F32:[Tensor(F32), Tensor(F32)]:F32:F32:keep_nan2(a, b, a + b)", meta, [at, b], r * c * 4,
                (r * c + 255) // 256)
     np.testing.assert_allclose(got.reshape(r, c), at.T + b, rtol=1e-6)
 

@@ -433,6 +433,18 @@ fn softplus1(x: f64) -> f64 {
 }
 
 impl Act {
+    /// The value as PyTorch's vectorised CPU kernels give it in a precision whose largest
+    /// finite number is `max`: gelu's `x * (1 + erf)` and hardswish's `x * 6` overflow from
+    /// `max / 2` and `max / 6` on, and gelu is NaN at +-inf.
+    pub fn value_in(self, x: f64, max: f64) -> f64 {
+        match self {
+            Act::Gelu { tanh: false } if x.is_infinite() => f64::NAN,
+            Act::Gelu { tanh: false } if x > max / 2.0 => f64::INFINITY,
+            Act::Hardswish if x > max / 6.0 => f64::INFINITY,
+            _ => self.value(x),
+        }
+    }
+
     pub fn value(self, x: f64) -> f64 {
         match self {
             Act::LeakyRelu(s) => {
@@ -598,9 +610,17 @@ impl Act {
     }
 }
 
-fn pointwise(x: &Tensor, op: &str, f: impl Fn(f64) -> f64 + Sync) -> Result<Tensor> {
+/// `f(v, max)` of every element, `max` being the largest finite value of the precision
+/// PyTorch computes the dtype in (float32 for the half types), for the activations whose
+/// kernels overflow before the exact result does.
+fn pointwise(x: &Tensor, op: &str, f: impl Fn(f64, f64) -> f64 + Sync) -> Result<Tensor> {
     let out = Tensor::zeros(x.shape(), x.dtype());
-    float_dispatch!(x.dtype(), op, T => map::<T, T>(x, &out, |v| T::from_f64(f(v.to_f64()))));
+    let max = if x.dtype() == DType::F64 {
+        f64::MAX
+    } else {
+        f32::MAX as f64
+    };
+    float_dispatch!(x.dtype(), op, T => map::<T, T>(x, &out, |v| T::from_f64(f(v.to_f64(), max))));
     Ok(out)
 }
 
@@ -609,7 +629,7 @@ pub fn activation(x: &Tensor, act: Act) -> Result<Tensor> {
     if x.is_gpu() {
         return gpu_activation(x, act, false);
     }
-    pointwise(x, act.kernel_name(), move |v| act.value(v))
+    pointwise(x, act.kernel_name(), move |v, max| act.value_in(v, max))
 }
 
 fn gpu_activation(x: &Tensor, act: Act, deriv: bool) -> Result<Tensor> {
@@ -628,7 +648,7 @@ pub fn activation_deriv(x: &Tensor, act: Act) -> Result<Tensor> {
     if x.is_gpu() {
         return gpu_activation(x, act, true);
     }
-    pointwise(x, act.kernel_name(), move |v| act.deriv(v))
+    pointwise(x, act.kernel_name(), move |v, _| act.deriv(v))
 }
 
 // ----- embedding -----

@@ -308,7 +308,7 @@ fn sum_outer<T: Element>(x: &Tensor, dims: &[usize], keepdim: bool, div: f64) ->
         };
         for (j, &a) in acc.iter().enumerate() {
             // SAFETY: o0 + j < out_numel; each (split, block) item owns its own range.
-            unsafe { *dst.add(o0 + j) = a / scale };
+            unsafe { *dst.add(o0 + j) = divide::<T>(a, scale) };
         }
     };
     if parallel && items > 1 {
@@ -324,10 +324,21 @@ fn sum_outer<T: Element>(x: &Tensor, dims: &[usize], keepdim: bool, div: f64) ->
             for sp in 0..nsplit {
                 t += partials[sp * out_numel + j];
             }
-            *v = t / div;
+            *v = divide::<T>(t, div);
         }
     }
     Some(out)
+}
+
+/// A float sum divided by a count (1 for `sum`), rounded to float32 first when the input is
+/// float32: PyTorch's mean divides the float32 sum, which overflows to inf for rows of huge
+/// values.
+fn divide<T: Element>(sum: f64, n: f64) -> f64 {
+    if T::DTYPE == DType::F32 {
+        (sum as f32 / n as f32) as f64
+    } else {
+        sum / n
+    }
 }
 
 /// dtype `sum`/`prod` produce: integers and bool widen to int64 unless `dtype` is given.
@@ -427,10 +438,9 @@ pub fn mean(
             keepdim,
             sum_f32_lanes,
             |a, b| a + b,
-            |a, n| a / n as f64,
+            |a, n| divide::<f32>(a, n as f64),
         ),
     };
-    let _ = count;
     Ok(s.try_to_dtype(d)?)
 }
 
@@ -702,34 +712,32 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         &dims_w,
         keepdim,
         |xs| {
-            let m = xs.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let m = xs.iter().fold(f64::NEG_INFINITY, |a, &b| nan_max(a, b));
             if !m.is_finite() {
                 return (m, 1.0);
             }
             (m, xs.iter().map(|v| (v - m).exp()).sum())
         },
         |(m1, s1), (m2, s2)| {
-            let m = m1.max(m2);
+            let m = nan_max(m1, m2);
             if !m.is_finite() {
                 return (m, 1.0);
             }
             (m, s1 * (m1 - m).exp() + s2 * (m2 - m).exp())
         },
-        |(m, s), _| {
-            if m.is_finite() {
-                m + s.ln()
-            } else if xsum_nan(m) {
-                f64::NAN
-            } else {
-                m
-            }
-        },
+        // A row with NaN is NaN; one with +-inf as its maximum is that infinity.
+        |(m, s), _| if m.is_finite() { m + s.ln() } else { m },
     );
     Ok(r.try_to_dtype(xf.dtype())?)
 }
 
-fn xsum_nan(m: f64) -> bool {
-    m.is_nan()
+/// `max` that propagates NaN (Rust's `f64::max` drops it).
+fn nan_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
 }
 
 /// Applies `f` to each 1-d row along `dim` (copied contiguous), producing rows of `out_len`

@@ -27,8 +27,10 @@ pub fn act_exprs(act: Act) -> (&'static str, &'static str, Vec<f64>) {
             "select(c * b * d * exp(a * d), c, a > 0.0)",
             vec![alpha, scale, input_scale],
         ),
+        // PyTorch's vectorised kernel: a * (1 + erf) overflows first for a from 2^127 on, and
+        // +-inf give NaN (written out: a compiler may reassociate the products).
         Act::Gelu { tanh: false } => (
-            "0.5 * a * (1.0 + erf_f(a * 0.7071067811865476))",
+            "select(select(0.5 * a * (1.0 + erf_f(a * 0.7071067811865476)), f32_inf(), a >= 1.7014118e38), nan_f(), is_inf_f(a))",
             "0.5 * (1.0 + erf_f(a * 0.7071067811865476)) + a * exp(-0.5 * a * a) * 0.3989422804014327",
             vec![],
         ),
@@ -46,8 +48,9 @@ pub fn act_exprs(act: Act) -> (&'static str, &'static str, Vec<f64>) {
             "select(1.0, 0.0, a <= b || a >= c)",
             vec![lo, hi],
         ),
+        // a * 6 overflows in PyTorch's kernel from FLT_MAX / 6 on.
         Act::Hardswish => (
-            "a * clamp(a + 3.0, 0.0, 6.0) / 6.0",
+            "select(a * clamp(a + 3.0, 0.0, 6.0) / 6.0, f32_inf(), a > 5.6713727e37)",
             "select(select(1.0, a / 3.0 + 0.5, a <= 3.0), 0.0, a < -3.0)",
             vec![],
         ),
@@ -81,8 +84,14 @@ pub fn activation(x: &Tensor, act: Act, deriv: bool) -> Result<Tensor> {
     let out = empty(x.shape(), DType::F32)?;
     let mut srcs = vec![Src::T(x)];
     srcs.extend(params.iter().map(|&p| Src::S(p)));
-    map(&out, &srcs, Ty::F32, if deriv { dv } else { v }, Ty::F32)?;
+    let e = if deriv { dv.to_string() } else { value_expr(v) };
+    map(&out, &srcs, Ty::F32, &e, Ty::F32)?;
     Ok(out)
+}
+
+/// Every activation's value is NaN at NaN, whatever its clamps and selects do with it.
+fn value_expr(v: &str) -> String {
+    format!("keep_nan(a, {})", v)
 }
 
 /// Kernel specs of every activation, for the shader inventory.
@@ -90,14 +99,14 @@ pub fn act_variants() -> Vec<MapSpec> {
     let mut out = vec![];
     for &act in Act::EXAMPLES {
         let (v, dv, params) = act_exprs(act);
-        for e in [v, dv] {
+        for e in [value_expr(v), dv.to_string()] {
             let mut inputs = vec![Input::Tensor(Ty::F32)];
             inputs.extend(params.iter().map(|_| Input::Scalar));
             out.push(MapSpec {
                 out: Ty::F32,
                 inputs,
                 compute: Ty::F32,
-                expr: e.into(),
+                expr: e,
                 expr_ty: Ty::F32,
             });
         }

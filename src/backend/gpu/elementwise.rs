@@ -34,6 +34,30 @@ fn binary_expr(op: BinaryOp, t: Ty) -> Option<(&'static str, Ty)> {
             Ty::Bool,
         ));
     }
+    if float {
+        let e = match op {
+            Eq => return cmp("eq_f(a, b)"),
+            Ne => return cmp("ne_f(a, b)"),
+            Lt => return cmp("lt_f(a, b)"),
+            Le => return cmp("le_f(a, b)"),
+            Gt => return cmp("lt_f(b, a)"),
+            Ge => return cmp("le_f(b, a)"),
+            Add => "keep_nan2(a, b, a + b)",
+            Sub => "keep_nan2(a, b, a - b)",
+            Mul => "keep_nan2(a, b, a * b)",
+            Div => "keep_nan2(a, b, a / b)",
+            DivTrunc => "keep_nan2(a, b, trunc(a / b))",
+            DivFloor => "floor_div_f(a, b)",
+            Remainder => "py_rem_f(a, b)",
+            Fmod => "fmod_f(a, b)",
+            Pow => "pow_f(a, b)",
+            Atan2 => "atan2_f(a, b)",
+            Maximum => "max_f(a, b)",
+            Minimum => "min_f(a, b)",
+            BitAnd | BitOr | BitXor | LogicalAnd | LogicalOr | LogicalXor => return None,
+        };
+        return Some((e, t));
+    }
     let e = match op {
         Eq => return cmp("a == b"),
         Ne => return cmp("a != b"),
@@ -44,15 +68,6 @@ fn binary_expr(op: BinaryOp, t: Ty) -> Option<(&'static str, Ty)> {
         Add => "a + b",
         Sub => "a - b",
         Mul => "a * b",
-        Div if float => "a / b",
-        DivTrunc if float => "trunc(a / b)",
-        DivFloor if float => "floor_div_f(a, b)",
-        Remainder if float => "py_rem_f(a, b)",
-        Fmod if float => "fmod_f(a, b)",
-        Pow if float => "pow_f(a, b)",
-        Atan2 if float => "atan2(a, b)",
-        Maximum if float => "max_f(a, b)",
-        Minimum if float => "min_f(a, b)",
         DivTrunc => "select(a / b, 0, b == 0)",
         DivFloor => "floor_div_i(a, b)",
         Remainder => "py_rem_i(a, b)",
@@ -60,12 +75,10 @@ fn binary_expr(op: BinaryOp, t: Ty) -> Option<(&'static str, Ty)> {
         Pow => "pow_i(a, b)",
         Maximum => "max(a, b)",
         Minimum => "min(a, b)",
-        BitAnd if !float => "a & b",
-        BitOr if !float => "a | b",
-        BitXor if !float => "a ^ b",
-        Div | Atan2 | BitAnd | BitOr | BitXor | LogicalAnd | LogicalOr | LogicalXor => {
-            return None;
-        }
+        BitAnd => "a & b",
+        BitOr => "a | b",
+        BitXor => "a ^ b",
+        Div | Atan2 | LogicalAnd | LogicalOr | LogicalXor => return None,
     };
     Some((e, t))
 }
@@ -73,38 +86,40 @@ fn binary_expr(op: BinaryOp, t: Ty) -> Option<(&'static str, Ty)> {
 /// WGSL of the float kernel of a unary op (`None`: the op has no float kernel).
 fn float_expr(op: UnaryOp) -> Option<&'static str> {
     use UnaryOp::*;
+    // Every arm keeps NaN (`keep_nan`, or a helper of shaders/math.wgsl that does) except
+    // sign, which is 0 for NaN as in PyTorch.
     Some(match op {
         Neg => "-a",
-        Abs => "abs(a)",
+        Abs => "keep_nan(a, abs(a))",
         Sign => "sign_f(a)",
-        Exp => "exp(a)",
-        Exp2 => "exp2(a)",
-        Expm1 => "expm1_f(a)",
-        Log => "log(a)",
-        Log2 => "log2(a)",
-        Log10 => "(log2(a) * 0.30102999566398120)",
-        Log1p => "log1p_f(a)",
-        Sqrt => "sqrt(a)",
-        Rsqrt => "inverseSqrt(a)",
-        Sin => "sin(a)",
-        Cos => "cos(a)",
-        Tan => "tan(a)",
-        // atan2 forms: the builtins' accuracy is loose on some drivers (lavapipe: 4e-4).
-        Asin => "atan2(a, sqrt((1.0 - a) * (1.0 + a)))",
-        Acos => "atan2(sqrt((1.0 - a) * (1.0 + a)), a)",
-        Atan => "atan(a)",
-        Sinh => "sinh_f(a)",
-        Cosh => "cosh_f(a)",
-        Tanh => "tanh(a)",
-        Sigmoid => "sigmoid_f(a)",
-        Relu => "select(0.0, a, a > 0.0)",
-        Floor => "floor(a)",
-        Ceil => "ceil(a)",
-        Round => "round(a)",
-        Trunc => "trunc(a)",
-        Frac => "(a - trunc(a))",
-        Reciprocal => "(1.0 / a)",
-        Square => "(a * a)",
+        Exp => "keep_nan(a, exp_f(a))",
+        Exp2 => "keep_nan(a, exp2_f(a))",
+        Expm1 => "keep_nan(a, expm1_f(a))",
+        Log => "keep_nan(a, log_f(a))",
+        Log2 => "keep_nan(a, log2_f(a))",
+        Log10 => "keep_nan(a, log2_f(a) * 0.30102999566398120)",
+        Log1p => "keep_nan(a, log1p_f(a))",
+        Sqrt => "keep_nan(a, sqrt_f(a))",
+        Rsqrt => "keep_nan(a, rsqrt_f(a))",
+        Sin => "keep_nan(a, sin_f(a))",
+        Cos => "keep_nan(a, cos_f(a))",
+        Tan => "keep_nan(a, tan_f(a))",
+        Asin => "asin_f(a)",
+        Acos => "acos_f(a)",
+        Atan => "atan_f(a)",
+        Sinh => "keep_nan(a, sinh_f(a))",
+        Cosh => "keep_nan(a, cosh_f(a))",
+        Tanh => "keep_nan(a, tanh_f(a))",
+        Sigmoid => "keep_nan(a, sigmoid_f(a))",
+        Relu => "keep_nan(a, select(0.0, a, a > 0.0))",
+        Floor => "keep_nan(a, floor(a))",
+        Ceil => "keep_nan(a, ceil(a))",
+        Round => "keep_nan(a, round(a))",
+        Trunc => "keep_nan(a, trunc(a))",
+        // inf - trunc(inf) is NaN, as in PyTorch.
+        Frac => "select(keep_nan(a, a - trunc(a)), nan_f(), is_inf_f(a))",
+        Reciprocal => "keep_nan(a, reciprocal_f(a))",
+        Square => "keep_nan(a, a * a)",
         LogicalNot | BitwiseNot | IsNan | IsInf | IsFinite => return None,
     })
 }
