@@ -1,0 +1,217 @@
+//! The named elementwise primitives that `_tensor.py` and `_functions.py` build the long tail
+//! on (`_binary("atan2", ...)`, `_unary_("exp")`), their name tables, and `clamp`.
+
+use super::{PyTensor, wrap};
+use crate::autograd::ops as ag;
+use crate::dtype::{DType, Scalar};
+use crate::error::Error;
+use crate::ops::elementwise::{BinaryOp, Operand, UnaryOp};
+use crate::python::convert::*;
+use crate::tensor::Tensor;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+pub fn binary_op(name: &str) -> PyResult<BinaryOp> {
+    use BinaryOp::*;
+    Ok(match name {
+        "add" => Add,
+        "sub" => Sub,
+        "mul" => Mul,
+        "div" => Div,
+        "div_trunc" => DivTrunc,
+        "floor_divide" => DivFloor,
+        "remainder" => Remainder,
+        "fmod" => Fmod,
+        "pow" => Pow,
+        "atan2" => Atan2,
+        "minimum" => Minimum,
+        "maximum" => Maximum,
+        "eq" => Eq,
+        "ne" => Ne,
+        "lt" => Lt,
+        "le" => Le,
+        "gt" => Gt,
+        "ge" => Ge,
+        "logical_and" => LogicalAnd,
+        "logical_or" => LogicalOr,
+        "logical_xor" => LogicalXor,
+        "bitwise_and" => BitAnd,
+        "bitwise_or" => BitOr,
+        "bitwise_xor" => BitXor,
+        _ => return Err(PyValueError::new_err(format!("unknown binary op {}", name))),
+    })
+}
+
+pub fn unary_op(name: &str) -> PyResult<UnaryOp> {
+    use UnaryOp::*;
+    Ok(match name {
+        "neg" => Neg,
+        "abs" => Abs,
+        "sign" => Sign,
+        "exp" => Exp,
+        "exp2" => Exp2,
+        "expm1" => Expm1,
+        "log" => Log,
+        "log2" => Log2,
+        "log10" => Log10,
+        "log1p" => Log1p,
+        "sqrt" => Sqrt,
+        "rsqrt" => Rsqrt,
+        "sin" => Sin,
+        "cos" => Cos,
+        "tan" => Tan,
+        "asin" => Asin,
+        "acos" => Acos,
+        "atan" => Atan,
+        "sinh" => Sinh,
+        "cosh" => Cosh,
+        "tanh" => Tanh,
+        "sigmoid" => Sigmoid,
+        "relu" => Relu,
+        "floor" => Floor,
+        "ceil" => Ceil,
+        "round" => Round,
+        "trunc" => Trunc,
+        "frac" => Frac,
+        "reciprocal" => Reciprocal,
+        "square" => Square,
+        "logical_not" => LogicalNot,
+        "bitwise_not" => BitwiseNot,
+        "isnan" => IsNan,
+        "isinf" => IsInf,
+        "isfinite" => IsFinite,
+        _ => return Err(PyValueError::new_err(format!("unknown unary op {}", name))),
+    })
+}
+
+/// Applies `alpha` to the second operand (`add(x, y, alpha=2)` is `x + 2*y`).
+fn scaled(other: Operand, alpha: Option<Scalar>) -> Result<Operand, Error> {
+    match alpha {
+        None => Ok(other),
+        Some(a) => Ok(Operand::Tensor(ag::binary(
+            BinaryOp::Mul,
+            &other,
+            &Operand::Scalar(a),
+        )?)),
+    }
+}
+
+/// `alpha=` of add/sub: a number (TypeError otherwise), checked like PyTorch's `alpha_check`
+/// against the dtype the op computes in.
+fn alpha_arg(
+    name: &str,
+    alpha: Option<&Bound<'_, PyAny>>,
+    a: &Tensor,
+    other: &Operand,
+) -> PyResult<Option<Scalar>> {
+    let Some(obj) = alpha.filter(|x| !x.is_none()) else {
+        return Ok(None);
+    };
+    let Some(s) = to_scalar(obj)? else {
+        return Err(PyTypeError::new_err(format!(
+            "{}(): argument 'alpha' must be Number, not {}",
+            name,
+            obj.get_type().name()?
+        )));
+    };
+    let common = crate::ops::elementwise::result_type(&Operand::Tensor(a.clone()), other);
+    if matches!(s, Scalar::Bool(_)) && common != DType::Bool {
+        return Err(PyRuntimeError::new_err(
+            "Boolean alpha only supported for Boolean results.",
+        ));
+    }
+    if !common.is_float() && matches!(s, Scalar::Float(_)) {
+        return Err(PyRuntimeError::new_err(
+            "For integral input tensors, argument alpha must not be a floating point number.",
+        ));
+    }
+    Ok(Some(s))
+}
+
+#[pymethods]
+impl PyTensor {
+    #[pyo3(signature = (name, other, alpha=None))]
+    fn _binary(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let op = binary_op(name)?;
+        let o = operand_arg(other, name)?;
+        let alpha = alpha_arg(name, alpha, &self.t(), &o)?;
+        wrap(
+            py,
+            ag::binary(op, &Operand::Tensor(self.t()), &scaled(o, alpha)?)?,
+        )
+    }
+    #[pyo3(signature = (name, other, alpha=None))]
+    fn _binary_(
+        slf: &Bound<'_, Self>,
+        name: &str,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let op = binary_op(name)?;
+        let o = operand_arg(other, name)?;
+        let alpha = alpha_arg(name, alpha, &slf.get().t(), &o)?;
+        ag::binary_inplace(op, &slf.get().t(), &scaled(o, alpha)?)?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    fn _unary(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        wrap(py, ag::unary(unary_op(name)?, &self.t())?)
+    }
+    fn _unary_(slf: &Bound<'_, Self>, name: &str) -> PyResult<Py<PyAny>> {
+        ag::unary_inplace(unary_op(name)?, &slf.get().t())?;
+        Ok(slf.clone().into_any().unbind())
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp(
+        &self,
+        py: Python<'_>,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let (lo, hi) = clamp_bounds(min, max)?;
+        let t = self.t();
+        let r = ag::clamp(&t, lo.as_ref(), hi.as_ref())?;
+        // clamp keeps the input dtype unless a tensor bound promotes it.
+        let r = if matches!(
+            (&lo, &hi),
+            (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))
+        ) {
+            r
+        } else if t.dtype().is_float() || r.dtype() == t.dtype() {
+            r.try_to_dtype(t.dtype())?
+        } else {
+            r
+        };
+        wrap(py, r)
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp_(
+        slf: &Bound<'_, Self>,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let (lo, hi) = clamp_bounds(min, max)?;
+        let t = slf.get().t();
+        ag::inplace(&t, &[], |src| ag::clamp(src, lo.as_ref(), hi.as_ref()))?;
+        Ok(slf.clone().into_any().unbind())
+    }
+}
+
+/// `clamp`'s optional `min`/`max` (None or absent: no bound on that side).
+type ClampBounds = (Option<Operand>, Option<Operand>);
+fn clamp_bounds(
+    min: Option<&Bound<'_, PyAny>>,
+    max: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ClampBounds> {
+    let bound = |b: Option<&Bound<'_, PyAny>>| {
+        b.filter(|m| !m.is_none())
+            .map(|m| operand_arg(m, "clamp"))
+            .transpose()
+    };
+    Ok((bound(min)?, bound(max)?))
+}
