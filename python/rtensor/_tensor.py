@@ -21,36 +21,12 @@ UNARY_OPS = (
     "bitwise_not isnan isinf isfinite"
 ).split()
 # In-place forms PyTorch has (comparisons and predicates have none).
-UNARY_INPLACE = [
-    n for n in UNARY_OPS if n not in ("isnan", "isinf", "isfinite", "relu") or n == "relu"
-]
+UNARY_INPLACE = [n for n in UNARY_OPS if n not in ("isnan", "isinf", "isfinite")]
 BINARY_OPS = (
     "remainder fmod atan2 minimum maximum logical_and logical_or logical_xor "
     "bitwise_and bitwise_or bitwise_xor"
 ).split()
 COMPARISONS = "eq ne lt le gt ge".split()
-ALIASES = {
-    "greater": "gt",
-    "greater_equal": "ge",
-    "less": "lt",
-    "less_equal": "le",
-    "not_equal": "ne",
-    "absolute": "abs",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "arctan2": "atan2",
-    "negative": "neg",
-    "multiply": "mul",
-    "subtract": "sub",
-    "divide": "div",
-    "true_divide": "div",
-    "clip": "clamp",
-    "concat": "cat",
-    "concatenate": "cat",
-    "fix": "trunc",
-}
-
 
 
 def _method(name):
@@ -215,15 +191,7 @@ def equal(self, other):
     return bool((self == other).all())
 
 
-def square_(self):
-    return self._unary_("square")
-
-
 # ----- reductions -----
-
-
-def _dim_or_none(dim):
-    return dim
 
 
 def sum(self, dim=None, keepdim=False, *, dtype=None):
