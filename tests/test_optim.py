@@ -229,11 +229,12 @@ def test_float64_params_match_tightly():
     np.testing.assert_allclose(got, ref_adam(p0, grads, lr=0.01), rtol=1e-12)
 
 
-# Optimizers whose state carries per-parameter scalars (NAdam's mu_product): the group's
-# values travel as lists, so the group is still one native call.
+# Optimizers whose state carries per-parameter scalars (NAdam's mu_product, ASGD's eta and
+# mu): the group's values travel as lists, so the group is still one native call.
 PER_PARAM_SCALARS = [
     (torch.optim.NAdam, dict(lr=0.01)),
     (torch.optim.NAdam, dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    (torch.optim.ASGD, dict(lr=0.05, t0=2, weight_decay=0.1)),
 ]
 
 

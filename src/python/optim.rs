@@ -13,7 +13,7 @@ use pyo3::types::{PyDict, PyList};
 
 /// The hyperparameters of parameter `i` of the `n` in one call. Each value of `d` is either
 /// one number (or bool) for the whole group or a list with one value per parameter: state
-/// that each parameter carries (NAdam's `step` and `mu_product`)
+/// that each parameter carries (NAdam's `step` and `mu_product`, ASGD's `eta` and `mu`)
 /// arrives that way, so that the group is still one call.
 fn hyper(d: &Bound<'_, PyDict>, i: usize, n: usize) -> PyResult<Hyper> {
     let get = |k: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
