@@ -286,7 +286,11 @@ def stub_names(text):
 
 def _differences(old, new):
     """Lines naming what ``new`` has that ``old`` lacks and the reverse."""
-    old_names, new_names = stub_names(old), stub_names(new)
+    try:
+        old_names = stub_names(old)
+    except SyntaxError as e:  # e.g. merge conflict markers
+        return [f"  the stub on disk does not parse: {e}"]
+    new_names = stub_names(new)
     out = []
     for scope in sorted(set(old_names) | set(new_names)):
         prefix = f"{scope}." if scope else ""

@@ -9,6 +9,7 @@ import sys
 import types
 from pathlib import Path
 
+import pytest
 import rtensor
 from rtensor import _C
 
@@ -59,7 +60,10 @@ def stub_names():
                 out.update(t.id for t in node.targets if isinstance(t, ast.Name))
         return out
 
-    tree = ast.parse(STUB.read_text(), filename=str(STUB))
+    try:
+        tree = ast.parse(STUB.read_text(), filename=str(STUB))
+    except SyntaxError as e:  # e.g. merge conflict markers
+        pytest.fail(f"{REGENERATE}\n{STUB} does not parse: {e}")
     names = {"": defined(tree.body)}
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
