@@ -10,7 +10,9 @@ introspected is exactly what the Rust code defines: the Python layer adds method
 ``Tensor`` and the dtype class at import and wraps some natives (NOTE [GPU guard]), and none
 of that is native. Stubbed: every module attribute (functions, classes, values such as the
 dtypes) and every entry of each class's own ``__dict__`` (methods, operators, properties,
-class attributes) except bookkeeping dunders such as ``__doc__``.
+class attributes) except bookkeeping dunders such as ``__doc__``. A class that the Python
+layer extends (seen by importing ``rtensor`` afterwards) also gets ``__getattr__ -> Any``, so
+that type checkers accept ``t.shape`` and the other Python-level attributes.
 
 Signatures come from PyO3's ``__text_signature__``; a callable without one gets
 ``(*args: Any, **kwargs: Any)``. Parameters are typed ``Any`` and so are most results (the
@@ -40,7 +42,7 @@ HEADER = f"""\
 # extension; do not edit. After changing the bindings, rebuild and run
 #     PYTHONPATH=python python scripts/gen_stubs.py
 # It lists what the Rust code defines; the methods that rtensor's Python layer adds to these
-# classes at import (Tensor.shape, Tensor.sum, ...) are not in it.
+# classes at import (Tensor.shape, Tensor.sum, ...) are covered by `__getattr__`.
 
 import builtins
 from typing import Any, final
@@ -178,32 +180,48 @@ def _def(name, args, result, indent="", decorator=None):
 # ----- the stub -----
 
 
-def _type_name(value, module):
+def _type_name(value, snap):
     t = type(value)
-    if getattr(module, t.__name__, None) is t:
+    if snap.module.get(t.__name__) is t:
         return t.__name__
     if t in (bool, int, float, str, bytes):
         return f"builtins.{t.__name__}"
     return "Any"
 
 
-def _inplace_differs(cls, name):
+def _inplace_differs(members, name):
     """Whether in-place operator ``name`` (``__ipow__``) takes other parameters than its
     binary form (``__pow__``), which mypy reports as incompatible. CPython's slot wrappers
     differ so for ``**=``: ``__pow__`` lists the optional modulus, ``__ipow__`` does not."""
     if not (name.startswith("__i") and name.endswith("__")):
         return False
-    binary = vars(cls).get("__" + name[3:])
+    binary = members.get("__" + name[3:])
     if binary is None:
         return False
     count = [len(_signature(f, "self").args) + len(_signature(f, "self").posonlyargs)
-             for f in (vars(cls)[name], binary)]
+             for f in (members[name], binary)]
     return count[0] != count[1]
 
 
-def _class_lines(cls, module):
+class Snapshot:
+    """The module's and its classes' attributes, copied before anything patches them."""
+
+    def __init__(self, module):
+        self.module = dict(vars(module))
+        self.classes = {c: dict(vars(c)) for c in self.module.values() if isinstance(c, type)}
+
+
+def python_extended(snap):
+    """The classes to which rtensor's Python layer adds attributes at import (``Tensor.shape``,
+    ``Tensor.sum``...): the package is imported over the loaded extension and the class dicts
+    compared with the snapshot."""
+    importlib.import_module("rtensor")
+    return {c for c, members in snap.classes.items() if set(vars(c)) - set(members)}
+
+
+def _class_lines(cls, snap, extended):
     def base(b):
-        if getattr(module, b.__name__, None) is b:
+        if snap.module.get(b.__name__) is b:
             return b.__name__
         return f"builtins.{b.__name__}" if b.__module__ == "builtins" else "Any"
 
@@ -212,10 +230,15 @@ def _class_lines(cls, module):
     lines = [] if cls.__flags__ & Py_TPFLAGS_BASETYPE else ["@final"]
     lines.append(f"class {cls.__name__}{'(' + ', '.join(bases) + ')' if bases else ''}:")
     body = []
-    for name in sorted(vars(cls)):
+    members = snap.classes[cls]
+    if cls in extended:
+        # Without this a type checker would reject every attribute the stub does not list.
+        body += ["    # rtensor's Python layer adds further methods and properties at import.",
+                 "    def __getattr__(self, name: builtins.str) -> Any: ..."]
+    for name in sorted(members):
         if name in SKIP_CLASS:
             continue
-        obj = vars(cls)[name]
+        obj = members[name]
         result = DUNDER_RESULTS.get(name, "Any")
         if name == "__new__":
             # The constructor's signature is the class's (PyO3 puts `#[new]`'s there).
@@ -227,7 +250,7 @@ def _class_lines(cls, module):
             body += _def(name, _signature(fn, "cls"), result, "    ", "classmethod")
         elif isinstance(obj, CALLABLES):
             method = _def(name, _signature(obj, "self"), result, "    ")
-            if _inplace_differs(cls, name):
+            if _inplace_differs(members, name):
                 method[-1] += "  # type: ignore[misc]"
             body += method
         elif obj is None:
@@ -235,18 +258,19 @@ def _class_lines(cls, module):
         elif isinstance(obj, DATA):
             body.append(f"    {name}: Any")
         else:
-            body.append(f"    {name}: {_type_name(obj, module)}")
+            body.append(f"    {name}: {_type_name(obj, snap)}")
     return lines + (body or ["    ..."])
 
 
-def render(module):
-    """The text of the stub for ``module``."""
+def render(snap, extended=frozenset()):
+    """The text of the stub for the module in ``snap``; the classes in ``extended`` get a
+    ``__getattr__`` for the attributes the Python layer adds to them."""
     out = [HEADER]
     values, functions, classes = [], [], []
-    for name in sorted(vars(module)):
+    for name in sorted(snap.module):
         if name in SKIP_MODULE:
             continue
-        obj = vars(module)[name]
+        obj = snap.module[name]
         if isinstance(obj, type) and obj.__name__ == name:
             classes.append(obj)
         elif isinstance(obj, type):
@@ -254,9 +278,9 @@ def render(module):
         elif callable(obj):
             functions.append(_def(name, _signature(obj, ""), "Any"))
         else:
-            values.append(f"{name}: {_type_name(obj, module)}")
+            values.append(f"{name}: {_type_name(obj, snap)}")
     for cls in classes:
-        out.append("\n" + "\n".join(_class_lines(cls, module)) + "\n")
+        out.append("\n" + "\n".join(_class_lines(cls, snap, extended)) + "\n")
     if values:
         out.append("\n" + "\n".join(values) + "\n")
     if functions:
@@ -306,7 +330,8 @@ def main(argv=None):
                     help="exit with status 1 if the stub on disk differs from the generated one")
     ap.add_argument("--output", type=Path, default=STUB, help=f"default: {STUB}")
     args = ap.parse_args(argv)
-    text = render(load_native())
+    snap = Snapshot(load_native())
+    text = render(snap, python_extended(snap))
     if args.check:
         current = args.output.read_text() if args.output.exists() else ""
         if current == text:

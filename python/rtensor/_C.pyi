@@ -2,7 +2,7 @@
 # extension; do not edit. After changing the bindings, rebuild and run
 #     PYTHONPATH=python python scripts/gen_stubs.py
 # It lists what the Rust code defines; the methods that rtensor's Python layer adds to these
-# classes at import (Tensor.shape, Tensor.sum, ...) are not in it.
+# classes at import (Tensor.shape, Tensor.sum, ...) are covered by `__getattr__`.
 
 import builtins
 from typing import Any, final
@@ -35,6 +35,8 @@ class Node:
     next_functions: Any
 
 class Tensor:
+    # rtensor's Python layer adds further methods and properties at import.
+    def __getattr__(self, name: builtins.str) -> Any: ...
     def __abs__(self) -> Any: ...
     def __add__(self, value: Any, /) -> Any: ...
     def __and__(self, value: Any, /) -> Any: ...
