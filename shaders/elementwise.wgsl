@@ -1,9 +1,10 @@
 // Strided elementwise map: one invocation per output element. The flat index is split over
 // the output shape once, and each operand's element offset is accumulated with its own
 // strides (stride 0 = a broadcast dim), so transposed, sliced, stepped and expanded views are
-// read and written in place, never copied first. The Rust side (kernels.rs) fills in the
-// operand declarations (<BINDINGS>), the number of strided operands (<NOPS>, output
-// included) and the body (<BODY>), which loads the operands at off[k], computes and stores.
+// read and written in place, never copied first. The Rust side (`MapSpec::source` in
+// src/backend/gpu/shaders.rs) fills in the operand declarations (<BINDINGS>), the helpers of
+// math.wgsl (<HELPERS>), the number of strided operands (<NOPS>, output included) and the
+// body (<BODY>), which loads the operands at off[k], computes and stores.
 //
 // meta words: [n, ndim, shape[MAXD], then per operand k (0 = output): offset, strides[MAXD]];
 // scalar operands are bit patterns in words 56..59.

@@ -4,8 +4,9 @@
 // dims, each with the input's own strides, so views are reduced in place), then the 256
 // partials are halved in shared memory in log2(256) barrier-separated steps. Value and index
 // travel together so that max/min along a dim and argmax share the kernel.
-// Filled in by kernels.rs: <BINDINGS>, <ACC> (accumulator type), <INIT>, <LOAD>,
-// <COMBINE> (folds x, xi into v, vi) and <STORE>.
+// Filled in by `ReduceSpec::source` in src/backend/gpu/shaders.rs: <BINDINGS>, <HELPERS>
+// (math.wgsl), <ACC> (accumulator type), <INIT>, <LOAD>, <COMBINE> (folds x, xi into v, vi)
+// and <STORE>.
 //
 // meta words: [n_out, row_len, n_keep, n_red, in_offset, 0, 0, 0,
 //              keep_shape[8], keep_strides[8], red_shape[8], red_strides[8]]

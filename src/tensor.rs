@@ -51,15 +51,11 @@ impl Tensor {
     /// Same data and layout, with the given autograd metadata (`t.data = x` keeps the
     /// tensor's identity for autograd while replacing its data).
     pub fn with_meta(&self, meta: Option<Arc<AutogradMeta>>) -> Tensor {
-        let cell = OnceLock::new();
-        if let Some(m) = meta {
-            let _ = cell.set(m);
-        }
         Tensor(Arc::new(TensorImpl {
             storage: self.0.storage.clone(),
             layout: self.0.layout.clone(),
             dtype: self.0.dtype,
-            autograd: cell,
+            autograd: meta.map(OnceLock::from).unwrap_or_default(),
         }))
     }
 

@@ -229,6 +229,46 @@ def test_float64_params_match_tightly():
     np.testing.assert_allclose(got, ref_adam(p0, grads, lr=0.01), rtol=1e-12)
 
 
+# Optimizers whose state carries per-parameter scalars (NAdam's mu_product, ASGD's eta and
+# mu): the group's values travel as lists, so the group is still one native call.
+PER_PARAM_SCALARS = [
+    (torch.optim.NAdam, dict(lr=0.01)),
+    (torch.optim.NAdam, dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    (torch.optim.ASGD, dict(lr=0.05, t0=2, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("cls,kwargs", PER_PARAM_SCALARS,
+                         ids=[f"{c.__name__}-{k}" for c, k in PER_PARAM_SCALARS])
+def test_one_native_call_per_group_equals_each_parameter_alone(cls, kwargs, monkeypatch):
+    rng = np.random.default_rng(3)
+    shapes = [(3, 4), (5,), ()]
+    p0 = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grouped = [torch.tensor(a, requires_grad=True) for a in p0]
+    alone = [torch.tensor(a, requires_grad=True) for a in p0]
+    opt = cls(grouped, **kwargs)
+    opts = [cls([p], **kwargs) for p in alone]
+    calls = []
+    native = torch._C._optim_step
+    monkeypatch.setattr(torch._C, "_optim_step", lambda *a: calls.append(a[0]) or native(*a))
+    for step in range(STEPS + 1):
+        for i, s in enumerate(shapes):
+            # The second parameter misses step 2, so the group's step counts differ.
+            g = None if (i == 1 and step == 2) else rng.standard_normal(s).astype(np.float32)
+            grouped[i].grad = None if g is None else torch.tensor(g)
+            alone[i].grad = None if g is None else torch.tensor(g)
+        calls.clear()
+        opt.step()
+        assert len(calls) == 1
+        for o in opts:
+            o.step()
+    for a, b, o in zip(grouped, alone, opts):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        assert sorted(opt.state[a]) == sorted(o.state[b])
+        for name, value in opt.state[a].items():
+            np.testing.assert_array_equal(value.numpy(), o.state[b][name].numpy(), err_msg=name)
+
+
 def test_sparse_adam_updates_only_touched_entries():
     p = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
     opt = torch.optim.SparseAdam([p], lr=0.1)

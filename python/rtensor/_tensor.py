@@ -29,27 +29,6 @@ BINARY_OPS = [
     for r in _REGISTRY
     if r["kind"] in ("binary", "comparison") and r["py_forms"] == "all"
 ]
-ALIASES = {
-    "greater": "gt",
-    "greater_equal": "ge",
-    "less": "lt",
-    "less_equal": "le",
-    "not_equal": "ne",
-    "absolute": "abs",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "arctan2": "atan2",
-    "negative": "neg",
-    "multiply": "mul",
-    "subtract": "sub",
-    "divide": "div",
-    "true_divide": "div",
-    "clip": "clamp",
-    "concat": "cat",
-    "concatenate": "cat",
-    "fix": "trunc",
-}
 
 
 
@@ -215,15 +194,7 @@ def equal(self, other):
     return bool((self == other).all())
 
 
-def square_(self):
-    return self._unary_("square")
-
-
 # ----- reductions -----
-
-
-def _dim_or_none(dim):
-    return dim
 
 
 def sum(self, dim=None, keepdim=False, *, dtype=None):

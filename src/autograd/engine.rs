@@ -63,8 +63,7 @@ fn add_grad(slot: &mut Option<Tensor>, g: Tensor) -> Result<()> {
     Ok(())
 }
 
-/// Gradients that flow into `targets` (as (node id, slot)) are captured instead of (or as
-/// well as) being accumulated; returns them in target order.
+/// How `run` treats the graph and the gradients it computes.
 pub struct Options<'a> {
     pub keep_graph: bool,
     pub create_graph: bool,
@@ -74,6 +73,9 @@ pub struct Options<'a> {
     pub accumulate: bool,
 }
 
+/// Backpropagates `root_grads` from `roots`. Gradients that flow into `opts.inputs` (found
+/// as (node id, slot)) are captured instead of (or, with `accumulate`, as well as) being
+/// accumulated into `.grad`; returns them in `inputs` order (empty without `inputs`).
 pub fn run(
     roots: &[Tensor],
     root_grads: &[Tensor],

@@ -258,7 +258,8 @@ pub fn rprop<T: Float>(p: &mut [T], g: &[T], prev: &mut [T], step_size: &mut [T]
     }
 }
 
-/// ASGD; `h.eta`/`h.mu` are the values before this step (the caller updates them after).
+/// ASGD; `h.eta`/`h.mu` are the parameter's values from before this step (the caller advances
+/// its state).
 pub fn asgd<T: Float>(p: &mut [T], g: &[T], ax: &mut [T], h: &Hyper) {
     let (shrink, eta, mu) = (c::<T>(1.0 - h.lambd * h.eta), c::<T>(h.eta), c::<T>(h.mu));
     for i in 0..p.len() {

@@ -367,7 +367,7 @@ pub fn sum(
         _ => None,
     };
     if let Some(r) = outer {
-        return Ok(r.try_to_dtype(out_dtype)?);
+        return r.try_to_dtype(out_dtype);
     }
     let r = match x.dtype() {
         DType::F32 => {
@@ -392,7 +392,7 @@ pub fn sum(
             )
         }
     };
-    Ok(r.try_to_dtype(out_dtype)?)
+    r.try_to_dtype(out_dtype)
 }
 
 pub fn mean(
@@ -421,7 +421,7 @@ pub fn mean(
         _ => sum_outer::<f32>(&xs, &dims_w, keepdim, count as f64),
     };
     if let Some(s) = outer {
-        return Ok(s.try_to_dtype(d)?);
+        return s.try_to_dtype(d);
     }
     let s = match xs.dtype() {
         DType::F64 => reduce_rows::<f64, f64, f64>(
@@ -441,7 +441,7 @@ pub fn mean(
             |a, n| divide::<f32>(a, n as f64),
         ),
     };
-    Ok(s.try_to_dtype(d)?)
+    s.try_to_dtype(d)
 }
 
 pub fn prod(
@@ -476,7 +476,7 @@ pub fn prod(
             |a, _| a,
         )
     };
-    Ok(r.try_to_dtype(out_dtype)?)
+    r.try_to_dtype(out_dtype)
 }
 
 /// PyTorch's `zero_numel_check_dims` for an empty input: a whole-tensor reduction is an error,
@@ -548,7 +548,7 @@ pub fn amax(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, largest: bool) -> R
             |a, _| a,
         )
     };
-    Ok(r.try_to_dtype(d)?)
+    r.try_to_dtype(d)
 }
 
 pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Result<Tensor> {
@@ -635,7 +635,7 @@ pub fn var(
     } else {
         v
     };
-    Ok(v.try_to_dtype(x.dtype())?)
+    v.try_to_dtype(x.dtype())
 }
 
 /// Vector p-norm over `dims` (p = 2 by default; inf, -inf, 0 and any real p).
@@ -651,7 +651,7 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
     }
     let dims = reduce_dims(x, dims)?;
     let y = x.try_to_dtype(DType::F64)?;
-    let r = if p == f64::INFINITY || p == f64::NEG_INFINITY {
+    let r = if p.is_infinite() {
         let largest = p > 0.0;
         let a = unary(UnaryOp::Abs, &y)?;
         let dl: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
@@ -693,7 +693,7 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
             move |a, _| a.powf(1.0 / p),
         )
     };
-    Ok(r.try_to_dtype(x.dtype())?)
+    r.try_to_dtype(x.dtype())
 }
 
 pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
@@ -728,7 +728,7 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         // A row with NaN is NaN; one with +-inf as its maximum is that infinity.
         |(m, s), _| if m.is_finite() { m + s.ln() } else { m },
     );
-    Ok(r.try_to_dtype(xf.dtype())?)
+    r.try_to_dtype(xf.dtype())
 }
 
 /// `max` that propagates NaN (Rust's `f64::max` drops it).
@@ -748,7 +748,6 @@ pub fn along_dim<T: Element, O: Element>(
     out_len: usize,
     f: impl Fn(&[T], &mut [O], &mut [i64]) + Sync,
 ) -> Result<(Tensor, Tensor)> {
-    let n = x.ndim().max(1);
     let d = wrap_dim(dim, x.ndim())?;
     let xx = if x.ndim() == 0 {
         view::reshape(x, &[1])?
@@ -757,20 +756,12 @@ pub fn along_dim<T: Element, O: Element>(
     };
     let moved = view::movedim(&xx, &[d as i64], &[-1])?.try_contiguous()?;
     let row_len = *moved.shape().last().unwrap_or(&1);
-    let rows = if row_len == 0 {
-        moved.numel()
-    } else {
-        moved.numel() / row_len
-    };
     let mut out_shape: Dims = moved.shape().into();
     *out_shape.last_mut().expect("ndim >= 1") = out_len;
     let vals = Tensor::zeros(&out_shape, O::DTYPE);
     let idx = Tensor::zeros(&out_shape, DType::I64);
-    let rows = if row_len == 0 {
-        out_shape[..out_shape.len() - 1].iter().product()
-    } else {
-        rows
-    };
+    // The product of the other dims (numel / row_len, also when the rows are empty).
+    let rows: usize = out_shape[..out_shape.len() - 1].iter().product();
     let (ps, pv, pi) = (
         moved.ptr::<T>() as usize,
         vals.ptr::<O>() as usize,
@@ -801,7 +792,6 @@ pub fn along_dim<T: Element, O: Element>(
             Ok(t)
         }
     };
-    let _ = n;
     Ok((back(vals)?, back(idx)?))
 }
 
@@ -982,7 +972,6 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
     let (sv, si) = sort(x, dim, false)?;
     let n = if x.ndim() == 0 { 1 } else { x.shape()[d] };
     // With NaNs present the median is NaN (the first NaN in sorted order).
-    let dt = x.dtype();
     let svd = sv.try_to_dtype(DType::F64)?;
     let (pos, _) = along_dim::<f64, i64>(&svd, dim, 1, move |row, v, _| {
         let first_nan = row.iter().position(|x| x.is_nan());
@@ -990,7 +979,6 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
     })?;
     let v = crate::ops::index::gather(&sv, dim, &pos)?;
     let i = crate::ops::index::gather(&si, dim, &pos)?;
-    let _ = dt;
     if keepdim || x.ndim() == 0 {
         Ok((v, i))
     } else {

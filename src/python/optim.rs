@@ -9,17 +9,38 @@ use crate::python::convert::tensor_arg;
 use crate::tensor::Tensor;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
-fn hyper(d: &Bound<'_, PyDict>) -> PyResult<Hyper> {
+/// The hyperparameters of parameter `i` of the `n` in one call. Each value of `d` is either
+/// one number (or bool) for the whole group or a list with one value per parameter: state
+/// that each parameter carries (NAdam's `step` and `mu_product`, ASGD's `eta` and `mu`)
+/// arrives that way, so that the group is still one call.
+fn hyper(d: &Bound<'_, PyDict>, i: usize, n: usize) -> PyResult<Hyper> {
+    let get = |k: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
+        let Some(v) = d.get_item(k)? else {
+            return Ok(None);
+        };
+        let Ok(list) = v.cast::<PyList>() else {
+            return Ok(Some(v));
+        };
+        if list.len() != n {
+            return Err(PyValueError::new_err(format!(
+                "hyperparameter {}: expected one value per parameter ({}), got {}",
+                k,
+                n,
+                list.len()
+            )));
+        }
+        Ok(Some(list.get_item(i)?))
+    };
     let f = |k: &str| -> PyResult<f64> {
-        match d.get_item(k)? {
+        match get(k)? {
             Some(v) if !v.is_none() => v.extract(),
             _ => Ok(0.0),
         }
     };
     let b = |k: &str| -> PyResult<bool> {
-        match d.get_item(k)? {
+        match get(k)? {
             Some(v) => v.is_truthy(),
             None => Ok(false),
         }
@@ -59,7 +80,7 @@ fn hyper(d: &Bound<'_, PyDict>) -> PyResult<Hyper> {
 /// # Safety
 /// The caller must not hold two slices of the same storage at once.
 #[allow(clippy::mut_from_ref)] // storage is shared memory; exclusivity is checked by `check`
-unsafe fn slice_mut<'a, T: Element>(t: &'a Tensor) -> &'a mut [T] {
+unsafe fn slice_mut<T: Element>(t: &Tensor) -> &mut [T] {
     unsafe { std::slice::from_raw_parts_mut(t.ptr::<T>(), t.numel()) }
 }
 
@@ -144,7 +165,7 @@ fn run<T: Element + num_traits::Float>(
 }
 
 /// Applies optimizer `name` to each (param, grad, states) triple with the hyperparameters in
-/// `hyper` (a dict; `step` etc. are per-group values).
+/// `hyper` (a dict of per-group values, or lists of per-parameter values: see `hyper`).
 #[pyfunction]
 fn _optim_step(
     name: &str,
@@ -153,13 +174,24 @@ fn _optim_step(
     states: Vec<Vec<Option<Bound<'_, PyAny>>>>,
     hyper_: &Bound<'_, PyDict>,
 ) -> PyResult<()> {
-    let h = hyper(hyper_)?;
-    if params.len() != grads.len() || params.len() != states.len() {
+    let n = params.len();
+    if n != grads.len() || n != states.len() {
         return Err(PyValueError::new_err(
             "params, grads and states must have the same length",
         ));
     }
-    for ((p, g), st) in params.iter().zip(&grads).zip(&states) {
+    // Parsed once for the whole group unless some value is per parameter.
+    let per_param = hyper_.values().iter().any(|v| v.is_instance_of::<PyList>());
+    let shared = if per_param {
+        None
+    } else {
+        Some(hyper(hyper_, 0, n)?)
+    };
+    for (i, ((p, g), st)) in params.iter().zip(&grads).zip(&states).enumerate() {
+        let h = match shared {
+            Some(h) => h,
+            None => hyper(hyper_, i, n)?,
+        };
         let p = tensor_arg(p, name)?;
         let g = tensor_arg(g, name)?.detach();
         let st: Vec<Option<Tensor>> = st

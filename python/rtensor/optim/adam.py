@@ -95,22 +95,36 @@ class NAdam(Optimizer):
         state["mu_product"] = _C.tensor(1.0)
         return state
 
+    def _hyper(self, group, state):
+        h = super()._hyper(group, state)
+        h.update(beta1=group["betas"][0], beta2=group["betas"][1], eps=group["eps"],
+                 momentum_decay=group["momentum_decay"],
+                 decoupled=group["decoupled_weight_decay"])
+        return h
+
     def _group_step(self, group):
-        # mu_product is per parameter and advances before the update uses it.
+        # step and mu_product are per parameter (mu_product advances before the update uses
+        # it), so they go to the native update as lists with one value each: one call for the
+        # whole group.
+        beta1, momentum_decay = group["betas"][0], group["momentum_decay"]
+        params, states, steps, mu_products = [], [], [], []
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self.state[p] or self._init_state(p, group)
             state["step"] += 1
             step = float(state["step"])
-            mu = group["betas"][0] * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
+            mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             state["mu_product"] = state["mu_product"] * mu
-            h = self._hyper(group, state)
-            h.update(step=step, beta1=group["betas"][0], beta2=group["betas"][1],
-                     eps=group["eps"], momentum_decay=group["momentum_decay"],
-                     mu_product=float(state["mu_product"]),
-                     decoupled=group["decoupled_weight_decay"])
-            _C._optim_step("nadam", [p], [p.grad], [[state["exp_avg"], state["exp_avg_sq"]]], h)
+            params.append(p)
+            states.append([state["exp_avg"], state["exp_avg_sq"]])
+            steps.append(step)
+            mu_products.append(float(state["mu_product"]))
+        if not params:
+            return
+        h = self._hyper(group, None)
+        h.update(step=steps, mu_product=mu_products)
+        _C._optim_step("nadam", params, [p.grad for p in params], states, h)
 
 
 class RAdam(Optimizer):

@@ -133,15 +133,24 @@ class ASGD(Optimizer):
         return state
 
     def _group_step(self, group):
+        # eta and mu are per parameter: the update takes each parameter's values from before
+        # this step as lists (one call for the group); they advance as they are collected.
+        lr, lambd = group["lr"], group["lambd"]
+        params, states, etas, mus = [], [], [], []
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self.state[p] or self._init_state(p, group)
             state["step"] += 1
             step = float(state["step"])
-            h = self._hyper(group, state)
-            h.update(lambd=group["lambd"], eta=float(state["eta"]), mu=float(state["mu"]))
-            _C._optim_step("asgd", [p], [p.grad], [[state["ax"]]], h)
-            lr, lambd = group["lr"], group["lambd"]
+            params.append(p)
+            states.append([state["ax"]])
+            etas.append(float(state["eta"]))
+            mus.append(float(state["mu"]))
             state["eta"] = _C.tensor(lr / ((1 + lambd * lr * step) ** group["alpha"]))
             state["mu"] = _C.tensor(1 / max(1, step - group["t0"]))
+        if not params:
+            return
+        h = self._hyper(group, None)
+        h.update(lambd=lambd, eta=etas, mu=mus)
+        _C._optim_step("asgd", params, [p.grad for p in params], states, h)

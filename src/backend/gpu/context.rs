@@ -200,8 +200,10 @@ impl Gpu {
     /// Releases the cached free buffers (`empty_cache`).
     pub fn empty_cache(&self) {
         // Submit first so no recorded command still waits on a buffer being released; wgpu
-        // keeps in-flight buffers alive anyway, this only makes the release prompt.
-        let _ = self.flush();
+        // keeps in-flight buffers alive anyway, this only makes the release prompt. Submit,
+        // not `flush`: `flush` would take (and this would drop) any captured GPU error, which
+        // stays queued for the next checked call instead.
+        self.submit(&mut lock(&self.batch));
         lock(&self.pool).empty_cache();
     }
 
@@ -445,6 +447,8 @@ impl Gpu {
         }
         let (tx, rx) = std::sync::mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            // The send fails only when `rx` is gone (this function returned early on an
+            // error), and then nobody wants the result.
             let _ = tx.send(r);
         });
         self.wait()?;
