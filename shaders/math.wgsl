@@ -241,7 +241,7 @@ fn sign_f(x: f32) -> f32 {
 // C's fmod, exact for every pair of finite floats: |b| scaled by a power of two to just below
 // the remaining |a| is subtracted until the rest is below |b|. Each subtraction is exact
 // (the operands are within a factor of two: Sterbenz), so huge quotients lose nothing.
-fn fmod_exact_f(a: f32, b: f32) -> f32 {
+fn fmod_f(a: f32, b: f32) -> f32 {
     if (is_nan_f(a) || is_nan_f(b) || is_inf_f(a) || b == 0.0) {
         return nan_f();
     }
@@ -259,14 +259,6 @@ fn fmod_exact_f(a: f32, b: f32) -> f32 {
         r = r - t;
     }
     return copysign_f(r, a);
-}
-
-// PyTorch's fmod: exact, but NaN where the quotient overflows (its vectorised kernel).
-fn fmod_f(a: f32, b: f32) -> f32 {
-    if (is_inf_f(a / b) && !is_inf_f(a) && b != 0.0) {
-        return nan_f();
-    }
-    return fmod_exact_f(a, b);
 }
 
 // Python's remainder: the result takes the divisor's sign.
@@ -292,7 +284,7 @@ fn floor_div_f(a: f32, b: f32) -> f32 {
         }
         return select(f32_inf(), -f32_inf(), is_neg_f(a) != is_neg_f(b));
     }
-    let m = fmod_exact_f(a, b);
+    let m = fmod_f(a, b);
     if (is_nan_f(m)) {
         return m;
     }

@@ -139,7 +139,7 @@ fn run_binary(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<()> 
                 DivTrunc => zip::<$T, $T>(a, b, out, |x, y| (x / y).trunc()),
                 DivFloor => zip::<$T, $T>(a, b, out, |x, y| x.floor_div(y)),
                 Remainder => zip::<$T, $T>(a, b, out, |x, y| x.py_rem(y)),
-                Fmod => zip::<$T, $T>(a, b, out, |x, y| FloatMath::fmod(x, y)),
+                Fmod => zip::<$T, $T>(a, b, out, |x, y| x % y),
                 Pow => zip::<$T, $T>(a, b, out, |x, y| x.powf(y)),
                 Atan2 => zip::<$T, $T>(a, b, out, |x, y| x.atan2(y)),
                 Minimum => zip::<$T, $T>(a, b, out, |x, y| x.nan_min(y)),

@@ -27,17 +27,9 @@ pub trait FloatMath: Element + Float + Send + Sync {
             Self::zero().copysign(self / y)
         }
     }
-    /// PyTorch's fmod: exact, except NaN where the quotient overflows (its vectorised kernel).
-    #[inline(always)]
-    fn fmod(self, y: Self) -> Self {
-        if (self / y).is_infinite() && self.is_finite() && y != Self::zero() {
-            return Self::nan();
-        }
-        self % y
-    }
     #[inline(always)]
     fn py_rem(self, y: Self) -> Self {
-        let m = self.fmod(y);
+        let m = self % y;
         if m != Self::zero() && ((y < Self::zero()) != (m < Self::zero())) {
             m + y
         } else {
