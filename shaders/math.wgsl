@@ -137,10 +137,17 @@ fn log_f(x: f32) -> f32 {
     if (is_inf_f(x)) {
         return x;
     }
+    if (x >= 0.5 && x <= 1.5) {
+        // x - 1 is exact here (Sterbenz), and the series is relatively accurate near 1.
+        return log1p_small(x - 1.0);
+    }
     return log(x);
 }
 
 fn log2_f(x: f32) -> f32 {
+    if (x >= 0.5 && x <= 1.5) {
+        return log1p_small(x - 1.0) * 1.4426950408889634;
+    }
     if (x < 0.0) {
         return nan_f();
     }
@@ -186,7 +193,17 @@ fn reciprocal_f(x: f32) -> f32 {
     return 1.0 / x;
 }
 
-// Kahan's log1p: exact for tiny x where log(1 + x) rounds to 0.
+// log(1 + x) for |x| <= 1/2 as 2 atanh(s), s = x / (2 + x), |s| <= 1/3: the series keeps
+// full relative accuracy where log(1 + x) would cancel (driver logs are only absolutely
+// accurate near 1).
+fn log1p_small(x: f32) -> f32 {
+    let s = x / (2.0 + x);
+    let z = s * s;
+    let p = 1.0 + z * (1.0 / 3.0 + z * (0.2 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0
+        + z * (1.0 / 13.0 + z * (1.0 / 15.0 + z * (1.0 / 17.0))))))));
+    return 2.0 * s * p;
+}
+
 fn log1p_f(x: f32) -> f32 {
     if (x < -1.0) {
         return nan_f();
@@ -194,36 +211,23 @@ fn log1p_f(x: f32) -> f32 {
     if (x == -1.0) {
         return -f32_inf();
     }
-    if (x > 16777216.0) {
-        // 1 + x rounds to x (and log(u) * x below would overflow).
-        return log_f(x);
+    if (abs(x) <= 0.5) {
+        return log1p_small(x);
     }
-    let u = 1.0 + x;
-    if (u == 1.0) {
-        return x;
-    }
-    return log(u) * x / (u - 1.0);
+    return log_f(1.0 + x);
 }
 
+// exp(x) - 1: its Taylor series for |x| <= 1/2 (exp(x) - 1 cancels there), exp above.
 fn expm1_f(x: f32) -> f32 {
-    if (x > 88.72284) {
-        return f32_inf();
+    if (abs(x) <= 0.5) {
+        let p = 1.0 + x / 2.0 * (1.0 + x / 3.0 * (1.0 + x / 4.0 * (1.0 + x / 5.0 * (1.0 + x / 6.0
+            * (1.0 + x / 7.0 * (1.0 + x / 8.0 * (1.0 + x / 9.0 * (1.0 + x / 10.0))))))));
+        return x * p;
     }
     if (x < -18.0) {
         return -1.0;
     }
-    if (x > 17.0) {
-        // exp(x) - 1 rounds to exp(x).
-        return exp(x);
-    }
-    let u = exp(x);
-    if (u == 1.0) {
-        return x;
-    }
-    if (u - 1.0 == -1.0) {
-        return -1.0;
-    }
-    return (u - 1.0) * x / log(u);
+    return exp_f(x) - 1.0;
 }
 
 fn sigmoid_f(x: f32) -> f32 {
@@ -371,12 +375,14 @@ fn half_exp_f(x: f32) -> f32 {
     return (0.5 * h) * h;
 }
 
-// tanh that stays finite where a driver's exp-based tanh overflows.
+// tanh from expm1: relatively accurate near 0 (a driver's tanh need not be), finite where an
+// exp-based tanh overflows.
 fn tanh_f(x: f32) -> f32 {
     if (abs(x) > 15.0) {
         return sign(x);
     }
-    return tanh(x);
+    let e = expm1_f(2.0 * x);
+    return e / (e + 2.0);
 }
 
 // log(1 + exp(x)) without overflow or loss for large |x|.

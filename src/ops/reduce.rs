@@ -455,9 +455,21 @@ pub fn prod(
         return crate::ops::gpu::reduce::prod(x, dims, keepdim, out_dtype);
     }
     let dims = reduce_dims(x, dims)?;
-    let r = if out_dtype.is_float() {
+    let r = if out_dtype == DType::F64 {
         let y = x.try_to_dtype(DType::F64)?;
         reduce_rows::<f64, f64, f64>(
+            &y,
+            &dims,
+            keepdim,
+            |xs| xs.iter().product(),
+            |a, b| a * b,
+            |a, _| a,
+        )
+    } else if out_dtype.is_float() {
+        // float32 products accumulate in float32, as PyTorch's: a running product that
+        // overflows stays inf (and inf * 0 is NaN) rather than being rescued by a wider type.
+        let y = x.try_to_dtype(DType::F32)?;
+        reduce_rows::<f32, f32, f32>(
             &y,
             &dims,
             keepdim,
@@ -649,8 +661,12 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
     if x.is_gpu() {
         return crate::ops::gpu::reduce::norm(x, p, dims, keepdim);
     }
+    let x_is_f64 = x.dtype() == DType::F64;
     let dims = reduce_dims(x, dims)?;
     let y = x.try_to_dtype(DType::F64)?;
+    // The sum of powers is rounded to float32 before the root for float32 (and half) inputs:
+    // PyTorch's float32 accumulation overflows to inf for huge values.
+    let narrow = move |a: f64| if x_is_f64 { a } else { a as f32 as f64 };
     let r = if p.is_infinite() {
         let largest = p > 0.0;
         let a = unary(UnaryOp::Abs, &y)?;
@@ -672,7 +688,7 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
             keepdim,
             |xs| xs.iter().map(|v| v * v).sum(),
             |a, b| a + b,
-            |a, _| a.sqrt(),
+            move |a, _| narrow(a).sqrt(),
         )
     } else if p == 1.0 {
         reduce_rows::<f64, f64, f64>(
@@ -690,7 +706,7 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
             keepdim,
             move |xs| xs.iter().map(|v| v.abs().powf(p)).sum(),
             |a, b| a + b,
-            move |a, _| a.powf(1.0 / p),
+            move |a, _| narrow(a).powf(1.0 / p),
         )
     };
     r.try_to_dtype(x.dtype())

@@ -36,7 +36,13 @@ pub fn act_exprs(act: Act) -> (&'static str, &'static str, Vec<f64>) {
         ),
         Act::Gelu { tanh: true } => ("gelu_tanh(a)", "gelu_tanh_d(a)", vec![]),
         Act::Silu => ("a * sigmoid_f(a)", "silu_d(a)", vec![]),
-        Act::Mish => ("a * tanh_f(softplus1_f(a))", "mish_d(a)", vec![]),
+        // Below -20, tanh(softplus(a)) = exp(a) to float32 precision; a * exp(a) is formed as
+        // one exp so that it stays normal where exp(a) alone would be subnormal (flushed).
+        Act::Mish => (
+            "select(a * tanh_f(softplus1_f(a)), -exp_f(a + log_f(-a)), a < -20.0)",
+            "mish_d(a)",
+            vec![],
+        ),
         Act::LogSigmoid => ("-softplus1_f(-a)", "sigmoid_f(-a)", vec![]),
         Act::Softplus { beta, threshold } => (
             "select(softplus1_f(a * b) / b, a, a * b > c)",

@@ -84,15 +84,32 @@ pub fn var(
     let dw = reduce_dims(x, dims)?;
     let n: usize = dw.iter().map(|&i| x.shape()[i]).product();
     let dl: Vec<i64> = dw.iter().map(|&d| d as i64).collect();
-    let m = mean(x, Some(&dl), true, None)?;
-    let d = binary(BinaryOp::Sub, &t(x), &t(&m))?;
+    // Without float64 on the device, the values are scaled by their largest magnitude first,
+    // so that the mean and the squares of huge values (3e38) do not overflow; a scale that is
+    // zero or not finite is 1 (inf and NaN then give NaN, as on the CPU).
+    let a = amax(&unary(UnaryOp::Abs, x)?, Some(&dl), true, true)?;
+    let ok = binary(
+        BinaryOp::LogicalAnd,
+        &t(&unary(UnaryOp::IsFinite, &a)?),
+        &t(&binary(BinaryOp::Gt, &t(&a), &f(0.0))?),
+    )?;
+    let scale = crate::ops::elementwise::where_(&ok, &t(&a), &f(1.0))?;
+    let xs = binary(BinaryOp::Div, &t(x), &t(&scale))?;
+    let m = mean(&xs, Some(&dl), true, None)?;
+    let d = binary(BinaryOp::Sub, &t(&xs), &t(&m))?;
     let sq = binary(BinaryOp::Mul, &t(&d), &t(&d))?;
     let s = sum(&sq, Some(&dl), keepdim, None)?;
     let v = binary(BinaryOp::Div, &t(&s), &f((n as f64 - correction).max(0.0)))?;
-    if take_sqrt {
-        unary(UnaryOp::Sqrt, &v)
+    let scale = if keepdim {
+        scale
     } else {
-        Ok(v)
+        view::squeeze(&scale, Some(&dl))?
+    };
+    if take_sqrt {
+        binary(BinaryOp::Mul, &t(&unary(UnaryOp::Sqrt, &v)?), &t(&scale))
+    } else {
+        let s2 = binary(BinaryOp::Mul, &t(&scale), &t(&scale))?;
+        binary(BinaryOp::Mul, &t(&v), &t(&s2))
     }
 }
 
