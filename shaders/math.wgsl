@@ -641,3 +641,33 @@ fn acos_f(x: f32) -> f32 {
     }
     return atan2_f(sqrt((1.0 - x) * (1.0 + x)), x);
 }
+
+// ----- products with a float32 mantissa and an unbounded exponent (cumprod) -----
+// (m, e) stands for m * 2^e with m in [0.5, 1) (or 0, inf, NaN and e = 0): a running product
+// neither overflows nor underflows before its end, as PyTorch's float64 accumulator doesn't.
+
+fn me_of(x: f32) -> vec2<f32> {
+    if (x == 0.0 || !is_finite_f(x)) {
+        return vec2<f32>(x, 0.0);
+    }
+    let f = frexp(x);
+    return vec2<f32>(f.fract, f32(f.exp));
+}
+
+fn me_mul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+    let m = me_of(a.x * b.x);
+    return vec2<f32>(m.x, a.y + b.y + m.y);
+}
+
+fn me_value(a: vec2<f32>) -> f32 {
+    if (a.x == 0.0 || !is_finite_f(a.x)) {
+        return a.x;
+    }
+    if (a.y > 128.0) {
+        return copysign_f(f32_inf(), a.x);
+    }
+    if (a.y < -150.0) {
+        return copysign_f(0.0, a.x);
+    }
+    return ldexp(a.x, i32(a.y));
+}

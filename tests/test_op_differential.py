@@ -67,9 +67,6 @@ KNOWN_DISAGREEMENTS = {
     ("values", "threshold", "cpu"):
         "int input raises 'not implemented'; PyTorch returns an int result",
     # values, cuda
-    ("values", "cumprod", "cuda"):
-        "dim=0 columns: -inf * -3e38 * 0 gives NaN (float32 accumulation); PyTorch accumulates in "
-        "float64 and gives 0",
     ("values", "erf", "cuda"): "int input raises 'not implemented'; PyTorch returns float32",
     ("values", "square", "cuda"): "square(bool) is bool; PyTorch promotes to int64",
     ("values", "threshold", "cuda"):

@@ -452,10 +452,21 @@ impl ScanSpec {
             self.out.storage(),
             self.input.storage()
         );
-        let (id, op) = if self.product {
-            (format!("{}(1)", acc), "a * b")
+        let element = load(self.input, self.acc, "inp[ib + i32(j) * irs]");
+        // Float products run on (mantissa, exponent) pairs (`me_*` in math.wgsl): without
+        // float64, that is how the running product keeps PyTorch's range.
+        let (acc, id, op, element, value) = if self.product && self.acc == Ty::F32 {
+            (
+                "vec2<f32>",
+                "vec2<f32>(1.0, 0.0)".to_string(),
+                "me_mul(a, b)",
+                format!("me_of({})", element),
+                "me_value(acc)",
+            )
+        } else if self.product {
+            (acc, format!("{}(1)", acc), "a * b", element, "acc")
         } else {
-            (format!("{}(0)", acc), "a + b")
+            (acc, format!("{}(0)", acc), "a + b", element, "acc")
         };
         SCAN.replace("{{BINDINGS}}", &bindings)
             .replace("{{HELPERS}}", MATH)
@@ -463,13 +474,10 @@ impl ScanSpec {
             .replace("{{ACC}}", acc)
             .replace("{{ID}}", &id)
             .replace("{{OP}}", op)
-            .replace(
-                "{{LOAD}}",
-                &load(self.input, self.acc, "inp[ib + i32(j) * irs]"),
-            )
+            .replace("{{LOAD}}", &element)
             .replace(
                 "{{STORE}}",
-                &format!("out[o] = {};", store(self.acc, self.out, "acc")),
+                &format!("out[o] = {};", store(self.acc, self.out, value)),
             )
     }
 }
