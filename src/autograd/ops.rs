@@ -485,16 +485,6 @@ pub fn where_(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
 
 pub fn clamp(x: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result<Tensor> {
     let out = ew::clamp(x, min, max)?;
-    let out = if out.dtype() != x.dtype()
-        && x.dtype().is_float()
-        && !matches!(
-            (min, max),
-            (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))
-        ) {
-        out.try_to_dtype(x.dtype())?
-    } else {
-        out
-    };
     let (lo_t, hi_t) = (min.and_then(operand_tensor), max.and_then(operand_tensor));
     let mut ins: smallvec::SmallVec<[&Tensor; 3]> = smallvec::smallvec![x];
     ins.extend(lo_t.iter().chain(hi_t.iter()));

@@ -209,6 +209,15 @@ pub fn clamp(a: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result
     if let Some(hi) = max {
         r = binary(BinaryOp::Minimum, &Operand::Tensor(r), hi)?;
     }
+    // A float tensor keeps its dtype unless a tensor bound promotes it (float64 numbers do not);
+    // an integer tensor takes the dtype a float bound promotes it to.
+    let tensor_bound = matches!(
+        (min, max),
+        (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))
+    );
+    if a.dtype().is_float() && !tensor_bound && r.dtype() != a.dtype() {
+        r = r.try_to_dtype(a.dtype())?;
+    }
     Ok(r)
 }
 

@@ -11,77 +11,16 @@ use crate::tensor::Tensor;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+/// The registry's binary op of this name.
 pub fn binary_op(name: &str) -> PyResult<BinaryOp> {
-    use BinaryOp::*;
-    Ok(match name {
-        "add" => Add,
-        "sub" => Sub,
-        "mul" => Mul,
-        "div" => Div,
-        "div_trunc" => DivTrunc,
-        "floor_divide" => DivFloor,
-        "remainder" => Remainder,
-        "fmod" => Fmod,
-        "pow" => Pow,
-        "atan2" => Atan2,
-        "minimum" => Minimum,
-        "maximum" => Maximum,
-        "eq" => Eq,
-        "ne" => Ne,
-        "lt" => Lt,
-        "le" => Le,
-        "gt" => Gt,
-        "ge" => Ge,
-        "logical_and" => LogicalAnd,
-        "logical_or" => LogicalOr,
-        "logical_xor" => LogicalXor,
-        "bitwise_and" => BitAnd,
-        "bitwise_or" => BitOr,
-        "bitwise_xor" => BitXor,
-        _ => return Err(PyValueError::new_err(format!("unknown binary op {}", name))),
-    })
+    BinaryOp::from_name(name)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown binary op {}", name)))
 }
 
+/// The registry's unary op of this name.
 pub fn unary_op(name: &str) -> PyResult<UnaryOp> {
-    use UnaryOp::*;
-    Ok(match name {
-        "neg" => Neg,
-        "abs" => Abs,
-        "sign" => Sign,
-        "exp" => Exp,
-        "exp2" => Exp2,
-        "expm1" => Expm1,
-        "log" => Log,
-        "log2" => Log2,
-        "log10" => Log10,
-        "log1p" => Log1p,
-        "sqrt" => Sqrt,
-        "rsqrt" => Rsqrt,
-        "sin" => Sin,
-        "cos" => Cos,
-        "tan" => Tan,
-        "asin" => Asin,
-        "acos" => Acos,
-        "atan" => Atan,
-        "sinh" => Sinh,
-        "cosh" => Cosh,
-        "tanh" => Tanh,
-        "sigmoid" => Sigmoid,
-        "relu" => Relu,
-        "floor" => Floor,
-        "ceil" => Ceil,
-        "round" => Round,
-        "trunc" => Trunc,
-        "frac" => Frac,
-        "reciprocal" => Reciprocal,
-        "square" => Square,
-        "logical_not" => LogicalNot,
-        "bitwise_not" => BitwiseNot,
-        "isnan" => IsNan,
-        "isinf" => IsInf,
-        "isfinite" => IsFinite,
-        _ => return Err(PyValueError::new_err(format!("unknown unary op {}", name))),
-    })
+    UnaryOp::from_name(name)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown unary op {}", name)))
 }
 
 /// Applies `alpha` to the second operand (`add(x, y, alpha=2)` is `x + 2*y`).
@@ -175,19 +114,7 @@ impl PyTensor {
     ) -> PyResult<Py<PyAny>> {
         let (lo, hi) = clamp_bounds(min, max)?;
         let t = self.t();
-        let r = ag::clamp(&t, lo.as_ref(), hi.as_ref())?;
-        // clamp keeps the input dtype unless a tensor bound promotes it.
-        let r = if matches!(
-            (&lo, &hi),
-            (Some(Operand::Tensor(_)), _) | (_, Some(Operand::Tensor(_)))
-        ) {
-            r
-        } else if t.dtype().is_float() || r.dtype() == t.dtype() {
-            r.try_to_dtype(t.dtype())?
-        } else {
-            r
-        };
-        wrap(py, r)
+        wrap(py, ag::clamp(&t, lo.as_ref(), hi.as_ref())?)
     }
     #[pyo3(signature = (min=None, max=None))]
     fn clamp_(
