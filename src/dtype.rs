@@ -415,6 +415,18 @@ macro_rules! dispatch {
     };
 }
 
+static DEFAULT_FLOAT: std::sync::atomic::AtomicU8 =
+    std::sync::atomic::AtomicU8::new(DType::F32 as u8);
+
+/// The dtype Python floats and `torch.tensor([1.5])` get (`set_default_dtype`).
+pub fn default_float() -> DType {
+    DType::ALL[DEFAULT_FLOAT.load(std::sync::atomic::Ordering::Relaxed) as usize]
+}
+
+pub fn set_default_float(d: DType) {
+    DEFAULT_FLOAT.store(d as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,16 +461,4 @@ mod tests {
             .scalar(Scalar::Int(1), F32);
         assert_eq!(bool_plus_int.result(), I64);
     }
-}
-
-static DEFAULT_FLOAT: std::sync::atomic::AtomicU8 =
-    std::sync::atomic::AtomicU8::new(DType::F32 as u8);
-
-/// The dtype Python floats and `torch.tensor([1.5])` get (`set_default_dtype`).
-pub fn default_float() -> DType {
-    DType::ALL[DEFAULT_FLOAT.load(std::sync::atomic::Ordering::Relaxed) as usize]
-}
-
-pub fn set_default_float(d: DType) {
-    DEFAULT_FLOAT.store(d as u8, std::sync::atomic::Ordering::Relaxed);
 }

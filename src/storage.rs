@@ -102,10 +102,10 @@ impl Storage {
     /// Zero-filled buffer of `nbytes` (calloc'd, so large buffers cost nothing until touched).
     pub fn zeroed(nbytes: usize) -> Storage {
         #[cfg(target_os = "linux")]
-        if nbytes >= HUGE_MIN {
-            if let Some(s) = Storage::try_zeroed(nbytes) {
-                return s;
-            }
+        if nbytes >= HUGE_MIN
+            && let Some(s) = Storage::try_zeroed(nbytes)
+        {
+            return s;
         }
         let mut words = vec![0u64; nbytes.div_ceil(8).max(1)];
         let ptr = NonNull::new(words.as_mut_ptr() as *mut u8).expect("non-null vec");

@@ -483,6 +483,10 @@ pub fn where_(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
     Ok(record1("WhereBackward0", &ins, out, false, f))
 }
 
+/// A clamp bound as backward keeps it: the saved tensor or the number, and the tensor bound's
+/// shape, dtype and whether it requires grad.
+type ClampBound = (Option<Saved>, Option<Operand>, ShapeVec, DType, bool);
+
 pub fn clamp(x: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result<Tensor> {
     let out = ew::clamp(x, min, max)?;
     let (lo_t, hi_t) = (min.and_then(operand_tensor), max.and_then(operand_tensor));
@@ -514,7 +518,7 @@ pub fn clamp(x: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result
     let (lo, hi) = (keep(min), keep(max));
     let f = move |g: &Tensor| -> Result<Vec<Option<Tensor>>> {
         let x = saved.get(name, 0)?;
-        let bound = |b: &Option<(Option<Saved>, Option<Operand>, ShapeVec, DType, bool)>| -> Result<Option<Operand>> {
+        let bound = |b: &Option<ClampBound>| -> Result<Option<Operand>> {
             Ok(match b {
                 Some((Some(s), _, _, _, _)) => Some(Operand::Tensor(s.get(name, 0)?)),
                 Some((None, Some(o), _, _, _)) => Some(o.clone()),

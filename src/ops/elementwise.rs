@@ -50,19 +50,22 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
     // computes in that dtype, so there is nothing to promote, broadcast or convert.
     if let (Operand::Tensor(x), Operand::Tensor(y)) = (a, b) {
         let d = x.dtype();
-        if d == y.dtype() && x.shape() == y.shape() && !op.is_comparison() && !op.is_logical() {
-            if let Ok((compute, out_dtype)) = op.dtypes(d) {
-                if compute == d && out_dtype == d {
-                    let plan = BinaryPlan {
-                        op,
-                        compute,
-                        store: d,
-                        out: d,
-                        shape: x.shape().into(),
-                    };
-                    return cpu::elementwise::binary(&plan, x, y);
-                }
-            }
+        if d == y.dtype()
+            && x.shape() == y.shape()
+            && !op.is_comparison()
+            && !op.is_logical()
+            && let Ok((compute, out_dtype)) = op.dtypes(d)
+            && compute == d
+            && out_dtype == d
+        {
+            let plan = BinaryPlan {
+                op,
+                compute,
+                store: d,
+                out: d,
+                shape: x.shape().into(),
+            };
+            return cpu::elementwise::binary(&plan, x, y);
         }
     }
     let plan = binary_plan(op, a, b)?;
@@ -80,12 +83,13 @@ pub fn gpu_operands(ops: &[&Operand]) -> bool {
 /// PyTorch's `pow(Tensor, Scalar)` check: an integer (or bool) tensor to a negative Python
 /// int is an error (a tensor exponent is not checked: those elements become 0).
 pub(crate) fn check_int_pow(op: BinaryOp, a: &Operand, b: &Operand) -> Result<()> {
-    if let (BinaryOp::Pow, Operand::Tensor(t), Operand::Scalar(Scalar::Int(e))) = (op, a, b) {
-        if *e < 0 && !t.dtype().is_float() {
-            return Err(Error::Runtime(
-                "Integers to negative integer powers are not allowed.".into(),
-            ));
-        }
+    if let (BinaryOp::Pow, Operand::Tensor(t), Operand::Scalar(Scalar::Int(e))) = (op, a, b)
+        && *e < 0
+        && !t.dtype().is_float()
+    {
+        return Err(Error::Runtime(
+            "Integers to negative integer powers are not allowed.".into(),
+        ));
     }
     Ok(())
 }

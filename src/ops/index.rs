@@ -546,7 +546,7 @@ pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor>
 
 fn index_vec(index: &Tensor, name: &str) -> Result<Vec<i64>> {
     check_int_index(index, name)?;
-    Ok(index.try_to_vec::<i64>()?)
+    index.try_to_vec::<i64>()
 }
 
 fn check_int_index(index: &Tensor, name: &str) -> Result<()> {
@@ -700,9 +700,9 @@ fn combine_for(dtype: DType, mode: ScatterMode) -> crate::backend::gpu::shaders:
 fn check_gather_shape(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<()> {
     check_int_index(index, name)?;
     if index.ndim() != x.ndim().max(1) && !(x.ndim() == 0 && index.ndim() <= 1) {
-        return Err(Error::Runtime(format!(
-            "Index tensor must have the same number of dimensions as input tensor"
-        )));
+        return Err(Error::Runtime(
+            "Index tensor must have the same number of dimensions as input tensor".to_string(),
+        ));
     }
     for d in 0..index.ndim() {
         if d != dim && x.ndim() > 0 && index.shape()[d] > x.shape()[d] {
@@ -775,9 +775,9 @@ pub fn scatter_(
     let vals: Tensor = match src {
         Operand::Tensor(s) => {
             if s.dtype() != x.dtype() {
-                return Err(Error::Runtime(format!(
-                    "scatter(): Expected self.dtype to be equal to src.dtype"
-                )));
+                return Err(Error::Runtime(
+                    "scatter(): Expected self.dtype to be equal to src.dtype".to_string(),
+                ));
             }
             for k in 0..index.ndim() {
                 if s.ndim() > k && index.shape()[k] > s.shape()[k] {

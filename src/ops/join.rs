@@ -202,7 +202,7 @@ pub fn flip(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
         l.strides[d] = -l.strides[d];
     }
     // Always a new tensor, as PyTorch (`contiguous()` could hand back a view).
-    Ok(t.with_layout(l).try_to_dtype_copy(t.dtype())?)
+    t.with_layout(l).try_to_dtype_copy(t.dtype())
 }
 
 pub fn roll(t: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {

@@ -261,10 +261,10 @@ fn dims_str(t: &Tensor) -> String {
 
 pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.ndim() != 2 {
-        return Err(Error::Runtime(format!("self must be a matrix")));
+        return Err(Error::Runtime("self must be a matrix".to_string()));
     }
     if b.ndim() != 2 {
-        return Err(Error::Runtime(format!("mat2 must be a matrix")));
+        return Err(Error::Runtime("mat2 must be a matrix".to_string()));
     }
     if a.shape()[1] != b.shape()[0] {
         return Err(Error::Runtime(format!(
@@ -766,7 +766,7 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
     };
     if reduced.len() == 1 {
         let (t, s) = &reduced[0];
-        return Ok(permute_to(t, s, &output)?.try_contiguous()?);
+        return permute_to(t, s, &output)?.try_contiguous();
     }
     let (a, sa) = &reduced[0];
     let (b, sb) = &reduced[1];
@@ -817,5 +817,5 @@ pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
     rs.extend(&right);
     let shape: Vec<i64> = rs.iter().map(|&c| size_of(c) as i64).collect();
     let r = view::reshape(&r, &shape)?;
-    Ok(permute_to(&r, &rs, &output)?.try_contiguous()?)
+    permute_to(&r, &rs, &output)?.try_contiguous()
 }

@@ -125,7 +125,7 @@ fn map_rows(
     if dim == last {
         return Ok(out);
     }
-    Ok(view::movedim(&out, &[-1], &[dim as i64])?.try_contiguous()?)
+    view::movedim(&out, &[-1], &[dim as i64])?.try_contiguous()
 }
 
 /// Row maximum that propagates NaN (so a NaN row gives NaN, as in PyTorch).
@@ -399,7 +399,7 @@ pub fn nll_grad_coef(
             coef[(p / k) * c * k + cls * k + p % k] = -w * scale;
         }
     }
-    Ok(Tensor::from_vec(coef, input_shape).try_to_dtype(dtype)?)
+    Tensor::from_vec(coef, input_shape).try_to_dtype(dtype)
 }
 
 // ----- pointwise activations -----

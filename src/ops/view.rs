@@ -155,11 +155,9 @@ pub fn squeeze(t: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
     let mut out = l.clone();
     out.shape = Dims::new();
     out.strides = Default::default();
-    for i in 0..n {
-        if !drop[i] {
-            out.shape.push(l.shape[i]);
-            out.strides.push(l.strides[i]);
-        }
+    for (i, _) in drop.iter().enumerate().take(n).filter(|(_, d)| !**d) {
+        out.shape.push(l.shape[i]);
+        out.strides.push(l.strides[i]);
     }
     Ok(t.with_layout(out))
 }

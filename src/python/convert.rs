@@ -78,10 +78,10 @@ pub fn to_dtype(o: &Bound<'_, PyAny>) -> PyResult<DType> {
     if o.is(py.get_type::<PyInt>()) {
         return Ok(DType::I64);
     }
-    if let Ok(name) = o.getattr("name").and_then(|n| n.extract::<String>()) {
-        if let Some(d) = DType::from_name(&name) {
-            return Ok(d);
-        }
+    if let Ok(name) = o.getattr("name").and_then(|n| n.extract::<String>())
+        && let Some(d) = DType::from_name(&name)
+    {
+        return Ok(d);
     }
     Err(PyTypeError::new_err(format!(
         "dtype must be rtensor.dtype, not {}",
@@ -188,9 +188,9 @@ pub fn int_list(o: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
     for item in seq.try_iter()? {
         let item = item?;
         if item.is_instance_of::<PyFloat>() {
-            return Err(PyTypeError::new_err(format!(
-                "expected a sequence of integers but got element of type float"
-            )));
+            return Err(PyTypeError::new_err(
+                "expected a sequence of integers but got element of type float".to_string(),
+            ));
         }
         let i: i64 = match item.extract::<i64>() {
             Ok(i) => i,
@@ -557,7 +557,7 @@ pub fn tensor_tolist(py: Python<'_>, t: &Tensor) -> PyResult<Py<PyAny>> {
             return scalar_to_py(py, crate::tensor::scalar_of(vals[0]));
         }
         let n = shape[0];
-        let step = if n == 0 { 0 } else { vals.len() / n };
+        let step = vals.len().checked_div(n).unwrap_or(0);
         let items: Vec<Py<PyAny>> = (0..n)
             .map(|i| build(py, &vals[i * step..(i + 1) * step], &shape[1..]))
             .collect::<PyResult<_>>()?;

@@ -50,8 +50,8 @@ fn walk_range<const N: usize, F: FnMut([isize; N], usize, [isize; N])>(
     for d in (0..nd).rev() {
         idx[d] = rem % p.shape[d];
         rem /= p.shape[d];
-        for o in 0..N {
-            off[o] += idx[d] as isize * p.strides[o][d];
+        for (o, off) in off.iter_mut().enumerate() {
+            *off += idx[d] as isize * p.strides[o][d];
         }
     }
     let mut pos = start;
@@ -60,13 +60,13 @@ fn walk_range<const N: usize, F: FnMut([isize; N], usize, [isize; N])>(
         f(off, run, inner_st);
         pos += run;
         idx[nd - 1] += run;
-        for o in 0..N {
-            off[o] += run as isize * inner_st[o];
+        for (off, st) in off.iter_mut().zip(inner_st) {
+            *off += run as isize * st;
         }
         let mut d = nd - 1;
         while d > 0 && idx[d] == p.shape[d] {
-            for o in 0..N {
-                off[o] += p.strides[o][d - 1] - p.shape[d] as isize * p.strides[o][d];
+            for (o, off) in off.iter_mut().enumerate() {
+                *off += p.strides[o][d - 1] - p.shape[d] as isize * p.strides[o][d];
             }
             idx[d] = 0;
             idx[d - 1] += 1;

@@ -46,7 +46,7 @@ pub fn exp<const FMA: bool>(x: f32) -> f32 {
     p = fmadd::<FMA>(p, r, 8.333_452e-3);
     p = fmadd::<FMA>(p, r, 4.166_579_6e-2);
     p = fmadd::<FMA>(p, r, 1.666_666_5e-1);
-    p = fmadd::<FMA>(p, r, 5.000_000_1e-1);
+    p = fmadd::<FMA>(p, r, 5e-1);
     let y = fmadd::<FMA>(p, r * r, r) + 1.0;
     // n is in [-150, 128]: scale by 2^n in two steps so that neither factor leaves the normal
     // range; the last multiply rounds once into the subnormals or overflows to inf.
@@ -96,10 +96,10 @@ pub fn tanh<const FMA: bool>(x: f32) -> f32 {
     // |x| < 0.625: odd polynomial (no cancellation near 0).
     let z = x * x;
     let mut p = -5.704_988_7e-3f32;
-    p = fmadd::<FMA>(p, z, 2.063_908_9e-2);
+    p = fmadd::<FMA>(p, z, 2.063_909e-2);
     p = fmadd::<FMA>(p, z, -5.373_971_6e-2);
     p = fmadd::<FMA>(p, z, 1.333_144_2e-1);
-    p = fmadd::<FMA>(p, z, -3.333_328_2e-1);
+    p = fmadd::<FMA>(p, z, -3.333_328e-1);
     // (copysign keeps tanh(-0) = -0.)
     let small = fmadd::<FMA>(p * z, x, x).copysign(x);
     // Otherwise 1 - 2 / (e^{2|x|} + 1), which saturates to 1 (and is NaN for NaN).

@@ -634,45 +634,6 @@ pub fn device_bytes(t: &Tensor) -> usize {
     t.numel() * WORD
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{coalesce, vec4_tiles};
-    use crate::shape::Layout;
-
-    #[test]
-    fn vec4_tiles_only_for_aligned_row_major_operands() {
-        let a = Layout::contiguous(&[2, 5, 8]);
-        let b = Layout::contiguous(&[2, 8, 12]);
-        assert!(vec4_tiles(&a, &b));
-        let mut off = a.clone();
-        off.offset = 2;
-        assert!(!vec4_tiles(&off, &b));
-        let bt = Layout::contiguous(&[2, 12, 8]).permute(&[0, 2, 1]);
-        assert!(!vec4_tiles(&a, &bt));
-        assert!(!vec4_tiles(
-            &Layout::contiguous(&[1, 5, 6]),
-            &Layout::contiguous(&[1, 6, 8])
-        ));
-        let mut bcast = Layout::contiguous(&[1, 8, 12]);
-        bcast.shape[0] = 2;
-        bcast.strides[0] = 0;
-        assert!(vec4_tiles(&a, &bcast));
-    }
-
-    #[test]
-    fn coalesce_merges_contiguous_and_drops_ones() {
-        let (s, st) = coalesce(&[2, 1, 3, 4], &[vec![12, 12, 4, 1], vec![0, 0, 1, 0]]);
-        // Dims 2 and 3 merge for the first operand but not the second (strides 1, 0).
-        assert_eq!(s, vec![2, 3, 4]);
-        assert_eq!(st, vec![vec![12, 4, 1], vec![0, 1, 0]]);
-        let (s, st) = coalesce(&[2, 3, 4], &[vec![12, 4, 1]]);
-        assert_eq!(s, vec![24]);
-        assert_eq!(st, vec![vec![1]]);
-        let (s, _) = coalesce(&[1, 1], &[vec![1, 1]]);
-        assert!(s.is_empty());
-    }
-}
-
 /// Sizes of a batch of CTC problems: time steps, batch, classes, the longest extended target
 /// (blanks interleaved) and the blank class.
 pub struct CtcDims {
@@ -721,9 +682,9 @@ pub fn ctc(
             buf(&grad),
             buf(&alpha),
             buf(&beta),
-            buf(&lp),
-            buf(&ext),
-            buf(&lens),
+            buf(lp),
+            buf(ext),
+            buf(lens),
         ],
         n as u32,
     )?;
@@ -746,4 +707,43 @@ pub fn multinomial(p: &Tensor, u: &Tensor, rows: usize, n_cat: usize, k: usize) 
         n.div_ceil(256),
     )?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{coalesce, vec4_tiles};
+    use crate::shape::Layout;
+
+    #[test]
+    fn vec4_tiles_only_for_aligned_row_major_operands() {
+        let a = Layout::contiguous(&[2, 5, 8]);
+        let b = Layout::contiguous(&[2, 8, 12]);
+        assert!(vec4_tiles(&a, &b));
+        let mut off = a.clone();
+        off.offset = 2;
+        assert!(!vec4_tiles(&off, &b));
+        let bt = Layout::contiguous(&[2, 12, 8]).permute(&[0, 2, 1]);
+        assert!(!vec4_tiles(&a, &bt));
+        assert!(!vec4_tiles(
+            &Layout::contiguous(&[1, 5, 6]),
+            &Layout::contiguous(&[1, 6, 8])
+        ));
+        let mut bcast = Layout::contiguous(&[1, 8, 12]);
+        bcast.shape[0] = 2;
+        bcast.strides[0] = 0;
+        assert!(vec4_tiles(&a, &bcast));
+    }
+
+    #[test]
+    fn coalesce_merges_contiguous_and_drops_ones() {
+        let (s, st) = coalesce(&[2, 1, 3, 4], &[vec![12, 12, 4, 1], vec![0, 0, 1, 0]]);
+        // Dims 2 and 3 merge for the first operand but not the second (strides 1, 0).
+        assert_eq!(s, vec![2, 3, 4]);
+        assert_eq!(st, vec![vec![12, 4, 1], vec![0, 1, 0]]);
+        let (s, st) = coalesce(&[2, 3, 4], &[vec![12, 4, 1]]);
+        assert_eq!(s, vec![24]);
+        assert_eq!(st, vec![vec![1]]);
+        let (s, _) = coalesce(&[1, 1], &[vec![1, 1]]);
+        assert!(s.is_empty());
+    }
 }

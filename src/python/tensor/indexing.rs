@@ -118,7 +118,7 @@ impl PyTensor {
         if let Ok(i) = key.cast::<PyInt>() {
             // Fast path for t[i].
             return wrap(py, ag::select(&t, 0, i.extract()?).map_err(|e| match e {
-                Error::Index(m) if t.ndim() == 0 => Error::Index(format!("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number{}", if m.is_empty() { "" } else { "" })),
+                Error::Index(_) if t.ndim() == 0 => Error::Index("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number".into()),
                 e => e,
             })?);
         }

@@ -85,10 +85,10 @@ impl PyTensor {
     #[pyo3(signature = (*args, **kwargs))]
     fn py_new(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let dtype = crate::ops::default_float();
-        if let Some(kw) = kwargs {
-            if let Some(w) = kw.get_item("_wrap")? {
-                return Ok(PyTensor::new(tensor_arg(&w, "Tensor")?));
-            }
+        if let Some(kw) = kwargs
+            && let Some(w) = kw.get_item("_wrap")?
+        {
+            return Ok(PyTensor::new(tensor_arg(&w, "Tensor")?));
         }
         if args.is_empty() {
             return Ok(PyTensor::new(Tensor::zeros(&[0], dtype)));
