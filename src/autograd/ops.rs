@@ -591,14 +591,13 @@ pub fn clone(x: &Tensor) -> Result<Tensor> {
 // ----- reductions -----
 
 /// Re-inserts reduced dims (size 1) so a reduced gradient broadcasts against the input.
-fn unreduce(g: &Tensor, in_shape: &[usize], dims: &[usize], keepdim: bool) -> Result<Tensor> {
+fn unreduce(g: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
     let mut r = g.clone();
     if !keepdim {
         for &d in dims {
             r = unsqueeze(&r, d as i64)?;
         }
     }
-    let _ = in_shape;
     Ok(r)
 }
 
@@ -626,7 +625,7 @@ pub fn sum(
     };
     let xd = x.dtype();
     Ok(record1(name, &[x], out, false, move |g| {
-        let r = expand_to(&unreduce(g, &shape, &wdims, keepdim)?, &shape)?;
+        let r = expand_to(&unreduce(g, &wdims, keepdim)?, &shape)?;
         Ok(vec![Some(to_dtype(&r, xd)?)])
     }))
 }
@@ -650,7 +649,7 @@ pub fn mean(
         "MeanBackward1"
     };
     Ok(record1(name, &[x], out, false, move |g| {
-        let r = expand_to(&unreduce(g, &shape, &wdims, keepdim)?, &shape)?;
+        let r = expand_to(&unreduce(g, &wdims, keepdim)?, &shape)?;
         Ok(vec![Some(mul_scalar(&r, 1.0 / count as f64)?)])
     }))
 }
@@ -723,8 +722,8 @@ fn evenly(
     dims: &[usize],
     keepdim: bool,
 ) -> Result<Tensor> {
-    let rk = unreduce(result, x.shape(), dims, keepdim)?;
-    let gk = unreduce(g, x.shape(), dims, keepdim)?;
+    let rk = unreduce(result, dims, keepdim)?;
+    let gk = unreduce(g, dims, keepdim)?;
     let mask = ew::binary(BinaryOp::Eq, &tn(x), &tn(&rk))?.try_to_dtype(g.dtype())?;
     let dl: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
     let count = reduce::sum(&mask, Some(&dl), true, None)?;
@@ -787,11 +786,11 @@ pub fn var(
         let dl: Vec<i64> = wdims.iter().map(|&d| d as i64).collect();
         let m = mean(&x, Some(&dl), true, None)?;
         let centered = binary(BinaryOp::Sub, &tn(&x), &tn(&m))?;
-        let gk = unreduce(g, x.shape(), &wdims, keepdim)?;
+        let gk = unreduce(g, &wdims, keepdim)?;
         let denom = (n as f64 - correction).max(0.0);
         let r = if take_sqrt {
             // g (x - mean) / (std * (n - correction)), and 0 where the std is 0 (as PyTorch).
-            let sk = unreduce(&so, x.shape(), &wdims, keepdim)?;
+            let sk = unreduce(&so, &wdims, keepdim)?;
             let d = mul_scalar(&sk, denom)?;
             let q = binary(BinaryOp::Div, &tn(&mul(&gk, &centered)?), &tn(&d))?;
             where_(
@@ -823,8 +822,8 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
         } else {
             so.clone()
         };
-        let nk = unreduce(&so, x.shape(), &wdims, keepdim)?;
-        let gk = unreduce(g, x.shape(), &wdims, keepdim)?;
+        let nk = unreduce(&so, &wdims, keepdim)?;
+        let gk = unreduce(g, &wdims, keepdim)?;
         let r = if p.is_infinite() {
             let ax = unary(UnaryOp::Abs, &x)?;
             let e = evenly(g, &ax, &so, &wdims, keepdim)?;
@@ -862,8 +861,8 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         } else {
             so.clone()
         };
-        let rk = unreduce(&so, x.shape(), &wdims, keepdim)?;
-        let gk = unreduce(g, x.shape(), &wdims, keepdim)?;
+        let rk = unreduce(&so, &wdims, keepdim)?;
+        let gk = unreduce(g, &wdims, keepdim)?;
         let e = unary(UnaryOp::Exp, &binary(BinaryOp::Sub, &tn(&x), &tn(&rk))?)?;
         Ok(vec![Some(mul(&gk, &e)?)])
     }))

@@ -161,7 +161,9 @@ impl PyTensor {
         src: &Bound<'_, PyAny>,
         non_blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let _ = non_blocking;
+        // `non_blocking` is accepted as PyTorch accepts it; every copy here completes before
+        // it returns, which is what a blocking copy promises.
+        let _blocking_anyway = non_blocking;
         let t = slf.get().t();
         let s = tensor_arg(src, "copy_")?;
         if s.layout().broadcast_to(t.shape()).is_err() {

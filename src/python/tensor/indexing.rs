@@ -39,7 +39,7 @@ fn list_is_index_tuple(key: &Bound<'_, PyAny>) -> PyResult<bool> {
     Ok(false)
 }
 
-fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<IndexItem>> {
+fn parse_index(key: &Bound<'_, PyAny>) -> PyResult<Vec<IndexItem>> {
     let items: Vec<Bound<'_, PyAny>> = if let Ok(t) = key.cast::<PyTuple>() {
         t.iter().collect()
     } else if list_is_index_tuple(key)? {
@@ -107,7 +107,6 @@ fn parse_index(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Vec<IndexItem
             )));
         }
     }
-    let _ = py;
     Ok(out)
 }
 
@@ -122,16 +121,11 @@ impl PyTensor {
                 e => e,
             })?);
         }
-        let items = parse_index(py, key)?;
+        let items = parse_index(key)?;
         wrap(py, ag::getitem(&t, &items)?)
     }
-    fn __setitem__(
-        &self,
-        py: Python<'_>,
-        key: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let items = parse_index(py, key)?;
+    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let items = parse_index(key)?;
         let v = match to_operand(value)? {
             Some(v) => v,
             None => Operand::Tensor(tensor_from_data(value, Some(self.t().dtype()))?),

@@ -26,10 +26,8 @@ mod operators;
 mod reductions;
 mod views;
 
-use crate::dispatch;
-use crate::dtype::Scalar;
 use crate::python::convert::*;
-use crate::tensor::{Tensor, scalar_of};
+use crate::tensor::Tensor;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyTuple};
@@ -70,12 +68,6 @@ fn wrap_list(py: Python<'_>, ts: Vec<Tensor>) -> PyResult<Py<PyAny>> {
         .map(|t| wrap(py, t))
         .collect::<PyResult<_>>()?;
     Ok(PyTuple::new(py, items)?.into_any().unbind())
-}
-
-/// Elements of a bool tensor, for tests of the binding layer.
-#[allow(dead_code)]
-fn bools(t: &Tensor) -> Vec<bool> {
-    dispatch!(t.dtype(), T => t.to_vec::<T>().into_iter().map(|v| matches!(scalar_of(v), Scalar::Bool(true))).collect())
 }
 
 #[pymethods]
