@@ -60,7 +60,6 @@ from rtensor import _C
 KNOWN_DISAGREEMENTS = {
     # values, cpu
     ("values", "cosh", "cpu"): "sinh/cosh(88.75), (89): finite (exact), PyTorch overflows to inf",
-    ("values", "erf", "cpu"): "int input raises 'not implemented'; PyTorch returns float32",
     ("values", "fmod", "cpu"): "(±3.4e38, ±0.5) gives ±0 (exact); PyTorch gives NaN",
     ("values", "gelu", "cpu"):
         "gelu(inf) inf (PyTorch NaN), gelu(3.4e38) finite (PyTorch inf), negative tail (x <= -3) "
@@ -75,16 +74,12 @@ KNOWN_DISAGREEMENTS = {
     ("values", "remainder", "cpu"): "(±3.4e38, ±0.5) gives ±0 (exact); PyTorch gives NaN",
     ("values", "silu", "cpu"): "silu(-88.75), (-89): -2.5e-37 (exact), PyTorch flushes to -0.0",
     ("values", "sinh", "cpu"): "sinh/cosh(88.75), (89): finite (exact), PyTorch overflows to inf",
-    ("values", "square", "cpu"): "square(bool) is bool; PyTorch promotes to int64",
-    ("values", "threshold", "cpu"):
-        "int input raises 'not implemented'; PyTorch returns an int result",
     # values, cuda
     ("values", "cosh", "cuda"): "sinh/cosh(-88.75), (-89): ±inf; PyTorch finite (exact)",
     ("values", "cumprod", "cuda"):
         "dim=0 columns: -inf * -3e38 * 0 gives NaN (float32 accumulation); PyTorch accumulates in "
         "float64 and gives 0",
     ("values", "elu", "cuda"): "elu(x) for -6e-3 <= x < 0 off by up to 7% (exp(x) - 1 cancels)",
-    ("values", "erf", "cuda"): "int input raises 'not implemented'; PyTorch returns float32",
     ("values", "expm1", "cuda"):
         "expm1(inf) NaN, expm1(88.5) inf, |x| <= 6e-3 off by up to 5% (exp(x) - 1 cancels)",
     ("values", "fmod", "cuda"): "y = ±3.4e38 or x = ±3.4e38 gives NaN; PyTorch the exact remainder",
@@ -102,156 +97,9 @@ KNOWN_DISAGREEMENTS = {
         "y = ±3.4e38 or x = ±3.4e38 gives NaN; PyTorch the exact remainder",
     ("values", "sinh", "cuda"): "sinh/cosh(-88.75), (-89): ±inf; PyTorch finite (exact)",
     ("values", "softplus", "cuda"): "tails (|x| >= 6.3) off by up to 4e-4 relative",
-    ("values", "square", "cuda"): "square(bool) is bool; PyTorch promotes to int64",
     ("values", "std", "cuda"):
         "rows/columns holding ±3e38: inf (float32 sum of squares overflows); PyTorch finite",
     ("values", "tanh", "cuda"): "tanh(±1e-6) off by 1.3%, tanh(±1e-3) by 2e-5 (cancellation)",
-    ("values", "threshold", "cuda"):
-        "int input raises 'not implemented'; PyTorch returns an int result",
-    # errors, cpu
-    ("errors", "abs", "cpu"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "argmax", "cpu"):
-        "bool input accepted; PyTorch raises 'does not support bool input'",
-    ("errors", "argmin", "cpu"):
-        "bool input accepted; PyTorch raises 'does not support bool input'",
-    ("errors", "bitwise_and", "cpu"):
-        "float input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "bitwise_not", "cpu"):
-        "float input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "bitwise_or", "cpu"):
-        "float input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "bitwise_xor", "cpu"):
-        "float input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "ceil", "cpu"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "div_trunc", "cpu"):
-        "bool inputs: 'ZeroDivisionError' (y holds False); PyTorch rejects the dtype first with "
-        "NotImplementedError",
-    ("errors", "elu", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "floor", "cpu"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "floor_divide", "cpu"):
-        "bool inputs: 'ZeroDivisionError' (y holds False); PyTorch rejects the dtype first with "
-        "NotImplementedError",
-    ("errors", "fmod", "cpu"):
-        "bool inputs: 'ZeroDivisionError' (y holds False); PyTorch rejects the dtype first with "
-        "NotImplementedError",
-    ("errors", "frac", "cpu"):
-        "int and bool inputs accepted (float result); PyTorch raises NotImplementedError",
-    ("errors", "gelu", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "gelu_tanh", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "hardshrink", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "hardsigmoid", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "hardswish", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "leaky_relu", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "logsigmoid", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "logsumexp", "cpu"):
-        "no dim: Python's TypeError text; PyTorch's is 'logsumexp() missing 1 required positional "
-        "arguments: \"dim\"'",
-    ("errors", "median", "cpu"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "mish", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "pow", "cpu"): "bool inputs accepted; PyTorch raises NotImplementedError",
-    ("errors", "relu", "cpu"):
-        "bool input accepted; PyTorch raises 'Boolean inputs not supported for relu'",
-    ("errors", "remainder", "cpu"):
-        "bool inputs: 'ZeroDivisionError' (y holds False); PyTorch rejects the dtype first with "
-        "NotImplementedError",
-    ("errors", "round", "cpu"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "silu", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "softplus", "cpu"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "softshrink", "cpu"):
-        "int input raises RuntimeError '\"softshrink_cpu\" ...'; PyTorch NotImplementedError "
-        "'\"softshrink_check\" ...'",
-    ("errors", "std", "cpu"): "int/bool input: message ends ', got: Int'; PyTorch's has no suffix",
-    ("errors", "sub", "cpu"):
-        "bool - bool: older message text ('If you are trying to invert a mask...'); PyTorch 2.13: "
-        "'Use the `^` or `logical_xor()` operator instead.'",
-    ("errors", "topk", "cpu"):
-        "bool input accepted; PyTorch raises 'topk does not support bool dtypes on CPU'",
-    ("errors", "trunc", "cpu"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "var", "cpu"): "int/bool input: message ends ', got: Int'; PyTorch's has no suffix",
-    # errors, cuda
-    ("errors", "abs", "cuda"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "argmax", "cuda"):
-        "bool input accepted; PyTorch raises 'does not support bool input'",
-    ("errors", "argmin", "cuda"):
-        "bool input accepted; PyTorch raises 'does not support bool input'",
-    ("errors", "bitwise_and", "cuda"):
-        "float input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "bitwise_not", "cuda"):
-        "float input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "bitwise_or", "cuda"):
-        "float input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "bitwise_xor", "cuda"):
-        "float input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "ceil", "cuda"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "div_trunc", "cuda"):
-        "bool inputs: 'not implemented for the GPU device'; PyTorch (and the project's rule: GPU "
-        "errors are the CPU's) NotImplementedError 'not implemented for 'Bool''",
-    ("errors", "elu", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "floor", "cuda"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "floor_divide", "cuda"):
-        "bool inputs: 'not implemented for the GPU device'; PyTorch (and the project's rule: GPU "
-        "errors are the CPU's) NotImplementedError 'not implemented for 'Bool''",
-    ("errors", "fmod", "cuda"):
-        "bool inputs: 'not implemented for the GPU device'; PyTorch (and the project's rule: GPU "
-        "errors are the CPU's) NotImplementedError 'not implemented for 'Bool''",
-    ("errors", "frac", "cuda"):
-        "int and bool inputs accepted (float result); PyTorch raises NotImplementedError",
-    ("errors", "gelu", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "gelu_tanh", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "hardshrink", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "hardsigmoid", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "hardswish", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "leaky_relu", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "logsigmoid", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "logsumexp", "cuda"):
-        "no dim: Python's TypeError text; PyTorch's is 'logsumexp() missing 1 required positional "
-        "arguments: \"dim\"'",
-    ("errors", "median", "cuda"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "mish", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "pow", "cuda"):
-        "bool inputs: 'not implemented for the GPU device'; PyTorch (and the project's rule: GPU "
-        "errors are the CPU's) NotImplementedError 'not implemented for 'Bool''",
-    ("errors", "relu", "cuda"):
-        "bool input accepted; PyTorch raises 'Boolean inputs not supported for relu'",
-    ("errors", "remainder", "cuda"):
-        "bool inputs: 'not implemented for the GPU device'; PyTorch (and the project's rule: GPU "
-        "errors are the CPU's) NotImplementedError 'not implemented for 'Bool''",
-    ("errors", "round", "cuda"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "silu", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "softplus", "cuda"):
-        "int input raises RuntimeError; PyTorch NotImplementedError (same text)",
-    ("errors", "softshrink", "cuda"):
-        "int input raises RuntimeError '\"softshrink_cpu\" ...'; PyTorch NotImplementedError "
-        "'\"softshrink_check\" ...'",
-    ("errors", "std", "cuda"): "int/bool input: message ends ', got: Int'; PyTorch's has no suffix",
-    ("errors", "sub", "cuda"):
-        "bool - bool: older message text ('If you are trying to invert a mask...'); PyTorch 2.13: "
-        "'Use the `^` or `logical_xor()` operator instead.'",
-    ("errors", "topk", "cuda"):
-        "bool input accepted; PyTorch raises 'topk does not support bool dtypes on CPU'",
-    ("errors", "trunc", "cuda"): "bool input accepted; PyTorch raises NotImplementedError",
-    ("errors", "var", "cuda"): "int/bool input: message ends ', got: Int'; PyTorch's has no suffix",
     # bulk, cuda
     ("bulk", "elu", "cuda"): "small |x| inaccurate (cancellation), see values",
     ("bulk", "expm1", "cuda"): "small |x| inaccurate (cancellation), see values",
@@ -265,36 +113,6 @@ KNOWN_DISAGREEMENTS = {
     ("bulk", "mish", "cuda"): "tails inaccurate, see values",
     ("bulk", "softplus", "cuda"): "tails inaccurate, see values",
     ("bulk", "tanh", "cuda"): "small |x| inaccurate, see values",
-    # grad, cpu
-    ("grad", "div_trunc", "cpu"):
-        "grad_fn DivBackward1 (registry too); PyTorch records DivBackward2 for "
-        "div(rounding_mode='trunc')",
-    ("grad", "floor_divide", "cpu"):
-        "DivBackward1 with gradients; PyTorch records torch::autograd::NotImplemented and backward"
-        " raises 'derivative for aten::floor_divide is not implemented'",
-    ("grad", "fmod", "cpu"):
-        "grad_fn FmodBackward0 (registry too); PyTorch records FmodBackward1 for two tensors",
-    ("grad", "nansum", "cpu"): "grad_fn SumBackward1; PyTorch (and the registry) NansumBackward0",
-    ("grad", "remainder", "cpu"):
-        "grad_fn RemainderBackward0 (registry too); PyTorch records RemainderBackward1 for two "
-        "tensors",
-    # grad, cuda
-    ("grad", "div_trunc", "cuda"):
-        "grad_fn DivBackward1 (registry too); PyTorch records DivBackward2 for "
-        "div(rounding_mode='trunc')",
-    ("grad", "floor_divide", "cuda"):
-        "DivBackward1 with gradients; PyTorch records torch::autograd::NotImplemented and backward"
-        " raises 'derivative for aten::floor_divide is not implemented'",
-    ("grad", "fmod", "cuda"):
-        "grad_fn FmodBackward0 (registry too); PyTorch records FmodBackward1 for two tensors",
-    ("grad", "maximum", "cuda"):
-        "backward raises TypeError: float64 is not supported on the GPU device",
-    ("grad", "minimum", "cuda"):
-        "backward raises TypeError: float64 is not supported on the GPU device",
-    ("grad", "nansum", "cuda"): "grad_fn SumBackward1; PyTorch (and the registry) NansumBackward0",
-    ("grad", "remainder", "cuda"):
-        "grad_fn RemainderBackward0 (registry too); PyTorch records RemainderBackward1 for two "
-        "tensors",
 }
 
 REFERENCE = Path(__file__).parent / "data" / "op_reference.npz"

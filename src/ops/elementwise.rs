@@ -6,12 +6,13 @@ use crate::backend::{cpu, gpu};
 use crate::dtype::{Category, DType, Scalar, default_float};
 use crate::error::{Error, Result};
 use crate::shape::broadcast_shapes;
-use crate::spec::elementwise::{BinaryPlan, IntRule, UnaryKernel, UnaryPlan};
+use crate::spec::elementwise::{BinaryPlan, BoolRule, IntRule, UnaryKernel, UnaryPlan};
 use crate::tensor::{Tensor, try_copy_into};
 
 pub use crate::backend::cpu::elementwise::map;
 pub use crate::spec::elementwise::{
-    BinaryOp, Operand, UnaryOp, can_cast, compute_dtype, result_type, type_title,
+    BinaryOp, Operand, UnaryOp, can_cast, compute_dtype, not_implemented_for, result_type,
+    type_title,
 };
 
 /// Dtype of `op`'s result for inputs promoting to `common` (errors for unsupported dtypes).
@@ -24,6 +25,7 @@ pub fn binary_result_dtype(op: BinaryOp, common: DType) -> Result<DType> {
 pub fn binary_plan(op: BinaryOp, a: &Operand, b: &Operand) -> Result<BinaryPlan> {
     let common = result_type(a, b);
     let (compute, out) = op.dtypes(common)?;
+    op.check_operands(a, b)?;
     check_int_pow(op, a, b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     let store = if op.is_comparison() || op.is_logical() {
@@ -150,27 +152,45 @@ pub fn unary_plan(op: UnaryOp, d: DType) -> Result<UnaryPlan> {
             default_float(),
         )
     };
-    match (op.int_rule(), d.category()) {
-        (IntRule::Predicate, _) => plan(UnaryKernel::Predicate, d, DType::Bool),
-        (IntRule::ToFloat, Category::Float) => plan(UnaryKernel::Float, compute_dtype(d), d),
-        (IntRule::ToFloat, _) => to_float(),
-        (IntRule::Keep, Category::Float) if op == UnaryOp::BitwiseNot => Err(Error::Runtime(
-            format!("\"bitwise_not_cpu\" not implemented for '{}'", type_title(d)),
-        )),
-        (IntRule::Keep, Category::Float) => plan(UnaryKernel::Float, compute_dtype(d), d),
-        (IntRule::Keep, Category::Int) => plan(UnaryKernel::Int, d, d),
-        (IntRule::Keep, Category::Bool) => match op {
-            UnaryOp::BitwiseNot => plan(UnaryKernel::BoolNot, d, d),
-            UnaryOp::Neg => Err(Error::Runtime(
-                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.".into(),
-            )),
-            _ => plan(UnaryKernel::Copy, d, d),
+    let int_plan = || match op.int_rule() {
+        IntRule::Predicate => plan(UnaryKernel::Predicate, d, DType::Bool),
+        IntRule::ToFloat => to_float(),
+        IntRule::Keep => plan(UnaryKernel::Int, d, d),
+        IntRule::Reject(kernel) => Err(not_implemented_for(kernel, d)),
+    };
+    match d.category() {
+        Category::Float => match op.int_rule() {
+            IntRule::Predicate => plan(UnaryKernel::Predicate, d, DType::Bool),
+            IntRule::Keep if op == UnaryOp::BitwiseNot => {
+                Err(not_implemented_for("bitwise_not_cpu", d))
+            }
+            IntRule::ToFloat | IntRule::Keep | IntRule::Reject(_) => {
+                plan(UnaryKernel::Float, compute_dtype(d), d)
+            }
+        },
+        Category::Int => int_plan(),
+        Category::Bool => match op.bool_rule() {
+            BoolRule::AsInt => int_plan(),
+            BoolRule::Copy => plan(UnaryKernel::Copy, d, d),
+            BoolRule::Not => plan(UnaryKernel::BoolNot, d, d),
+            BoolRule::ToLong => plan(UnaryKernel::Int, DType::I64, DType::I64),
+            BoolRule::Reject(kernel) => Err(not_implemented_for(kernel, d)),
+            BoolRule::Error(msg) => Err(Error::Runtime(msg.into())),
         },
     }
 }
 
 pub fn unary(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
     let plan = unary_plan(op, a.dtype())?;
+    // The integer kernels run in the input's dtype: a promoted input (`square(bool)`) is
+    // converted first.
+    let promoted;
+    let a = if plan.kernel == UnaryKernel::Int && a.dtype() != plan.compute {
+        promoted = a.try_to_dtype(plan.compute)?;
+        &promoted
+    } else {
+        a
+    };
     if a.is_gpu() {
         gpu::elementwise::unary(&plan, a)
     } else {
