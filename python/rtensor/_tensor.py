@@ -85,6 +85,10 @@ def erf_(self):
 def _round(self, decimals=0):
     if decimals == 0:
         return self._unary("round")
+    if not self.dtype.is_floating_point:
+        # ATen's round.decimals kernel is built for floats only.
+        name = self.dtype._legacy_name[: -len("Tensor")]
+        raise NotImplementedError(f"\"round_cpu\" not implemented for '{name}'")
     # PyTorch scales in the tensor's precision: round(x * 10**d) / 10**d, or for negative
     # decimals round(x / 10**-d) * 10**-d.
     if decimals > 0:

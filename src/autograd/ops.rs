@@ -1109,8 +1109,7 @@ pub fn inplace(
 
 pub fn binary_inplace(op: BinaryOp, x: &Tensor, other: &Operand, grad: GradName) -> Result<()> {
     ew::check_no_internal_overlap(x)?;
-    let common = ew::result_type(&Operand::Tensor(x.clone()), other);
-    let (_, out_dtype) = (common, ew::binary_result_dtype(op, common)?);
+    let out_dtype = ew::binary_result_dtype(op, &Operand::Tensor(x.clone()), other)?;
     if !ew::can_cast(out_dtype, x.dtype()) {
         return Err(Error::Runtime(format!(
             "result type {} can't be cast to the desired output type {}",

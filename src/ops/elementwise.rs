@@ -15,9 +15,26 @@ pub use crate::spec::elementwise::{
     type_title,
 };
 
-/// Dtype of `op`'s result for inputs promoting to `common` (errors for unsupported dtypes).
-pub fn binary_result_dtype(op: BinaryOp, common: DType) -> Result<DType> {
-    Ok(op.dtypes(common)?.1)
+/// Dtype of `a op b` (errors for unsupported dtypes).
+pub fn binary_result_dtype(op: BinaryOp, a: &Operand, b: &Operand) -> Result<DType> {
+    if bool_to_bool_power(op, a, b).is_some() {
+        return Ok(DType::Bool);
+    }
+    Ok(op.dtypes(result_type(a, b))?.1)
+}
+
+/// PyTorch's `pow(Tensor, Scalar)` answers the exponents 0 and 1 (`False`, `True`) without
+/// its kernel (a fill with 1, a copy), so a bool tensor to a bool power is no dtype error:
+/// `Some((tensor, exponent))` for that case.
+fn bool_to_bool_power<'a>(op: BinaryOp, a: &'a Operand, b: &Operand) -> Option<(&'a Tensor, bool)> {
+    match (op, a, b) {
+        (BinaryOp::Pow, Operand::Tensor(t), Operand::Scalar(Scalar::Bool(e)))
+            if t.dtype() == DType::Bool =>
+        {
+            Some((t, *e))
+        }
+        _ => None,
+    }
 }
 
 /// Resolves `a op b`: result type, compute and store dtypes, PyTorch's dtype errors and the
@@ -44,6 +61,14 @@ pub fn binary_plan(op: BinaryOp, a: &Operand, b: &Operand) -> Result<BinaryPlan>
 
 /// `a op b` with broadcasting and type promotion, into a new tensor.
 pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
+    if let Some((t, e)) = bool_to_bool_power(op, a, b) {
+        if e {
+            return t.try_to_dtype_copy(DType::Bool);
+        }
+        let ones = t.zeros_like_here(t.shape(), DType::Bool)?;
+        crate::tensor::try_fill(&ones, Scalar::Bool(true))?;
+        return Ok(ones);
+    }
     if gpu_operands(&[a, b]) {
         let plan = binary_plan(op, a, b)?;
         return gpu::elementwise::binary(&plan, a, b);
@@ -110,8 +135,7 @@ pub fn check_no_internal_overlap(t: &Tensor) -> Result<()> {
 /// In-place `a op= b`: the result must be castable to `a`'s dtype, and `b` must broadcast to
 /// `a`'s shape.
 pub fn binary_(op: BinaryOp, a: &Tensor, b: &Operand) -> Result<()> {
-    let common = result_type(&Operand::Tensor(a.clone()), b);
-    let (_, out_dtype) = op.dtypes(common)?;
+    let out_dtype = binary_result_dtype(op, &Operand::Tensor(a.clone()), b)?;
     check_no_internal_overlap(a)?;
     if !can_cast(out_dtype, a.dtype()) {
         return Err(Error::Runtime(format!(
