@@ -1037,3 +1037,31 @@ def test_where():
           torch.int64)
     check(torch.where(torch.tensor([[True], [False]]), torch.tensor(a), torch.tensor(-a)),
           np.where([[True], [False]], a, -a))
+
+
+def test_bool_dtype_rules_follow_pytorch():
+    # Checked against PyTorch 2.13: its pow(Tensor, Scalar) answers the exponents True/False
+    # without its kernel, so only pow of two bool tensors is refused.
+    b = torch.tensor([True, False])
+    assert (b ** True).tolist() == [True, False] and (b ** True).dtype == torch.bool
+    assert (b ** False).tolist() == [True, True]
+    assert (b ** 2).dtype == torch.int64
+    with pytest.raises(NotImplementedError, match="^\"pow\" not implemented for 'Bool'$"):
+        b.pow(b)
+    assert torch.square(b).dtype == torch.int64
+    for x in (b, torch.tensor([1, 2])):
+        with pytest.raises(NotImplementedError, match="\"round_cpu\" not implemented for"):
+            torch.round(x, decimals=1)
+    with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+        torch.tensor([1, 2]) - b
+    with pytest.raises(RuntimeError, match="Use the `\\^` or `logical_xor\\(\\)` operator"):
+        b - b
+
+
+def test_threshold_of_integers_converts_its_parameters():
+    x = torch.tensor([[1, -2, 0]], dtype=torch.int32)
+    r = torch.nn.functional.threshold(x, -0.5, 5)
+    assert r.dtype == torch.int32 and r.tolist() == [[1, 5, 5]]
+    with pytest.raises(RuntimeError, match="cannot be converted to type int without overflow"):
+        torch.nn.functional.threshold(x, 0.0, 1e10)
+    assert torch.erf(x).dtype == torch.float32

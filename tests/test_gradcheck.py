@@ -152,7 +152,6 @@ ELEMENTWISE = [
     op("rpow_float", [(3, 4)], lambda x: 0.7 ** x),
     op("pow_int_tensor_exp", [(3, 1)], lambda x: x.pow(t([1, 2, 3]))),
     op("remainder_scalar", [(3, 4)], lambda x: x % 0.7),
-    op("rremainder", [(3, 4)], lambda x: 5 % x, **POS),
     op("fmod_scalar", [(3, 4)], lambda x: torch.fmod(x, 0.7)),
     op("maximum_0d", [(3, 4)], lambda x: torch.maximum(x, t(0.1, F64))),
     op("atan2_scalar_tensor", [(3, 4)], lambda x: torch.atan2(t(0.5, F64), x)),
@@ -729,6 +728,32 @@ def test_to_same_dtype_returns_self():
 
 
 # ----- the checker itself -----
+
+
+def test_ops_without_a_derivative_record_not_implemented():
+    # PyTorch has no derivative for floor_divide or remainder(number, tensor): it records
+    # torch::autograd::NotImplemented, and backward raises.
+    x = torch.tensor([1.5, -2.5, 3.0], requires_grad=True)
+    y = torch.tensor([0.7, 2.0, -1.0])
+    for f, aten in ((lambda: 5 % x, "remainder"), (lambda: x // y, "floor_divide"),
+                    (lambda: torch.floor_divide(x, 2), "floor_divide"),
+                    (lambda: x.clone().floor_divide_(y), "floor_divide_")):
+        r = f()
+        assert r.grad_fn.name() == "torch::autograd::NotImplemented"
+        with pytest.raises(RuntimeError, match=f"^derivative for aten::{aten} is not implemented$"):
+            r.sum().backward()
+    # div with a rounding mode is div's overload (zero gradients), floor included.
+    for mode in ("trunc", "floor"):
+        r = torch.div(x, y, rounding_mode=mode)
+        assert r.grad_fn.name() == "DivBackward2"
+        r.sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0, 0.0]
+        x.grad = None
+    assert (x % y).grad_fn.name() == "RemainderBackward1"
+    assert (x % 2).grad_fn.name() == "RemainderBackward0"
+    assert torch.fmod(x, y).grad_fn.name() == "FmodBackward1"
+    assert torch.fmod(x, 2).grad_fn.name() == "FmodBackward0"
+    assert torch.nansum(x).grad_fn.name() == "NansumBackward0"
 
 
 def test_gradcheck_detects_a_wrong_gradient():

@@ -85,6 +85,10 @@ def erf_(self):
 def _round(self, decimals=0):
     if decimals == 0:
         return self._unary("round")
+    if not self.dtype.is_floating_point:
+        # ATen's round.decimals kernel is built for floats only.
+        name = self.dtype._legacy_name[: -len("Tensor")]
+        raise NotImplementedError(f"\"round_cpu\" not implemented for '{name}'")
     # PyTorch scales in the tensor's precision: round(x * 10**d) / 10**d, or for negative
     # decimals round(x / 10**-d) * 10**-d.
     if decimals > 0:
@@ -122,7 +126,9 @@ def mul_(self, other):
     return self._binary_("mul", other)
 
 
-_ROUNDING = {None: "div", "trunc": "div_trunc", "floor": "floor_divide"}
+# "div_floor": floor_divide's kernel recorded as div's DivBackward2 (floor_divide itself has
+# no derivative in PyTorch).
+_ROUNDING = {None: "div", "trunc": "div_trunc", "floor": "div_floor"}
 
 
 def _rounding(mode):
@@ -202,7 +208,7 @@ def sum(self, dim=None, keepdim=False, *, dtype=None):
 
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
-    return self.masked_fill(self.isnan(), 0)._sum(dim, keepdim, dtype)
+    return self._nansum(dim, keepdim, dtype)
 
 
 def mean(self, dim=None, keepdim=False, *, dtype=None):
@@ -284,7 +290,13 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
     return r if dtype is None else r.to(dtype)
 
 
-def logsumexp(self, dim, keepdim=False):
+_REQUIRED = object()  # a required argument PyTorch's parser reports missing in its own words
+
+
+def logsumexp(self, dim=_REQUIRED, keepdim=False):
+    if dim is _REQUIRED:
+        # PyTorch's argument parser's text (its "arguments", plural, included).
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     return self._logsumexp(dim, keepdim)
 
 

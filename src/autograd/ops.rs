@@ -11,6 +11,7 @@ use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::elementwise::{self as ew, BinaryOp, Operand, UnaryOp};
 use crate::ops::reduce;
+use crate::spec::elementwise::NOT_IMPLEMENTED_GRAD;
 use crate::tensor::Tensor;
 
 /// Whether an op on these inputs must be recorded.
@@ -141,6 +142,25 @@ fn grad_for_shape(g: Tensor, shape: &[usize], dtype: DType) -> Result<Option<Ten
 }
 
 pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
+    binary_as(op, a, b, GradName::Op)
+}
+
+/// The grad_fn a binary call records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradName {
+    /// PyTorch's name for the op and these operands (`BinaryOp::grad_fn_for`).
+    Op,
+    /// The in-place form: as `Op`, and an op without a derivative names `aten::<op>_` in its
+    /// backward error.
+    Inplace,
+    /// Another overload's name: `div(rounding_mode='floor')` runs `floor_divide`'s kernel but
+    /// is ATen's `div.Tensor_mode` (DivBackward2, zero gradients), where `floor_divide` has
+    /// no derivative.
+    As(&'static str),
+}
+
+/// `binary`, recorded under `grad`.
+pub fn binary_as(op: BinaryOp, a: &Operand, b: &Operand, grad: GradName) -> Result<Tensor> {
     let out = ew::binary(op, a, b)?;
     let (ta, tb) = (operand_tensor(a), operand_tensor(b));
     // (inline storage: no heap allocation on the per-op hot path)
@@ -155,9 +175,25 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
         return Ok(out);
     }
     use BinaryOp::*;
-    let Some(name) = op.grad_fn_for(ta.is_some(), tb.is_some()) else {
+    let name = match grad {
+        GradName::As(name) => Some(name),
+        GradName::Op | GradName::Inplace => op.grad_fn_for(ta.is_some(), tb.is_some()),
+    };
+    let Some(name) = name else {
         return Ok(out);
     };
+    if name == NOT_IMPLEMENTED_GRAD {
+        // PyTorch's `torch::autograd::NotImplemented` node: recorded, and its backward raises.
+        let suffix = if grad == GradName::Inplace { "_" } else { "" };
+        let msg = format!(
+            "derivative for aten::{}{} is not implemented",
+            op.aten_name(),
+            suffix
+        );
+        return Ok(record1(name, &ins, out, false, move |_| {
+            Err(Error::Runtime(msg.clone()))
+        }));
+    }
     // Like PyTorch's needs_input_grad: skip formulas whose result nobody receives.
     let need_a = ta.as_ref().is_some_and(|t| t.requires_grad());
     let need_b = tb.as_ref().is_some_and(|t| t.requires_grad());
@@ -249,7 +285,7 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
                 (Some(ga), Some(gb))
             }
             Minimum | Maximum => {
-                let (wa, wb) = minmax_weights(op == Maximum, &req(&av)?, &req(&bv)?)?;
+                let (wa, wb) = minmax_weights(op == Maximum, &req(&av)?, &req(&bv)?, g.dtype())?;
                 (
                     Some(binary(Mul, &tn(g), &tn(&wa))?),
                     Some(binary(Mul, &tn(g), &tn(&wb))?),
@@ -291,13 +327,19 @@ fn zeros_like(g: &Tensor) -> Result<Tensor> {
     g.zeros_like_here(g.shape(), g.dtype())
 }
 
-fn minmax_weights(max: bool, a: &Operand, b: &Operand) -> Result<(Tensor, Tensor)> {
+/// The share of the gradient each operand of `maximum`/`minimum` receives: 1 to the winner,
+/// half to each on a tie, in `dtype` (the gradient's: the GPU has no float64).
+fn minmax_weights(max: bool, a: &Operand, b: &Operand, dtype: DType) -> Result<(Tensor, Tensor)> {
     let win = ew::binary(if max { BinaryOp::Gt } else { BinaryOp::Lt }, a, b)?;
     let tie = ew::binary(BinaryOp::Eq, a, b)?;
     let wa = ew::binary(
         BinaryOp::Add,
-        &tn(&win.try_to_dtype(DType::F64)?),
-        &tn(&ew::binary(BinaryOp::Mul, &tn(&tie), &s(0.5))?),
+        &tn(&win.try_to_dtype(dtype)?),
+        &tn(&ew::binary(
+            BinaryOp::Mul,
+            &tn(&tie.try_to_dtype(dtype)?),
+            &s(0.5),
+        )?),
     )?;
     let wb = ew::binary(BinaryOp::Sub, &s(1.0), &tn(&wa))?;
     Ok((wa, wb))
@@ -626,6 +668,31 @@ pub fn sum(
     let xd = x.dtype();
     Ok(record1(name, &[x], out, false, move |g| {
         let r = expand_to(&unreduce(g, &wdims, keepdim)?, &shape)?;
+        Ok(vec![Some(to_dtype(&r, xd)?)])
+    }))
+}
+
+/// `nansum`: the sum with NaNs counted as zero (NansumBackward0: the gradient is the sum's,
+/// zero where `x` is NaN).
+pub fn nansum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
+    let nan = ew::unary(UnaryOp::IsNan, x)?;
+    let zero = Operand::Scalar(Scalar::Int(0));
+    let clean = ew::where_(&nan, &zero, &tn(x))?;
+    let out = reduce::sum(&clean, dims, keepdim, dtype)?;
+    if !needs_grad(&[x]) || !out.dtype().is_float() {
+        return Ok(out);
+    }
+    let wdims = reduce::reduce_dims(x, dims)?;
+    let shape = x.shape().to_vec();
+    let xd = x.dtype();
+    Ok(record1("NansumBackward0", &[x], out, false, move |g| {
+        let r = expand_to(&unreduce(g, &wdims, keepdim)?, &shape)?;
+        let r = where_(&nan, &zero, &tn(&r))?;
         Ok(vec![Some(to_dtype(&r, xd)?)])
     }))
 }
@@ -1033,10 +1100,9 @@ pub fn inplace(
     Ok(())
 }
 
-pub fn binary_inplace(op: BinaryOp, x: &Tensor, other: &Operand) -> Result<()> {
+pub fn binary_inplace(op: BinaryOp, x: &Tensor, other: &Operand, grad: GradName) -> Result<()> {
     ew::check_no_internal_overlap(x)?;
-    let common = ew::result_type(&Operand::Tensor(x.clone()), other);
-    let (_, out_dtype) = (common, ew::binary_result_dtype(op, common)?);
+    let out_dtype = ew::binary_result_dtype(op, &Operand::Tensor(x.clone()), other)?;
     if !ew::can_cast(out_dtype, x.dtype()) {
         return Err(Error::Runtime(format!(
             "result type {} can't be cast to the desired output type {}",
@@ -1046,8 +1112,12 @@ pub fn binary_inplace(op: BinaryOp, x: &Tensor, other: &Operand) -> Result<()> {
     }
     let others: Vec<Tensor> = operand_tensor(other).into_iter().collect();
     let refs: Vec<&Tensor> = others.iter().collect();
+    let grad = match grad {
+        GradName::Op => GradName::Inplace,
+        g => g,
+    };
     inplace(x, &refs, |src| {
-        binary(op, &Operand::Tensor(src.clone()), other)
+        binary_as(op, &Operand::Tensor(src.clone()), other, grad)
     })
 }
 

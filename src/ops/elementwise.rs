@@ -6,17 +6,35 @@ use crate::backend::{cpu, gpu};
 use crate::dtype::{Category, DType, Scalar, default_float};
 use crate::error::{Error, Result};
 use crate::shape::broadcast_shapes;
-use crate::spec::elementwise::{BinaryPlan, IntRule, UnaryKernel, UnaryPlan};
+use crate::spec::elementwise::{BinaryPlan, BoolRule, IntRule, UnaryKernel, UnaryPlan};
 use crate::tensor::{Tensor, try_copy_into};
 
 pub use crate::backend::cpu::elementwise::map;
 pub use crate::spec::elementwise::{
-    BinaryOp, Operand, UnaryOp, can_cast, compute_dtype, result_type, type_title,
+    BinaryOp, Operand, UnaryOp, can_cast, compute_dtype, not_implemented_for, result_type,
+    type_title,
 };
 
-/// Dtype of `op`'s result for inputs promoting to `common` (errors for unsupported dtypes).
-pub fn binary_result_dtype(op: BinaryOp, common: DType) -> Result<DType> {
-    Ok(op.dtypes(common)?.1)
+/// Dtype of `a op b` (errors for unsupported dtypes).
+pub fn binary_result_dtype(op: BinaryOp, a: &Operand, b: &Operand) -> Result<DType> {
+    if bool_to_bool_power(op, a, b).is_some() {
+        return Ok(DType::Bool);
+    }
+    Ok(op.dtypes(result_type(a, b))?.1)
+}
+
+/// PyTorch's `pow(Tensor, Scalar)` answers the exponents 0 and 1 (`False`, `True`) without
+/// its kernel (a fill with 1, a copy), so a bool tensor to a bool power is no dtype error:
+/// `Some((tensor, exponent))` for that case.
+fn bool_to_bool_power<'a>(op: BinaryOp, a: &'a Operand, b: &Operand) -> Option<(&'a Tensor, bool)> {
+    match (op, a, b) {
+        (BinaryOp::Pow, Operand::Tensor(t), Operand::Scalar(Scalar::Bool(e)))
+            if t.dtype() == DType::Bool =>
+        {
+            Some((t, *e))
+        }
+        _ => None,
+    }
 }
 
 /// Resolves `a op b`: result type, compute and store dtypes, PyTorch's dtype errors and the
@@ -24,6 +42,7 @@ pub fn binary_result_dtype(op: BinaryOp, common: DType) -> Result<DType> {
 pub fn binary_plan(op: BinaryOp, a: &Operand, b: &Operand) -> Result<BinaryPlan> {
     let common = result_type(a, b);
     let (compute, out) = op.dtypes(common)?;
+    op.check_operands(a, b)?;
     check_int_pow(op, a, b)?;
     let shape = broadcast_shapes(a.shape(), b.shape())?;
     let store = if op.is_comparison() || op.is_logical() {
@@ -42,6 +61,14 @@ pub fn binary_plan(op: BinaryOp, a: &Operand, b: &Operand) -> Result<BinaryPlan>
 
 /// `a op b` with broadcasting and type promotion, into a new tensor.
 pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
+    if let Some((t, e)) = bool_to_bool_power(op, a, b) {
+        if e {
+            return t.try_to_dtype_copy(DType::Bool);
+        }
+        let ones = t.zeros_like_here(t.shape(), DType::Bool)?;
+        crate::tensor::try_fill(&ones, Scalar::Bool(true))?;
+        return Ok(ones);
+    }
     if gpu_operands(&[a, b]) {
         let plan = binary_plan(op, a, b)?;
         return gpu::elementwise::binary(&plan, a, b);
@@ -112,8 +139,7 @@ pub fn check_no_internal_overlap(t: &Tensor) -> Result<()> {
 /// In-place `a op= b`: the result must be castable to `a`'s dtype, and `b` must broadcast to
 /// `a`'s shape.
 pub fn binary_(op: BinaryOp, a: &Tensor, b: &Operand) -> Result<()> {
-    let common = result_type(&Operand::Tensor(a.clone()), b);
-    let (_, out_dtype) = op.dtypes(common)?;
+    let out_dtype = binary_result_dtype(op, &Operand::Tensor(a.clone()), b)?;
     check_no_internal_overlap(a)?;
     if !can_cast(out_dtype, a.dtype()) {
         return Err(Error::Runtime(format!(
@@ -154,27 +180,45 @@ pub fn unary_plan(op: UnaryOp, d: DType) -> Result<UnaryPlan> {
             default_float(),
         )
     };
-    match (op.int_rule(), d.category()) {
-        (IntRule::Predicate, _) => plan(UnaryKernel::Predicate, d, DType::Bool),
-        (IntRule::ToFloat, Category::Float) => plan(UnaryKernel::Float, compute_dtype(d), d),
-        (IntRule::ToFloat, _) => to_float(),
-        (IntRule::Keep, Category::Float) if op == UnaryOp::BitwiseNot => Err(Error::Runtime(
-            format!("\"bitwise_not_cpu\" not implemented for '{}'", type_title(d)),
-        )),
-        (IntRule::Keep, Category::Float) => plan(UnaryKernel::Float, compute_dtype(d), d),
-        (IntRule::Keep, Category::Int) => plan(UnaryKernel::Int, d, d),
-        (IntRule::Keep, Category::Bool) => match op {
-            UnaryOp::BitwiseNot => plan(UnaryKernel::BoolNot, d, d),
-            UnaryOp::Neg => Err(Error::Runtime(
-                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.".into(),
-            )),
-            _ => plan(UnaryKernel::Copy, d, d),
+    let int_plan = || match op.int_rule() {
+        IntRule::Predicate => plan(UnaryKernel::Predicate, d, DType::Bool),
+        IntRule::ToFloat => to_float(),
+        IntRule::Keep => plan(UnaryKernel::Int, d, d),
+        IntRule::Reject(kernel) => Err(not_implemented_for(kernel, d)),
+    };
+    match d.category() {
+        Category::Float => match op.int_rule() {
+            IntRule::Predicate => plan(UnaryKernel::Predicate, d, DType::Bool),
+            IntRule::Keep if op == UnaryOp::BitwiseNot => {
+                Err(not_implemented_for("bitwise_not_cpu", d))
+            }
+            IntRule::ToFloat | IntRule::Keep | IntRule::Reject(_) => {
+                plan(UnaryKernel::Float, compute_dtype(d), d)
+            }
+        },
+        Category::Int => int_plan(),
+        Category::Bool => match op.bool_rule() {
+            BoolRule::AsInt => int_plan(),
+            BoolRule::Copy => plan(UnaryKernel::Copy, d, d),
+            BoolRule::Not => plan(UnaryKernel::BoolNot, d, d),
+            BoolRule::ToLong => plan(UnaryKernel::Int, DType::I64, DType::I64),
+            BoolRule::Reject(kernel) => Err(not_implemented_for(kernel, d)),
+            BoolRule::Error(msg) => Err(Error::Runtime(msg.into())),
         },
     }
 }
 
 pub fn unary(op: UnaryOp, a: &Tensor) -> Result<Tensor> {
     let plan = unary_plan(op, a.dtype())?;
+    // The integer kernels run in the input's dtype: a promoted input (`square(bool)`) is
+    // converted first.
+    let promoted;
+    let a = if plan.kernel == UnaryKernel::Int && a.dtype() != plan.compute {
+        promoted = a.try_to_dtype(plan.compute)?;
+        &promoted
+    } else {
+        a
+    };
     if a.is_gpu() {
         gpu::elementwise::unary(&plan, a)
     } else {

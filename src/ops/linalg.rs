@@ -30,10 +30,10 @@ fn check_same_dtype(a: &Tensor, b: &Tensor, what: &str) -> Result<()> {
         )));
     }
     if a.dtype() == DType::Bool {
-        return Err(Error::Runtime(format!(
-            "\"addmm_impl_cpu_\" not implemented for '{}'",
-            type_title(a.dtype())
-        )));
+        return Err(crate::spec::elementwise::not_implemented_for(
+            "addmm_impl_cpu_",
+            a.dtype(),
+        ));
     }
     Ok(())
 }

@@ -9,17 +9,19 @@
 
 use crate::backend::cpu::iter::GRAIN;
 use crate::backend::cpu::threads::pool;
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, Scalar, default_float};
 use crate::error::{Error, Result};
-use crate::ops::elementwise::{map, type_title};
+use crate::ops::elementwise::{
+    self as ew, BinaryOp, Operand, map, not_implemented_for, type_title,
+};
 use crate::ops::{index, view};
 use crate::shape::wrap_dim;
-pub use crate::spec::nn::Act;
+pub use crate::spec::nn::{Act, ActInts};
 use crate::tensor::Tensor;
 use rayon::prelude::*;
 
 /// Runs `$body` with `$T` bound to the element type of a float dtype; other dtypes are
-/// PyTorch's "not implemented" RuntimeError naming `$op`.
+/// PyTorch's "not implemented" NotImplementedError naming `$op`.
 macro_rules! float_dispatch {
     ($dtype:expr, $op:expr, $T:ident => $body:expr) => {
         match $dtype {
@@ -39,13 +41,7 @@ macro_rules! float_dispatch {
                 type $T = f64;
                 $body
             }
-            d => {
-                return Err(Error::Runtime(format!(
-                    "\"{}\" not implemented for '{}'",
-                    $op,
-                    type_title(d)
-                )))
-            }
+            d => return Err(not_implemented_for($op, d)),
         }
     };
 }
@@ -150,11 +146,7 @@ pub fn softmax(x: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
     };
     if x.is_gpu() {
         if !x.dtype().is_float() {
-            return Err(Error::Runtime(format!(
-                "\"{}\" not implemented for '{}'",
-                name,
-                type_title(x.dtype())
-            )));
+            return Err(not_implemented_for(name, x.dtype()));
         }
         return crate::ops::gpu::nn::softmax(x, d, log);
     }
@@ -624,21 +616,80 @@ fn pointwise(x: &Tensor, op: &str, f: impl Fn(f64, f64) -> f64 + Sync) -> Result
     Ok(out)
 }
 
-/// The activation applied elementwise (float dtypes only).
+/// The activation applied elementwise (integer inputs as `Act::ints` says).
 pub fn activation(x: &Tensor, act: Act) -> Result<Tensor> {
+    let d = x.dtype();
+    if !d.is_float() {
+        match (act.ints(), act) {
+            (ActInts::ToFloat, _) => return activation(&x.try_to_dtype(default_float())?, act),
+            (ActInts::Keep, Act::Threshold { threshold, value }) if d != DType::Bool => {
+                return int_threshold(x, threshold, value);
+            }
+            (ActInts::Keep | ActInts::Reject, _) => {
+                return Err(not_implemented_for(act.kernel_name(), d));
+            }
+        }
+    }
     if x.is_gpu() {
         return gpu_activation(x, act, false);
     }
     pointwise(x, act.kernel_name(), move |v, max| act.value_in(v, max))
 }
 
+/// `threshold` of an integer tensor, as ATen computes it: the parameters converted to the
+/// dtype (truncated, an overflow refused), then `x <= threshold ? value : x` in integers.
+/// Composed from elementwise ops, so it runs on either device.
+fn int_threshold(x: &Tensor, threshold: f64, value: f64) -> Result<Tensor> {
+    let d = x.dtype();
+    let convert = |v: f64| -> Result<Operand> {
+        let (lo, hi) = int_range(d);
+        if !(v.trunc() >= lo && v.trunc() <= hi) {
+            return Err(Error::Runtime(format!(
+                "value cannot be converted to type {} without overflow",
+                c_type_name(d)
+            )));
+        }
+        Ok(Operand::Scalar(Scalar::Int(v.trunc() as i64)))
+    };
+    let (t, v) = (convert(threshold)?, convert(value)?);
+    let below = ew::binary(BinaryOp::Le, &Operand::Tensor(x.clone()), &t)?;
+    ew::where_(&below, &v, &Operand::Tensor(x.clone()))
+}
+
+/// The range of an integer dtype, as float64.
+fn int_range(d: DType) -> (f64, f64) {
+    match d {
+        DType::U8 => (0.0, u8::MAX as f64),
+        DType::I8 => (i8::MIN as f64, i8::MAX as f64),
+        DType::I16 => (i16::MIN as f64, i16::MAX as f64),
+        DType::I32 => (i32::MIN as f64, i32::MAX as f64),
+        // 2^63 itself is out of range: the upper bound is the float just below it.
+        DType::I64 => (i64::MIN as f64, 9.223372036854775e18),
+        DType::Bool | DType::F16 | DType::BF16 | DType::F32 | DType::F64 => {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        }
+    }
+}
+
+/// The C++ type c10 names in its "cannot be converted to type ... without overflow" error.
+fn c_type_name(d: DType) -> &'static str {
+    match d {
+        DType::Bool => "bool",
+        DType::U8 => "uint8_t",
+        DType::I8 => "int8_t",
+        DType::I16 => "int16_t",
+        DType::I32 => "int",
+        DType::I64 => "int64_t",
+        DType::F16 => "c10::Half",
+        DType::BF16 => "c10::BFloat16",
+        DType::F32 => "float",
+        DType::F64 => "double",
+    }
+}
+
 fn gpu_activation(x: &Tensor, act: Act, deriv: bool) -> Result<Tensor> {
     if !x.dtype().is_float() {
-        return Err(Error::Runtime(format!(
-            "\"{}\" not implemented for '{}'",
-            act.kernel_name(),
-            type_title(x.dtype())
-        )));
+        return Err(not_implemented_for(act.kernel_name(), x.dtype()));
     }
     crate::backend::gpu::activation::activation(x, act, deriv)
 }
@@ -732,10 +783,7 @@ impl Ctc {
         blank: i64,
     ) -> Result<Ctc> {
         if !log_probs.dtype().is_float() {
-            return Err(Error::Runtime(format!(
-                "\"ctc_loss_cpu\" not implemented for '{}'",
-                type_title(log_probs.dtype())
-            )));
+            return Err(not_implemented_for("ctc_loss_cpu", log_probs.dtype()));
         }
         if log_probs.ndim() != 3 {
             return Err(Error::Runtime(format!(

@@ -616,10 +616,9 @@ pub fn var(
     take_sqrt: bool,
 ) -> Result<Tensor> {
     if !x.dtype().is_float() {
-        return Err(Error::Runtime(format!(
-            "std and var only support floating point and complex dtypes, got: {}",
-            type_title(x.dtype())
-        )));
+        return Err(Error::Runtime(
+            "std and var only support floating point and complex dtypes".into(),
+        ));
     }
     if x.is_gpu() {
         return crate::ops::gpu::reduce::var(x, dims, correction, keepdim, take_sqrt);
@@ -882,6 +881,12 @@ pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Te
 }
 
 pub fn argmax(x: &Tensor, dim: Option<i64>, keepdim: bool, largest: bool) -> Result<Tensor> {
+    if x.dtype() == DType::Bool {
+        return Err(Error::Runtime(format!(
+            "{}(): does not support bool input",
+            if largest { "argmax" } else { "argmin" }
+        )));
+    }
     match dim {
         Some(d) => Ok(max_dim(x, d, keepdim, largest)?.1),
         None => {
@@ -966,6 +971,12 @@ pub fn topk(x: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
             k, d, size
         )));
     }
+    // PyTorch's CPU text; the GPU raises the CPU's errors.
+    if x.dtype() == DType::Bool {
+        return Err(Error::Runtime(
+            "topk does not support bool dtypes on CPU".into(),
+        ));
+    }
     if x.is_gpu() {
         return crate::ops::gpu::reduce::topk(x, k as usize, dim, largest);
     }
@@ -975,6 +986,18 @@ pub fn topk(x: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
 
 /// Lower median (no averaging), NaN propagates; along a dim it returns (values, indices).
 pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor)> {
+    median_along(x, dim, keepdim, "median_out")
+}
+
+/// `median_dim`; `kernel` names PyTorch's kernel in the error for bool input (`median_cpu`
+/// over everything, `median_out` along a dim).
+pub fn median_along(x: &Tensor, dim: i64, keepdim: bool, kernel: &str) -> Result<(Tensor, Tensor)> {
+    if x.dtype() == DType::Bool {
+        return Err(crate::ops::elementwise::not_implemented_for(
+            kernel,
+            x.dtype(),
+        ));
+    }
     let d = wrap_dim(dim, x.ndim())?;
     if x.ndim() > 0 && x.shape()[d] == 0 {
         return Err(Error::Index(format!(
@@ -1006,6 +1029,12 @@ pub fn median_dim(x: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
 }
 
 pub fn median(x: &Tensor) -> Result<Tensor> {
+    if x.dtype() == DType::Bool {
+        return Err(crate::ops::elementwise::not_implemented_for(
+            "median_cpu",
+            x.dtype(),
+        ));
+    }
     if x.numel() == 0 {
         let nan = Tensor::scalar_tensor(crate::dtype::Scalar::Float(f64::NAN), x.dtype());
         return if x.is_gpu() {
@@ -1015,7 +1044,7 @@ pub fn median(x: &Tensor) -> Result<Tensor> {
         };
     }
     let flat = view::reshape(x, &[-1])?;
-    let (v, _) = median_dim(&flat, 0, false)?;
+    let (v, _) = median_along(&flat, 0, false, "median_cpu")?;
     Ok(v)
 }
 

@@ -12,7 +12,7 @@
 use crate::dispatch;
 use crate::dtype::{DType, Element};
 use crate::error::Error;
-use crate::ops::elementwise::type_title;
+use crate::ops::elementwise::{not_implemented_for, type_title};
 use crate::python::convert::*;
 use crate::python::tensor::{PyTensor, wrap};
 use crate::rng::{self, Generator, RngDType};
@@ -253,10 +253,7 @@ fn float_only(t: &Tensor, kernel: &str) -> PyResult<()> {
     if t.dtype().is_float() {
         Ok(())
     } else {
-        Err(rt_err(format!(
-            "\"{kernel}\" not implemented for '{}'",
-            type_title(t.dtype())
-        )))
+        Err(not_implemented_for(kernel, t.dtype()).into())
     }
 }
 
@@ -424,10 +421,7 @@ fn _bernoulli_(
     if let Ok(pt) = p.cast::<PyTensor>() {
         let pt = pt.get().t();
         if !pt.dtype().is_float() {
-            return Err(rt_err(format!(
-                "\"bernoulli_tensor_cpu_p_\" not implemented for '{}'",
-                type_title(pt.dtype())
-            )));
+            return Err(not_implemented_for("bernoulli_tensor_cpu_p_", pt.dtype()).into());
         }
         let pl = pt.layout().broadcast_to(x.shape())?;
         // The probabilities in the order the elements of `t` are drawn.
@@ -514,9 +508,7 @@ fn _exponential_(
 fn _geometric_(t: &Bound<'_, PyAny>, p: f64, generator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
     let x = tensor_self(t, "geometric_")?;
     if x.dtype() == DType::Bool {
-        return Err(rt_err(
-            "\"geometric_cpu\" not implemented for 'Bool'".to_string(),
-        ));
+        return Err(not_implemented_for("geometric_cpu", DType::Bool).into());
     }
     let g = self::generator(generator)?;
     let mut g = lock(&g);

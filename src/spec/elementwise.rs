@@ -27,6 +27,16 @@ impl Operand {
             Operand::Scalar(_) => &[],
         }
     }
+    /// The dtype PyTorch gives the operand on its own (a Python number wraps into a 0-d
+    /// tensor of its kind's default dtype).
+    pub fn dtype(&self) -> DType {
+        match self {
+            Operand::Tensor(t) => t.dtype(),
+            Operand::Scalar(Scalar::Bool(_)) => DType::Bool,
+            Operand::Scalar(Scalar::Int(_)) => DType::I64,
+            Operand::Scalar(_) => default_float(),
+        }
+    }
     pub fn tensor(&self) -> Option<&crate::tensor::Tensor> {
         match self {
             Operand::Tensor(t) => Some(t),
@@ -49,7 +59,7 @@ impl From<&crate::tensor::Tensor> for Operand {
     }
 }
 
-/// What an op does with integer and bool inputs.
+/// What an op does with integer inputs (and with float inputs: see `unary_plan`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IntRule {
     /// Integers are promoted to the default float dtype (`exp`, `sin`...).
@@ -58,6 +68,29 @@ pub enum IntRule {
     Keep,
     /// The result is bool for every input dtype (`isnan`, `logical_not`).
     Predicate,
+    /// Floats only: an integer input is PyTorch's NotImplementedError naming this kernel
+    /// (`frac`).
+    Reject(&'static str),
+}
+
+/// What an op does with a bool input: PyTorch decides it per op, not per `IntRule`
+/// (`sign(bool)` is a copy, `abs(bool)` an error, `square(bool)` int64).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoolRule {
+    /// As an integer input (`IntRule::ToFloat`: a float result; `Predicate`; `Reject`).
+    AsInt,
+    /// The op is the identity on bool: a copy (`sign`).
+    Copy,
+    /// `~` (`bitwise_not`).
+    Not,
+    /// Promoted to int64: PyTorch computes `square` as `pow(x, 2)`, and bool with a Python
+    /// int promotes to int64.
+    ToLong,
+    /// PyTorch's NotImplementedError naming this kernel (`"abs_cpu" not implemented for
+    /// 'Bool'`).
+    Reject(&'static str),
+    /// A RuntimeError with PyTorch's text (`neg`, `relu`).
+    Error(&'static str),
 }
 
 /// Which Python forms the package generates from the table. `Custom` ops have hand-written
@@ -85,7 +118,8 @@ impl PyForms {
 }
 
 macro_rules! unary_ops {
-    ($($V:ident = $name:literal, grad: $grad:expr, ints: $ints:ident, py: $py:ident;)*) => {
+    ($($V:ident = $name:literal, grad: $grad:expr, ints: $ints:ident $(($ik:literal))?,
+       bools: $bools:ident $(($bk:expr))?, py: $py:ident;)*) => {
         /// Elementwise unary ops (the registry table).
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum UnaryOp { $($V),* }
@@ -104,7 +138,10 @@ macro_rules! unary_ops {
                 match self { $(UnaryOp::$V => $grad),* }
             }
             pub fn int_rule(self) -> IntRule {
-                match self { $(UnaryOp::$V => IntRule::$ints),* }
+                match self { $(UnaryOp::$V => IntRule::$ints $(($ik))?),* }
+            }
+            pub fn bool_rule(self) -> BoolRule {
+                match self { $(UnaryOp::$V => BoolRule::$bools $(($bk))?),* }
             }
             pub fn py_forms(self) -> PyForms {
                 match self { $(UnaryOp::$V => PyForms::$py),* }
@@ -114,42 +151,52 @@ macro_rules! unary_ops {
 }
 
 unary_ops! {
-    Neg = "neg", grad: Some("NegBackward0"), ints: Keep, py: All;
-    Abs = "abs", grad: Some("AbsBackward0"), ints: Keep, py: All;
-    Sign = "sign", grad: Some("SignBackward0"), ints: Keep, py: All;
-    Exp = "exp", grad: Some("ExpBackward0"), ints: ToFloat, py: All;
-    Exp2 = "exp2", grad: Some("Exp2Backward0"), ints: ToFloat, py: All;
-    Expm1 = "expm1", grad: Some("Expm1Backward0"), ints: ToFloat, py: All;
-    Log = "log", grad: Some("LogBackward0"), ints: ToFloat, py: All;
-    Log2 = "log2", grad: Some("Log2Backward0"), ints: ToFloat, py: All;
-    Log10 = "log10", grad: Some("Log10Backward0"), ints: ToFloat, py: All;
-    Log1p = "log1p", grad: Some("Log1PBackward0"), ints: ToFloat, py: All;
-    Sqrt = "sqrt", grad: Some("SqrtBackward0"), ints: ToFloat, py: All;
-    Rsqrt = "rsqrt", grad: Some("RsqrtBackward0"), ints: ToFloat, py: All;
-    Sin = "sin", grad: Some("SinBackward0"), ints: ToFloat, py: All;
-    Cos = "cos", grad: Some("CosBackward0"), ints: ToFloat, py: All;
-    Tan = "tan", grad: Some("TanBackward0"), ints: ToFloat, py: All;
-    Asin = "asin", grad: Some("AsinBackward0"), ints: ToFloat, py: All;
-    Acos = "acos", grad: Some("AcosBackward0"), ints: ToFloat, py: All;
-    Atan = "atan", grad: Some("AtanBackward0"), ints: ToFloat, py: All;
-    Sinh = "sinh", grad: Some("SinhBackward0"), ints: ToFloat, py: All;
-    Cosh = "cosh", grad: Some("CoshBackward0"), ints: ToFloat, py: All;
-    Tanh = "tanh", grad: Some("TanhBackward0"), ints: ToFloat, py: All;
-    Sigmoid = "sigmoid", grad: Some("SigmoidBackward0"), ints: ToFloat, py: All;
-    Relu = "relu", grad: Some("ReluBackward0"), ints: Keep, py: All;
-    Floor = "floor", grad: Some("FloorBackward0"), ints: Keep, py: All;
-    Ceil = "ceil", grad: Some("CeilBackward0"), ints: Keep, py: All;
-    Round = "round", grad: Some("RoundBackward0"), ints: Keep, py: Custom;
-    Trunc = "trunc", grad: Some("TruncBackward0"), ints: Keep, py: All;
-    Frac = "frac", grad: Some("FracBackward0"), ints: ToFloat, py: All;
-    Reciprocal = "reciprocal", grad: Some("ReciprocalBackward0"), ints: ToFloat, py: All;
-    Square = "square", grad: Some("PowBackward0"), ints: Keep, py: All;
-    LogicalNot = "logical_not", grad: None, ints: Predicate, py: All;
-    BitwiseNot = "bitwise_not", grad: None, ints: Keep, py: All;
-    IsNan = "isnan", grad: None, ints: Predicate, py: NoInplace;
-    IsInf = "isinf", grad: None, ints: Predicate, py: NoInplace;
-    IsFinite = "isfinite", grad: None, ints: Predicate, py: NoInplace;
+    Neg = "neg", grad: Some("NegBackward0"), ints: Keep, bools: Error(NEG_BOOL), py: All;
+    Abs = "abs", grad: Some("AbsBackward0"), ints: Keep, bools: Reject("abs_cpu"), py: All;
+    Sign = "sign", grad: Some("SignBackward0"), ints: Keep, bools: Copy, py: All;
+    Exp = "exp", grad: Some("ExpBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Exp2 = "exp2", grad: Some("Exp2Backward0"), ints: ToFloat, bools: AsInt, py: All;
+    Expm1 = "expm1", grad: Some("Expm1Backward0"), ints: ToFloat, bools: AsInt, py: All;
+    Log = "log", grad: Some("LogBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Log2 = "log2", grad: Some("Log2Backward0"), ints: ToFloat, bools: AsInt, py: All;
+    Log10 = "log10", grad: Some("Log10Backward0"), ints: ToFloat, bools: AsInt, py: All;
+    Log1p = "log1p", grad: Some("Log1PBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Sqrt = "sqrt", grad: Some("SqrtBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Rsqrt = "rsqrt", grad: Some("RsqrtBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Sin = "sin", grad: Some("SinBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Cos = "cos", grad: Some("CosBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Tan = "tan", grad: Some("TanBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Asin = "asin", grad: Some("AsinBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Acos = "acos", grad: Some("AcosBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Atan = "atan", grad: Some("AtanBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Sinh = "sinh", grad: Some("SinhBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Cosh = "cosh", grad: Some("CoshBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Tanh = "tanh", grad: Some("TanhBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Sigmoid = "sigmoid", grad: Some("SigmoidBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Relu = "relu", grad: Some("ReluBackward0"), ints: Keep, bools: Error(RELU_BOOL), py: All;
+    Floor = "floor", grad: Some("FloorBackward0"), ints: Keep, bools: Reject("floor_vml_cpu"), py: All;
+    Ceil = "ceil", grad: Some("CeilBackward0"), ints: Keep, bools: Reject("ceil_vml_cpu"), py: All;
+    Round = "round", grad: Some("RoundBackward0"), ints: Keep, bools: Reject("round_vml_cpu"), py: Custom;
+    Trunc = "trunc", grad: Some("TruncBackward0"), ints: Keep, bools: Reject("trunc_vml_cpu"), py: All;
+    Frac = "frac", grad: Some("FracBackward0"), ints: Reject("frac_cpu"), bools: AsInt, py: All;
+    Reciprocal = "reciprocal", grad: Some("ReciprocalBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Square = "square", grad: Some("PowBackward0"), ints: Keep, bools: ToLong, py: All;
+    LogicalNot = "logical_not", grad: None, ints: Predicate, bools: AsInt, py: All;
+    BitwiseNot = "bitwise_not", grad: None, ints: Keep, bools: Not, py: All;
+    IsNan = "isnan", grad: None, ints: Predicate, bools: AsInt, py: NoInplace;
+    IsInf = "isinf", grad: None, ints: Predicate, bools: AsInt, py: NoInplace;
+    IsFinite = "isfinite", grad: None, ints: Predicate, bools: AsInt, py: NoInplace;
 }
+
+const NEG_BOOL: &str = "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+const RELU_BOOL: &str = "Boolean inputs not supported for relu";
+/// PyTorch's `sub_check` (ATen's BinaryOps.h), for two bool operands and for one.
+const SUB_BOOLS: &str = "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.";
+pub const SUB_BOOL: &str = "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+
+/// The grad_fn name PyTorch records for an op that has no derivative formula
+/// (`floor_divide`); its backward raises `derivative for aten::<op> is not implemented`.
+pub const NOT_IMPLEMENTED_GRAD: &str = "torch::autograd::NotImplemented";
 
 /// How a binary op's result dtype follows from its operands' common dtype.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,10 +247,10 @@ binary_ops! {
     Sub = "sub", grad: Some("SubBackward0"), kind: Arith, py: Custom;
     Mul = "mul", grad: Some("MulBackward0"), kind: Arith, py: Custom;
     Div = "div", grad: Some("DivBackward0"), kind: FloatArith, py: Custom;
-    DivTrunc = "div_trunc", grad: Some("DivBackward1"), kind: Arith, py: Internal;
-    DivFloor = "floor_divide", grad: Some("DivBackward1"), kind: Arith, py: Custom;
-    Remainder = "remainder", grad: Some("RemainderBackward0"), kind: Arith, py: All;
-    Fmod = "fmod", grad: Some("FmodBackward0"), kind: Arith, py: All;
+    DivTrunc = "div_trunc", grad: Some("DivBackward2"), kind: Arith, py: Internal;
+    DivFloor = "floor_divide", grad: Some(NOT_IMPLEMENTED_GRAD), kind: Arith, py: Custom;
+    Remainder = "remainder", grad: Some("RemainderBackward1"), kind: Arith, py: All;
+    Fmod = "fmod", grad: Some("FmodBackward1"), kind: Arith, py: All;
     Pow = "pow", grad: Some("PowBackward1"), kind: Arith, py: Custom;
     Atan2 = "atan2", grad: Some("Atan2Backward0"), kind: FloatArith, py: All;
     Minimum = "minimum", grad: Some("MinimumBackward0"), kind: Arith, py: All;
@@ -231,36 +278,82 @@ impl BinaryOp {
         self.kind() == BinaryKind::Logical
     }
 
-    /// The grad_fn name for these operands: PyTorch names `number - t` and the three `pow`
-    /// overloads separately.
+    /// The grad_fn name for these operands: PyTorch names the ATen overload, so
+    /// `number - t`, the three `pow` overloads and `remainder`/`fmod` with a number have
+    /// names of their own (`div(rounding_mode=)` wraps a number into a tensor: one name).
     pub fn grad_fn_for(self, a_tensor: bool, b_tensor: bool) -> Option<&'static str> {
         match (self, a_tensor, b_tensor) {
             (BinaryOp::Sub, false, _) => Some("RsubBackward1"),
             (BinaryOp::Pow, true, false) => Some("PowBackward0"),
             (BinaryOp::Pow, false, _) => Some("PowBackward2"),
+            (BinaryOp::Remainder, true, false) => Some("RemainderBackward0"),
+            // `remainder(number, t)` has no derivative formula in PyTorch.
+            (BinaryOp::Remainder, false, _) => Some(NOT_IMPLEMENTED_GRAD),
+            (BinaryOp::Fmod, true, false) => Some("FmodBackward0"),
             _ => self.grad_fn(),
         }
     }
 
+    /// The ATen op named in the backward error of a `NOT_IMPLEMENTED_GRAD` node.
+    pub fn aten_name(self) -> &'static str {
+        match self {
+            BinaryOp::DivFloor => "floor_divide",
+            _ => self.name(),
+        }
+    }
+
     /// (dtype the kernel computes in, dtype of the result) for inputs promoting to `common`.
+    /// Dtypes are checked before anything looks at the values (an integer division by zero
+    /// of bool operands is the dtype error, as in PyTorch).
     pub fn dtypes(self, common: DType) -> Result<(DType, DType)> {
+        use BinaryOp::*;
+        if common == DType::Bool {
+            // PyTorch's CPU kernel names, in its NotImplementedError for bool operands.
+            let kernel = match self {
+                DivTrunc => Some("div_trunc_cpu"),
+                DivFloor => Some("div_floor_cpu"),
+                Remainder => Some("remainder_cpu"),
+                Fmod => Some("fmod_cpu"),
+                Pow => Some("pow"),
+                Sub => return Err(Error::Runtime(SUB_BOOLS.into())),
+                Add | Mul | Div | Atan2 | Minimum | Maximum | Eq | Ne | Lt | Le | Gt | Ge
+                | LogicalAnd | LogicalOr | LogicalXor | BitAnd | BitOr | BitXor => None,
+            };
+            if let Some(kernel) = kernel {
+                return Err(not_implemented_for(kernel, common));
+            }
+        }
         match self.kind() {
             BinaryKind::Logical => Ok((DType::Bool, DType::Bool)),
             BinaryKind::Comparison => Ok((compute_dtype(common), DType::Bool)),
             BinaryKind::FloatArith if !common.is_float() => {
                 Ok((compute_dtype(default_float()), default_float()))
             }
-            BinaryKind::Bitwise if common.is_float() => Err(Error::Runtime(format!(
-                "\"{}_cpu\" not implemented for '{}'",
-                self.name(),
-                type_title(common)
-            ))),
-            _ if self == BinaryOp::Sub && common == DType::Bool => Err(Error::Runtime(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.".into(),
-            )),
+            BinaryKind::Bitwise if common.is_float() => {
+                Err(not_implemented_for(&format!("{}_cpu", self.name()), common))
+            }
             _ => Ok((compute_dtype(common), common)),
         }
     }
+
+    /// PyTorch's `sub_check` for one bool operand (two are refused by `dtypes`): checked on
+    /// the operands, since `int - bool` promotes to int.
+    pub fn check_operands(self, a: &Operand, b: &Operand) -> Result<()> {
+        if self == BinaryOp::Sub && (a.dtype() == DType::Bool || b.dtype() == DType::Bool) {
+            return Err(Error::Runtime(SUB_BOOL.into()));
+        }
+        Ok(())
+    }
+}
+
+/// PyTorch's NotImplementedError for a dtype a kernel was not built for (its
+/// `AT_DISPATCH` message).
+pub fn not_implemented_for(kernel: &str, d: DType) -> Error {
+    Error::NotImplemented(format!(
+        "\"{}\" not implemented for '{}'",
+        kernel,
+        type_title(d)
+    ))
 }
 
 /// PyTorch's C++ type names, used in its "not implemented for 'Float'" messages.

@@ -35,6 +35,17 @@ pub enum Act {
     Erf,
 }
 
+/// What an activation does with an integer input (`Act::ints`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActInts {
+    /// Promoted to the default float dtype (`erf`).
+    ToFloat,
+    /// Computed in the integer dtype, the float parameters converted to it (`threshold`).
+    Keep,
+    /// PyTorch's NotImplementedError naming `kernel_name`.
+    Reject,
+}
+
 impl Act {
     /// The grad_fn name PyTorch records.
     pub fn backward_name(self) -> &'static str {
@@ -70,9 +81,32 @@ impl Act {
             Act::Hardswish => "hardswish_cpu",
             Act::Hardsigmoid => "hardsigmoid_cpu",
             Act::Hardshrink(_) => "hardshrink_cpu",
-            Act::Softshrink(_) => "softshrink_cpu",
+            // PyTorch checks the dtype in `softshrink_check` before its kernel runs.
+            Act::Softshrink(_) => "softshrink_check",
             Act::Threshold { .. } => "threshold_cpu",
             Act::Erf => "erf_vml_cpu",
+        }
+    }
+
+    /// What the activation does with integer inputs; bool inputs are refused (the kernel
+    /// name's NotImplementedError) except by `ToFloat` activations.
+    pub fn ints(self) -> ActInts {
+        match self {
+            Act::Erf => ActInts::ToFloat,
+            Act::Threshold { .. } => ActInts::Keep,
+            // (`F.hardtanh` clamps integer tensors before it reaches the kernel.)
+            Act::LeakyRelu(_)
+            | Act::Elu { .. }
+            | Act::Gelu { .. }
+            | Act::Silu
+            | Act::Mish
+            | Act::LogSigmoid
+            | Act::Softplus { .. }
+            | Act::Hardtanh { .. }
+            | Act::Hardswish
+            | Act::Hardsigmoid
+            | Act::Hardshrink(_)
+            | Act::Softshrink(_) => ActInts::Reject,
         }
     }
 

@@ -1285,7 +1285,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if weight is not None:
         weight = weight.expand(*_infer_size(target.shape, weight.shape))
     if not input.dtype.is_floating_point:
-        raise RuntimeError(
+        raise NotImplementedError(
             f"\"binary_cross_entropy\" not implemented for '{_scalar_name(input.dtype)}'"
         )
     with no_grad():

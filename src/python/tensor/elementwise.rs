@@ -17,6 +17,15 @@ pub fn binary_op(name: &str) -> PyResult<BinaryOp> {
         .ok_or_else(|| PyValueError::new_err(format!("unknown binary op {}", name)))
 }
 
+/// A `_binary` name: the registry's op names, and `div_floor` (`div(rounding_mode='floor')`:
+/// floor_divide's kernel under div's grad_fn, see `ag::GradName::As`).
+fn binary_form(name: &str) -> PyResult<(BinaryOp, ag::GradName)> {
+    Ok(match name {
+        "div_floor" => (BinaryOp::DivFloor, ag::GradName::As("DivBackward2")),
+        _ => (binary_op(name)?, ag::GradName::Op),
+    })
+}
+
 /// The registry's unary op of this name.
 pub fn unary_op(name: &str) -> PyResult<UnaryOp> {
     UnaryOp::from_name(name)
@@ -77,12 +86,12 @@ impl PyTensor {
         other: &Bound<'_, PyAny>,
         alpha: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let op = binary_op(name)?;
+        let (op, grad) = binary_form(name)?;
         let o = operand_arg(other, name)?;
         let alpha = alpha_arg(name, alpha, &self.t(), &o)?;
         wrap(
             py,
-            ag::binary(op, &Operand::Tensor(self.t()), &scaled(o, alpha)?)?,
+            ag::binary_as(op, &Operand::Tensor(self.t()), &scaled(o, alpha)?, grad)?,
         )
     }
     #[pyo3(signature = (name, other, alpha=None))]
@@ -92,10 +101,10 @@ impl PyTensor {
         other: &Bound<'_, PyAny>,
         alpha: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let op = binary_op(name)?;
+        let (op, grad) = binary_form(name)?;
         let o = operand_arg(other, name)?;
         let alpha = alpha_arg(name, alpha, &slf.get().t(), &o)?;
-        ag::binary_inplace(op, &slf.get().t(), &scaled(o, alpha)?)?;
+        ag::binary_inplace(op, &slf.get().t(), &scaled(o, alpha)?, grad)?;
         Ok(slf.clone().into_any().unbind())
     }
     fn _unary(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {

@@ -69,7 +69,7 @@ macro_rules! binary_dunders {
                     $($modulo: Option<&Bound<'_, PyAny>>,)?
                 ) -> PyResult<()> {
                     let o = operand_arg(other, $err)?;
-                    ag::binary_inplace(BinaryOp::$op, &slf.get().t(), &o)?;
+                    ag::binary_inplace(BinaryOp::$op, &slf.get().t(), &o, ag::GradName::Op)?;
                     Ok(())
                 }
             )*

@@ -24,6 +24,20 @@ impl PyTensor {
         )
     }
     #[pyo3(signature = (dim=None, keepdim=false, dtype=None))]
+    fn _nansum(
+        &self,
+        py: Python<'_>,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let d = dims_arg(dim)?;
+        wrap(
+            py,
+            ag::nansum(&self.t(), d.as_deref(), keepdim, dtype_arg(dtype)?)?,
+        )
+    }
+    #[pyo3(signature = (dim=None, keepdim=false, dtype=None))]
     fn _mean(
         &self,
         py: Python<'_>,
@@ -207,7 +221,7 @@ impl PyTensor {
             return wrap(py, reduce::median(&x)?);
         }
         let flat = ag::reshape(&x, &[-1])?;
-        let (v, i) = reduce::median_dim(&flat, 0, false)?;
+        let (v, i) = reduce::median_along(&flat, 0, false, "median_cpu")?;
         wrap(
             py,
             ag::index_values("MedianBackward0", &flat, v, &i, 0, false)?,
