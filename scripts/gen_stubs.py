@@ -235,6 +235,8 @@ def _class_lines(cls, snap, extended):
         # Without this a type checker would reject every attribute the stub does not list.
         body += ["    # rtensor's Python layer adds further methods and properties at import.",
                  "    def __getattr__(self, name: builtins.str) -> Any: ..."]
+    if cls.__name__ == "Tensor":
+        body += _registry_methods(snap, snap.classes[cls])
     for name in sorted(members):
         if name in SKIP_CLASS:
             continue
@@ -260,6 +262,22 @@ def _class_lines(cls, snap, extended):
         else:
             body.append(f"    {name}: {_type_name(obj, snap)}")
     return lines + (body or ["    ..."])
+
+
+def _registry_methods(snap, members):
+    """The Tensor methods the package generates from the op registry (`_C._op_registry()`):
+    `t.exp()`, `t.exp_()`, `t.atan2(other)`... (ops with hand-written wrappers are left to
+    `__getattr__`)."""
+    operand = "Tensor | builtins.float | builtins.int | builtins.bool"
+    out = ["    # Generated from the op registry (_C._op_registry())."]
+    for row in sorted(snap.module["_op_registry"](), key=lambda r: r["name"]):
+        forms = row["py_forms"]
+        if forms not in ("all", "no_inplace") or row["kind"] == "activation":
+            continue
+        args = "self" if row["kind"] == "unary" else f"self, other: {operand}"
+        names = [row["name"]] + ([row["name"] + "_"] if forms == "all" else [])
+        out += [f"    def {n}({args}) -> Tensor: ..." for n in names if n not in members]
+    return out
 
 
 def render(snap, extended=frozenset()):
