@@ -456,27 +456,11 @@ pub fn prod(
     }
     let dims = reduce_dims(x, dims)?;
     let r = if out_dtype == DType::F64 {
-        let y = x.try_to_dtype(DType::F64)?;
-        reduce_rows::<f64, f64, f64>(
-            &y,
-            &dims,
-            keepdim,
-            |xs| xs.iter().product(),
-            |a, b| a * b,
-            |a, _| a,
-        )
+        float_products::<f64>(&x.try_to_dtype(DType::F64)?, &dims, keepdim)
     } else if out_dtype.is_float() {
         // float32 products accumulate in float32, as PyTorch's: a running product that
         // overflows stays inf (and inf * 0 is NaN) rather than being rescued by a wider type.
-        let y = x.try_to_dtype(DType::F32)?;
-        reduce_rows::<f32, f32, f32>(
-            &y,
-            &dims,
-            keepdim,
-            |xs| xs.iter().product(),
-            |a, b| a * b,
-            |a, _| a,
-        )
+        float_products::<f32>(&x.try_to_dtype(DType::F32)?, &dims, keepdim)
     } else {
         let y = x.try_to_dtype(DType::I64)?;
         reduce_rows::<i64, i64, i64>(
@@ -489,6 +473,22 @@ pub fn prod(
         )
     };
     r.try_to_dtype(out_dtype)
+}
+
+/// Products of the rows of `x` (of dtype `T`) over `dims`, accumulated in `T`.
+fn float_products<T: Element + num_traits::Float>(
+    x: &Tensor,
+    dims: &[usize],
+    keepdim: bool,
+) -> Tensor {
+    reduce_rows::<T, T, T>(
+        x,
+        dims,
+        keepdim,
+        |xs| xs.iter().fold(T::one(), |a, &b| a * b),
+        |a, b| a * b,
+        |a, _| a,
+    )
 }
 
 /// PyTorch's `zero_numel_check_dims` for an empty input: a whole-tensor reduction is an error,
