@@ -1065,3 +1065,18 @@ def test_threshold_of_integers_converts_its_parameters():
     with pytest.raises(RuntimeError, match="cannot be converted to type int without overflow"):
         torch.nn.functional.threshold(x, 0.0, 1e10)
     assert torch.erf(x).dtype == torch.float32
+
+
+def test_sub_with_alpha_refuses_bool_operands_before_scaling():
+    # PyTorch 2.13's texts: alpha does not turn a bool operand into a number first.
+    x, b = torch.tensor([1.0, 2.0]), torch.tensor([True, False])
+    one = "Subtraction, the `-` operator, with a bool tensor is not supported"
+    two = "Subtraction, the `-` operator, with two bool tensors is not supported"
+    with pytest.raises(RuntimeError, match=one):
+        torch.sub(x, b, alpha=2)
+    with pytest.raises(RuntimeError, match=one):
+        x.sub_(b, alpha=2)
+    with pytest.raises(RuntimeError, match=two):
+        torch.sub(b, b, alpha=2)
+    assert torch.add(x, b, alpha=2).tolist() == [3.0, 2.0]
+    assert torch.sub(x, x, alpha=2).tolist() == [-1.0, -2.0]

@@ -48,6 +48,7 @@ fn scaled(other: Operand, alpha: Option<Scalar>) -> Result<Operand, Error> {
 /// against the dtype the op computes in.
 fn alpha_arg(
     name: &str,
+    op: BinaryOp,
     alpha: Option<&Bound<'_, PyAny>>,
     a: &Tensor,
     other: &Operand,
@@ -62,6 +63,9 @@ fn alpha_arg(
             obj.get_type().name()?
         )));
     };
+    // The op's own operand checks come first (`sub` refuses a bool operand whatever alpha
+    // scales it to).
+    crate::ops::elementwise::binary_plan(op, &Operand::Tensor(a.clone()), other)?;
     let common = crate::ops::elementwise::result_type(&Operand::Tensor(a.clone()), other);
     if matches!(s, Scalar::Bool(_)) && common != DType::Bool {
         return Err(PyRuntimeError::new_err(
@@ -88,7 +92,7 @@ impl PyTensor {
     ) -> PyResult<Py<PyAny>> {
         let (op, grad) = binary_form(name)?;
         let o = operand_arg(other, name)?;
-        let alpha = alpha_arg(name, alpha, &self.t(), &o)?;
+        let alpha = alpha_arg(name, op, alpha, &self.t(), &o)?;
         wrap(
             py,
             ag::binary_as(op, &Operand::Tensor(self.t()), &scaled(o, alpha)?, grad)?,
@@ -103,7 +107,7 @@ impl PyTensor {
     ) -> PyResult<Py<PyAny>> {
         let (op, grad) = binary_form(name)?;
         let o = operand_arg(other, name)?;
-        let alpha = alpha_arg(name, alpha, &slf.get().t(), &o)?;
+        let alpha = alpha_arg(name, op, alpha, &slf.get().t(), &o)?;
         ag::binary_inplace(op, &slf.get().t(), &scaled(o, alpha)?, grad)?;
         Ok(slf.clone().into_any().unbind())
     }
