@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ops::elementwise::{self as ew, BinaryOp, Operand, UnaryOp};
 use crate::ops::reduce;
 use crate::spec::elementwise::NOT_IMPLEMENTED_GRAD;
+use crate::spec::reduce::ReduceOp;
 use crate::tensor::Tensor;
 
 /// Whether an op on these inputs must be recorded.
@@ -632,6 +633,11 @@ pub fn clone(x: &Tensor) -> Result<Tensor> {
 
 // ----- reductions -----
 
+/// The grad_fn of a reduction's `dim=` form, from the registry (`spec::reduce`).
+fn dim_form(op: ReduceOp) -> &'static str {
+    op.grad_fn().unwrap_or(op.name())
+}
+
 /// Re-inserts reduced dims (size 1) so a reduced gradient broadcasts against the input.
 fn unreduce(g: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
     let mut r = g.clone();
@@ -663,7 +669,7 @@ pub fn sum(
     let name = if dims.is_none() {
         "SumBackward0"
     } else {
-        "SumBackward1"
+        dim_form(ReduceOp::Sum)
     };
     let xd = x.dtype();
     Ok(record1(name, &[x], out, false, move |g| {
@@ -690,11 +696,17 @@ pub fn nansum(
     let wdims = reduce::reduce_dims(x, dims)?;
     let shape = x.shape().to_vec();
     let xd = x.dtype();
-    Ok(record1("NansumBackward0", &[x], out, false, move |g| {
-        let r = expand_to(&unreduce(g, &wdims, keepdim)?, &shape)?;
-        let r = where_(&nan, &zero, &tn(&r))?;
-        Ok(vec![Some(to_dtype(&r, xd)?)])
-    }))
+    Ok(record1(
+        dim_form(ReduceOp::Nansum),
+        &[x],
+        out,
+        false,
+        move |g| {
+            let r = expand_to(&unreduce(g, &wdims, keepdim)?, &shape)?;
+            let r = where_(&nan, &zero, &tn(&r))?;
+            Ok(vec![Some(to_dtype(&r, xd)?)])
+        },
+    ))
 }
 
 pub fn mean(
@@ -713,7 +725,7 @@ pub fn mean(
     let name = if dims.is_none() {
         "MeanBackward0"
     } else {
-        "MeanBackward1"
+        dim_form(ReduceOp::Mean)
     };
     Ok(record1(name, &[x], out, false, move |g| {
         let r = expand_to(&unreduce(g, &wdims, keepdim)?, &shape)?;
@@ -757,7 +769,7 @@ pub fn prod(
     let name = if all {
         "ProdBackward0"
     } else {
-        "ProdBackward1"
+        dim_form(ReduceOp::Prod)
     };
     Ok(record1(name, &[x], out, true, move |g| {
         let x = saved.get(name, 0)?;
@@ -836,9 +848,9 @@ pub fn var(
     let n: usize = wdims.iter().map(|&d| x.shape()[d]).product();
     let (sx, so) = (Saved::new(x), out.detach());
     let name = if take_sqrt {
-        "StdBackward0"
+        dim_form(ReduceOp::Std)
     } else {
-        "VarBackward0"
+        dim_form(ReduceOp::Var)
     };
     let dims_v = dims.map(|d| d.to_vec());
     Ok(record1(name, &[x], out, true, move |g| {
@@ -879,7 +891,7 @@ pub fn norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<T
     }
     let wdims = reduce::reduce_dims(x, dims)?;
     let (sx, so) = (Saved::new(x), out.detach());
-    let name = "LinalgVectorNormBackward0";
+    let name = dim_form(ReduceOp::Norm);
     let dims_v = dims.map(|d| d.to_vec());
     Ok(record1(name, &[x], out, true, move |g| {
         let x = sx.get(name, 0)?;
@@ -920,8 +932,9 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     let wdims = reduce::reduce_dims(x, Some(dims))?;
     let (sx, so) = (Saved::new(x), out.detach());
     let dims_v = dims.to_vec();
-    Ok(record1("LogsumexpBackward0", &[x], out, true, move |g| {
-        let x = sx.get("LogsumexpBackward0", 0)?;
+    let name = dim_form(ReduceOp::Logsumexp);
+    Ok(record1(name, &[x], out, true, move |g| {
+        let x = sx.get(name, 0)?;
         // Recomputed with history under create_graph (see `var`).
         let so = if grad_mode::is_enabled() {
             logsumexp(&x, &dims_v, keepdim)?
@@ -942,9 +955,9 @@ pub fn cumulative(x: &Tensor, dim: i64, product: bool) -> Result<Tensor> {
     }
     let (sx, so) = (Saved::new(x), out.detach());
     let name = if product {
-        "CumprodBackward0"
+        dim_form(ReduceOp::Cumprod)
     } else {
-        "CumsumBackward0"
+        dim_form(ReduceOp::Cumsum)
     };
     Ok(record1(name, &[x], out, product, move |g| {
         let rev = |v: &Tensor| -> Result<Tensor> {
