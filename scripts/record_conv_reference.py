@@ -9,7 +9,7 @@ It writes tests/data/conv_reference.npz (NumPy only, no pickles):
 
 - ``meta``: a JSON string ``{"torch": version, "cases": [...], "modules": [...], "errors":
   [...]}``. A case is ``{"id", "fn" (conv1d/2d/3d), "x", "w" (shapes), "bias", "kwargs",
-  "mode" (a padding mode applied by ``F.pad`` first, or null)}``; a module is ``{"id",
+  "mode" (a padding mode applied by ``F.pad`` first, or null), "grad_fn" (the output's)}``; a module is ``{"id",
   "expr", "repr"}`` (``expr`` builds it after ``torch.manual_seed(0)``, with ``nn`` in scope);
   an error is ``{"expr", "type", "message"}`` (``expr`` uses ``F``, ``nn`` and ``torch``).
 - ``"<id>|x"``, ``"<id>|w"``, ``"<id>|b"``, ``"<id>|gout"``: the inputs (float32, drawn from
@@ -95,6 +95,15 @@ ERRORS = [
     "nn.Conv2d(4, 6, 3, groups=3)",
     "nn.Conv2d(4, 6, 3, padding='foo')",
     "nn.Conv2d(4, 6, 3, padding='same', stride=2)",
+    "nn.Conv2d(4, 6, 3, padding_mode='foo')",
+    "F.conv2d(torch.zeros(2, 4, 8, 8).double(), torch.zeros(6, 4, 3, 3))",
+    "F.conv2d(torch.zeros(2, 4, 8, 8), torch.zeros(6, 4, 3, 3).double())",
+    "F.conv2d(torch.zeros(2, 4, 8, 8), torch.zeros(6, 4, 3, 3), bias=torch.zeros(6).double())",
+    "F.conv2d(torch.zeros(2, 4, 8, 8), torch.zeros(6, 4, 3, 3), bias=torch.zeros(6).long())",
+    "F.conv2d(torch.zeros(2, 3, 8, 8).double(), torch.zeros(6, 4, 3, 3))",
+    "F.conv2d(torch.zeros(2, 4, 8, 8), torch.zeros(6, 4, 3, 3), groups=0, stride=(1, 1, 1))",
+    "F.conv2d(torch.zeros(2, 4, 8, 8), torch.zeros(6, 4, 3, 3), padding='same', stride=2, "
+    "bias=torch.zeros(6).double())",
     "torch.arange(10.).unfold(0, 3, 0)",
     "torch.arange(10.).unfold(0, 3, -1)",
     "torch.arange(10.).unfold(0, 11, 1)",
@@ -128,7 +137,7 @@ def main():
             arrays[f"{cid}|b"] = b
             arrays[f"{cid}|gb"] = tb.grad.numpy()
         cases.append({"id": cid, "fn": fn, "x": xs, "w": ws, "bias": has_bias,
-                      "kwargs": kwargs, "mode": mode})
+                      "kwargs": kwargs, "mode": mode, "grad_fn": out.grad_fn.name()})
     for mid, expr in MODULES:
         torch.manual_seed(0)
         m = eval(expr, {"nn": nn})

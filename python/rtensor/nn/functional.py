@@ -804,37 +804,50 @@ def _conv_param(value, name, nd, k):
     return v
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
-    name = f"conv{nd}d"
-    if input.dim() not in (nd + 1, nd + 2):
+# caffe2's TypeMeta names, as ATen's bias-type message prints them.
+_TYPEMETA_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+    "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+    "uint8": "unsigned char", "bool": "bool",
+}
+
+
+def _typemeta(dtype):
+    name = str(dtype).removeprefix("rtensor.")
+    return _TYPEMETA_NAMES.get(name, name)
+
+
+def _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd):
+    """ATen's argument checks in its order (``_convolution_mode``, ``_convolution``,
+    ``check_shape_forward``); returns stride, dilation and the (left, right) padding per dim."""
+    if isinstance(padding, str):
+        raw = [int(stride)] * nd if isinstance(stride, numbers.Integral) else list(stride)
+        if padding == "same" and any(s != 1 for s in raw):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if bias is not None and bias.dtype != x.dtype:
         raise RuntimeError(
-            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
-            f"input of size: {_sizes(input.shape)}"
+            f"Input type ({_typemeta(x.dtype)}) and bias type ({_typemeta(bias.dtype)}) "
+            f"should be the same"
         )
-    unbatched = input.dim() == nd + 1
-    x = input.unsqueeze(0) if unbatched else input
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
     k = weight.dim() - 2
     if k <= 0:
         raise RuntimeError("weight should have at least three dimensions")
     stride = _conv_param(stride, "stride", nd, k)
     dilation = _conv_param(dilation, "dilation", nd, k)
     ksize = [int(s) for s in weight.shape[2:]]
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = [(0, 0)] * k
-        elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            pads = []
-            for d, ks in zip(dilation, ksize):
-                total = d * (ks - 1)
-                pads.append((total // 2, total - total // 2))
-        else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if padding == "valid":
+        pads = [(0, 0)] * k
+    elif padding == "same":
+        pads = []
+        for d, ks in zip(dilation, ksize):
+            total = d * (ks - 1)
+            pads.append((total // 2, total - total // 2))
     else:
         pads = [(p, p) for p in _conv_param(padding, "padding", nd, k)]
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
     if any(lo < 0 for lo, _ in pads):
         raise RuntimeError("negative padding is not supported")
     if any(s <= 0 for s in stride):
@@ -876,10 +889,28 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
             f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than "
             f"actual input size"
         )
-    if any(lo or hi for lo, hi in pads):
-        x = pad(x, [p for lo, hi in reversed(pads) for p in (lo, hi)])
+    if weight.dtype != x.dtype:
+        if x.dtype == rtensor.float32:
+            raise RuntimeError(
+                f"Input type (torch.{x.dtype._legacy_name}) and weight type "
+                f"(torch.{weight.dtype._legacy_name}) should be the same or input should be a "
+                f"MKLDNN tensor and weight is a dense tensor"
+            )
+        raise RuntimeError(
+            f"expected scalar type {_scalar_name(x.dtype)} but found "
+            f"{_scalar_name(weight.dtype)}"
+        )
+    return stride, dilation, pads
+
+
+def _conv_unfolded(x, weight, bias, stride, padding, dilation, groups):
+    """The convolution proper (NOTE [convolution by unfolding]); ``padding`` is symmetric."""
+    k = weight.dim() - 2
+    ws, ksize = [int(s) for s in weight.shape], [int(s) for s in weight.shape[2:]]
+    if any(padding):
+        x = pad(x, [p for p in reversed(padding) for _ in range(2)])
     for i in range(k):
-        x = x.unfold(2 + i, spans[i], stride[i])
+        x = x.unfold(2 + i, dilation[i] * (ksize[i] - 1) + 1, stride[i])
         if dilation[i] > 1:
             x = x[..., ::dilation[i]]
     # x: (N, C, L_1..L_k, K_1..K_k)
@@ -896,6 +927,26 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     out = out.permute([1, 0, 2 + k] + [2 + i for i in range(k)]).reshape([n, ws[0]] + out_sp)
     if bias is not None:
         out = out + bias.reshape([1, ws[0]] + [1] * k)
+    return out
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to conv{nd}d, but got "
+            f"input of size: {_sizes(input.shape)}"
+        )
+    unbatched = input.dim() == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    stride, dilation, pads = _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd)
+    # As ATen's 'same': an uneven padding is the extra right part padded first, then the
+    # convolution pads both sides equally.
+    if any(hi != lo for lo, hi in pads):
+        x = pad(x, [p for lo, hi in reversed(pads) for p in (0, hi - lo)])
+    sym = [lo for lo, _ in pads]
+    out = _named("ConvolutionBackward0",
+                 lambda x, w, b: _conv_unfolded(x, w, b, stride, sym, dilation, groups),
+                 x, weight, bias)
     return out.squeeze(0) if unbatched else out
 
 

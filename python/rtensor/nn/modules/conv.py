@@ -11,7 +11,9 @@ from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d"]
 
-_PADDING_MODES = "{'reflect', 'replicate', 'zeros', 'circular'}"
+# Sets, as PyTorch's messages print them (their order varies with the string hash seed).
+_PADDING_STRINGS = {"same", "valid"}
+_PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 
 def _ntuple(v, n):
@@ -38,15 +40,15 @@ class _ConvNd(Module):
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
+            if padding not in _PADDING_STRINGS:
                 raise ValueError(
-                    f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}"
+                    f"Invalid padding string {padding!r}, should be one of {_PADDING_STRINGS}"
                 )
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
             padding = _ntuple(padding, nd)
-        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+        if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"padding_mode must be one of {_PADDING_MODES}, but got "
                 f"padding_mode='{padding_mode}'"
