@@ -84,6 +84,7 @@ def test_module_forward_and_padding_modes():
     assert tuple(same(torch.randn(2, 2, 7)).shape) == (2, 3, 7)
     assert nn.Conv3d(1, 2, 3)(torch.randn(1, 5, 5, 5)).shape == (2, 3, 3, 3)
     assert m.weight.grad_fn is None and m.weight.requires_grad
+    assert (torch.conv1d, torch.conv2d, torch.conv3d) == (F.conv1d, F.conv2d, F.conv3d)
 
 
 def _set_order(msg):
