@@ -84,6 +84,7 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .nn.functional import conv1d, conv2d, conv3d  # torch.conv2d is F.conv2d
 from .random import (
     Generator,
     default_generator,

@@ -160,6 +160,37 @@ pub fn diagonal(x: &Tensor, offset: i64, d1: i64, d2: i64) -> Result<Tensor> {
     )
 }
 
+/// `unfold` as a view; its backward adds every window's gradient back at the window's input
+/// positions (overlapping windows accumulate): the window dim is moved beside `dim`, the two
+/// merged, and one `index_add` along `dim` with the positions `w*step + j` (differentiable, so
+/// double backward works, and it runs on both devices).
+pub fn unfold(x: &Tensor, dim: i64, size: i64, step: i64) -> Result<Tensor> {
+    let out = view::unfold(x, dim, size, step)?;
+    if !needs_grad(&[x]) {
+        return Ok(out);
+    }
+    let shape = x.shape().to_vec();
+    if shape.is_empty() {
+        return view_op_with("UnfoldBackward0", x, out, move |g| ag::sum_to(g, &[]));
+    }
+    let d = crate::shape::wrap_dim(dim, shape.len())?;
+    let windows = out.shape()[d];
+    let (size, step) = (size as usize, step as usize);
+    let pos: Vec<i64> = (0..windows)
+        .flat_map(|w| (0..size).map(move |j| (w * step + j) as i64))
+        .collect();
+    let pos = Tensor::from_vec(pos, &[windows * size]);
+    view_op_with("UnfoldBackward0", x, out, move |g| {
+        let mut merged = ivec(g.shape());
+        merged.pop();
+        merged[d] = (windows * size) as i64;
+        let rows = reshape(&movedim(g, &[-1], &[d as i64 + 1])?, &merged)?;
+        let z = g.zeros_like_here(&shape, g.dtype())?;
+        let idx = crate::backend::gpu::to_device(&pos, g.device())?;
+        index_add(&z, d as i64, &idx, &rows)
+    })
+}
+
 /// `t` written into the leading corner of zeros(shape) (a scatter's `src` may be larger than its
 /// index: the elements the index does not reach get no gradient).
 fn pad_to(t: &Tensor, shape: &[usize]) -> Result<Tensor> {

@@ -295,6 +295,37 @@ pub fn select(t: &Tensor, dim: i64, index: i64) -> Result<Tensor> {
     Ok(t.with_layout(t.layout().select(d, i)))
 }
 
+/// `unfold(dim, size, step)`: the windows `[i*step, i*step + size)` along `dim`, as a view
+/// (PyTorch's `Tensor.unfold`): `dim` becomes the window count `(n - size) / step + 1` with
+/// stride `step * stride`, and a new last dim of `size` walks one window with the old stride.
+/// Windows overlap when `step < size`; the checks and their order are ATen's.
+pub fn unfold(t: &Tensor, dim: i64, size: i64, step: i64) -> Result<Tensor> {
+    let n = t.ndim();
+    let d = wrap_dim(dim, n)?;
+    let max = if n == 0 { 1 } else { t.shape()[d] as i64 };
+    if size > max {
+        return Err(Error::Runtime(format!(
+            "maximum size for tensor at dimension {} is {} but size is {}",
+            d, max, size
+        )));
+    }
+    if size < 0 {
+        return Err(Error::Runtime(format!("size is {} but must be >= 0", size)));
+    }
+    if step <= 0 {
+        return Err(Error::Runtime(format!("step is {} but must be > 0", step)));
+    }
+    let mut out = t.layout().clone();
+    let inner = if n == 0 { 1 } else { out.strides[d] };
+    if n > 0 {
+        out.shape[d] = ((max - size) / step + 1) as usize;
+        out.strides[d] = inner * step as isize;
+    }
+    out.shape.push(size as usize);
+    out.strides.push(inner);
+    Ok(t.with_layout(out))
+}
+
 /// Python-style slice along `dim` with already-normalised `start`, `stop`, `step > 0`.
 pub fn slice(t: &Tensor, dim: usize, start: i64, stop: i64, step: i64) -> Result<Tensor> {
     if step <= 0 {

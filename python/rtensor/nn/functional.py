@@ -709,7 +709,7 @@ def _constant_pad(x, pad, value):
             if width > 0:
                 shape = list(out.shape)
                 shape[d] = width
-                parts.append(rtensor.full(shape, value, dtype=x.dtype))
+                parts.append(rtensor.full(shape, value, dtype=x.dtype, device=x.device))
             else:
                 parts.append(None)
         if parts[0] is not None or parts[1] is not None:
@@ -765,7 +765,7 @@ def pad(input, pad, mode="constant", value=None):
             )
     index = [
         rtensor.tensor(_pad_index(input.shape[ndim - 1 - j], pad[2 * j], pad[2 * j + 1],
-                                  mode).tolist(), dtype=rtensor.int64)
+                                  mode).tolist(), dtype=rtensor.int64, device=input.device)
         for j in range(k)
     ]
 
@@ -778,6 +778,188 @@ def pad(input, pad, mode="constant", value=None):
         return f(input)
     kind = "ReflectionPad" if mode == "reflect" else "ReplicationPad"
     return _named(f"{kind}{k}dBackward0", f, input)
+
+
+# ----- convolution -----
+#
+# NOTE [convolution by unfolding]: conv1d/2d/3d are composed from differentiable views and one
+# batched product, so autograd and the GPU come from the parts: zero padding (``pad``), then
+# per spatial dim an ``unfold`` with windows of the dilated span ``d*(k-1)+1`` every ``stride``
+# (a view), of which every ``d``-th element is kept (a step slice); the windows are gathered into
+# (groups, N*L, C/groups*K) columns (the one copy) and multiplied by the (groups, C/groups*K,
+# O/groups) weights in one ``matmul``. The checks and their texts are ATen's
+# (``check_shape_forward``, ``expand_param_if_needed``).
+
+
+def _conv_param(value, name, nd, k):
+    """A stride/padding/dilation as ``k`` ints (ATen's ``expand_param_if_needed``)."""
+    v = [int(value)] * nd if isinstance(value, numbers.Integral) else [int(x) for x in value]
+    if len(v) == 1:
+        return v * k
+    if len(v) != k:
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of {k} values to match "
+            f"the convolution dimensions, but got {name}={_sizes(v)}"
+        )
+    return v
+
+
+# caffe2's TypeMeta names, as ATen's bias-type message prints them.
+_TYPEMETA_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+    "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+    "uint8": "unsigned char", "bool": "bool",
+}
+
+
+def _typemeta(dtype):
+    name = str(dtype).removeprefix("rtensor.")
+    return _TYPEMETA_NAMES.get(name, name)
+
+
+def _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd):
+    """ATen's argument checks in its order (``_convolution_mode``, ``_convolution``,
+    ``check_shape_forward``); returns stride, dilation and the (left, right) padding per dim."""
+    if isinstance(padding, str):
+        raw = [int(stride)] * nd if isinstance(stride, numbers.Integral) else list(stride)
+        if padding == "same" and any(s != 1 for s in raw):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if bias is not None and bias.dtype != x.dtype:
+        raise RuntimeError(
+            f"Input type ({_typemeta(x.dtype)}) and bias type ({_typemeta(bias.dtype)}) "
+            f"should be the same"
+        )
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    k = weight.dim() - 2
+    if k <= 0:
+        raise RuntimeError("weight should have at least three dimensions")
+    stride = _conv_param(stride, "stride", nd, k)
+    dilation = _conv_param(dilation, "dilation", nd, k)
+    ksize = [int(s) for s in weight.shape[2:]]
+    if padding == "valid":
+        pads = [(0, 0)] * k
+    elif padding == "same":
+        pads = []
+        for d, ks in zip(dilation, ksize):
+            total = d * (ks - 1)
+            pads.append((total // 2, total - total // 2))
+    else:
+        pads = [(p, p) for p in _conv_param(padding, "padding", nd, k)]
+    if any(lo < 0 for lo, _ in pads):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    ws = [int(s) for s in weight.shape]
+    if weight.dim() != x.dim():
+        raise RuntimeError(
+            f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight "
+            f"{_sizes(ws)}, but got {x.dim()}-dimensional input of size {_sizes(x.shape)} instead"
+        )
+    if ws[0] < groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
+            f"but got weight of size {_sizes(ws)} instead"
+        )
+    if ws[0] % groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{_sizes(ws)}] instead"
+        )
+    if x.shape[1] != ws[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {_sizes(ws)}, expected input"
+            f"{_sizes(x.shape)} to have {ws[1] * groups} channels, but got {x.shape[1]} "
+            f"channels instead"
+        )
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[0]):
+        raise RuntimeError(
+            f"Given weight of size {_sizes(ws)}, expected bias to be 1-dimensional with {ws[0]} "
+            f"elements, but got bias of size {_sizes(bias.shape)} instead"
+        )
+    spans = [d * (ks - 1) + 1 for d, ks in zip(dilation, ksize)]
+    padded = [x.shape[2 + i] + lo + hi for i, (lo, hi) in enumerate(pads)]
+    if any(p < s for p, s in zip(padded, spans)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than "
+            f"actual input size"
+        )
+    if weight.dtype != x.dtype:
+        if x.dtype == rtensor.float32:
+            raise RuntimeError(
+                f"Input type (torch.{x.dtype._legacy_name}) and weight type "
+                f"(torch.{weight.dtype._legacy_name}) should be the same or input should be a "
+                f"MKLDNN tensor and weight is a dense tensor"
+            )
+        raise RuntimeError(
+            f"expected scalar type {_scalar_name(x.dtype)} but found "
+            f"{_scalar_name(weight.dtype)}"
+        )
+    return stride, dilation, pads
+
+
+def _conv_unfolded(x, weight, bias, stride, padding, dilation, groups):
+    """The convolution proper (NOTE [convolution by unfolding]); ``padding`` is symmetric."""
+    k = weight.dim() - 2
+    ws, ksize = [int(s) for s in weight.shape], [int(s) for s in weight.shape[2:]]
+    if any(padding):
+        x = pad(x, [p for p in reversed(padding) for _ in range(2)])
+    for i in range(k):
+        x = x.unfold(2 + i, dilation[i] * (ksize[i] - 1) + 1, stride[i])
+        if dilation[i] > 1:
+            x = x[..., ::dilation[i]]
+    # x: (N, C, L_1..L_k, K_1..K_k)
+    n, c = x.shape[0], x.shape[1]
+    out_sp = [int(s) for s in x.shape[2:2 + k]]
+    cg, og = c // groups, ws[0] // groups
+    nl, kk = n * math.prod(out_sp), cg * math.prod(ksize)
+    x = x.reshape([n, groups, cg] + out_sp + ksize)
+    order = [1, 0] + [3 + i for i in range(k)] + [2] + [3 + k + i for i in range(k)]
+    cols = x.permute(order).reshape(groups, nl, kk)
+    w = weight.reshape(groups, og, kk).transpose(1, 2)
+    out = cols.matmul(w)  # (groups, N*L, O/groups)
+    out = out.reshape([groups, n] + out_sp + [og])
+    out = out.permute([1, 0, 2 + k] + [2 + i for i in range(k)]).reshape([n, ws[0]] + out_sp)
+    if bias is not None:
+        out = out + bias.reshape([1, ws[0]] + [1] * k)
+    return out
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to conv{nd}d, but got "
+            f"input of size: {_sizes(input.shape)}"
+        )
+    unbatched = input.dim() == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    stride, dilation, pads = _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd)
+    # As ATen's 'same': an uneven padding is the extra right part padded first, then the
+    # convolution pads both sides equally.
+    if any(hi != lo for lo, hi in pads):
+        x = pad(x, [p for lo, hi in reversed(pads) for p in (0, hi - lo)])
+    sym = [lo for lo, _ in pads]
+    out = _named("ConvolutionBackward0",
+                 lambda x, w, b: _conv_unfolded(x, w, b, stride, sym, dilation, groups),
+                 x, weight, bias)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
 
 
 # ----- normalization -----

@@ -106,6 +106,9 @@ impl PyTensor {
         };
         wrap(py, ag::narrow(&self.t(), dim, s, length)?)
     }
+    fn unfold(&self, py: Python<'_>, dimension: i64, size: i64, step: i64) -> PyResult<Py<PyAny>> {
+        wrap(py, ag::unfold(&self.t(), dimension, size, step)?)
+    }
     fn select(&self, py: Python<'_>, dim: i64, index: i64) -> PyResult<Py<PyAny>> {
         wrap(py, ag::select(&self.t(), dim, index)?)
     }

@@ -2,6 +2,7 @@
 
 from .activation import *  # noqa: F403  (ReLU ... Softmin)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .conv import Conv1d, Conv2d, Conv3d
 from .dropout import (
     AlphaDropout,
     Dropout,

@@ -1,0 +1,156 @@
+"""Convolutions (F.conv1d/2d/3d, nn.Conv1d/2d/3d) and Tensor.unfold against PyTorch's answers
+recorded by scripts/record_conv_reference.py into tests/data/conv_reference.npz; float64
+gradcheck; the GPU against the CPU."""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rtensor as torch
+import rtensor.nn as nn
+import rtensor.nn.functional as F
+from gpu_util import close
+from rtensor.autograd import gradcheck
+
+REF = np.load(Path(__file__).parent / "data" / "conv_reference.npz")
+META = json.loads(str(REF["meta"]))
+CASES = {c["id"]: c for c in META["cases"]}
+RTOL, ATOL = 1e-5, 1e-5
+
+
+def _kwargs(case):
+    kw = dict(case["kwargs"])
+    for k, v in kw.items():
+        if isinstance(v, list):
+            kw[k] = tuple(v)
+    return kw
+
+
+def _run(case, device="cpu"):
+    cid = case["id"]
+    x = torch.tensor(REF[f"{cid}|x"], device=device, requires_grad=True)
+    w = torch.tensor(REF[f"{cid}|w"], device=device, requires_grad=True)
+    b = torch.tensor(REF[f"{cid}|b"], device=device, requires_grad=True) if case["bias"] else None
+    inp = F.pad(x, case["mode"][1], mode=case["mode"][0]) if case["mode"] else x
+    out = getattr(F, case["fn"])(inp, w, b, **_kwargs(case))
+    (out * torch.tensor(REF[f"{cid}|gout"], device=device)).sum().backward()
+    return out, x, w, b
+
+
+@pytest.mark.parametrize("cid", list(CASES))
+def test_conv_matches_pytorch(cid):
+    out, x, w, b = _run(CASES[cid])
+    assert out.grad_fn.name() == CASES[cid]["grad_fn"]
+    np.testing.assert_allclose(out.detach().numpy(), REF[f"{cid}|out"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(x.grad.numpy(), REF[f"{cid}|gx"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(w.grad.numpy(), REF[f"{cid}|gw"], rtol=RTOL, atol=ATOL)
+    if b is not None:
+        np.testing.assert_allclose(b.grad.numpy(), REF[f"{cid}|gb"], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("cid", ["c1_stride_pad", "c2_mixed", "c2_depthwise", "c2_circular",
+                                 "c2_same_even", "c3_mixed", "c3_unbatched"])
+def test_conv_gpu_matches_cpu(gpu, cid):
+    c_out, *c_in = _run(CASES[cid])
+    g_out, *g_in = _run(CASES[cid], gpu)
+    close(g_out.detach(), c_out.detach(), rtol=1e-4, atol=1e-4)
+    for g, c in zip(g_in, c_in):
+        if c is not None:
+            close(g.grad, c.grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("m", META["modules"], ids=lambda m: m["id"])
+def test_seeded_module_parameters_and_repr(m):
+    torch.manual_seed(0)
+    mod = eval(m["expr"], {"nn": nn})
+    assert repr(mod) == m["repr"]
+    names = [n for n, _ in mod.named_parameters()]
+    assert names == (["weight", "bias"] if f"{m['id']}|bias" in REF else ["weight"])
+    for name, p in mod.named_parameters():
+        np.testing.assert_array_equal(p.detach().numpy(), REF[f"{m['id']}|{name}"])
+
+
+def test_module_forward_and_padding_modes():
+    torch.manual_seed(0)
+    m = nn.Conv2d(2, 4, 3, padding=1, padding_mode="reflect")
+    x = torch.randn(1, 2, 5, 5)
+    ref = F.conv2d(F.pad(x, [1, 1, 1, 1], mode="reflect"), m.weight, m.bias)
+    np.testing.assert_allclose(m(x).detach().numpy(), ref.detach().numpy(), rtol=1e-6)
+    same = nn.Conv1d(2, 3, 4, padding="same", padding_mode="replicate")
+    assert same._reversed_padding_repeated_twice == [1, 2]
+    assert tuple(same(torch.randn(2, 2, 7)).shape) == (2, 3, 7)
+    assert nn.Conv3d(1, 2, 3)(torch.randn(1, 5, 5, 5)).shape == (2, 3, 3, 3)
+    assert m.weight.grad_fn is None and m.weight.requires_grad
+    assert (torch.conv1d, torch.conv2d, torch.conv3d) == (F.conv1d, F.conv2d, F.conv3d)
+
+
+def _set_order(msg):
+    """A message with the items of each printed set sorted (a set's order follows the hash seed)."""
+    return re.sub(r"\{([^{}]*)\}", lambda m: "{" + ", ".join(sorted(m[1].split(", "))) + "}", msg)
+
+
+@pytest.mark.parametrize("e", META["errors"], ids=lambda e: e["expr"])
+def test_errors_match_pytorch(e):
+    cls = {"RuntimeError": RuntimeError, "ValueError": ValueError, "IndexError": IndexError}
+    with pytest.raises(cls[e["type"]]) as info:
+        eval(e["expr"], {"F": F, "nn": nn, "torch": torch})
+    assert _set_order(str(info.value)) == _set_order(e["message"])
+
+
+# ----- unfold -----
+
+
+def test_unfold_is_a_view():
+    x = torch.arange(24.0).reshape(2, 12)
+    u = x.unfold(1, 4, 3)
+    assert tuple(u.shape) == (2, 3, 4) and u.stride() == (12, 3, 1)
+    assert u._same_storage(x)
+    np.testing.assert_array_equal(u.numpy(), np.lib.stride_tricks.sliding_window_view(
+        x.numpy(), 4, axis=1)[:, ::3])
+    x[0, 3] = -1.0
+    assert u[0, 0, 3].item() == -1.0 and u[0, 1, 0].item() == -1.0
+    assert tuple(torch.zeros(0, 5).unfold(0, 0, 1).shape) == (1, 5, 0)
+    s = torch.tensor(3.0).unfold(0, 1, 1)
+    assert tuple(s.shape) == (1,) and s.item() == 3.0
+    assert tuple(torch.tensor(3.0).unfold(-1, 0, 1).shape) == (0,)
+
+
+def test_unfold_backward_accumulates_windows():
+    y = torch.ones(2, 7, requires_grad=True)
+    u = y.unfold(1, 3, 2)
+    assert u.grad_fn.name() == "UnfoldBackward0"
+    u.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[1, 1, 2, 1, 2, 1, 1]] * 2)
+    z = torch.tensor(2.0, requires_grad=True)
+    z.unfold(0, 1, 1).sum().backward()
+    assert z.grad.item() == 1.0
+
+
+def test_unfold_gradcheck():
+    x = torch.randn(3, 8, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda t: t.unfold(1, 3, 2) * 1.5, (x,))
+    assert gradcheck(lambda t: t.transpose(0, 1).unfold(0, 4, 1).unfold(1, 2, 1), (x,))
+
+
+def test_conv2d_gradcheck():
+    torch.manual_seed(1)
+    x = torch.randn(2, 4, 5, 6, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, 2, 3, 2, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(6, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1,
+                                              dilation=(1, 2), groups=2), (x, w, b))
+
+
+def test_unfold_gpu(gpu):
+    base = np.arange(60, dtype=np.float32).reshape(3, 20)
+    c = torch.tensor(base, requires_grad=True)
+    g = torch.tensor(base, device=gpu, requires_grad=True)
+    cu, gu = c.t().unfold(0, 5, 3), g.t().unfold(0, 5, 3)
+    close(gu.detach(), cu.detach())
+    w = torch.tensor(np.linspace(-1, 1, math.prod(cu.shape), dtype=np.float32)).reshape(cu.shape)
+    (cu * w).sum().backward()
+    (gu * w.to(gpu)).sum().backward()
+    close(g.grad, c.grad)
