@@ -53,10 +53,10 @@ import rtensor as torch
 from gpu_util import RTOL_RED
 from rtensor import _C
 
-# NOTE [known disagreements] The (check, op, device) triples that disagree with PyTorch
-# today, marked xfail(strict=True) so that the suite runs; DISAGREEMENTS.md (written by this
-# file run as a script) lists each value. Remove an entry when its kernel is fixed: the strict
-# xfail fails as soon as the op agrees. check: "values" (test_values: inputs PyTorch accepts),
+# NOTE [known disagreements] (check, op, device) triples that disagree with PyTorch, marked
+# xfail(strict=True) so that the suite runs while a kernel is being fixed; none are left today.
+# DISAGREEMENTS.md (written by this file run as a script) lists each value. Remove an entry
+# when its kernel is fixed: the strict xfail fails as soon as the op agrees. check: "values" (test_values: inputs PyTorch accepts),
 # "errors" (test_errors: inputs PyTorch rejects), "bulk" (test_gpu_matches_cpu), "grad"
 # (test_backward). The checks are separate so that an entry for one does not hide a
 # regression in another.

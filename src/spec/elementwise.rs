@@ -37,12 +37,6 @@ impl Operand {
             Operand::Scalar(_) => default_float(),
         }
     }
-    pub fn tensor(&self) -> Option<&crate::tensor::Tensor> {
-        match self {
-            Operand::Tensor(t) => Some(t),
-            Operand::Scalar(_) => None,
-        }
-    }
     /// The operand as a tensor of `dtype` (numbers become 0-d tensors; a GPU tensor is cast on
     /// its device, which can fail).
     pub fn as_tensor(&self, dtype: DType) -> Result<crate::tensor::Tensor> {
