@@ -333,6 +333,43 @@ register(Workload("Adam step, 100 params x 1000", _autograd_libs(_adam_step), nu
 
 
 # ----------------------------------------------------------------------------------------
+# Spatial layers (rtensor and PyTorch): conv, batch norm, pooling, forward + backward
+
+def _fwd_bwd(lib, shape, layer):
+    """One forward + backward of `layer` (built after manual_seed(0)) on a fixed input."""
+    x = to_lib(lib, data(shape, 40)).requires_grad_()
+    lib.manual_seed(0)
+    m = layer(lib.nn)
+
+    def step():
+        out = m(x)
+        out.sum().backward()
+        x.grad = None
+        for p in m.parameters():
+            p.grad = None
+        return out
+    return step
+
+
+def _small_cnn(nn):
+    return nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3),
+                         nn.Flatten(), nn.Linear(32 * 11 * 11, 10))
+
+
+def _spatial(name, shape, layer, number=1):
+    register(Workload(name, _autograd_libs(lambda lib: _fwd_bwd(lib, shape, layer)),
+                      number=number, group="spatial"))
+
+
+_spatial("small CNN fwd+bwd, (32,1,28,28)", (32, 1, 28, 28), _small_cnn)
+_spatial("Conv2d(64,64,3,p=1) fwd+bwd, (16,64,32,32)", (16, 64, 32, 32),
+         lambda nn: nn.Conv2d(64, 64, 3, padding=1))
+_spatial("BatchNorm2d(64) fwd+bwd, (32,64,32,32)", (32, 64, 32, 32),
+         lambda nn: nn.BatchNorm2d(64))
+_spatial("MaxPool2d(2) fwd+bwd, (32,64,32,32)", (32, 64, 32, 32), lambda nn: nn.MaxPool2d(2))
+
+
+# ----------------------------------------------------------------------------------------
 # Runner
 
 def time_calls(fn: Callable[[], object], number: int) -> float:

@@ -248,6 +248,30 @@ impl Tensor {
         out
     }
 
+    /// A copy converted to `dtype` with the given strides (those of a non-overlapping layout of this shape, which
+    /// the caller checked): the `memory_format` of `clone`/`contiguous`/`to`, e.g. channels-last
+    /// strides, or a dense tensor's own strides for `preserve_format`.
+    pub fn try_copy_strided(&self, dtype: DType, strides: &[usize]) -> Result<Tensor> {
+        let span = if self.numel() == 0 {
+            0
+        } else {
+            1 + self
+                .shape()
+                .iter()
+                .zip(strides)
+                .map(|(&n, &s)| (n - 1) * s)
+                .sum::<usize>()
+        };
+        let flat = Tensor::zeros_on(&[span], dtype, self.device())?;
+        let out = flat.with_layout(Layout {
+            shape: self.shape().into(),
+            strides: strides.iter().map(|&s| s as isize).collect(),
+            offset: 0,
+        });
+        try_copy_into(&out, self)?;
+        Ok(out)
+    }
+
     /// `to_dtype_copy` that reports GPU errors (unsupported dtype, out of memory).
     pub fn try_to_dtype_copy(&self, dtype: DType) -> Result<Tensor> {
         if self.is_gpu() {

@@ -73,6 +73,13 @@ from ._legacy import (
     LongTensor,
     ShortTensor,
 )
+from ._memory_format import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from ._random import FUNCTIONS as _RANDOM_FUNCTIONS
 from ._size import Size
 from ._tensor_str import get_printoptions, printoptions, set_printoptions

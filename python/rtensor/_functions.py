@@ -4,6 +4,7 @@ methods, plus factories that take PyTorch's keyword arguments."""
 import numbers
 
 from . import _C
+from . import _memory_format as _mf
 from ._C import Tensor
 from ._device import device as _device
 
@@ -106,7 +107,13 @@ def _factory(native):
     def f(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
         _check_device(device)
-        return _finish(native(*size, dtype=dtype), device, requires_grad)
+        t = native(*size, dtype=dtype)
+        if memory_format is not None and memory_format is not _mf.contiguous_format:
+            if memory_format is _mf.preserve_format:
+                raise RuntimeError("preserve memory format is unsupported by the contiguous "
+                                   "operator")
+            t = _mf.copy_as(t, memory_format)
+        return _finish(t, device, requires_grad)
 
     f.__name__ = native.__name__
     return f
@@ -124,11 +131,21 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     return _finish(_C.full(tuple(size), fill_value, dtype), device, requires_grad)
 
 
+def _laid_out_like(t, input, memory_format):
+    """A ``*_like`` result in ``memory_format`` (default preserve_format: ``input``'s layout)."""
+    fmt = _mf.preserve_format if memory_format is None else memory_format
+    strides = _mf.target_strides(input, fmt)
+    if strides == _mf.contiguous_strides(tuple(t.shape)):
+        return t
+    return t._clone_strided(strides)
+
+
 def _like(native):
     def f(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
           layout=None):
         _check_device(device)
-        t = native(*input.shape, dtype=dtype or input.dtype)
+        t = _laid_out_like(native(*input.shape, dtype=dtype or input.dtype), input,
+                           memory_format)
         return _finish(t, input.device if device is None else device, requires_grad)
 
     f.__name__ = native.__name__ + "_like"
@@ -144,6 +161,7 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
               memory_format=None):
     _check_device(device)
     t = _C.full(tuple(input.shape), fill_value, dtype or input.dtype)
+    t = _laid_out_like(t, input, memory_format)
     return _finish(t, input.device if device is None else device, requires_grad)
 
 
@@ -187,4 +205,4 @@ def where(condition, input=None, other=None):
 
 
 def clone(input, *, memory_format=None):
-    return input.clone()
+    return input.clone(memory_format=memory_format)

@@ -16,7 +16,7 @@ from . import _C
 _TENSOR_GPU = frozenset({
     "_shape", "dtype", "ndim", "dim", "numel", "nelement", "element_size", "itemsize", "nbytes",
     "stride", "storage_offset", "data_ptr", "is_contiguous", "_same_storage", "_version",
-    "_storage_nbytes", "contiguous", "clone", "_to_dtype", "item", "tolist", "__float__",
+    "_storage_nbytes", "contiguous", "clone", "_clone_strided", "_to_dtype", "item", "tolist", "__float__",
     "__int__", "__index__", "__bool__", "__len__", "_print_values", "fill_", "zero_", "copy_",
     "_set_data", "view", "reshape", "transpose", "t_", "_t", "permute", "expand", "squeeze",
     "unsqueeze", "squeeze_", "unsqueeze_", "flatten", "unflatten", "narrow", "select", "split",

@@ -11,6 +11,7 @@ import numbers
 import operator
 
 from . import _C
+from . import _memory_format as _mf
 from ._C import Tensor
 from ._device import device as _device
 
@@ -173,29 +174,15 @@ def _size(name, size, kwargs):
     return size
 
 
-def _like_layout(input):
-    """``empty_like``'s preserve_format: a tensor that is a permutation of a dense block
-    keeps its dim order in memory (which decides the order of the draws); anything else is
-    allocated contiguous. Returns (memory-order dims, or None for contiguous)."""
-    if input.is_contiguous():
-        return None
-    shape, strides = input.shape, input.stride()
-    perm = sorted(range(input.ndim), key=lambda d: (-strides[d], -shape[d]))
-    expected = 1
-    for d in reversed(perm):
-        if shape[d] != 1 and strides[d] != expected:
-            return None
-        expected *= shape[d]
-    return perm
-
-
-def _empty_like(input, dtype):
-    perm = _like_layout(input)
-    if perm is None:
-        return _C.zeros(*input.shape, dtype=dtype)
-    base = _C.zeros(*[input.shape[d] for d in perm], dtype=dtype)
-    inverse = [perm.index(d) for d in range(input.ndim)]
-    return base.permute(*inverse)
+def _empty_like(input, dtype, memory_format=None):
+    """``empty_like``: laid out as ``memory_format`` (default preserve_format, ``input``'s own
+    strides when dense), which decides the order of the draws."""
+    t = _C.zeros(*input.shape, dtype=dtype)
+    fmt = _mf.preserve_format if memory_format is None else memory_format
+    strides = _mf.target_strides(input, fmt)
+    if strides == _mf.contiguous_strides(tuple(input.shape)):
+        return t
+    return t._clone_strided(strides)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -217,7 +204,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, generator=None):
     _check_device(device)
-    t = _empty_like(input, dtype if dtype is not None else input.dtype)
+    t = _empty_like(input, dtype if dtype is not None else input.dtype, memory_format)
     _C._uniform_(t, 0.0, 1.0, generator)
     return _finish(t, None, requires_grad, input.device if device is None else device)
 
@@ -225,7 +212,7 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None, generator=None):
     _check_device(device)
-    t = _empty_like(input, dtype if dtype is not None else input.dtype)
+    t = _empty_like(input, dtype if dtype is not None else input.dtype, memory_format)
     _C._normal_(t, 0.0, 1.0, generator)
     return _finish(t, None, requires_grad, input.device if device is None else device)
 
@@ -268,7 +255,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     _check_device(device)
     if high is None:
         low, high = 0, low
-    t = _empty_like(input, dtype if dtype is not None else input.dtype)
+    t = _empty_like(input, dtype if dtype is not None else input.dtype, memory_format)
     _C._random_(t, _int("randint_like", "low", low), _int("randint_like", "high", high),
                 generator)
     return _finish(t, None, requires_grad, input.device if device is None else device)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _C, _gpu_guard, return_types
+from . import _memory_format as _mf
 from ._C import Tensor
 from ._dtype import dtype_from_legacy_name, legacy_type_name
 from ._size import Size
@@ -461,6 +462,7 @@ def _parse_to(args, kwargs):
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for a in args:
@@ -478,7 +480,16 @@ def _parse_to(args, kwargs):
 def to(self, *args, **kwargs):
     from ._device import device as _device
 
+    fmt = kwargs.get("memory_format")
     dtype, device, copy = _parse_to(args, dict(kwargs))
+    if fmt is not None and fmt is not _mf.preserve_format:
+        # ATen's `to` aliases when nothing changes and the strides already suggest `fmt`;
+        # otherwise the copy is laid out in `fmt`.
+        t = self if device is None else self.to(device)
+        if (t is self and not copy and (dtype is None or dtype == self.dtype)
+                and _mf.suggest_memory_format(self) is _mf._check(fmt)):
+            return self
+        return _mf.copy_as(t, fmt, dtype)
     t = self
     if device is not None:
         d = _device(device)
@@ -492,22 +503,61 @@ def to(self, *args, **kwargs):
             t, copy = _C._to_device(t, d._is_gpu), False
     if dtype is None:
         return t.clone() if copy else t
+    if dtype != t.dtype and not t.is_contiguous():
+        # preserve_format: a dense permuted tensor keeps its strides.
+        return _mf.copy_as(t, _mf.preserve_format, dtype)
     return t._to_dtype(dtype, copy)
 
 
 def cuda(self, device=None, non_blocking=False, memory_format=None):
-    return self.to("cuda" if device is None else device)
+    if memory_format is None:
+        return self.to("cuda" if device is None else device)
+    return self.to("cuda" if device is None else device, memory_format=memory_format)
 
 
 def cpu(self, memory_format=None):
-    return self.to("cpu")
+    if memory_format is None:
+        return self.to("cpu")
+    return self.to("cpu", memory_format=memory_format)
+
+
+_native_contiguous = Tensor.contiguous
+_native_clone = Tensor.clone
+_native_is_contiguous = Tensor.is_contiguous
 
 
 def _typed(dt):
     def f(self, memory_format=None):
-        return self._to_dtype(dt)
+        if memory_format is None:
+            if _native_is_contiguous(self):
+                return self._to_dtype(dt)
+            return self.to(dt)
+        return self.to(dt, memory_format=memory_format)
 
     return f
+
+
+def contiguous(self, memory_format=None):
+    if memory_format is None or memory_format is _mf.contiguous_format:
+        return _native_contiguous(self)
+    if _mf.is_contiguous_as(self, memory_format):
+        return self
+    if memory_format is _mf.preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    return _mf.copy_as(self, memory_format)
+
+
+def is_contiguous(self, memory_format=None):
+    if memory_format is None:
+        return _native_is_contiguous(self)
+    return _mf.is_contiguous_as(self, memory_format)
+
+
+def clone(self, *, memory_format=None):
+    if self.is_contiguous() and (memory_format is None or memory_format is _mf.preserve_format
+                                 or memory_format is _mf.contiguous_format):
+        return _native_clone(self)
+    return _mf.copy_as(self, _mf.preserve_format if memory_format is None else memory_format)
 
 
 def type(self, dtype=None, non_blocking=False):
@@ -769,6 +819,9 @@ _METHODS = {
     "arctan2": lambda self, o: self._binary("atan2", o),
     "cpu": cpu,
     "cuda": cuda,
+    "contiguous": contiguous,
+    "is_contiguous": is_contiguous,
+    "clone": clone,
     "backward": backward,
     "register_hook": register_hook,
     "nelement": lambda self: self.numel(),

@@ -624,6 +624,24 @@ pub fn to_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
     }))
 }
 
+/// A copy converted to `dtype` with the given (non-overlapping) strides, for `memory_format=`:
+/// CloneBackward0, or ToCopyBackward0 when the dtype changes (as `clone` and `to_dtype`).
+pub fn clone_strided(x: &Tensor, dtype: DType, strides: &[usize]) -> Result<Tensor> {
+    let out = x.try_copy_strided(dtype, strides)?;
+    let src = x.dtype();
+    if src == dtype {
+        return Ok(record1("CloneBackward0", &[x], out, false, |g| {
+            Ok(vec![Some(g.clone())])
+        }));
+    }
+    if !dtype.is_float() {
+        return Ok(out);
+    }
+    Ok(record1("ToCopyBackward0", &[x], out, false, move |g| {
+        Ok(vec![Some(to_dtype(g, src)?)])
+    }))
+}
+
 pub fn clone(x: &Tensor) -> Result<Tensor> {
     let out = x.try_to_dtype_copy(x.dtype())?;
     Ok(record1("CloneBackward0", &[x], out, false, |g| {

@@ -24,6 +24,29 @@ impl PyTensor {
     fn clone(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         wrap(py, ag::clone(&self.t())?)
     }
+    /// `clone(memory_format=)` and `to(dtype, memory_format=)`: a copy (converted to `dtype`)
+    /// with the given strides, which must lay the elements out without overlap (the Python
+    /// side computes them from the format).
+    #[pyo3(signature = (strides, dtype=None))]
+    fn _clone_strided(
+        &self,
+        py: Python<'_>,
+        strides: Vec<usize>,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let t = self.t();
+        let d = match dtype {
+            Some(d) => to_dtype(d)?,
+            None => t.dtype(),
+        };
+        if strides.len() != t.ndim() || !non_overlapping(t.shape(), &strides) {
+            return Err(PyRuntimeError::new_err(format!(
+                "_clone_strided: strides {strides:?} overlap for sizes {:?}",
+                t.shape()
+            )));
+        }
+        wrap(py, ag::clone_strided(&t, d, &strides)?)
+    }
     #[pyo3(signature = (dtype, copy=false))]
     fn _to_dtype(
         slf: &Bound<'_, Self>,
@@ -222,4 +245,30 @@ fn fill_in_place(t: &Tensor, v: Scalar) -> PyResult<()> {
         )
     })?;
     Ok(())
+}
+
+/// Whether `strides` address each element of `shape` at a distinct offset: sorted by stride,
+/// each dim's stride must step past the largest offset the smaller-strided dims reach.
+fn non_overlapping(shape: &[usize], strides: &[usize]) -> bool {
+    if shape.contains(&0) {
+        return true;
+    }
+    let mut dims: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|&(&n, _)| n > 1)
+        .map(|(&n, &s)| (s, n))
+        .collect();
+    dims.sort_unstable();
+    let mut span = 1usize;
+    for (s, n) in dims {
+        if s < span {
+            return false;
+        }
+        match s.checked_mul(n - 1).and_then(|v| v.checked_add(span)) {
+            Some(v) if v <= isize::MAX as usize => span = v,
+            _ => return false,
+        }
+    }
+    true
 }

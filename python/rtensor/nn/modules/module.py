@@ -475,7 +475,7 @@ class Module:
         from ..._tensor import _parse_to
 
         kwargs = dict(kwargs)
-        kwargs.pop("memory_format", None)
+        fmt = kwargs.pop("memory_format", None)
         dtype, device, _ = _parse_to(args, kwargs)
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(
@@ -485,6 +485,9 @@ class Module:
 
         def convert(t):
             floating = t.is_floating_point() or t.is_complex()
+            if fmt is not None and t.dim() in (4, 5):
+                # As PyTorch: only 4-d and 5-d parameters take the memory format.
+                return t.to(device=device, dtype=dtype if floating else None, memory_format=fmt)
             return t.to(device=device, dtype=dtype if floating else None)
 
         return self._apply(convert)
