@@ -309,7 +309,7 @@ def _linear(x, w, b):
 
 
 def rnn_cell(input, hx, w_ih, w_hh, b_ih, b_hh, nonlinearity):
-    _check_cell(input, hx, w_ih, w_hh, "")
+    _check_cell(input, hx, w_ih, w_hh, "0")
     pre = _linear(hx, w_hh, b_hh) + _linear(input, w_ih, b_ih)
     return pre.tanh() if nonlinearity == "tanh" else pre.relu()
 
@@ -326,7 +326,7 @@ def lstm_cell(input, hx, cx, w_ih, w_hh, b_ih, b_hh):
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih, b_hh):
-    _check_cell(input, hx, w_ih, w_hh, "")
+    _check_cell(input, hx, w_ih, w_hh, "0")
     ir, iz, in_ = _linear(input, w_ih, b_ih).chunk(3, 1)
     hr, hz, hn = _linear(hx, w_hh, b_hh).chunk(3, 1)
     r = (hr + ir).sigmoid()

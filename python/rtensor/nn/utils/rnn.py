@@ -268,10 +268,11 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     for i, seq in enumerate(sequences):
         n = seq.size(0)
         start = max_len - n if padding_side == "left" else 0
+        # Indexed assignment (a CopySlices node, as PyTorch's copy_ into a view records).
         if batch_first:
-            out.select(0, i).narrow(0, start, n).copy_(seq)
+            out[i, start:start + n] = seq
         else:
-            out.narrow(0, start, n).select(1, i).copy_(seq)
+            out[start:start + n, i] = seq
     return out
 
 
