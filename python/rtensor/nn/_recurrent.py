@@ -215,11 +215,16 @@ def rnn_layer(mode, x, bs, w, h0, c0, reverse, out_shape=None):
     def backward(dout, dhn, dcn=None):
         if _C.is_grad_enabled():
             raise RuntimeError("derivative for aten::mkldnn_rnn_layer_backward is not implemented")
+        # Unused outputs get no gradient (None): zeros on the outputs' device.
+        dout = rtensor.zeros_like(out) if dout is None else dout
+        dhn = rtensor.zeros_like(h_n) if dhn is None else dhn
+        if c_n is not None and dcn is None:
+            dcn = rtensor.zeros_like(c_n)
         grads = _layer_backward(mode, x, bs, w, reverse, saved,
                                 dout.reshape(-1, dout.shape[-1]), dhn, dcn, x.requires_grad)
         return tuple(grads[k] for k in pos)
 
-    rec = _C._record_function(LAYER_NODE, [inputs[k] for k in pos], outputs, backward, True)
+    rec = _C._record_function(LAYER_NODE, [inputs[k] for k in pos], outputs, backward, False)
     return rec[0], rec[1], (rec[2] if c_n is not None else None)
 
 
