@@ -307,3 +307,18 @@ def test_cell_gradcheck(cls):
         assert gradcheck(lambda x, h, *w: _recurrent.gru_cell(x, h, *w), (x, h, *ws))
     else:
         assert gradcheck(lambda x, h, *w: _recurrent.rnn_cell(x, h, *w, "tanh"), (x, h, *ws))
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_gpu_backward_with_unused_states(gpu, cls):
+    # Only the output feeds the loss: the layer node gets no gradient for h_n (and c_n) and
+    # must make its zeros on the GPU.
+    grads = []
+    for device in ("cpu", gpu):
+        torch.manual_seed(4)
+        m = getattr(nn, cls)(3, 4, 2).to(device)
+        x = torch.randn(5, 2, 3).to(device).requires_grad_()
+        m(x)[0].sum().backward()
+        grads.append((x.grad, m.weight_hh_l0.grad))
+    for g, c in zip(grads[1], grads[0]):
+        close(g, c, rtol=1e-4, atol=1e-5)
