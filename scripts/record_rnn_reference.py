@@ -126,6 +126,8 @@ ERRORS = [
     "nn.LSTM(3, 6)(torch.zeros(5, 3), (torch.zeros(1, 2, 6), torch.zeros(1, 6)))",
     "nn.LSTM(3, 6)(torch.zeros(5, 2, 3, dtype=torch.float64))",
     "nn.LSTM(3, 6, batch_first=True)(torch.zeros(5, 2, 4))",
+    "nn.LSTM(3, 6)(torch.zeros(0, 2, 3))",
+    "nn.GRU(3, 6, batch_first=True)(torch.zeros(2, 0, 3))",
     "nn.LSTM(3, 6, dropout=1.5)",
     "nn.LSTM(3, 6, dropout=True)",
     "nn.GRU(3, 6, bias=1)",

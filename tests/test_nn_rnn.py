@@ -322,3 +322,20 @@ def test_gpu_backward_with_unused_states(gpu, cls):
         grads.append((x.grad, m.weight_hh_l0.grad))
     for g, c in zip(grads[1], grads[0]):
         close(g, c, rtol=1e-4, atol=1e-5)
+
+
+def test_packed_sequence_to_gpu(gpu):
+    p = R.pack_sequence([torch.ones(1, 2), torch.arange(6.0).reshape(3, 2)],
+                        enforce_sorted=False)
+    q = p.cuda()
+    assert q.is_cuda and q.data.device.type == "cuda"
+    assert q.sorted_indices.device.type == "cuda" and q.batch_sizes.device.type == "cpu"
+    assert p.to(gpu).is_cuda and q.cpu().data.device.type == "cpu"
+    torch.manual_seed(0)
+    m = nn.GRU(2, 3)
+    out_c, h_c = m(p)
+    out_g, h_g = m.to(gpu)(q)
+    close(out_g.data, out_c.data.detach(), rtol=1e-4, atol=1e-5)
+    close(h_g, h_c.detach(), rtol=1e-4, atol=1e-5)
+    padded, lengths = R.pad_packed_sequence(out_g, batch_first=True)
+    assert padded.device.type == "cuda" and lengths.tolist() == [1, 3]

@@ -250,6 +250,8 @@ def rnn_forward(mode, input, batch_sizes, hx, cx, weights, has_biases, num_layer
     else:
         seq = input.transpose(0, 1) if batch_first else input
         steps, batch = seq.shape[0], seq.shape[1]
+        if steps == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         bs = [batch] * steps
         x = seq.reshape(steps * batch, seq.shape[2])
     hs, cs = [], []
