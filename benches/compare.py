@@ -370,6 +370,37 @@ _spatial("MaxPool2d(2) fwd+bwd, (32,64,32,32)", (32, 64, 32, 32), lambda nn: nn.
 
 
 # ----------------------------------------------------------------------------------------
+# Recurrent layers (rtensor and PyTorch): forward + backward through time
+
+def _rnn_fwd_bwd(lib, shape, layer):
+    """One forward + backward of a recurrent `layer` (built after manual_seed(0)): the loss is
+    the sum of the output sequence."""
+    x = to_lib(lib, data(shape, 41)).requires_grad_()
+    lib.manual_seed(0)
+    m = layer(lib.nn)
+
+    def step():
+        out, _ = m(x)
+        out.sum().backward()
+        x.grad = None
+        for p in m.parameters():
+            p.grad = None
+        return out
+    return step
+
+
+def _recurrent(name, shape, layer):
+    register(Workload(name, _autograd_libs(lambda lib: _rnn_fwd_bwd(lib, shape, layer)),
+                      group="recurrent"))
+
+
+_recurrent("LSTM(64,128,batch_first) fwd+bwd, (16,32,64)", (16, 32, 64),
+           lambda nn: nn.LSTM(64, 128, batch_first=True))
+_recurrent("GRU(64,128,batch_first) fwd+bwd, (16,32,64)", (16, 32, 64),
+           lambda nn: nn.GRU(64, 128, batch_first=True))
+
+
+# ----------------------------------------------------------------------------------------
 # Runner
 
 def time_calls(fn: Callable[[], object], number: int) -> float:

@@ -16,4 +16,5 @@ from .linear import Bilinear, Identity, Linear
 from .loss import *  # noqa: F403  (the loss modules)
 from .module import Module
 from .normalization import LayerNorm
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag

@@ -1,5 +1,6 @@
-"""``rtensor.nn.utils``: gradient clipping and parameter/vector conversion."""
+"""``rtensor.nn.utils``: gradient clipping, parameter/vector conversion and packed sequences."""
 
+from . import rnn
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -16,5 +17,6 @@ __all__ = [
     "clip_grads_with_norm_",
     "get_total_norm",
     "parameters_to_vector",
+    "rnn",
     "vector_to_parameters",
 ]
