@@ -210,22 +210,25 @@ fn updated(old: f64, batch: f64, momentum: f64) -> f64 {
 fn cpu_forward(x: &Tensor, a: &BatchNormArgs, c: usize) -> Result<BatchNormOut> {
     let g = geometry(x);
     let xc = x.try_contiguous()?;
-    let (mean, var) = if a.training {
-        float_dispatch!(x.dtype(), "batch_norm", T => k::channel_stats(xc.as_slice::<T>(), g))
-    } else {
-        (
-            values(a.running_mean, c, 0.0)?,
-            values(a.running_var, c, 1.0)?,
-        )
-    };
-    let invstd: Vec<f64> = var.iter().map(|v| 1.0 / (v + a.eps).sqrt()).collect();
     let w = values(a.weight, c, 1.0)?;
     let b = values(a.bias, c, 0.0)?;
-    let scale: Vec<f64> = invstd.iter().zip(&w).map(|(i, w)| i * w).collect();
-    let shift: Vec<f64> = (0..c).map(|i| b[i] - mean[i] * scale[i]).collect();
-    let out = float_dispatch!(x.dtype(), "batch_norm", T => fill_new::<T>(x.shape(), |o| {
-        k::scale_shift(xc.as_slice::<T>(), o, g, &scale, &shift)
-    }));
+    let (out, mean, var) = if a.training {
+        let mut stats = (Vec::new(), Vec::new());
+        let out = float_dispatch!(x.dtype(), "batch_norm", T => fill_new::<T>(x.shape(), |o| {
+            stats = k::forward_train(xc.as_slice::<T>(), o, g, &w, &b, a.eps)
+        }));
+        (out, stats.0, stats.1)
+    } else {
+        let mean = values(a.running_mean, c, 0.0)?;
+        let var = values(a.running_var, c, 1.0)?;
+        let scale: Vec<f64> = (0..c).map(|i| w[i] / (var[i] + a.eps).sqrt()).collect();
+        let shift: Vec<f64> = (0..c).map(|i| b[i] - mean[i] * scale[i]).collect();
+        let out = float_dispatch!(x.dtype(), "batch_norm", T => fill_new::<T>(x.shape(), |o| {
+            k::scale_shift(xc.as_slice::<T>(), o, g, &scale, &shift)
+        }));
+        (out, mean, var)
+    };
+    let invstd: Vec<f64> = var.iter().map(|v| 1.0 / (v + a.eps).sqrt()).collect();
     if a.training && x.numel() > 0 {
         let n = g.count() as f64;
         if let Some(rm) = a.running_mean {
@@ -365,6 +368,13 @@ pub fn batch_norm_backward(
     if x.is_gpu() {
         return composed_backward(dy, x, weight, mean, invstd, training, need);
     }
+    if dy.shape() != x.shape() {
+        return Err(Error::Runtime(format!(
+            "batch_norm_backward: grad_output of shape {:?} for an input of shape {:?}",
+            dy.shape(),
+            x.shape()
+        )));
+    }
     let g = geometry(x);
     let c = g.c;
     let xc = x.try_contiguous()?;
@@ -372,35 +382,30 @@ pub fn batch_norm_backward(
     let mean_v = mean.try_to_vec::<f64>()?;
     let invstd_v = invstd.try_to_vec::<f64>()?;
     let w = values(weight, c, 1.0)?;
-    let sums_needed = need.weight || need.bias || (need.input && training);
-    let (sdy, sdyx) = if sums_needed {
-        float_dispatch!(x.dtype(), "batch_norm_backward", T => {
-            k::grad_sums(dyc.as_slice::<T>(), xc.as_slice::<T>(), g, &mean_v)
-        })
-    } else {
-        (vec![0.0; c], vec![0.0; c])
+    let sums = need.weight || need.bias || (need.input && training);
+    let m = g.count() as f64;
+    // dx = (dy - sdy / m - (x - mean) * invstd^2 * sdyx / m) * invstd * w in training,
+    // dy * invstd * w in evaluation, as dy * a + x * b + k.
+    let coef = |i: usize, sdy: f64, sdyx: f64| {
+        let a = invstd_v[i] * w[i];
+        if !training {
+            return (a, 0.0, 0.0);
+        }
+        let b = -a * invstd_v[i] * invstd_v[i] * sdyx / m;
+        (a, b, -a * sdy / m - b * mean_v[i])
     };
-    let gx = if need.input {
-        let m = g.count() as f64;
-        let av: Vec<f64> = (0..c).map(|i| invstd_v[i] * w[i]).collect();
-        let (bv, kv): (Vec<f64>, Vec<f64>) = if training {
-            (0..c)
-                .map(|i| {
-                    let b = -av[i] * invstd_v[i] * invstd_v[i] * sdyx[i] / m;
-                    (b, -av[i] * sdy[i] / m - b * mean_v[i])
-                })
-                .unzip()
+    let (mut sdy, mut sdyx) = (Vec::new(), Vec::new());
+    let gx = float_dispatch!(x.dtype(), "batch_norm_backward", T => {
+        let (dys, xs) = (dyc.as_slice::<T>(), xc.as_slice::<T>());
+        if need.input {
+            Some(fill_new::<T>(x.shape(), |o| {
+                (sdy, sdyx) = k::backward(dys, xs, Some(o), g, &mean_v, sums, coef)
+            }))
         } else {
-            (vec![0.0; c], vec![0.0; c])
-        };
-        Some(
-            float_dispatch!(x.dtype(), "batch_norm_backward", T => fill_new::<T>(x.shape(), |o| {
-                k::grad_input(dyc.as_slice::<T>(), xc.as_slice::<T>(), o, g, &av, &bv, &kv)
-            })),
-        )
-    } else {
-        None
-    };
+            (sdy, sdyx) = k::backward(dys, xs, None, g, &mean_v, sums, coef);
+            None
+        }
+    });
     let pdt = weight.map(|w| w.dtype()).unwrap_or(x.dtype());
     let gw = if need.weight {
         let v: Vec<f64> = (0..c).map(|i| sdyx[i] * invstd_v[i]).collect();
