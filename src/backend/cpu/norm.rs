@@ -346,7 +346,7 @@ mod tests {
             let vals: Vec<f64> = (0..g.n).flat_map(|i| plane(&x, g, i, c).to_vec()).collect();
             let m = vals.iter().sum::<f64>() / vals.len() as f64;
             let v = vals.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / vals.len() as f64;
-            assert!((mean[c] - m).abs() < 1e-9);
+            assert!((mean[c] - m).abs() < 1e-12 * m.abs());
             assert!((var[c] - v).abs() < 1e-9 * v);
             let y = plane(&out, g, 1, c)[7];
             let want = (plane(&x, g, 1, c)[7] - m) / v.sqrt() * (c as f64 + 1.0) + c as f64 * 0.5;
