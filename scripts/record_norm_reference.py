@@ -19,10 +19,11 @@ It writes tests/data/norm_reference.npz (NumPy only, no pickles):
   NumPy's seeded generator); ``"<id>|out"``; ``"<id>|gx"`` and ``"<id>|g<argument>"`` (gradients
   of ``(out * gout).sum()`` for the input, weight and bias); ``"<id>|after_<running stat>"``
   (the running statistics after the call).
-- module arrays ``"<id>|x<k>"`` (step k's input), ``"<id>|y<k>"`` (its output in training
-  mode), ``"<id>|<buffer>"`` after the steps, ``"<id>|grad_<param>"`` (the gradients after
-  backward of every step's ``y.sum()``... accumulated), ``"<id>|eval"`` (the output of the
-  first input in eval mode after the steps).
+- module arrays ``"<id>|init_<param>"`` (parameters set before the steps, drawn from NumPy),
+  ``"<id>|x<k>"`` (step k's input), ``"<id>|y<k>"`` (its output in training mode),
+  ``"<id>|<buffer>"`` after the steps, ``"<id>|grad_<param>"`` (the parameters' gradients,
+  accumulated over the steps' ``(y * y).sum().backward()``), ``"<id>|eval"`` (the output for
+  the first input in eval mode after the steps).
 """
 
 import json
