@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the CPU kernels through the Rust API (no Python): elementwise
 //! add / mul / exp on contiguous, broadcast and strided (transposed) float32 inputs, sums
-//! (all, dim 0, dim -1) and float32 matmul at 64, 256, 1024 and 2048.
+//! (all, dim 0, dim -1), float32 matmul at 64, 256, 1024 and 2048, and batch norm (training
+//! forward with the running-stat update, and the backward) on (32, 64, 32, 32) float32.
 //!
 //! The `gpu` group (elementwise add bandwidth, a sum, float32 matmul at 1024/2048/4096 as
 //! FLOP/s, and the cost of one small dispatch) runs when a GPU adapter exists and prints a
@@ -12,6 +13,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rtensor::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, unary};
+use rtensor::ops::norm::{BatchNormArgs, GradMask, batch_norm, batch_norm_backward};
 use rtensor::ops::{linalg, reduce, view};
 use rtensor::tensor::Tensor;
 use std::hint::black_box;
@@ -122,6 +124,43 @@ fn matmul(c: &mut Criterion) {
     g.finish();
 }
 
+fn batchnorm(c: &mut Criterion) {
+    let mut g = c.benchmark_group("batch_norm_f32");
+    let shape = [32usize, 64, 32, 32];
+    let x = tensor(&shape, 7);
+    let dy = tensor(&shape, 8);
+    let (w, b) = (tensor(&[64], 9), tensor(&[64], 10));
+    let (rm, rv) = (Tensor::zeros(&[64], x.dtype()), tensor(&[64], 11));
+    let args = BatchNormArgs {
+        weight: Some(&w),
+        bias: Some(&b),
+        running_mean: Some(&rm),
+        running_var: Some(&rv),
+        training: true,
+        momentum: 0.1,
+        eps: 1e-5,
+    };
+    g.throughput(Throughput::Elements(x.numel() as u64));
+    g.bench_function("forward_train", |bch| {
+        bch.iter(|| black_box(batch_norm(&x, &args).unwrap()))
+    });
+    let saved = batch_norm(&x, &args).unwrap();
+    let all = GradMask {
+        input: true,
+        weight: true,
+        bias: true,
+    };
+    g.bench_function("backward", |bch| {
+        bch.iter(|| {
+            black_box(
+                batch_norm_backward(&dy, &x, Some(&w), &saved.mean, &saved.invstd, true, all)
+                    .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
 fn gpu(c: &mut Criterion) {
     use rtensor::backend::gpu as dev;
     let g = match dev::gpu() {
@@ -183,6 +222,6 @@ fn gpu(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = configure();
-    targets = elementwise, sums, matmul, gpu
+    targets = elementwise, sums, matmul, batchnorm, gpu
 }
 criterion_main!(benches);

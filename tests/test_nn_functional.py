@@ -824,7 +824,7 @@ def test_local_response_norm():
     expect = a / (k + alpha * div) ** beta
     np.testing.assert_allclose(n(F.local_response_norm(t(a, F64), size, alpha, beta, k)), expect,
                                rtol=1e-12)
-    with pytest.raises(ValueError, match="Expected 3D or higher dimensionality input"):
+    with pytest.raises(ValueError, match=r"Expected 3D or higher dimensionality\s+input"):
         F.local_response_norm(torch.randn(2, 3), 2)
 
 

@@ -339,6 +339,16 @@ def _activation(
     inplace: Any = False,
 ) -> Any: ...
 def _backward_scalar(t: Any, keep_graph: Any, create_graph: Any) -> Any: ...
+def _batch_norm(
+    input: Any,
+    weight: Any,
+    bias: Any,
+    running_mean: Any,
+    running_var: Any,
+    training: Any,
+    momentum: Any,
+    eps: Any,
+) -> Any: ...
 def _bernoulli_(t: Any, p: Any, generator: Any = None) -> Any: ...
 def _cauchy_(t: Any, median: Any, sigma: Any, generator: Any = None) -> Any: ...
 def _ctc_loss(

@@ -44,6 +44,7 @@ _MODULE_GPU = frozenset({
     "_nll_loss", "_softmax", "einsum", "hstack", "vstack", "_ctc_loss",
     "_multinomial",
     "_optim_step",
+    "_batch_norm",
 })
 
 _state = {"gpu_used": False}

@@ -7,6 +7,7 @@ pub mod index;
 pub mod join;
 pub mod linalg;
 pub mod nn;
+pub mod norm;
 pub mod optim;
 pub mod reduce;
 pub mod view;

@@ -6,6 +6,7 @@ mod error;
 mod functions;
 mod gpu;
 mod nn;
+mod norm;
 mod optim;
 mod random;
 mod tensor;
@@ -25,6 +26,7 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     autograd::register(m)?;
     optim::register(m)?;
     nn::register(m)?;
+    norm::register(m)?;
     gpu::register(m)?;
     Ok(())
 }

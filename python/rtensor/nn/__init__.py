@@ -2,6 +2,7 @@
 
 from . import functional, init, utils
 from .modules.activation import *  # noqa: F403
+from .modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
 from .modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .modules.conv import Conv1d, Conv2d, Conv3d
 from .modules.dropout import (
@@ -13,10 +14,11 @@ from .modules.dropout import (
     FeatureAlphaDropout,
 )
 from .modules.flatten import Flatten, Unflatten
+from .modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .modules.linear import Bilinear, Identity, Linear
 from .modules.loss import *  # noqa: F403
 from .modules.module import Module
-from .modules.normalization import LayerNorm
+from .modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .modules.sparse import Embedding, EmbeddingBag
 from .parameter import Buffer, Parameter

@@ -996,78 +996,64 @@ def _verify_spatial_size(size):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
+    """The native batch norm (``_C._batch_norm``, NativeBatchNormBackward0): batch statistics
+    in training (updating the running statistics in place: momentum, unbiased variance),
+    running statistics in evaluation."""
     if training:
         _verify_batch_size(input.size())
-    if input.dim() < 2:
-        raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
-    c = input.shape[1]
-    dims = (0,) + tuple(range(2, input.dim()))
-    shape = [1, c] + [1] * (input.dim() - 2)
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
-        if t is not None and t.numel() != c:
-            raise RuntimeError(
-                f"running_mean should contain {c} elements not {t.numel()}"
-                if name.startswith("running") else
-                f"{name} should contain {c} elements not {t.numel()}"
-            )
-    if not training and (running_mean is None or running_var is None):
-        raise RuntimeError("running_mean must be defined in evaluation mode")
-    if training and (running_mean is not None or running_var is not None):
-        # ATen updates the running statistics from the batch's mean and unbiased variance,
-        # in double precision.
-        with no_grad():
-            xd = input.detach().double()
-            mean = xd.mean(dims)
-            n = input.numel() // c
-            var = ((xd - mean.reshape(shape)) ** 2).sum(dims) / max(n - 1, 1)
-            if running_mean is not None:
-                running_mean.copy_((momentum * mean + (1 - momentum) * running_mean.double())
-                                   .to(running_mean.dtype))
-            if running_var is not None:
-                running_var.copy_((momentum * var + (1 - momentum) * running_var.double())
-                                  .to(running_var.dtype))
-    stats = None if training else (running_mean.detach().clone(), running_var.detach().clone())
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if input.numel() == 0:
+        # ATen's empty-input path: the checks (the native op leaves the running statistics of
+        # an empty batch alone), then a clone scaled by the parameters (CloneBackward0).
+        def d(t):
+            return None if t is None else t.detach()
 
-    def f(x, w, b):
-        if stats is None:
-            mean = x.mean(dims, keepdim=True)
-            xc = x - mean
-            var = (xc * xc).mean(dims, keepdim=True)
-        else:
-            xc = x - stats[0].reshape(shape)
-            var = stats[1].reshape(shape)
-        y = xc * (var + eps).rsqrt()
-        if w is not None:
-            y = y * w.reshape(shape)
-        if b is not None:
-            y = y + b.reshape(shape)
-        return y
-
-    return _named("NativeBatchNormBackward0", f, input, weight, bias)
+        _C._batch_norm(input.detach(), d(weight), d(bias), running_mean, running_var, training,
+                       momentum, eps)
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        if bias is not None:
+            out = out + bias[0]
+        return out
+    return _C._batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+                          eps)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
+    """ATen's ``instance_norm``: batch norm of the input viewed as ``(1, N*C, *)`` with the
+    parameters and statistics repeated per sample; the running statistics become the mean
+    over the samples of the updated copies."""
     if use_input_stats:
         _verify_spatial_size(input.size())
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            "Expected running_mean and running_var to be defined when use_input_stats is false"
+        )
     b, c = input.shape[0], input.shape[1]
-    x = input.contiguous().reshape([1, b * c] + list(input.shape[2:]))
+    x = input.contiguous().view([1, b * c] + list(input.shape[2:]))
 
     def rep(t):
         return None if t is None else t.repeat(b)
 
     rm, rv = rep(running_mean), rep(running_var)
-    out = batch_norm(x, rm, rv, rep(weight), rep(bias), use_input_stats, momentum, eps)
+    out = _C._batch_norm(x, rep(weight), rep(bias), rm, rv, use_input_stats, momentum, eps)
     with no_grad():
         if running_mean is not None:
-            running_mean.copy_(rm.reshape(b, c).mean(0))
+            running_mean.copy_(rm.view(b, c).mean(0))
         if running_var is not None:
-            running_var.copy_(rv.reshape(b, c).mean(0))
-    return out.reshape(list(input.shape))
+            running_var.copy_(rv.view(b, c).mean(0))
+    return out.view(list(input.shape))
 
 
-def _normalized_dims(input, normalized_shape, weight, bias):
+def _normalized_dims(input, normalized_shape, weight, bias, shape_sep=", "):
+    """The trailing dims ``normalized_shape`` names, with ATen's checks. ``shape_sep`` follows
+    the ``*`` of the expected shape in the mismatch message (layer_norm prints ``[*, 4]``,
+    rms_norm ``[*4]``)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else (
         tuple(int(s) for s in normalized_shape))
     if len(shape) < 1:
@@ -1084,7 +1070,7 @@ def _normalized_dims(input, normalized_shape, weight, bias):
     if input.dim() < len(shape) or tuple(input.shape[input.dim() - len(shape):]) != shape:
         raise RuntimeError(
             f"Given normalized_shape={_sizes(shape)}, expected input with shape [*"
-            + "".join(f", {s}" for s in shape)
+            + shape_sep + ", ".join(str(s) for s in shape)
             + f"], but got input of size{_sizes(input.shape)}"
         )
     return tuple(range(input.dim() - len(shape), input.dim()))
@@ -1111,7 +1097,7 @@ _EPS = {"float32": 1.1920928955078125e-07, "float64": 2.220446049250313e-16,
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    dims = _normalized_dims(input, normalized_shape, weight, None)
+    dims = _normalized_dims(input, normalized_shape, weight, None, shape_sep="")
     if eps is None:
         eps = _EPS.get(str(input.dtype).split(".")[-1], _EPS["float32"])
     y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
@@ -1141,10 +1127,12 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             )
     shape = [1, c] + [1] * (input.dim() - 2)
 
+    # Each (sample, group) is one channel of a batch norm over a (1, N*G, rest) view.
+    rest = (c // num_groups) * math.prod(input.shape[2:])
+
     def f(x, w, b):
-        xg = x.reshape(n, num_groups, -1)
-        xc = xg - xg.mean(-1, keepdim=True)
-        y = (xc * ((xc * xc).mean(-1, keepdim=True) + eps).rsqrt()).reshape(list(x.shape))
+        xg = x.reshape(1, n * num_groups, rest)
+        y = _C._batch_norm(xg, None, None, None, None, True, 0.0, eps).reshape(list(x.shape))
         if w is not None:
             y = y * w.reshape(shape)
         if b is not None:
@@ -1158,7 +1146,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     dim = input.dim()
     if dim < 3:
         raise ValueError(
-            f"Expected 3D or higher dimensionality input (got {dim} dimensions)"
+            # (PyTorch's message keeps the run of spaces from its source's line break.)
+            f"Expected 3D or higher dimensionality                          input (got {dim} "
+            "dimensions)"
         )
     if input.numel() == 0:
         return input
