@@ -2,8 +2,10 @@
 
 from . import functional, init, utils
 from .modules.activation import *  # noqa: F403
+from .modules.channelshuffle import ChannelShuffle
 from .modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .modules.conv import Conv1d, Conv2d, Conv3d
+from .modules.distance import CosineSimilarity, PairwiseDistance
 from .modules.dropout import (
     AlphaDropout,
     Dropout,
@@ -13,9 +15,13 @@ from .modules.dropout import (
     FeatureAlphaDropout,
 )
 from .modules.flatten import Flatten, Unflatten
+from .modules.fold import Fold, Unfold
 from .modules.linear import Bilinear, Identity, Linear
 from .modules.loss import *  # noqa: F403
 from .modules.module import Module
 from .modules.normalization import LayerNorm
+from .modules.padding import *  # noqa: F403  (Zero/Constant/Reflection/Replication/CircularPadNd)
+from .modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from .modules.sparse import Embedding, EmbeddingBag
+from .modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .parameter import Buffer, Parameter

@@ -1,8 +1,10 @@
 """All module classes of ``rtensor.nn``."""
 
 from .activation import *  # noqa: F403  (ReLU ... Softmin)
+from .channelshuffle import ChannelShuffle
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d
+from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import (
     AlphaDropout,
     Dropout,
@@ -12,8 +14,12 @@ from .dropout import (
     FeatureAlphaDropout,
 )
 from .flatten import Flatten, Unflatten
+from .fold import Fold, Unfold
 from .linear import Bilinear, Identity, Linear
 from .loss import *  # noqa: F403  (the loss modules)
 from .module import Module
 from .normalization import LayerNorm
+from .padding import *  # noqa: F403  (Zero/Constant/Reflection/Replication/CircularPadNd)
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .sparse import Embedding, EmbeddingBag
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

@@ -1,0 +1,935 @@
+"""Resampling and reshaping functions of ``rtensor.nn.functional``: ``interpolate`` (and the
+deprecated ``upsample*``), ``grid_sample``, ``affine_grid``, ``pixel_shuffle``,
+``pixel_unshuffle``, ``channel_shuffle``, ``unfold``/``fold`` (im2col/col2im) and ``pdist``.
+
+NOTE [resampling by taps]: every mode of ``interpolate`` is separable: an output position along
+one spatial dim reads a few input positions ("taps") along that dim with fixed weights, and the
+N-d result is the 1-d resampling applied dim after dim, innermost first (ATen's separable
+kernels nest the sums in the same order, so ``h0*(w0*a + w1*b) + ...`` rounds alike). The taps
+and weights of one dim depend only on the sizes, the scale and the mode; they are computed here
+with NumPy in ATen's arithmetic (``area_pixel_compute_scale``,
+``area_pixel_compute_source_index``, ``guard_index_and_lambda``, the cubic coefficients with
+A=-0.75, the antialias filters of ``_compute_indices_min_size_weights_aa``, the adaptive-pool
+windows ``floor(i*in/out) .. ceil((i+1)*in/out)``, computed in the input's opmath type), then
+applied on the device with one ``index_select`` of all taps, one product with the weights and
+one sum over the taps. The whole composition is recorded as one node under PyTorch's name
+(NOTE [named composites] in functional.py), so the gradient is the exact adjoint of the forward
+(``index_select`` backs up into an ``index_add``) and it runs on every device.
+
+``grid_sample`` is composed of differentiable tensor ops on the grid (unnormalise, the padding
+transforms with ATen's gradients: zero at and beyond a clipped border, the reflection's sign)
+and one ``gather`` of all corner taps, masked where a tap falls outside the input.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+import rtensor
+
+from .._C import Tensor
+
+
+def _named(name, fn, *args):
+    from .functional import _named as named
+
+    return named(name, fn, *args)
+
+
+def _sizes(shape):
+    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+
+
+def _dtype_title(dtype):
+    return dtype._legacy_name[: -len("Tensor")]
+
+
+def _torch_name(dtype):
+    """A dtype as PyTorch's messages print it (``torch.int64``)."""
+    return "torch." + str(dtype).rsplit(".", 1)[-1]
+
+
+def _torch_size(shape):
+    return "torch.Size([" + ", ".join(str(int(s)) for s in shape) + "])"
+
+
+def _opmath(dtype):
+    """NumPy type of ATen's ``opmath_type`` for a floating dtype (float for half/bfloat16)."""
+    return np.float64 if dtype == rtensor.float64 else np.float32
+
+
+def _is_integer(x):
+    return isinstance(x, numbers.Integral) or (isinstance(x, Tensor) and not x.dtype.is_floating_point
+                                               and x.dim() == 0)
+
+
+# ----- interpolate: the taps of one dim -----
+
+
+def _area_pixel_scale(insz, outsz, align_corners, scale, T):
+    """ATen's ``area_pixel_compute_scale`` in opmath type ``T``."""
+    if align_corners:
+        return T(insz - 1) / T(outsz - 1) if outsz > 1 else T(0)
+    if scale is not None and scale > 0:
+        return T(1.0 / scale)
+    return T(insz) / T(outsz)
+
+
+def _source_index(scale, outsz, align_corners, cubic, T):
+    """ATen's ``area_pixel_compute_source_index`` for every output position."""
+    i = np.arange(outsz).astype(T)
+    if align_corners:
+        return (scale * i).astype(T)
+    src = (scale * (i + T(0.5)) - T(0.5)).astype(T)
+    return src if cubic else np.maximum(src, T(0))
+
+
+def _guard(src, insz, T):
+    """ATen's ``guard_index_and_lambda``: the floor index (``floorf``) and the fraction."""
+    i0 = np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), insz - 1)
+    lam = np.clip(src - i0.astype(T), T(0), T(1)).astype(T)
+    return i0, lam
+
+
+def _cubic_coefficients(t, A, T):
+    """ATen's ``get_cubic_upsample_coefficients`` (cubic convolution with parameter ``A``)."""
+    A = T(A)
+
+    def cc1(x):
+        return ((A + T(2)) * x - (A + T(3))) * x * x + T(1)
+
+    def cc2(x):
+        return ((A * x - T(5) * A) * x + T(8) * A) * x - T(4) * A
+
+    t = t.astype(T)
+    one, two = T(1), T(2)
+    return np.stack([cc2(t + one), cc1(t), cc1(one - t), cc2(two - t)], 1).astype(T)
+
+
+def _aa_taps(insz, outsz, scale, align_corners, bicubic, T):
+    """ATen's ``_compute_indices_min_size_weights_aa`` (antialiased bilinear/bicubic)."""
+    interp = 4 if bicubic else 2
+    sc = _area_pixel_scale(insz, outsz, align_corners, scale, T)
+    support = T(interp * 0.5) * sc if sc >= 1.0 else T(interp * 0.5)
+    kmax = int(math.ceil(support)) * 2 + 1
+    i = np.arange(outsz)
+    center = (np.float64(sc) * (i + 0.5)).astype(T)
+    invscale = T(1.0 / np.float64(sc)) if sc >= 1.0 else T(1.0)
+    xmin = np.maximum((center.astype(np.float64) - np.float64(support) + 0.5).astype(np.int64), 0)
+    xmax = np.minimum((center.astype(np.float64) + np.float64(support) + 0.5).astype(np.int64),
+                      insz)
+    xsize = np.clip(xmax - xmin, 0, kmax)
+    j = np.arange(kmax)
+    arg = ((j[None, :] + xmin[:, None]).astype(T) - center[:, None]).astype(np.float64) + 0.5
+    x = np.abs((arg * np.float64(invscale)).astype(T))
+    if bicubic:
+        a = T(-0.5)
+        w1 = ((a + T(2)) * x - (a + T(3))) * x * x + T(1)
+        w2 = ((a * x - T(5) * a) * x + T(8) * a) * x - T(4) * a
+        w = np.where(x < 1, w1, np.where(x < 2, w2, T(0)))
+    else:
+        w = np.where(x < 1, T(1) - x, T(0))
+    w = np.where(j[None, :] < xsize[:, None], w, T(0)).astype(T)
+    total = np.zeros(outsz, T)
+    for k in range(kmax):  # ATen's sequential sum, over the (few) taps
+        total = (total + w[:, k]).astype(T)
+    w = np.where(total[:, None] != 0, w / np.where(total == 0, T(1), total)[:, None], w)
+    idx = np.minimum(xmin[:, None] + j[None, :], insz - 1)
+    return idx, w.astype(T)
+
+
+def _area_taps(insz, outsz, T):
+    """The adaptive-average-pool window of each output position as taps of equal weight."""
+    i = np.arange(outsz)
+    start = (i * insz) // outsz
+    end = ((i + 1) * insz + outsz - 1) // outsz
+    length = end - start
+    k = int(length.max()) if outsz else 1
+    j = np.arange(k)
+    idx = np.minimum(start[:, None] + j[None, :], np.maximum(end - 1, 0)[:, None])
+    w = np.where(j[None, :] < length[:, None], 1.0 / np.maximum(length, 1)[:, None], 0.0)
+    return idx, w.astype(T)
+
+
+def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
+    """(index, weight) of one dim: index (out,) for the nearest modes, else (out, K) both."""
+    if mode in ("nearest", "nearest-exact"):
+        sc = _area_pixel_scale(insz, outsz, False, scale, T)
+        i = np.arange(outsz).astype(T)
+        if mode == "nearest":
+            src = (sc * i).astype(T)
+        else:
+            src = np.maximum((sc * (i + T(0.5)) - T(0.5)).astype(T), T(0)) + T(0.5)
+        idx = np.floor(src.astype(np.float32)).astype(np.int64)
+        return np.minimum(idx, insz - 1), None
+    if mode == "area":
+        return _area_taps(insz, outsz, T)
+    if antialias:
+        return _aa_taps(insz, outsz, scale, align_corners, mode == "bicubic", T)
+    sc = _area_pixel_scale(insz, outsz, align_corners, scale, T)
+    cubic = mode == "bicubic"
+    src = _source_index(sc, outsz, align_corners, cubic, T)
+    i0, lam = _guard(src, insz, T)
+    if cubic:
+        idx = np.clip(i0[:, None] - 1 + np.arange(4)[None, :], 0, insz - 1)
+        return idx, _cubic_coefficients(lam, -0.75, T)
+    i1 = i0 + (i0 < insz - 1)
+    return np.stack([i0, i1], 1), np.stack([T(1) - lam, lam], 1).astype(T)
+
+
+def _resample_dim(x, d, idx, w):
+    """``x`` resampled along dim ``d`` by taps (see NOTE [resampling by taps])."""
+    dev = x.device
+    if w is None:
+        return x.index_select(d, rtensor.tensor(idx, dtype=rtensor.int64, device=dev))
+    out, k = idx.shape
+    if k == 1:
+        y = x.index_select(d, rtensor.tensor(idx[:, 0], dtype=rtensor.int64, device=dev))
+        wt = rtensor.tensor(w[:, 0], dtype=x.dtype, device=dev)
+        return y * wt.reshape([out] + [1] * (x.dim() - d - 1))
+    y = x.index_select(d, rtensor.tensor(idx.reshape(-1), dtype=rtensor.int64, device=dev))
+    shape = list(x.shape)
+    y = y.reshape(shape[:d] + [out, k] + shape[d + 1:])
+    wt = rtensor.tensor(w, dtype=x.dtype, device=dev).reshape([out, k] + [1] * (x.dim() - d - 1))
+    return (y * wt).sum(d + 1)
+
+
+# ----- interpolate: argument handling (torch.nn.functional.interpolate) -----
+
+_GRAD_NAMES = {
+    "nearest": "UpsampleNearest{k}DBackward0",
+    "nearest-exact": "UpsampleNearestExact{k}DBackward0",
+    "linear": "UpsampleLinear1DBackward0",
+    "bilinear": "UpsampleBilinear2DBackward0",
+    "bicubic": "UpsampleBicubic2DBackward0",
+    "trilinear": "UpsampleTrilinear3DBackward0",
+    "area": "AdaptiveAvgPool{k}DBackward0",
+}
+_KERNEL_NAMES = {  # the kernel ATen names when a dtype has none
+    "nearest": "compute_indices_weights_nearest",
+    "nearest-exact": "compute_indices_weights_nearest",
+    "linear": "compute_indices_weights_linear",
+    "bilinear": "compute_indices_weights_linear",
+    "trilinear": "compute_indices_weights_linear",
+    "bicubic": "compute_indices_weights_cubic",
+}
+_AXES = {1: "W", 2: "HW", 3: "DHW"}
+
+
+def _upsample_checks(input, mode, out_sizes):
+    k = input.dim() - 2
+    in_sizes = list(input.shape[2:])
+    if mode == "area":
+        # ATen's adaptive_avg_pool{2,3}d checks (a 1-d pool runs as a 2-d one, unsqueezed)
+        kp = max(k, 2)
+        shape = list(input.shape) if k > 1 else list(input.shape[:2]) + [1] + in_sizes
+        if any(s < 0 for s in out_sizes):
+            sizes = ([1] if k == 1 else []) + list(out_sizes)
+            raise RuntimeError(
+                f"adaptive_avg_pool{kp}d: elements of output_size must be greater than or equal "
+                "to 0 but received {" + ", ".join(str(v) for v in sizes) + "}")
+        for dim in range(len(shape) - kp, len(shape)):
+            if shape[dim] == 0:
+                raise RuntimeError(
+                    f"adaptive_avg_pool{kp}d(): Expected input to have non-zero size for "
+                    f"non-batch dimensions, but input has sizes {_sizes(shape)} with dimension "
+                    f"{dim} being empty")
+        return
+    if any(s <= 0 for s in in_sizes + list(out_sizes)):
+        axes = _AXES[k]
+        sep = " and " if k == 1 else " "
+        raise RuntimeError(
+            "Input and output sizes should be greater than 0, but got input ("
+            + ", ".join(f"{a}: {s}" for a, s in zip(axes, in_sizes)) + f"){sep}output ("
+            + ", ".join(f"{a}: {s}" for a, s in zip(axes, out_sizes)) + ")")
+    if input.numel() == 0 and math.prod(input.shape[1:]) == 0:
+        raise RuntimeError(f"Non-empty {k + 2}D data tensor expected but got a tensor with sizes "
+                           f"{_sizes(input.shape)}")
+
+
+def _upsample(input, mode, out_sizes, scales, align_corners, antialias):
+    k = input.dim() - 2
+    dt = input.dtype
+    if mode == "area":
+        if not dt.is_floating_point:
+            raise NotImplementedError(
+                f'"{"adaptive_avg_pool3d_cpu" if k == 3 else "adaptive_avg_pool2d"}" not '
+                f"implemented for '{_dtype_title(dt)}'")
+    elif not dt.is_floating_point:
+        if mode in ("nearest", "nearest-exact") and dt != rtensor.uint8:
+            kern = ("upsample_nearest2d_channels_last" if k == 2 and mode == "nearest"
+                    else _KERNEL_NAMES[mode])
+            raise NotImplementedError(f"\"{kern}\" not implemented for '{_dtype_title(dt)}'")
+        if mode not in ("nearest", "nearest-exact"):
+            if antialias:
+                kern = "compute_index_ranges_weights"
+            elif mode == "bilinear" and dt != rtensor.uint8:
+                kern = "upsample_bilinear2d_channels_last"
+            else:
+                kern = _KERNEL_NAMES[mode]
+            if dt == rtensor.uint8:
+                raise NotImplementedError(
+                    f"rtensor: interpolate mode '{mode}' is not implemented for uint8 "
+                    "(PyTorch rounds uint8 results with its own integer weights)")
+            raise NotImplementedError(f"\"{kern}\" not implemented for '{_dtype_title(dt)}'")
+    _upsample_checks(input, mode, out_sizes)
+    T = _opmath(dt) if dt.is_floating_point else np.float32
+    plan = []
+    for j in range(k - 1, -1, -1):  # innermost dim first (NOTE [resampling by taps])
+        insz, outsz = input.shape[2 + j], out_sizes[j]
+        scale = None if scales is None else scales[j]
+        idx, w = _taps(mode, insz, outsz, scale, align_corners, antialias, T)
+        plan.append((2 + j, idx, w))
+
+    def f(x):
+        y = x
+        for d, idx, w in plan:
+            y = _resample_dim(y, d, idx, w)
+        return y.clone() if y is x else y
+
+    if mode == "area":
+        if k == 1:
+            return _area_1d(input, f)
+        return _named(_GRAD_NAMES["area"].format(k=k), f, input)
+    if antialias:
+        name = "UpsampleBilinear2DAaBackward0" if mode == "bilinear" else "UpsampleBicubic2DAaBackward0"
+    else:
+        name = _GRAD_NAMES[mode].format(k=k)
+    return _named(name, f, input)
+
+
+def _area_1d(input, f):
+    """``adaptive_avg_pool1d`` as PyTorch runs it: a 2-d pool of the unsqueezed input."""
+    x2 = input.unsqueeze(-2)
+
+    def f2(x):
+        return f(x.squeeze(-2)).unsqueeze(-2)
+
+    return _named("AdaptiveAvgPool2DBackward0", f2, x2).squeeze(-2)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError(
+                "align_corners option can only be set with the interpolating modes: "
+                "linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    dim = input.dim() - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    elif size is not None:
+        scale_factors = None
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    "Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {list(input.shape[2:])} and output size of "
+                    f"{size}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                    "output size in (o1, o2, ...,oK) format.")
+            if not all(_is_integer(x) for x in size):
+                raise TypeError(
+                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                    f"Tuple[int, int, int], but got size with types {[type(x) for x in size]}")
+            output_size = [int(s) for s in size]
+        else:
+            output_size = [int(size) for _ in range(dim)]
+    elif scale_factor is not None:
+        output_size = None
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(
+                    "Input and scale_factor must have the same number of spatial dimensions, but "
+                    f"got input with spatial dimensions of {list(input.shape[2:])} and "
+                    f"scale_factor of shape {scale_factor}. Please provide input tensor in (N, C, "
+                    "d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
+            scale_factors = [float(s) for s in scale_factor]
+        else:
+            scale_factors = [float(scale_factor) for _ in range(dim)]
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor is not None and recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor is not None and recompute_scale_factor:
+        output_size = [int(input.shape[i + 2] * scale_factors[i]) for i in range(dim)]
+        scale_factors = None
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires "
+            "a 4-D tensor as input")
+    wanted = {"nearest": None, "nearest-exact": None, "area": None, "linear": 3, "bilinear": 4,
+              "trilinear": 5, "bicubic": 4}
+    if mode in wanted and input.dim() in (3, 4, 5) and wanted[mode] in (None, input.dim()):
+        if output_size is None:
+            # ATen's compute_output_size: the product in double, truncated
+            output_size = [int(float(input.shape[i + 2]) * scale_factors[i]) for i in range(dim)]
+        return _upsample(input, mode, output_size, scale_factors, align_corners, antialias)
+    need = {"linear": 3, "bilinear": 4, "trilinear": 5}
+    if input.dim() in (3, 4, 5) and mode in need:
+        raise NotImplementedError(
+            f"Got {input.dim()}D input, but {mode} mode needs {need[mode]}D input")
+    raise NotImplementedError(
+        "Input Error: Only 3D, 4D and 5D input Tensors supported"
+        f" (got {input.dim()}D) for the modes: nearest | linear | bilinear | bicubic | trilinear "
+        f"| lanczos | area | nearest-exact (got {mode})")
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ----- grid_sample / affine_grid -----
+
+_ALIGN_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since "
+    "1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
+    "documentation of grid_sample for details.")
+
+
+def _unnormalize(coord, size, align_corners):
+    """ATen's ``grid_sampler_unnormalize``: [-1, 1] to pixel coordinates."""
+    if align_corners:
+        return (coord + 1) / 2 * (size - 1)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _clip(ix, size):
+    """ATen's ``clip_coordinates`` with its gradient (1 strictly inside, else 0)."""
+    inside = (ix > 0) & (ix < size - 1)
+    return rtensor.where(inside, ix, ix.detach().clamp(0, size - 1))
+
+
+def _reflect(ix, twice_low, twice_high):
+    """ATen's ``reflect_coordinates`` with its gradient (the sign of each fold)."""
+    if twice_low == twice_high:
+        return ix * 0
+    low = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    d = ix - low
+    with rtensor.no_grad():
+        sign = rtensor.where(d < 0, -1.0, 1.0).to(ix.dtype)
+    a = d * sign
+    with rtensor.no_grad():
+        flips = (a / span).floor()
+        extra = a.fmod(span)
+        even = rtensor.remainder(flips, 2) == 0
+        shift = a - extra
+    extra = a - shift
+    return rtensor.where(even, extra + low, span - extra + low)
+
+
+def _pad_coord(ix, size, padding_mode, align_corners):
+    """ATen's ``compute_coordinates``."""
+    if padding_mode == "border":
+        return _clip(ix, size)
+    if padding_mode == "reflection":
+        if align_corners:
+            ix = _reflect(ix, 0, 2 * (size - 1))
+        else:
+            ix = _reflect(ix, -1, 2 * size - 1)
+        return _clip(ix, size)
+    return ix
+
+
+def _gather_taps(x, taps):
+    """Sum of ``weight * x[..., tap]`` over taps, zero for taps outside the input.
+
+    ``x`` is (N, C, *spatial); each tap is (coords, weight): coords one integer tensor
+    (N, P) per spatial dim (innermost last), weight (N, P) or None (1)."""
+    n, c = x.shape[0], x.shape[1]
+    spatial = list(x.shape[2:])
+    flat = x.reshape(n, c, -1)
+    lins, masks, weights = [], [], []
+    for coords, w in taps:
+        valid = None
+        lin = None
+        for ci, size in zip(coords, spatial):
+            ok = (ci >= 0) & (ci < size)
+            valid = ok if valid is None else valid & ok
+            cc = ci.clamp(0, size - 1)
+            lin = cc if lin is None else lin * size + cc
+        lins.append(lin)
+        masks.append(valid)
+        weights.append(w)
+    p = lins[0].shape[1]
+    idx = rtensor.stack(lins, 1).reshape(n, 1, -1).expand(n, c, len(taps) * p)
+    vals = flat.gather(2, idx).reshape(n, c, len(taps), p)
+    mask = rtensor.stack(masks, 1).unsqueeze(1)
+    vals = rtensor.where(mask, vals, rtensor.zeros((), dtype=x.dtype, device=x.device))
+    if weights[0] is None:
+        return vals[:, :, 0]
+    wts = rtensor.stack(weights, 1).unsqueeze(1)
+    return (vals * wts).sum(2)
+
+
+def _cubic_weights(t):
+    """The four cubic-convolution coefficients (A=-0.75) of fractions ``t`` (differentiable)."""
+    A = -0.75
+
+    def cc1(x):
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def cc2(x):
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    return [cc2(t + 1), cc1(t), cc1(1 - t), cc2(2 - t)]
+
+
+def _grid_sampler(x, grid, mode, padding_mode, align_corners):
+    nd = x.dim() - 2
+    n, c = x.shape[0], x.shape[1]
+    out_spatial = list(grid.shape[1:-1])
+    sizes = list(x.shape[2:])  # (H, W) or (D, H, W)
+    g = grid.reshape(n, -1, nd)
+    coords = []  # innermost (W) last, matching ``sizes``
+    for j in range(nd):
+        comp = g[:, :, nd - 1 - j]  # grid's last dim is (x, y[, z]) = (W, H[, D])
+        size = sizes[j]
+        ix = _unnormalize(comp, size, align_corners)
+        if mode != "bicubic":
+            ix = _pad_coord(ix, size, padding_mode, align_corners)
+        coords.append(ix)
+    if mode == "nearest":
+        with rtensor.no_grad():
+            near = [ix.round().to(rtensor.int64) for ix in coords]
+        out = _gather_taps(x, [(near, None)])
+    elif mode == "bilinear":
+        with rtensor.no_grad():
+            base = [ix.floor() for ix in coords]
+        frac = [ix - b for ix, b in zip(coords, base)]
+        base = [b.to(rtensor.int64) for b in base]
+        taps = []
+        for corner in range(2 ** nd):
+            cs, w = [], None
+            for j in range(nd):
+                bit = (corner >> (nd - 1 - j)) & 1
+                cs.append(base[j] + bit)
+                wj = frac[j] if bit else 1 - frac[j]
+                w = wj if w is None else w * wj
+            taps.append((cs, w))
+        out = _gather_taps(x, taps)
+    else:  # bicubic, 2-d
+        with rtensor.no_grad():
+            base = [ix.floor() for ix in coords]
+        frac = [ix - b for ix, b in zip(coords, base)]
+        wy, wx = _cubic_weights(frac[0]), _cubic_weights(frac[1])
+        taps = []
+        with rtensor.no_grad():
+            pos = []
+            for j in range(2):
+                row = []
+                for i in range(4):
+                    t = (base[j] - 1 + i)
+                    if padding_mode != "zeros":
+                        t = _pad_coord(t, sizes[j], padding_mode, align_corners)
+                    row.append(t.to(rtensor.int64))  # truncation, as ATen's static_cast
+                pos.append(row)
+        for a in range(4):
+            for b in range(4):
+                taps.append(([pos[0][a], pos[1][b]], wy[a] * wx[b]))
+        out = _gather_taps(x, taps)
+    return out.reshape([n, c] + out_spatial)
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
+                         f"or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    # ATen's check_grid_sampler_common / _2d / _3d, in its order
+    if input.device != grid.device:
+        raise RuntimeError(
+            "grid_sampler(): expected input and grid to be on same device, but input is on "
+            f"{input.device} and grid is on {grid.device}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(
+            "grid_sampler(): expected grid and input to have same batch size, but got input with "
+            f"sizes {_sizes(input.shape)} and grid with sizes {_sizes(grid.shape)}")
+    if grid.shape[-1] != input.dim() - 2:
+        raise RuntimeError(
+            f"grid_sampler(): expected grid to have size {input.dim() - 2} in last dimension, "
+            f"but got grid with sizes {_sizes(grid.shape)}")
+    for i in range(2, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                "grid_sampler(): expected input to have non-empty spatial dimensions, but input "
+                f"has sizes {_sizes(input.shape)} with dimension {i} being empty")
+    # torch.grid_sampler runs the 2-d sampler on 4-d input, the 3-d one on anything else
+    want = 4 if input.dim() == 4 else 5
+    if input.dim() != want or grid.dim() != want:
+        raise RuntimeError(
+            f"grid_sampler(): expected {want}D input and grid with same number of dimensions, "
+            f"but got input with sizes {_sizes(input.shape)} and grid with sizes "
+            f"{_sizes(grid.shape)}")
+    if input.dim() == 5 and mode == "bicubic":
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"expected scalar type {_dtype_title(input.dtype)} but found "
+                           f"{_dtype_title(grid.dtype)}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"grid_sampler_{input.dim() - 2}d_cpu_kernel_impl\" not implemented for "
+            f"'{_dtype_title(input.dtype)}'" if input.dim() == 4 else
+            f"\"grid_sampler3d_cpu\" not implemented for '{_dtype_title(input.dtype)}'")
+    name = "GridSampler2DBackward0" if input.dim() == 4 else "GridSampler3DBackward0"
+    return _named(name, lambda x, g: _grid_sampler(x, g, mode, padding_mode, align_corners),
+                  input, grid)
+
+
+def _linspace_from_neg_one(steps, align_corners, dtype, device):
+    if steps <= 1:
+        return rtensor.zeros(1, dtype=dtype, device=device)
+    r = rtensor.linspace(-1, 1, steps, dtype=dtype, device=device)
+    if not align_corners:
+        r = r * (steps - 1) / steps
+    return r
+
+
+def _base_grid(spatial, align_corners, dtype, device):
+    """(prod(spatial), nd + 1) rows ``[x, y(, z), 1]``, x varying fastest (ATen's)."""
+    nd = len(spatial)
+    axes = [_linspace_from_neg_one(s, align_corners, dtype, device) for s in spatial]
+    spatial = [int(s) for s in spatial]
+
+    def along(j):  # axis j broadcast over the whole (D,) H, W grid, flattened
+        shape = [1] * nd
+        shape[j] = spatial[j]
+        return axes[j].reshape(shape).expand(*spatial).reshape(-1)
+
+    cols = [along(nd - 1 - j) for j in range(nd)]  # x (W), y (H), z (D)
+    cols.append(rtensor.ones(cols[0].shape, dtype=dtype, device=device))
+    return rtensor.stack(cols, 1)
+
+
+def affine_grid(theta, size, align_corners=None):
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError("Expected theta to have floating point type, but got "
+                         f"{_torch_name(theta.dtype)}")
+    size = tuple(size) if not isinstance(size, tuple) else size
+    if len(size) == 4:
+        if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
+            raise ValueError("Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{size}. Got {_torch_size(theta.shape)}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
+            raise ValueError("Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{size}. Got {_torch_size(theta.shape)}.")
+        spatial = size[-3:]
+    else:
+        raise NotImplementedError(
+            "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+            f"respectively. Got size {size}.")
+    if align_corners and min(spatial) == 1:
+        warnings.warn(
+            "Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+            "align_corners=True. This is not an intended use case of affine_grid. See the "
+            "documentation of affine_grid for details.", stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    n = int(size[0])
+    if theta.shape[0] != n:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{n}, "
+            f"{theta.shape[2]}] but got: [{theta.shape[0]}, {theta.shape[2]}].")
+    base = _base_grid([int(s) for s in spatial], align_corners, theta.dtype, theta.device)
+    nd = len(spatial)
+
+    def f(th):
+        return base.matmul(th.transpose(1, 2)).reshape([n] + [int(s) for s in spatial] + [nd])
+
+    return _named("AffineGridGeneratorBackward0", f, theta)
+
+
+# ----- pixel shuffle, channel shuffle -----
+
+
+def pixel_shuffle(input, upscale_factor):
+    r = int(upscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.dim()} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    c, h, w = input.shape[-3:]
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    batch = list(input.shape[:-3])
+    oc = c // (r * r)
+    nb = len(batch)
+
+    def f(x):
+        y = x.reshape(batch + [oc, r, r, h, w])
+        y = y.permute(*range(nb), nb, nb + 3, nb + 1, nb + 4, nb + 2)
+        return y.reshape(batch + [oc, h * r, w * r]).clone()
+
+    return _named("PixelShuffleBackward0", f, input)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    r = int(downscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {input.dim()} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    c, h, w = input.shape[-3:]
+    if h % r:
+        raise RuntimeError("pixel_unshuffle expects height to be divisible by downscale_factor, "
+                           f"but input.size(-2)={h} is not divisible by {r}")
+    if w % r:
+        raise RuntimeError("pixel_unshuffle expects width to be divisible by downscale_factor, "
+                           f"but input.size(-1)={w} is not divisible by {r}")
+    batch = list(input.shape[:-3])
+    nb = len(batch)
+
+    def f(x):
+        y = x.reshape(batch + [c, h // r, r, w // r, r])
+        y = y.permute(*range(nb), nb, nb + 2, nb + 4, nb + 1, nb + 3)
+        return y.reshape(batch + [c * r * r, h // r, w // r]).clone()
+
+    return _named("PixelUnshuffleBackward0", f, input)
+
+
+def _channel_shuffle(input, groups, name):
+    g = int(groups)
+    if input.dim() <= 2:
+        raise RuntimeError("channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {_sizes(input.shape)}")
+    if g <= 0:
+        raise RuntimeError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{g}")
+    c = input.shape[1]
+    if c % g:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {g} groups.")
+    shape = list(input.shape)
+
+    def f(x):
+        y = x.reshape([shape[0], g, c // g] + shape[2:]).transpose(1, 2)
+        return y.reshape(shape).clone()
+
+    return _named(name, f, input)
+
+
+def channel_shuffle(input, groups):
+    return _channel_shuffle(input, groups, "ChannelShuffleBackward0")
+
+
+def native_channel_shuffle(input, groups):
+    # PyTorch records no derivative for native_channel_shuffle: its node raises in backward.
+    out = _channel_shuffle(input, groups, "NotImplemented")
+    if out.grad_fn is None:
+        return out
+    from .. import _C
+
+    def backward(g):
+        raise RuntimeError("derivative for aten::native_channel_shuffle is not implemented")
+
+    return _C._record_function("NotImplemented", [input], [out.detach()], backward, False)[0]
+
+
+# ----- unfold (im2col) / fold (col2im) -----
+
+
+def _pair_arg(value, name):
+    if isinstance(value, numbers.Integral):
+        return [int(value)] * 2
+    v = [int(x) for x in value]
+    if len(v) != 2:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(v)}")
+    return v
+
+
+def _im2col_checks(kernel, dilation, padding, stride):
+    kh, kw = kernel
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError("kernel size should be greater than zero, but got kernel_height: "
+                           f"{kh} kernel_width: {kw}")
+    if dilation[0] <= 0 or dilation[1] <= 0:
+        raise RuntimeError("dilation should be greater than zero, but got dilation_height: "
+                           f"{dilation[0]} dilation_width: {dilation[1]}")
+    if padding[0] < 0 or padding[1] < 0:
+        raise RuntimeError("padding should be non-negative, but got pad_height: "
+                           f"{padding[0]} pad_width: {padding[1]}")
+    if stride[0] <= 0 or stride[1] <= 0:
+        raise RuntimeError("stride should be greater than zero, but got stride_height: "
+                           f"{stride[0]} stride_width: {stride[1]}")
+
+
+def _blocks(size, k, d, p, s):
+    return (size + 2 * p - (d * (k - 1) + 1)) // s + 1
+
+
+def _col_index(hw, kernel, dilation, padding, stride, blocks):
+    """Flat positions in the padded (H+2p, W+2p) image of each (kernel offset, block)."""
+    hp, wp = hw[0] + 2 * padding[0], hw[1] + 2 * padding[1]
+    ki = np.arange(kernel[0]) * dilation[0]
+    kj = np.arange(kernel[1]) * dilation[1]
+    bi = np.arange(blocks[0]) * stride[0]
+    bj = np.arange(blocks[1]) * stride[1]
+    rows = ki[:, None, None, None] + bi[None, None, :, None]
+    cols = kj[None, :, None, None] + bj[None, None, None, :]
+    return (rows * wp + cols).reshape(-1), hp, wp
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    kernel = _pair_arg(kernel_size, "kernel_size")
+    dil = _pair_arg(dilation, "dilation")
+    pad = _pair_arg(padding, "padding")
+    st = _pair_arg(stride, "stride")
+    _im2col_checks(kernel, dil, pad, st)
+    nd = input.dim()
+    bad = nd not in (3, 4) or any(s == 0 for s in input.shape[nd - 3:])
+    if nd < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(nd, 1)}, "
+                         f"{max(nd, 1) - 1}], but got {nd})")
+    if bad:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
+                           f"other non-zero dimensions for input, but got: {_sizes(input.shape)}")
+    h, w = input.shape[-2:]
+    oh = _blocks(h, kernel[0], dil[0], pad[0], st[0])
+    ow = _blocks(w, kernel[1], dil[1], pad[1], st[1])
+    if oh < 1 or ow < 1:
+        raise RuntimeError(
+            f"Given input with spatial size ({h}, {w}), kernel_size=({kernel[0]}, {kernel[1]}), "
+            f"dilation=({dil[0]}, {dil[1]}), padding=({pad[0]}, {pad[1]}), calculated shape of "
+            f"the array of sliding blocks as ({oh}, {ow}), but its components must be at least "
+            "one.")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"im2col_out_cpu\" not implemented for '{_dtype_title(input.dtype)}'")
+    idx, hp, wp = _col_index((h, w), kernel, dil, pad, st, (oh, ow))
+    index = rtensor.tensor(idx, dtype=rtensor.int64, device=input.device)
+    batched = nd == 4
+    kk = kernel[0] * kernel[1]
+
+    def f(x):
+        if not batched:
+            x = x.unsqueeze(0)
+        n, c = x.shape[0], x.shape[1]
+        if pad[0] or pad[1]:
+            x = _zero_pad(x, pad)
+        cols = x.reshape(n, c, hp * wp).index_select(2, index)
+        out = cols.reshape(n, c * kk, oh * ow)
+        return out if batched else out.squeeze(0)
+
+    return _named("Im2ColBackward0", f, input)
+
+
+def _zero_pad(x, pad):
+    from .functional import pad as fpad
+
+    return fpad(x, [pad[1], pad[1], pad[0], pad[0]])
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    osize = _pair_arg(output_size, "output_size")
+    kernel = _pair_arg(kernel_size, "kernel_size")
+    dil = _pair_arg(dilation, "dilation")
+    pad = _pair_arg(padding, "padding")
+    st = _pair_arg(stride, "stride")
+    if osize[0] <= 0 or osize[1] <= 0:
+        raise RuntimeError("output size should be greater than zero, but got output_height: "
+                           f"{osize[0]} output_width: {osize[1]}")
+    _im2col_checks(kernel, dil, pad, st)
+    nd = input.dim()
+    if nd not in (2, 3) or any(s == 0 for s in input.shape[nd - 2:]):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           "batch size and non-zero dimensions for input, but got: "
+                           f"{_sizes(input.shape)}")
+    kk = kernel[0] * kernel[1]
+    cin, length = input.shape[-2:]
+    if cin % kk:
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
+            f"but got input.size(1)={cin} and kernel_size=({kernel[0]}, {kernel[1]}).")
+    bh = _blocks(osize[0], kernel[0], dil[0], pad[0], st[0])
+    bw = _blocks(osize[1], kernel[1], dil[1], pad[1], st[1])
+    if bh * bw != length:
+        raise RuntimeError(
+            f"Given output_size=({osize[0]}, {osize[1]}), kernel_size=({kernel[0]}, "
+            f"{kernel[1]}), dilation=({dil[0]}, {dil[1]}), padding=({pad[0]}, {pad[1]}), "
+            f"stride=({st[0]}, {st[1]}), expected size of input's dimension 2 to match the "
+            f"calculated number of sliding blocks {bh} * {bw} = {bh * bw}, but got "
+            f"input.size(2)={length}.")
+    if bh < 1 or bw < 1:
+        raise RuntimeError(
+            f"Given output_size=({osize[0]}, {osize[1]}), kernel_size=({kernel[0]}, "
+            f"{kernel[1]}), dilation=({dil[0]}, {dil[1]}), padding=({pad[0]}, {pad[1]}), "
+            f"stride=({st[0]}, {st[1]}), calculated shape of the array of sliding blocks as "
+            f"({bh}, {bw}), which is too small (non-positive)")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"col2im_out_cpu\" not implemented for '{_dtype_title(input.dtype)}'")
+    idx, hp, wp = _col_index(osize, kernel, dil, pad, st, (bh, bw))
+    index = rtensor.tensor(idx, dtype=rtensor.int64, device=input.device)
+    c = cin // kk
+    batched = nd == 3
+
+    def f(x):
+        if not batched:
+            x = x.unsqueeze(0)
+        n = x.shape[0]
+        cols = x.reshape(n, c, kk * length)
+        img = rtensor.zeros(n, c, hp * wp, dtype=x.dtype, device=x.device).index_add(
+            2, index, cols).reshape(n, c, hp, wp)
+        out = img[:, :, pad[0]:pad[0] + osize[0], pad[1]:pad[1] + osize[1]]
+        out = out.contiguous() if (pad[0] or pad[1]) else out
+        return out if batched else out.squeeze(0)
+
+    return _named("Col2ImBackward0", f, input)
+
+
+# ----- pdist -----
+
+
+def pdist(input, p=2):
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    n = input.shape[0]
+    i, j = np.triu_indices(n, 1)
+    ii = rtensor.tensor(i, dtype=rtensor.int64, device=input.device)
+    jj = rtensor.tensor(j, dtype=rtensor.int64, device=input.device)
+
+    def f(x):
+        if n <= 1:
+            return rtensor.zeros(0, dtype=x.dtype, device=x.device) + x.sum() * 0
+        diff = x.index_select(0, ii) - x.index_select(0, jj)
+        return diff.norm(p, 1)
+
+    return _named("PdistBackward0", f, input)
