@@ -13,7 +13,8 @@ It writes tests/data/resample_reference.npz (NumPy only, no pickles):
 - ``meta``: a JSON string ``{"torch": version, "cases": [...], "modules": [...], "errors": [...],
   "warnings": [...]}``. A case is ``{"id", "fn" (a name in torch.nn.functional), "inputs"
   ([[shape, kind, dtype], ...]: kind "normal", "grid" (uniform in [-1.3, 1.3]), "lattice" (a grid
-  with points exactly on -1, 0, 1), "dup" (normal rows, some repeated)), "kwargs", "grad"
+  with points exactly on -1, 0, 1), "dup" (normal rows, some repeated), "nonfinite" (normal
+  with an inf, a NaN and a -inf)), "kwargs", "grad"
   (whether the inputs require grad), "grad_fn" (the output's node name or null)}``. A module is
   ``{"id", "expr", "repr", "input" (a shape), "forward" (whether the output was recorded)}``. An
   error is ``{"expr", "type", "message"}``; a warning ``{"expr", "category", "message"}``
@@ -86,9 +87,16 @@ def _interp_cases():
                 (f"i_{tag}_mixed", [(2, 1, 9, 4)], {"size": [4, 9], "mode": mode,
                                                     "align_corners": ac, "antialias": True}),
             ]
+    for mode, k, extra in (("bilinear", 2, {"align_corners": False}), ("bicubic", 2, {}),
+                           ("area", 2, {}), ("nearest", 2, {}), ("trilinear", 3, {}),
+                           ("bilinear", 2, {"antialias": True})):
+        tag = "aa" if extra.get("antialias") else mode
+        out.append((f"i_{tag}_nonfinite", [shapes[k]], dict(size=list(sizes[k]), mode=mode,
+                                                            **extra)))
     out.append(("i_bilinear_empty_batch", [(0, 2, 4, 3)], {"size": [2, 5], "mode": "bilinear"}))
     out.append(("i_bicubic_same", [(1, 2, 4, 3)], {"scale_factor": 1.0, "mode": "bicubic"}))
-    return [(cid, "interpolate", [[s, "normal", "float32"] for s in shapes_], kw, True)
+    return [(cid, "interpolate", [[s, "nonfinite" if "nonfinite" in cid else "normal", "float32"]
+                                  for s in shapes_], kw, True)
             for cid, shapes_, kw in out]
 
 
@@ -428,6 +436,10 @@ def _draw(rng, shape, kind, dtype):
         a = rng.uniform(-1.3, 1.3, shape)
     elif kind == "lattice":
         a = rng.choice([-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.25], size=shape)
+    elif kind == "nonfinite":
+        a = rng.standard_normal(shape)
+        flat = a.reshape(-1)
+        flat[5], flat[17], flat[-3] = np.inf, np.nan, -np.inf
     elif kind == "dup":
         a = rng.standard_normal(shape)
         a[3] = a[1]

@@ -63,7 +63,7 @@ def test_matches_pytorch(cid):
     assert (out.grad_fn.name() if out.grad_fn is not None else None) == _NODE.get(want, want)
     ref = REF[f"{cid}|out"]
     assert out.dtype == torch.tensor(ref).dtype
-    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=RTOL, atol=ATOL, equal_nan=True)
     if not case["grad"]:
         return
     for i, x in enumerate(xs):
@@ -95,7 +95,8 @@ def _gradcheck_inputs(case):
 
 
 GRADCHECK = [cid for cid, c in CASES.items()  # (an empty input has no derivative to check)
-             if c["grad"] and all(np.prod(s) > 0 for s, _, _ in c["inputs"])]
+             if c["grad"] and all(np.prod(s) > 0 and kind != "nonfinite"
+                                  for s, kind, _ in c["inputs"])]
 
 
 @pytest.mark.parametrize("cid", GRADCHECK)

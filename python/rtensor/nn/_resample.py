@@ -21,6 +21,7 @@ transforms with ATen's gradients: zero at and beyond a clipped border, the refle
 and one ``gather`` of all corner taps, masked where a tap falls outside the input.
 """
 
+import functools
 import math
 import numbers
 import warnings
@@ -117,8 +118,9 @@ def _aa_taps(insz, outsz, scale, align_corners, bicubic, T):
     i = np.arange(outsz)
     center = (np.float64(sc) * (i + 0.5)).astype(T)
     invscale = T(1.0 / np.float64(sc)) if sc >= 1.0 else T(1.0)
-    xmin = np.maximum((center.astype(np.float64) - np.float64(support) + 0.5).astype(np.int64), 0)
-    xmax = np.minimum((center.astype(np.float64) + np.float64(support) + 0.5).astype(np.int64),
+    # ``center -/+ support`` in the opmath type, ``+ 0.5`` in double, truncated (as ATen)
+    xmin = np.maximum(((center - support).astype(T).astype(np.float64) + 0.5).astype(np.int64), 0)
+    xmax = np.minimum(((center + support).astype(T).astype(np.float64) + 0.5).astype(np.int64),
                       insz)
     xsize = np.clip(xmax - xmin, 0, kmax)
     j = np.arange(kmax)
@@ -137,7 +139,7 @@ def _aa_taps(insz, outsz, scale, align_corners, bicubic, T):
         total = (total + w[:, k]).astype(T)
     w = np.where(total[:, None] != 0, w / np.where(total == 0, T(1), total)[:, None], w)
     idx = np.minimum(xmin[:, None] + j[None, :], insz - 1)
-    return idx, w.astype(T)
+    return idx, w.astype(T), j[None, :] < xsize[:, None]
 
 
 def _area_taps(insz, outsz, T):
@@ -149,12 +151,29 @@ def _area_taps(insz, outsz, T):
     k = int(length.max()) if outsz else 1
     j = np.arange(k)
     idx = np.minimum(start[:, None] + j[None, :], np.maximum(end - 1, 0)[:, None])
-    w = np.where(j[None, :] < length[:, None], 1.0 / np.maximum(length, 1)[:, None], 0.0)
-    return idx, w.astype(T)
+    valid = j[None, :] < length[:, None]
+    w = np.where(valid, 1.0 / np.maximum(length, 1)[:, None], 0.0)
+    return idx, w.astype(T), valid
+
+
+@functools.lru_cache(maxsize=256)
+def _dim_plan(mode, insz, outsz, scale, align_corners, antialias, T):
+    """The taps of one dim and, along a short dim of a floating input, its dense matrix (the
+    plan depends only on these arguments, so it is cached)."""
+    idx, w, valid = _taps(mode, insz, outsz, scale, align_corners, antialias, T)
+    dense = None
+    if insz <= _DENSE_MAX:
+        if w is None:
+            dense = _dense(idx[:, None], np.ones((outsz, 1), T), insz)
+        else:
+            dense = _dense(idx, np.where(valid, w, 0) if valid is not None else w, insz)
+    return idx, w, valid, dense
 
 
 def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
-    """(index, weight) of one dim: index (out,) for the nearest modes, else (out, K) both."""
+    """(index, weight, valid) of one dim: index (out,) and no weight for the nearest modes,
+    else (out, K) indices and weights, and where some rows have fewer taps (area, antialias)
+    the mask of the real ones (a padded tap reads nothing, not 0 * x)."""
     if mode in ("nearest", "nearest-exact"):
         sc = _area_pixel_scale(insz, outsz, False, scale, T)
         i = np.arange(outsz).astype(T)
@@ -163,7 +182,7 @@ def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
         else:
             src = np.maximum((sc * (i + T(0.5)) - T(0.5)).astype(T), T(0)) + T(0.5)
         idx = np.floor(src.astype(np.float32)).astype(np.int64)
-        return np.minimum(idx, insz - 1), None
+        return np.minimum(idx, insz - 1), None, None
     if mode == "area":
         return _area_taps(insz, outsz, T)
     if antialias:
@@ -174,26 +193,52 @@ def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
     i0, lam = _guard(src, insz, T)
     if cubic:
         idx = np.clip(i0[:, None] - 1 + np.arange(4)[None, :], 0, insz - 1)
-        return idx, _cubic_coefficients(lam, -0.75, T)
+        return idx, _cubic_coefficients(lam, -0.75, T), None
     i1 = i0 + (i0 < insz - 1)
-    return np.stack([i0, i1], 1), np.stack([T(1) - lam, lam], 1).astype(T)
+    return np.stack([i0, i1], 1), np.stack([T(1) - lam, lam], 1).astype(T), None
 
 
-def _resample_dim(x, d, idx, w):
-    """``x`` resampled along dim ``d`` by taps (see NOTE [resampling by taps])."""
+# NOTE [dense resampling]: along a short dim (at most _DENSE_MAX inputs) the taps are applied
+# as one product with the dense (out, in) interpolation matrix instead: a GEMM runs at a
+# hundred times the speed of a gather, and its zeros add exactly nothing, so the result is the
+# taps' sum. Only non-finite inputs tell them apart (0 * inf is NaN), so an input holding
+# inf or NaN takes the taps.
+_DENSE_MAX = 256
+
+
+def _dense(idx, w, insz):
+    m = np.zeros((idx.shape[0], insz), dtype=w.dtype)
+    np.add.at(m, (np.repeat(np.arange(idx.shape[0]), idx.shape[1]), idx.reshape(-1)),
+              w.reshape(-1))
+    return m
+
+
+def _resample_dim(x, d, idx, w, valid, dense=None):
+    """``x`` resampled along dim ``d`` by taps (NOTE [resampling by taps]), or by the dense
+    matrix ``dense`` (NOTE [dense resampling])."""
     dev = x.device
+    if dense is not None:
+        out = dense.shape[0]
+        m = rtensor.tensor(dense, dtype=x.dtype, device=dev)
+        if d == x.dim() - 1:
+            return x.matmul(m.t())
+        shape = list(x.shape)
+        rest = shape[d + 1:]
+        y = m.matmul(x.reshape(shape[:d] + [shape[d], int(np.prod(rest))]))
+        return y.reshape(shape[:d] + [out] + rest)
     if w is None:
         return x.index_select(d, rtensor.tensor(idx, dtype=rtensor.int64, device=dev))
     out, k = idx.shape
-    if k == 1:
-        y = x.index_select(d, rtensor.tensor(idx[:, 0], dtype=rtensor.int64, device=dev))
-        wt = rtensor.tensor(w[:, 0], dtype=x.dtype, device=dev)
-        return y * wt.reshape([out] + [1] * (x.dim() - d - 1))
-    y = x.index_select(d, rtensor.tensor(idx.reshape(-1), dtype=rtensor.int64, device=dev))
-    shape = list(x.shape)
-    y = y.reshape(shape[:d] + [out, k] + shape[d + 1:])
-    wt = rtensor.tensor(w, dtype=x.dtype, device=dev).reshape([out, k] + [1] * (x.dim() - d - 1))
-    return (y * wt).sum(d + 1)
+    trail = [1] * (x.dim() - d - 1)
+    y = None
+    for j in range(k):
+        t = x.index_select(d, rtensor.tensor(idx[:, j], dtype=rtensor.int64, device=dev))
+        t = t * rtensor.tensor(w[:, j], dtype=x.dtype, device=dev).reshape([out] + trail)
+        if valid is not None and not valid[:, j].all():
+            mask = rtensor.tensor(valid[:, j], device=dev).reshape([out] + trail)
+            t = rtensor.where(mask, t, rtensor.zeros((), dtype=x.dtype, device=dev))
+        y = t if y is None else y + t
+    return y
 
 
 # ----- interpolate: argument handling (torch.nn.functional.interpolate) -----
@@ -280,13 +325,14 @@ def _upsample(input, mode, out_sizes, scales, align_corners, antialias):
     for j in range(k - 1, -1, -1):  # innermost dim first (NOTE [resampling by taps])
         insz, outsz = input.shape[2 + j], out_sizes[j]
         scale = None if scales is None else scales[j]
-        idx, w = _taps(mode, insz, outsz, scale, align_corners, antialias, T)
-        plan.append((2 + j, idx, w))
+        plan.append((2 + j,) + _dim_plan(mode, insz, outsz, scale, align_corners, antialias, T))
+    if not dt.is_floating_point or (input.numel() and not bool(input.isfinite().all())):
+        plan = [p[:4] + (None,) for p in plan]
 
     def f(x):
         y = x
-        for d, idx, w in plan:
-            y = _resample_dim(y, d, idx, w)
+        for d, idx, w, valid, dense in plan:
+            y = _resample_dim(y, d, idx, w, valid, dense)
         return y.clone() if y is x else y
 
     if mode == "area":
