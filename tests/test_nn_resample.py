@@ -94,9 +94,12 @@ def _gradcheck_inputs(case):
     return [x.requires_grad_() if m else x for x, m in zip(xs, grad_mask)], grad_mask
 
 
-GRADCHECK = [cid for cid, c in CASES.items()  # (an empty input has no derivative to check)
-             if c["grad"] and all(np.prod(s) > 0 and kind != "nonfinite"
-                                  for s, kind, _ in c["inputs"])]
+# Not checked: an empty input (no derivative), non-finite input, and cos_dim, whose eps=0.5
+# clamps norms; PyTorch clamps them under no_grad, so its gradient (recorded, and matched by
+# test_matches_pytorch) is not the derivative there.
+GRADCHECK = [cid for cid, c in CASES.items()
+             if c["grad"] and cid != "cos_dim" and all(np.prod(s) > 0 and kind != "nonfinite"
+                                                       for s, kind, _ in c["inputs"])]
 
 
 @pytest.mark.parametrize("cid", GRADCHECK)
