@@ -243,6 +243,7 @@ def test_circular_pad_full_size_and_crop():
 def test_native_channel_shuffle_has_no_derivative():
     x = torch.randn(1, 4, 2, 2, requires_grad=True)
     y = F.native_channel_shuffle(x, 2)
+    assert y.grad_fn.name() == "NotImplemented"  # PyTorch: torch::autograd::NotImplemented
     np.testing.assert_array_equal(y.detach().numpy(), F.channel_shuffle(x, 2).detach().numpy())
     with pytest.raises(RuntimeError, match="derivative for aten::native_channel_shuffle is not "
                                            "implemented"):
@@ -257,3 +258,18 @@ def test_grid_sample_identity_grid():
         for mode in ("bilinear", "nearest", "bicubic"):
             out = F.grid_sample(x, grid, mode=mode, align_corners=ac)
             np.testing.assert_allclose(out.numpy(), x.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_top_level_aliases():
+    assert torch.pixel_shuffle is F.pixel_shuffle and torch.pixel_unshuffle is F.pixel_unshuffle
+    assert torch.channel_shuffle is F.channel_shuffle and torch.pdist is F.pdist
+    assert torch.native_channel_shuffle is F.native_channel_shuffle
+    assert torch.cosine_similarity is F.cosine_similarity
+    assert torch.pairwise_distance is F.pairwise_distance
+    for name in ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
+                 "PixelUnshuffle", "ChannelShuffle", "Fold", "Unfold", "CosineSimilarity",
+                 "PairwiseDistance", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d",
+                 "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
+                 "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+                 "CircularPad1d", "CircularPad2d", "CircularPad3d"):
+        assert getattr(nn, name) is getattr(nn.modules, name)

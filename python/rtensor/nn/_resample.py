@@ -501,10 +501,13 @@ def _gather_taps(x, taps):
     """Sum of ``weight * x[..., tap]`` over taps, zero for taps outside the input.
 
     ``x`` is (N, C, *spatial); each tap is (coords, weight): coords one integer tensor
-    (N, P) per spatial dim (innermost last), weight (N, P) or None (1)."""
+    (N, P) per spatial dim (innermost last), weight (N, P) or None (1). The input is read as
+    rows of C channels (one ``index_select`` of all taps' rows: a row copy per tap instead of
+    an element gather per channel)."""
     n, c = x.shape[0], x.shape[1]
     spatial = list(x.shape[2:])
-    flat = x.reshape(n, c, -1)
+    hw = int(np.prod(spatial))
+    rows = x.reshape(n, c, hw).transpose(1, 2).reshape(n * hw, c)
     lins, masks, weights = [], [], []
     for coords, w in taps:
         valid = None
@@ -517,15 +520,17 @@ def _gather_taps(x, taps):
         lins.append(lin)
         masks.append(valid)
         weights.append(w)
-    p = lins[0].shape[1]
-    idx = rtensor.stack(lins, 1).reshape(n, 1, -1).expand(n, c, len(taps) * p)
-    vals = flat.gather(2, idx).reshape(n, c, len(taps), p)
-    mask = rtensor.stack(masks, 1).unsqueeze(1)
+    t, p = len(taps), lins[0].shape[1]
+    batch = rtensor.arange(n, dtype=rtensor.int64, device=x.device).reshape(n, 1, 1) * hw
+    idx = (rtensor.stack(lins, 1) + batch).reshape(-1)
+    vals = rows.index_select(0, idx).reshape(n, t, p, c)
+    mask = rtensor.stack(masks, 1).unsqueeze(-1)
     vals = rtensor.where(mask, vals, rtensor.zeros((), dtype=x.dtype, device=x.device))
     if weights[0] is None:
-        return vals[:, :, 0]
-    wts = rtensor.stack(weights, 1).unsqueeze(1)
-    return (vals * wts).sum(2)
+        out = vals[:, 0]
+    else:
+        out = (vals * rtensor.stack(weights, 1).unsqueeze(-1)).sum(1)
+    return out.transpose(1, 2)
 
 
 def _cubic_weights(t):
@@ -793,16 +798,18 @@ def channel_shuffle(input, groups):
 
 
 def native_channel_shuffle(input, groups):
-    # PyTorch records no derivative for native_channel_shuffle: its node raises in backward.
-    out = _channel_shuffle(input, groups, "NotImplemented")
-    if out.grad_fn is None:
-        return out
+    # PyTorch defines no derivative for native_channel_shuffle: its node raises in backward
     from .. import _C
+
+    with rtensor.no_grad():
+        out = _channel_shuffle(input, groups, "ChannelShuffleBackward0")
+    if not (input.requires_grad and _C.is_grad_enabled()):
+        return out
 
     def backward(g):
         raise RuntimeError("derivative for aten::native_channel_shuffle is not implemented")
 
-    return _C._record_function("NotImplemented", [input], [out.detach()], backward, False)[0]
+    return _C._record_function("NotImplemented", [input], [out], backward, False)[0]
 
 
 # ----- unfold (im2col) / fold (col2im) -----
@@ -967,15 +974,20 @@ def pdist(input, p=2):
         raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    # NOTE [pdist by broadcasting]: the differences of all N*N pairs come from one broadcast
+    # subtraction (cheap) rather than two row gathers of the N*(N-1)/2 pairs (each a row copy
+    # and, backwards, a row scatter); the upper triangle of the N*N norms is then selected. The
+    # diagonal (a row minus itself) gets 1 added before the norm: it is never selected, and a
+    # zero there would make the norm's derivative NaN (0 * inf) for p < 1.
     n = input.shape[0]
     i, j = np.triu_indices(n, 1)
-    ii = rtensor.tensor(i, dtype=rtensor.int64, device=input.device)
-    jj = rtensor.tensor(j, dtype=rtensor.int64, device=input.device)
+    upper = rtensor.tensor(i * n + j, dtype=rtensor.int64, device=input.device)
 
     def f(x):
         if n <= 1:
             return rtensor.zeros(0, dtype=x.dtype, device=x.device) + x.sum() * 0
-        diff = x.index_select(0, ii) - x.index_select(0, jj)
-        return diff.norm(p, 1)
+        eye = rtensor.eye(n, dtype=x.dtype, device=x.device).unsqueeze(-1)
+        diff = x.unsqueeze(1) - x.unsqueeze(0) + eye
+        return diff.norm(p, 2).reshape(-1).index_select(0, upper)
 
     return _named("PdistBackward0", f, input)
