@@ -93,11 +93,26 @@ def _interp_cases():
         tag = "aa" if extra.get("antialias") else mode
         out.append((f"i_{tag}_nonfinite", [shapes[k]], dict(size=list(sizes[k]), mode=mode,
                                                             **extra)))
+    out.append(("i_bilinear_explicit_norecompute", [shapes[2]],
+                {"scale_factor": 1.3, "mode": "bilinear", "recompute_scale_factor": False}))
+    out.append(("i_nearest_int_scale", [shapes[2]], {"scale_factor": 3, "mode": "nearest"}))
     out.append(("i_bilinear_empty_batch", [(0, 2, 4, 3)], {"size": [2, 5], "mode": "bilinear"}))
     out.append(("i_bicubic_same", [(1, 2, 4, 3)], {"scale_factor": 1.0, "mode": "bicubic"}))
-    return [(cid, "interpolate", [[s, "nonfinite" if "nonfinite" in cid else "normal", "float32"]
-                                  for s in shapes_], kw, True)
-            for cid, shapes_, kw in out]
+    cases = [(cid, "interpolate", [[s, "nonfinite" if "nonfinite" in cid else "normal",
+                                     "float32"] for s in shapes_], kw, True)
+             for cid, shapes_, kw in out]
+    # float64 input: ATen's opmath is double (the index arithmetic too)
+    for cid, shape, kw in (
+            ("i_f64_nearest", shapes[2], {"scale_factor": 1.7, "mode": "nearest"}),
+            ("i_f64_nearest_exact", shapes[1], {"size": 11, "mode": "nearest-exact"}),
+            ("i_f64_bilinear", shapes[2], {"size": [9, 3], "mode": "bilinear"}),
+            ("i_f64_bicubic_ac", shapes[2], {"scale_factor": 1.3, "mode": "bicubic",
+                                             "align_corners": True}),
+            ("i_f64_aa", (1, 2, 11, 13), {"size": [3, 5], "mode": "bicubic", "antialias": True}),
+            ("i_f64_area", shapes[3], {"size": [2, 3, 2], "mode": "area"}),
+            ("i_f64_trilinear", shapes[3], {"scale_factor": 0.7, "mode": "trilinear"})):
+        cases.append((cid, "interpolate", [[shape, "normal", "float64"]], kw, True))
+    return cases
 
 
 def _grid_cases():
@@ -117,6 +132,11 @@ def _grid_cases():
                     out.append((f"g3_{tag}", "grid_sample",
                                 [[(2, 2, 4, 5, 3), "normal", "float32"],
                                  [(2, 3, 2, 4, 3), "grid", "float32"]], kw, True))
+    out.append(("g2_f64", "grid_sample", [[(1, 2, 4, 5), "normal", "float64"],
+                                          [(1, 3, 3, 2), "grid", "float64"]],
+                {"mode": "bicubic", "padding_mode": "reflection", "align_corners": False}, True))
+    out.append(("ag2_f64", "affine_grid", [[(2, 2, 3), "normal", "float64"]],
+                {"size": [2, 1, 3, 4], "align_corners": False}, True))
     for ac in (False, True):
         tag = "ac" if ac else "hp"
         out.append((f"ag2_{tag}", "affine_grid", [[(2, 2, 3), "normal", "float32"]],
@@ -184,6 +204,10 @@ def _pad_cases():
                                 {"pad": list(pd), "mode": mode}, True))
     out.append(("pad_constant_value", "pad", [[(2, 3, 4), "normal", f32]],
                 {"pad": [1, 2, 0, 1, 1, 0], "mode": "constant", "value": 2.5}, True))
+    out.append(("pad_constant_long_float_value", "pad", [[(2, 3, 4), "normal", "int64"]],
+                {"pad": [1, 1], "value": 1.5}, False))
+    out.append(("pad_replicate_f64", "pad", [[(2, 3, 4), "normal", "float64"]],
+                {"pad": [2, 1, 1, 3], "mode": "replicate"}, True))
     out.append(("pad_constant_crop_all", "pad", [[(2, 3, 4), "normal", f32]],
                 {"pad": [-1, -1, 0, -1]}, True))
     out.append(("pad_reflect_long", "pad", [[(2, 3, 4), "normal", "int64"]],
@@ -449,7 +473,7 @@ def _draw(rng, shape, kind, dtype):
         return (a * 5).astype(np.int64)
     if dtype == "bool":
         return a > 0
-    return a.astype(np.float32)
+    return a.astype(np.float64 if dtype == "float64" else np.float32)
 
 
 def _kwargs(kw):
@@ -469,7 +493,7 @@ def main():
             arrays[f"{cid}|in{i}"] = x
         arrays[f"{cid}|out"] = out.detach().numpy()
         if grad:
-            gout = rng.standard_normal(tuple(out.shape)).astype(np.float32)
+            gout = rng.standard_normal(tuple(out.shape)).astype(xs[0].dtype)
             arrays[f"{cid}|gout"] = gout
             (out * torch.tensor(gout)).sum().backward()
             for i, t in enumerate(ts):

@@ -119,7 +119,8 @@ def test_gradcheck_float64(cid):
     assert gradcheck(f, [x for x, m in zip(xs, mask) if m])
 
 
-GPU_CASES = list(CASES)
+GPU_CASES = [cid for cid, c in CASES.items()  # (WGSL has no float64)
+             if all(dt != "float64" for _, _, dt in c["inputs"])]
 
 
 @pytest.mark.parametrize("cid", GPU_CASES)
