@@ -112,6 +112,11 @@ def _interp_cases():
             ("i_f64_area", shapes[3], {"size": [2, 3, 2], "mode": "area"}),
             ("i_f64_trilinear", shapes[3], {"scale_factor": 0.7, "mode": "trilinear"})):
         cases.append((cid, "interpolate", [[shape, "normal", "float64"]], kw, True))
+    # half and bfloat16: computed in float, rounded once
+    for cid, dt, kw in (("i_f16_bilinear", "float16", {"size": [9, 3], "mode": "bilinear"}),
+                        ("i_bf16_area", "bfloat16", {"size": [2, 3], "mode": "area"}),
+                        ("i_f16_nearest", "float16", {"scale_factor": 1.7, "mode": "nearest"})):
+        cases.append((cid, "interpolate", [[shapes[2], "normal", dt]], kw, False))
     return cases
 
 
@@ -299,6 +304,8 @@ ERRORS = [
     "F.interpolate(torch.zeros(1, 2, 5, 6).long(), size=(2, 3), mode='area')",
     "F.interpolate(torch.zeros(1, 2, 3, 4, 5).long(), size=2, mode='area')",
     "F.interpolate(torch.zeros(1, 2, 5, 6).bool(), size=(2, 3))",
+    "F.interpolate(torch.zeros(1, 2, 5, 6).half(), size=(2, 3), mode='bilinear', antialias=True)",
+    "F.interpolate(torch.zeros(1, 2, 5, 6).bfloat16(), size=2, mode='bicubic', antialias=True)",
     "F.interpolate(torch.zeros(1, 2, 5, 6), size=(2, 3), mode='nearest', align_corners=True)",
     "F.interpolate(torch.zeros(1, 2, 5, 6), size=(2, 3), mode='area', align_corners=False)",
     "F.interpolate(torch.zeros(1, 2, 5, 6), size=(2, 3), scale_factor=2)",
@@ -394,6 +401,7 @@ ERRORS = [
     "F.pdist(torch.zeros(2, 3, 4))",
     "F.pdist(torch.zeros(3, 4), p=-1)",
     "F.pdist(torch.zeros(3, 4).long())",
+    "F.pdist(torch.zeros(3, 4).half())",
     "F.pairwise_distance(torch.zeros(3, 4), torch.zeros(2, 4))",
     "F.cosine_similarity(torch.zeros(3, 4), torch.zeros(2, 4))",
     "F.cosine_similarity(torch.zeros(3, 4), torch.zeros(3, 4), dim=2)",
@@ -473,6 +481,8 @@ def _draw(rng, shape, kind, dtype):
         return (a * 5).astype(np.int64)
     if dtype == "bool":
         return a > 0
+    if dtype in ("float16", "bfloat16"):  # (NumPy has no bfloat16: stored as float32)
+        return a.astype(np.float16).astype(np.float32)
     return a.astype(np.float64 if dtype == "float64" else np.float32)
 
 
@@ -485,13 +495,16 @@ def main():
     arrays, cases, modules, errors, warns = {}, [], [], [], []
     for cid, fn, inputs, kwargs, grad in CASES:
         xs = [_draw(rng, s, kind, dt) for s, kind, dt in inputs]
-        ts = [torch.tensor(x, requires_grad=grad) for x in xs]
+        ts = [torch.tensor(x, requires_grad=grad).to(getattr(torch, dt)) if dt.startswith(
+            ("float16", "bfloat16")) else torch.tensor(x, requires_grad=grad)
+              for x, (_, _, dt) in zip(xs, inputs)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = getattr(F, fn)(*ts, **_kwargs(kwargs))
         for i, x in enumerate(xs):
             arrays[f"{cid}|in{i}"] = x
-        arrays[f"{cid}|out"] = out.detach().numpy()
+        arrays[f"{cid}|out"] = out.detach().float().numpy() if out.dtype in (
+            torch.float16, torch.bfloat16) else out.detach().numpy()
         if grad:
             gout = rng.standard_normal(tuple(out.shape)).astype(xs[0].dtype)
             arrays[f"{cid}|gout"] = gout

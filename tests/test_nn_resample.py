@@ -37,6 +37,8 @@ def _inputs(case, device="cpu", dtype=None, grad=None):
     for i, (_, _, dt) in enumerate(case["inputs"]):
         a = REF[f"{case['id']}|in{i}"]
         t = torch.tensor(a, device=device)
+        if dt in ("float16", "bfloat16"):  # stored as float32 (NumPy has no bfloat16)
+            t = t.to(getattr(torch, dt))
         if dtype is not None and dt == "float32":
             t = t.to(dtype)
         if grad and t.dtype.is_floating_point:
@@ -62,8 +64,10 @@ def test_matches_pytorch(cid):
     want = case["grad_fn"]
     assert (out.grad_fn.name() if out.grad_fn is not None else None) == _NODE.get(want, want)
     ref = REF[f"{cid}|out"]
-    assert out.dtype == torch.tensor(ref).dtype
-    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=RTOL, atol=ATOL, equal_nan=True)
+    low = case["inputs"][0][2] in ("float16", "bfloat16")
+    assert out.dtype == (getattr(torch, case["inputs"][0][2]) if low else torch.tensor(ref).dtype)
+    got = out.detach().float().numpy() if low else out.detach().numpy()
+    np.testing.assert_allclose(got, ref, rtol=RTOL, atol=ATOL, equal_nan=True)
     if not case["grad"]:
         return
     for i, x in enumerate(xs):
@@ -119,8 +123,8 @@ def test_gradcheck_float64(cid):
     assert gradcheck(f, [x for x, m in zip(xs, mask) if m])
 
 
-GPU_CASES = [cid for cid, c in CASES.items()  # (WGSL has no float64)
-             if all(dt != "float64" for _, _, dt in c["inputs"])]
+GPU_CASES = [cid for cid, c in CASES.items()  # (the GPU holds no float64/float16/bfloat16)
+             if all(dt not in ("float64", "float16", "bfloat16") for _, _, dt in c["inputs"])]
 
 
 @pytest.mark.parametrize("cid", GPU_CASES)

@@ -319,6 +319,9 @@ def _upsample(input, mode, out_sizes, scales, align_corners, antialias):
                     f"rtensor: interpolate mode '{mode}' is not implemented for uint8 "
                     "(PyTorch rounds uint8 results with its own integer weights)")
             raise NotImplementedError(f"\"{kern}\" not implemented for '{_dtype_title(dt)}'")
+    if antialias and dt in (rtensor.float16, rtensor.bfloat16):
+        raise NotImplementedError(
+            f"\"compute_index_ranges_weights\" not implemented for '{_dtype_title(dt)}'")
     _upsample_checks(input, mode, out_sizes)
     T = _opmath(dt) if dt.is_floating_point else np.float32
     plan = []
@@ -329,10 +332,15 @@ def _upsample(input, mode, out_sizes, scales, align_corners, antialias):
     if not dt.is_floating_point or (input.numel() and not bool(input.isfinite().all())):
         plan = [p[:4] + (None,) for p in plan]
 
+    low = dt in (rtensor.float16, rtensor.bfloat16)
+
     def f(x):
-        y = x
+        # half and bfloat16 are resampled in float (ATen's opmath) and rounded once
+        y = x.float() if low else x
         for d, idx, w, valid, dense in plan:
             y = _resample_dim(y, d, idx, w, valid, dense)
+        if low:
+            return y.to(dt)
         return y.clone() if y is x else y
 
     if mode == "area":
@@ -974,6 +982,9 @@ def pdist(input, p=2):
         raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    if input.dtype in (rtensor.float16, rtensor.bfloat16):
+        raise NotImplementedError(
+            f"\"pdist\" not implemented for '{_dtype_title(input.dtype)}'")
     # NOTE [pdist by broadcasting]: the differences of all N*N pairs come from one broadcast
     # subtraction (cheap) rather than two row gathers of the N*(N-1)/2 pairs (each a row copy
     # and, backwards, a row scatter); the upper triangle of the N*N norms is then selected. The
