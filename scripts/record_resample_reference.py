@@ -96,6 +96,15 @@ def _interp_cases():
     out.append(("i_bilinear_explicit_norecompute", [shapes[2]],
                 {"scale_factor": 1.3, "mode": "bilinear", "recompute_scale_factor": False}))
     out.append(("i_nearest_int_scale", [shapes[2]], {"scale_factor": 3, "mode": "nearest"}))
+    # a dim longer than 256: resampled by blocks (NOTE [dense resampling] in _resample.py)
+    for mode, kw in (("nearest", {}), ("nearest-exact", {}), ("bilinear", {}),
+                     ("bicubic", {"align_corners": True}), ("area", {})):
+        out.append((f"i_long_{mode}_up", [(1, 1, 2, 300)], dict(size=[3, 700], mode=mode, **kw)))
+        out.append((f"i_long_{mode}_down", [(1, 1, 2, 300)], dict(size=[3, 45], mode=mode,
+                                                                  **kw)))
+    out.append(("i_long_aa_down", [(1, 1, 2, 300)], {"size": [2, 70], "mode": "bicubic",
+                                                     "antialias": True}))
+    out.append(("i_long_linear_grad", [(1, 1, 260)], {"scale_factor": 2.3, "mode": "linear"}))
     out.append(("i_bilinear_empty_batch", [(0, 2, 4, 3)], {"size": [2, 5], "mode": "bilinear"}))
     out.append(("i_bicubic_same", [(1, 2, 4, 3)], {"scale_factor": 1.0, "mode": "bicubic"}))
     cases = [(cid, "interpolate", [[s, "nonfinite" if "nonfinite" in cid else "normal",

@@ -83,8 +83,17 @@ def _source_index(scale, outsz, align_corners, cubic, T):
     i = np.arange(outsz).astype(T)
     if align_corners:
         return (scale * i).astype(T)
-    src = (scale * (i + T(0.5)) - T(0.5)).astype(T)
+    src = _fma_half(scale, i, T)
     return src if cubic else np.maximum(src, T(0))
+
+
+def _fma_half(scale, i, T):
+    """``scale * (i + 0.5) - 0.5`` as ATen's CPU build computes it in float: one fused
+    multiply-add, rounded once (a float product is exact in double, so double arithmetic
+    rounded to float is the FMA). In double the plain expression is used."""
+    if T is np.float32:
+        return (np.float64(scale) * (i.astype(np.float64) + 0.5) - 0.5).astype(T)
+    return (scale * (i + T(0.5)) - T(0.5)).astype(T)
 
 
 def _guard(src, insz, T):
@@ -158,15 +167,13 @@ def _area_taps(insz, outsz, T):
 
 @functools.lru_cache(maxsize=256)
 def _dim_plan(mode, insz, outsz, scale, align_corners, antialias, T):
-    """The taps of one dim and, along a short dim of a floating input, its dense matrix (the
-    plan depends only on these arguments, so it is cached)."""
+    """The taps of one dim and its dense blocks (NOTE [dense resampling]); the plan depends
+    only on these arguments, so it is cached."""
     idx, w, valid = _taps(mode, insz, outsz, scale, align_corners, antialias, T)
-    dense = None
-    if insz <= _DENSE_MAX:
-        if w is None:
-            dense = _dense(idx[:, None], np.ones((outsz, 1), T), insz)
-        else:
-            dense = _dense(idx, np.where(valid, w, 0) if valid is not None else w, insz)
+    if w is None:
+        dense = _dense_blocks(idx[:, None], np.ones((outsz, 1), T), insz)
+    else:
+        dense = _dense_blocks(idx, np.where(valid, w, 0) if valid is not None else w, insz)
     return idx, w, valid, dense
 
 
@@ -180,7 +187,7 @@ def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
         if mode == "nearest":
             src = (sc * i).astype(T)
         else:
-            src = np.maximum((sc * (i + T(0.5)) - T(0.5)).astype(T), T(0)) + T(0.5)
+            src = np.maximum(_fma_half(sc, i, T), T(0)) + T(0.5)
         idx = np.floor(src.astype(np.float32)).astype(np.int64)
         return np.minimum(idx, insz - 1), None, None
     if mode == "area":
@@ -198,12 +205,15 @@ def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
     return np.stack([i0, i1], 1), np.stack([T(1) - lam, lam], 1).astype(T), None
 
 
-# NOTE [dense resampling]: along a short dim (at most _DENSE_MAX inputs) the taps are applied
-# as one product with the dense (out, in) interpolation matrix instead: a GEMM runs at a
-# hundred times the speed of a gather, and its zeros add exactly nothing, so the result is the
-# taps' sum. Only non-finite inputs tell them apart (0 * inf is NaN), so an input holding
-# inf or NaN takes the taps.
+# NOTE [dense resampling]: the taps of one dim are applied as products with dense
+# interpolation matrices: a GEMM runs at a hundred times the speed of a gather, and its zeros
+# add exactly nothing, so the result is the taps' sum. Along a short dim (at most _DENSE_MAX
+# inputs) one (out, in) matrix does it; along a longer one the outputs are cut into blocks of
+# _BLOCK, each reading the contiguous input range its taps span (taps are monotone in every
+# mode), so the work stays proportional to out * (in / out + K). Only non-finite inputs tell
+# products and taps apart (0 * inf is NaN), so an input holding inf or NaN takes the taps.
 _DENSE_MAX = 256
+_BLOCK = 128
 
 
 def _dense(idx, w, insz):
@@ -213,19 +223,39 @@ def _dense(idx, w, insz):
     return m
 
 
+def _dense_blocks(idx, w, insz):
+    """[(input start, input length, (out_block, length) matrix)] covering the outputs in order."""
+    out = idx.shape[0]
+    if insz <= _DENSE_MAX or out <= _BLOCK:
+        return [(0, insz, _dense(idx, w, insz))]
+    blocks = []
+    for o0 in range(0, out, _BLOCK):
+        sub = idx[o0:o0 + _BLOCK]
+        lo, hi = int(sub.min()), int(sub.max()) + 1
+        blocks.append((lo, hi - lo, _dense(sub - lo, w[o0:o0 + _BLOCK], hi - lo)))
+    return blocks
+
+
+def _apply_dense(x, d, m):
+    """``x`` with dim ``d`` (of length m's columns) multiplied by ``m`` (out, in)."""
+    if d == x.dim() - 1:
+        return x.matmul(m.t())
+    shape = list(x.shape)
+    rest = shape[d + 1:]
+    y = m.matmul(x.reshape(shape[:d] + [shape[d], int(np.prod(rest))]))
+    return y.reshape(shape[:d] + [m.shape[0]] + rest)
+
+
 def _resample_dim(x, d, idx, w, valid, dense=None):
     """``x`` resampled along dim ``d`` by taps (NOTE [resampling by taps]), or by the dense
     matrix ``dense`` (NOTE [dense resampling])."""
     dev = x.device
     if dense is not None:
-        out = dense.shape[0]
-        m = rtensor.tensor(dense, dtype=x.dtype, device=dev)
-        if d == x.dim() - 1:
-            return x.matmul(m.t())
-        shape = list(x.shape)
-        rest = shape[d + 1:]
-        y = m.matmul(x.reshape(shape[:d] + [shape[d], int(np.prod(rest))]))
-        return y.reshape(shape[:d] + [out] + rest)
+        parts = []
+        for start, length, m in dense:
+            xs = x if length == x.shape[d] else x.narrow(d, start, length)
+            parts.append(_apply_dense(xs, d, rtensor.tensor(m, dtype=x.dtype, device=dev)))
+        return parts[0] if len(parts) == 1 else rtensor.cat(parts, d)
     if w is None:
         return x.index_select(d, rtensor.tensor(idx, dtype=rtensor.int64, device=dev))
     out, k = idx.shape
