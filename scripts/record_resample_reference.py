@@ -222,6 +222,10 @@ def _pad_cases():
                 {"pad": [1, 1], "value": 1.5}, False))
     out.append(("pad_replicate_f64", "pad", [[(2, 3, 4), "normal", "float64"]],
                 {"pad": [2, 1, 1, 3], "mode": "replicate"}, True))
+    for mode, pd in (("reflect", [-7, 1, 0, 0]), ("replicate", [-6, 1, 1, 0]),
+                     ("reflect", [-5, 2, 1, 1]), ("replicate", [1, -7, 0, 2])):
+        out.append((f"pad_{mode}_overcrop_{len(out)}", "pad", [[(1, 2, 5, 6), "normal", f32]],
+                    {"pad": pd, "mode": mode}, True))
     out.append(("pad_constant_crop_all", "pad", [[(2, 3, 4), "normal", f32]],
                 {"pad": [-1, -1, 0, -1]}, True))
     out.append(("pad_reflect_long", "pad", [[(2, 3, 4), "normal", "int64"]],

@@ -723,6 +723,37 @@ def _circular_index(size, lo, hi, dim):
     return idx
 
 
+def _pad_dim(x, d, lo, hi, mode):
+    """One dim reflect/replicate/circular-padded from slices of ``x`` (views) and one ``cat``:
+    the values of ``_pad_index`` (reflect, replicate) or of ATen's circular fill for widths in
+    [0, size]; a negative width crops the middle part only, the padded parts still read the
+    whole input, as ATen's index arithmetic does."""
+    size = x.shape[d]
+    core = x.narrow(d, max(-lo, 0), size - max(-lo, 0) - max(-hi, 0))
+    parts = [core]
+    if lo > 0:
+        if mode == "reflect":
+            parts.insert(0, x.narrow(d, 1, lo).flip(d))
+        elif mode == "replicate":
+            parts.insert(0, x.narrow(d, 0, 1).expand(*_with(x.shape, d, lo)))
+        else:
+            parts.insert(0, x.narrow(d, size - lo, lo))
+    if hi > 0:
+        if mode == "reflect":
+            parts.append(x.narrow(d, size - 1 - hi, hi).flip(d))
+        elif mode == "replicate":
+            parts.append(x.narrow(d, size - 1, 1).expand(*_with(x.shape, d, hi)))
+        else:
+            parts.append(x.narrow(d, 0, hi))
+    return rtensor.cat(parts, d) if len(parts) > 1 else core.clone()
+
+
+def _with(shape, d, n):
+    shape = list(shape)
+    shape[d] = n
+    return shape
+
+
 def _constant_pad(x, pad, value):
     out = x
     for k in range(len(pad) // 2):
@@ -834,20 +865,27 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(
             f"Padding size {len(pad)} is not supported for {ndim}D input tensor.\n" + _PAD_SIZES)
     _pad_checks(input, pad, mode)
-    index = []
-    for j in range(k):
-        d = ndim - 1 - j
-        lo, hi, size = pad[2 * j], pad[2 * j + 1], input.shape[d]
-        if mode == "circular":
-            idx = _circular_index(size, lo, hi, d + (ndim == k + 1))
-        else:
-            idx = _pad_index(size, lo, hi, mode)
-        index.append(rtensor.tensor(idx.tolist(), dtype=rtensor.int64, device=input.device))
-
-    def f(x):
+    crops = [input.shape[ndim - 1 - j] - max(-pad[2 * j], 0) - max(-pad[2 * j + 1], 0)
+             for j in range(k)]
+    if (mode == "circular" and min(pad) < 0) or min(crops) < 0:
+        # negative circular widths follow ATen's copy order (_circular_index); crops past the
+        # middle are read by index
+        index = []
         for j in range(k):
-            x = x.index_select(ndim - 1 - j, index[j])
-        return x
+            d, lo, hi = ndim - 1 - j, pad[2 * j], pad[2 * j + 1]
+            idx = (_circular_index(input.shape[d], lo, hi, d + (ndim == k + 1))
+                   if mode == "circular" else _pad_index(input.shape[d], lo, hi, mode))
+            index.append(rtensor.tensor(idx.tolist(), dtype=rtensor.int64, device=input.device))
+
+        def f(x):
+            for j in range(k):
+                x = x.index_select(ndim - 1 - j, index[j])
+            return x
+    else:
+        def f(x):
+            for j in range(k):
+                x = _pad_dim(x, ndim - 1 - j, pad[2 * j], pad[2 * j + 1], mode)
+            return x
 
     if mode == "circular":
         # ATen fills a new tensor by slice copies: PyTorch's node is CopySlices
