@@ -371,6 +371,8 @@ ERRORS = [
     "F.affine_grid(torch.zeros(1, 2, 3), (1, 2, 4, 5, 3), align_corners=False)",
     "F.affine_grid(torch.zeros(1, 2, 3), (1, 2, 4), align_corners=False)",
     "F.affine_grid(torch.zeros(1, 2, 3), (1, 2, 0, 5), align_corners=False)",
+    "F.affine_grid(torch.zeros(1, 2, 3), [1, 2, 4], align_corners=False)",
+    "F.affine_grid(torch.zeros(1, 3, 3), [1, 2, 4, 5], align_corners=False)",
     "F.affine_grid(torch.zeros(2, 2, 3), (1, 2, 4, 5), align_corners=False)",
     # pixel shuffle, channel shuffle
     "F.pixel_shuffle(torch.zeros(1, 7, 3, 3), 2)",

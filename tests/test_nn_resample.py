@@ -282,3 +282,32 @@ def test_top_level_aliases():
                  "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
                  "CircularPad1d", "CircularPad2d", "CircularPad3d"):
         assert getattr(nn, name) is getattr(nn.modules, name)
+
+
+def test_strided_inputs_match_contiguous():
+    rng = np.random.default_rng(5)
+    base = torch.tensor(rng.standard_normal((2, 5, 7, 3)).astype(np.float32))
+    x = base.permute(0, 3, 1, 2)  # (2, 3, 5, 7), not contiguous
+    xc = x.contiguous()
+    for kw in ({"size": (9, 4), "mode": "bilinear"}, {"scale_factor": 0.5, "mode": "area"},
+               {"size": (3, 3), "mode": "bicubic", "antialias": True},
+               {"size": (8, 8), "mode": "nearest"}):
+        np.testing.assert_allclose(F.interpolate(x, **kw).numpy(),
+                                   F.interpolate(xc, **kw).numpy(), rtol=1e-6, atol=1e-6)
+    g = torch.tensor(rng.uniform(-1, 1, (2, 2, 4, 3)).astype(np.float32)).permute(0, 2, 3, 1)
+    np.testing.assert_allclose(F.grid_sample(x, g, align_corners=True).numpy(),
+                               F.grid_sample(xc, g.contiguous(), align_corners=True).numpy(),
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(F.pad(x, (1, 2, 2, 1), mode="reflect").numpy(),
+                                  F.pad(xc, (1, 2, 2, 1), mode="reflect").numpy())
+    np.testing.assert_array_equal(F.unfold(x, 2, stride=2).numpy(),
+                                  F.unfold(xc, 2, stride=2).numpy())
+
+
+def test_interpolate_size_forms():
+    x = torch.randn(1, 1, 4, 6)
+    a = F.interpolate(x, size=torch.tensor(3), mode="bilinear")
+    b = F.interpolate(x, size=[np.int64(3), 3], mode="bilinear")
+    c = F.interpolate(x, size=(3, 3), mode="bilinear")
+    assert a.shape == b.shape == c.shape == (1, 1, 3, 3)
+    np.testing.assert_array_equal(a.numpy(), c.numpy())

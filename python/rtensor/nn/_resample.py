@@ -722,7 +722,6 @@ def affine_grid(theta, size, align_corners=None):
     if not theta.is_floating_point():
         raise ValueError("Expected theta to have floating point type, but got "
                          f"{_torch_name(theta.dtype)}")
-    size = tuple(size) if not isinstance(size, tuple) else size
     if len(size) == 4:
         if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
             raise ValueError("Expected a batch of 2D affine matrices of shape Nx2x3 for size "
