@@ -601,7 +601,9 @@ def _grid_sampler(x, grid, mode, padding_mode, align_corners):
     if mode == "nearest":
         with rtensor.no_grad():
             near = [ix.round().to(rtensor.int64) for ix in coords]
-        out = _gather_taps(x, [(near, None)])
+        # weight 1 whose derivative is 0: the grid's gradient is zeros, as ATen fills it
+        one = rtensor.where(coords[0].isfinite(), coords[0], 0.0) * 0 + 1
+        out = _gather_taps(x, [(near, one)])
     elif mode == "bilinear":
         with rtensor.no_grad():
             base = [ix.floor() for ix in coords]
