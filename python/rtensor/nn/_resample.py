@@ -165,11 +165,15 @@ def _area_taps(insz, outsz, T):
     return idx, w.astype(T), valid
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _dim_plan(mode, insz, outsz, scale, align_corners, antialias, T):
     """The taps of one dim and its dense blocks (NOTE [dense resampling]); the plan depends
     only on these arguments, so it is cached."""
     idx, w, valid = _taps(mode, insz, outsz, scale, align_corners, antialias, T)
+    if w is None and outsz % insz == 0 and np.array_equal(
+            idx, np.arange(outsz) // (outsz // insz)):
+        # each input repeated r times (an integer upscale): a broadcast copy, summed back
+        return idx, w, valid, outsz // insz
     if w is None:
         dense = _dense_blocks(idx[:, None], np.ones((outsz, 1), T), insz)
     else:
@@ -207,12 +211,14 @@ def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
 
 # NOTE [dense resampling]: the taps of one dim are applied as products with dense
 # interpolation matrices: a GEMM runs at a hundred times the speed of a gather, and its zeros
-# add exactly nothing, so the result is the taps' sum. Along a short dim (at most _DENSE_MAX
-# inputs) one (out, in) matrix does it; along a longer one the outputs are cut into blocks of
-# _BLOCK, each reading the contiguous input range its taps span (taps are monotone in every
-# mode), so the work stays proportional to out * (in / out + K). Only non-finite inputs tell
-# products and taps apart (0 * inf is NaN), so an input holding inf or NaN takes the taps.
+# add exactly nothing, so the result is the taps' sum. One (out, in) matrix does it along a
+# short dim (at most _DENSE_MAX inputs and _DENSE_ENTRIES entries); otherwise the outputs are
+# cut into blocks of _BLOCK, each reading the contiguous input range its taps span (taps are
+# monotone in every mode), so the work stays proportional to out * (in / out + K). Only
+# non-finite inputs tell products and taps apart (0 * inf is NaN), so an input holding inf or
+# NaN takes the taps. Nearest with an integer upscale is a broadcast copy instead.
 _DENSE_MAX = 256
+_DENSE_ENTRIES = 1 << 20  # one matrix at most this large (4 MiB in float)
 _BLOCK = 128
 
 
@@ -226,7 +232,7 @@ def _dense(idx, w, insz):
 def _dense_blocks(idx, w, insz):
     """[(input start, input length, (out_block, length) matrix)] covering the outputs in order."""
     out = idx.shape[0]
-    if insz <= _DENSE_MAX or out <= _BLOCK:
+    if out <= _BLOCK or (insz <= _DENSE_MAX and out * insz <= _DENSE_ENTRIES):
         return [(0, insz, _dense(idx, w, insz))]
     blocks = []
     for o0 in range(0, out, _BLOCK):
@@ -250,6 +256,10 @@ def _resample_dim(x, d, idx, w, valid, dense=None):
     """``x`` resampled along dim ``d`` by taps (NOTE [resampling by taps]), or by the dense
     matrix ``dense`` (NOTE [dense resampling])."""
     dev = x.device
+    if isinstance(dense, int):  # nearest with an integer upscale: repeat each input
+        shape = list(x.shape)
+        y = x.unsqueeze(d + 1).expand(*(shape[:d + 1] + [dense] + shape[d + 1:]))
+        return y.reshape(shape[:d] + [shape[d] * dense] + shape[d + 1:])
     if dense is not None:
         parts = []
         for start, length, m in dense:
@@ -359,8 +369,10 @@ def _upsample(input, mode, out_sizes, scales, align_corners, antialias):
         insz, outsz = input.shape[2 + j], out_sizes[j]
         scale = None if scales is None else scales[j]
         plan.append((2 + j,) + _dim_plan(mode, insz, outsz, scale, align_corners, antialias, T))
-    if not dt.is_floating_point or (input.numel() and not bool(input.isfinite().all())):
-        plan = [p[:4] + (None,) for p in plan]
+    if any(not isinstance(p[4], int) for p in plan) and (not dt.is_floating_point or (
+            input.numel() and not bool(input.isfinite().all()))):
+        # products need finite floating input (NOTE [dense resampling]); repeats do not
+        plan = [p if isinstance(p[4], int) else p[:4] + (None,) for p in plan]
 
     low = dt in (rtensor.float16, rtensor.bfloat16)
 
