@@ -14,7 +14,7 @@ It writes tests/data/resample_reference.npz (NumPy only, no pickles):
   "warnings": [...]}``. A case is ``{"id", "fn" (a name in torch.nn.functional), "inputs"
   ([[shape, kind, dtype], ...]: kind "normal", "grid" (uniform in [-1.3, 1.3]), "lattice" (a grid
   with points exactly on -1, 0, 1), "dup" (normal rows, some repeated), "nonfinite" (normal
-  with an inf, a NaN and a -inf)), "kwargs", "grad"
+  with an inf, a NaN and a -inf), "clusters" (rows in close groups of 4), "offset" (normal + 30)), "kwargs", "grad"
   (whether the inputs require grad), "grad_fn" (the output's node name or null)}``. A module is
   ``{"id", "expr", "repr", "input" (a shape), "forward" (whether the output was recorded)}``. An
   error is ``{"expr", "type", "message"}``; a warning ``{"expr", "category", "message"}``
@@ -243,6 +243,8 @@ def _distance_cases():
                     True))
     out += [
         ("pdist_one", "pdist", [[(1, 3), n, f32]], {}, True),
+        ("pdist_clusters", "pdist", [[(12, 6), "clusters", f32]], {}, True),
+        ("pdist_offset", "pdist", [[(7, 3), "offset", f32]], {}, True),
         ("pwd_basic", "pairwise_distance", [[(4, 5), n, f32], [(4, 5), n, f32]], {}, True),
         ("pwd_bcast", "pairwise_distance", [[(3, 1, 5), n, f32], [(4, 5), n, f32]],
          {"p": 1.0, "eps": 0.1, "keepdim": True}, True),
@@ -487,6 +489,11 @@ def _draw(rng, shape, kind, dtype):
         a = rng.standard_normal(shape)
         flat = a.reshape(-1)
         flat[5], flat[17], flat[-3] = np.inf, np.nan, -np.inf
+    elif kind == "clusters":  # rows close to one another in groups of 4
+        a = np.repeat(rng.standard_normal((shape[0] // 4, shape[1])), 4, 0)
+        a = a + 1e-3 * rng.standard_normal(shape)
+    elif kind == "offset":  # far from the origin: |a|^2 + |b|^2 dwarfs the distances
+        a = rng.standard_normal(shape) + 30
     elif kind == "dup":
         a = rng.standard_normal(shape)
         a[3] = a[1]
