@@ -894,23 +894,23 @@ def pad(input, pad, mode="constant", value=None):
     return _named(f"{kind}{k}DBackward0", f, input)
 
 
-# ----- resampling and reshaping (in _resample.py; NOTE [resampling by taps]) -----
+# ----- resampling and reshaping (in _interpolate.py and _resample.py) -----
 
-from . import _resample  # noqa: E402
+from . import _interpolate, _resample  # noqa: E402
 
 affine_grid = _resample.affine_grid
 channel_shuffle = _resample.channel_shuffle
 fold = _resample.fold
 grid_sample = _resample.grid_sample
-interpolate = _resample.interpolate
+interpolate = _interpolate.interpolate
 native_channel_shuffle = _resample.native_channel_shuffle
 pdist = _resample.pdist
 pixel_shuffle = _resample.pixel_shuffle
 pixel_unshuffle = _resample.pixel_unshuffle
 unfold = _resample.unfold
-upsample = _resample.upsample
-upsample_bilinear = _resample.upsample_bilinear
-upsample_nearest = _resample.upsample_nearest
+upsample = _interpolate.upsample
+upsample_bilinear = _interpolate.upsample_bilinear
+upsample_nearest = _interpolate.upsample_nearest
 
 
 # ----- convolution -----
