@@ -309,3 +309,13 @@ def test_interpolate_size_forms():
     c = F.interpolate(x, size=(3, 3), mode="bilinear")
     assert a.shape == b.shape == c.shape == (1, 1, 3, 3)
     np.testing.assert_array_equal(a.numpy(), c.numpy())
+
+
+def test_uint8_linear_modes_are_refused_by_name():
+    # PyTorch resamples uint8 bilinear/bicubic with integer weights of its own; rtensor does not
+    # (yet) and says so rather than returning other numbers
+    x = torch.zeros(1, 1, 4, 4, dtype=torch.uint8)
+    for mode in ("bilinear", "bicubic"):
+        with pytest.raises(NotImplementedError, match=f"interpolate mode '{mode}' is not "
+                                                      "implemented for uint8"):
+            F.interpolate(x, size=(2, 2), mode=mode)

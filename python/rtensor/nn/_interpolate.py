@@ -315,7 +315,7 @@ def _upsample(input, mode, out_sizes, scales, align_corners, antialias):
                 kern = "upsample_bilinear2d_channels_last"
             else:
                 kern = _KERNEL_NAMES[mode]
-            if dt == rtensor.uint8:
+            if dt == rtensor.uint8 and mode in ("bilinear", "bicubic"):
                 raise NotImplementedError(
                     f"rtensor: interpolate mode '{mode}' is not implemented for uint8 "
                     "(PyTorch rounds uint8 results with its own integer weights)")
