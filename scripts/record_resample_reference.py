@@ -105,6 +105,12 @@ def _interp_cases():
     out.append(("i_long_aa_down", [(1, 1, 2, 300)], {"size": [2, 70], "mode": "bicubic",
                                                      "antialias": True}))
     out.append(("i_long_linear_grad", [(1, 1, 260)], {"scale_factor": 2.3, "mode": "linear"}))
+    for tag, shape, size in (("down", (1, 2, 11, 13), [4, 5]), ("up", (1, 2, 4, 5), [9, 8]),
+                             ("mixed", (2, 1, 9, 4), [4, 9])):
+        out.append((f"i_lanczos_{tag}", [shape], {"size": size, "mode": "lanczos",
+                                                  "antialias": True}))
+    out.append(("i_lanczos_scale", [(1, 1, 12, 10)], {"scale_factor": [0.4, 0.7],
+                                                      "mode": "lanczos", "antialias": True}))
     out.append(("i_bilinear_empty_batch", [(0, 2, 4, 3)], {"size": [2, 5], "mode": "bilinear"}))
     out.append(("i_bicubic_same", [(1, 2, 4, 3)], {"scale_factor": 1.0, "mode": "bicubic"}))
     cases = [(cid, "interpolate", [[s, "nonfinite" if "nonfinite" in cid else "normal",
@@ -333,6 +339,12 @@ ERRORS = [
     "F.interpolate(torch.zeros(1, 2, 5, 6), scale_factor=(2, 3, 4))",
     "F.interpolate(torch.zeros(1, 2, 5, 6), size=3, recompute_scale_factor=True)",
     "F.interpolate(torch.zeros(1, 2, 5), size=3, mode='linear', antialias=True)",
+    "F.interpolate(torch.zeros(1, 2, 5, 6), size=3, mode='lanczos')",
+    "F.interpolate(torch.zeros(1, 2, 5, 6), size=3, mode='lanczos', antialias=True, "
+    "align_corners=True)",
+    "F.interpolate(torch.zeros(1, 2, 5, 6).half(), size=3, mode='lanczos', antialias=True)",
+    "F.interpolate(torch.zeros(1, 2, 5), size=3, mode='lanczos', antialias=True)",
+    "F.interpolate(torch.zeros(1, 2, 5), size=3, mode='lanczos')",
     "F.interpolate(torch.zeros(1, 2, 5, 6), size=3, mode='nearest', antialias=True)",
     "F.interpolate(torch.zeros(1, 2, 3, 4, 5), size=3, mode='trilinear', antialias=True)",
     "F.interpolate(torch.zeros(1, 2, 5), size=3, mode='bilinear')",

@@ -8,7 +8,7 @@ and weights of one dim depend only on the sizes, the scale and the mode; they ar
 with NumPy in ATen's arithmetic (``area_pixel_compute_scale``,
 ``area_pixel_compute_source_index`` with its fused multiply-add, ``guard_index_and_lambda``,
 the cubic coefficients with A=-0.75, the antialias filters of
-``_compute_indices_min_size_weights_aa``, the adaptive-pool windows
+``_compute_indices_min_size_weights_aa`` (bilinear, bicubic with a=-0.5, Lanczos-3), the adaptive-pool windows
 ``floor(i*in/out) .. ceil((i+1)*in/out)``, in the input's opmath type), then applied on the
 device as products with dense interpolation matrices (NOTE [dense resampling]) or, for
 non-finite input, as one ``index_select`` per tap, a product with its weights and a sum. The
@@ -79,9 +79,10 @@ def _cubic_coefficients(t, A, T):
     return np.stack([cc2(t + one), cc1(t), cc1(one - t), cc2(two - t)], 1).astype(T)
 
 
-def _aa_taps(insz, outsz, scale, align_corners, bicubic, T):
-    """ATen's ``_compute_indices_min_size_weights_aa`` (antialiased bilinear/bicubic)."""
-    interp = 4 if bicubic else 2
+def _aa_taps(insz, outsz, scale, align_corners, mode, T):
+    """ATen's ``_compute_indices_min_size_weights_aa`` (antialiased bilinear, bicubic with
+    a=-0.5, Lanczos-3)."""
+    interp = {"bilinear": 2, "bicubic": 4, "lanczos": 6}[mode]
     sc = _area_pixel_scale(insz, outsz, align_corners, scale, T)
     support = T(interp * 0.5) * sc if sc >= 1.0 else T(interp * 0.5)
     kmax = int(math.ceil(support)) * 2 + 1
@@ -96,7 +97,12 @@ def _aa_taps(insz, outsz, scale, align_corners, bicubic, T):
     j = np.arange(kmax)
     arg = ((j[None, :] + xmin[:, None]).astype(T) - center[:, None]).astype(np.float64) + 0.5
     x = np.abs((arg * np.float64(invscale)).astype(T))
-    if bicubic:
+    if mode == "lanczos":  # sinc(x) * sinc(x / 3) on |x| < 3
+        with np.errstate(invalid="ignore", divide="ignore"):
+            px = x.astype(np.float64) * np.pi
+            w = np.where(x == 0, 1.0, np.sin(px) * np.sin(px / 3) / (px * px / 3))
+        w = np.where(x < 3, w, 0.0).astype(T)
+    elif mode == "bicubic":
         a = T(-0.5)
         w1 = ((a + T(2)) * x - (a + T(3))) * x * x + T(1)
         w2 = ((a * x - T(5) * a) * x + T(8) * a) * x - T(4) * a
@@ -158,7 +164,7 @@ def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
     if mode == "area":
         return _area_taps(insz, outsz, T)
     if antialias:
-        return _aa_taps(insz, outsz, scale, align_corners, mode == "bicubic", T)
+        return _aa_taps(insz, outsz, scale, align_corners, mode, T)
     sc = _area_pixel_scale(insz, outsz, align_corners, scale, T)
     cubic = mode == "bicubic"
     src = _source_index(sc, outsz, align_corners, cubic, T)
@@ -351,7 +357,7 @@ def _upsample(input, mode, out_sizes, scales, align_corners, antialias):
             return _area_1d(input, f)
         return _named(_GRAD_NAMES["area"].format(k=k), f, input)
     if antialias:
-        name = "UpsampleBilinear2DAaBackward0" if mode == "bilinear" else "UpsampleBicubic2DAaBackward0"
+        name = f"Upsample{mode.capitalize()}2DAaBackward0"
     else:
         name = _GRAD_NAMES[mode].format(k=k)
     return _named(name, f, input)
@@ -421,7 +427,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires "
             "a 4-D tensor as input")
     wanted = {"nearest": None, "nearest-exact": None, "area": None, "linear": 3, "bilinear": 4,
-              "trilinear": 5, "bicubic": 4}
+              "trilinear": 5, "bicubic": 4, "lanczos": 4}
+    if mode == "lanczos" and input.dim() == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if mode in wanted and input.dim() in (3, 4, 5) and wanted[mode] in (None, input.dim()):
         if output_size is None:
             # ATen's compute_output_size: the product in double, truncated
