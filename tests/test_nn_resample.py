@@ -319,3 +319,15 @@ def test_uint8_linear_modes_are_refused_by_name():
         with pytest.raises(NotImplementedError, match=f"interpolate mode '{mode}' is not "
                                                       "implemented for uint8"):
             F.interpolate(x, size=(2, 2), mode=mode)
+
+
+def test_unfold_fold_second_derivatives_and_empty_batch():
+    # each is the other's backward (NOTE [im2col by views]): second derivatives go through both
+    x = torch.randn(1, 2, 5, 6, dtype=torch.float64, requires_grad=True)
+    kw = {"dilation": (2, 1), "padding": 1, "stride": (1, 2)}
+    assert torch.autograd.gradgradcheck(lambda x: F.unfold(x, (2, 3), **kw), (x,))
+    y = torch.randn(1, 12, 12, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradgradcheck(
+        lambda y: F.fold(y, (5, 6), (3, 2), dilation=(1, 2), padding=(1, 0), stride=(2, 1)), (y,))
+    assert F.unfold(torch.zeros(0, 2, 5, 6), 2).shape == (0, 8, 20)
+    assert F.fold(torch.zeros(0, 8, 4), (3, 3), 2).shape == (0, 2, 3, 3)

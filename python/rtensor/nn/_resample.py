@@ -25,6 +25,12 @@ def _named(name, fn, *args):
     return named(name, fn, *args)
 
 
+def _node(name, inputs, out, backward):
+    from .functional import _node as node
+
+    return node(name, inputs, out, backward)
+
+
 def _sizes(shape):
     return "[" + ", ".join(str(int(s)) for s in shape) + "]"
 
@@ -453,16 +459,48 @@ def _blocks(size, k, d, p, s):
     return (size + 2 * p - (d * (k - 1) + 1)) // s + 1
 
 
-def _col_index(hw, kernel, dilation, padding, stride, blocks):
-    """Flat positions in the padded (H+2p, W+2p) image of each (kernel offset, block)."""
-    hp, wp = hw[0] + 2 * padding[0], hw[1] + 2 * padding[1]
-    ki = np.arange(kernel[0]) * dilation[0]
-    kj = np.arange(kernel[1]) * dilation[1]
-    bi = np.arange(blocks[0]) * stride[0]
-    bj = np.arange(blocks[1]) * stride[1]
-    rows = ki[:, None, None, None] + bi[None, None, :, None]
-    cols = kj[None, :, None, None] + bj[None, None, None, :]
-    return (rows * wp + cols).reshape(-1), hp, wp
+# NOTE [im2col by views]: unfold reads the (zero-padded) input through two Tensor.unfold views
+# (windows of the dilated span every stride, then every dilation-th element of a window) and
+# copies them once into (N, C*kh*kw, L); fold, its adjoint, adds each of the kh*kw kernel
+# offsets' (N, C, bh, bw) block into a strided slice of the padded image (kh*kw in-place adds,
+# not one per element). Each is the other's backward, recorded as PyTorch's node
+# (Im2ColBackward0 / Col2ImBackward0), so second derivatives follow too.
+
+
+def _im2col(x, kernel, dil, pad, st, blocks):
+    batched = x.dim() == 4
+    if not batched:
+        x = x.unsqueeze(0)
+    n, c = x.shape[0], x.shape[1]
+    if pad[0] or pad[1]:
+        x = _zero_pad(x, pad)
+    span = [dil[i] * (kernel[i] - 1) + 1 for i in range(2)]
+    u = x.unfold(2, span[0], st[0]).unfold(3, span[1], st[1])  # n c bh bw span0 span1
+    u = u[..., ::dil[0], ::dil[1]]
+    out = u.permute(0, 1, 4, 5, 2, 3).reshape(n, c * kernel[0] * kernel[1],
+                                               blocks[0] * blocks[1])
+    return out if batched else out.squeeze(0)
+
+
+def _col2im(cols, osize, kernel, dil, pad, st, blocks):
+    batched = cols.dim() == 3
+    if not batched:
+        cols = cols.unsqueeze(0)
+    n = cols.shape[0]
+    kh, kw = kernel
+    c = cols.shape[1] // (kh * kw)
+    bh, bw = blocks
+    hp, wp = osize[0] + 2 * pad[0], osize[1] + 2 * pad[1]
+    img = rtensor.zeros(n, c, hp, wp, dtype=cols.dtype, device=cols.device)
+    blk = cols.reshape(n, c, kh, kw, bh, bw)
+    for i in range(kh):
+        for j in range(kw):
+            r0, c0 = i * dil[0], j * dil[1]
+            img[:, :, r0:r0 + st[0] * (bh - 1) + 1:st[0],
+                c0:c0 + st[1] * (bw - 1) + 1:st[1]].add_(blk[:, :, i, j])
+    out = img[:, :, pad[0]:pad[0] + osize[0], pad[1]:pad[1] + osize[1]]
+    out = out.contiguous() if (pad[0] or pad[1]) else out
+    return out if batched else out.squeeze(0)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -491,22 +529,13 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if not input.dtype.is_floating_point:
         raise NotImplementedError(
             f"\"im2col_out_cpu\" not implemented for '{_dtype_title(input.dtype)}'")
-    idx, hp, wp = _col_index((h, w), kernel, dil, pad, st, (oh, ow))
-    index = rtensor.tensor(idx, dtype=rtensor.int64, device=input.device)
-    batched = nd == 4
-    kk = kernel[0] * kernel[1]
+    with rtensor.no_grad():
+        out = _im2col(input, kernel, dil, pad, st, (oh, ow))
 
-    def f(x):
-        if not batched:
-            x = x.unsqueeze(0)
-        n, c = x.shape[0], x.shape[1]
-        if pad[0] or pad[1]:
-            x = _zero_pad(x, pad)
-        cols = x.reshape(n, c, hp * wp).index_select(2, index)
-        out = cols.reshape(n, c * kk, oh * ow)
-        return out if batched else out.squeeze(0)
+    def backward(g):
+        return (fold(g, (h, w), kernel, dil, pad, st),)
 
-    return _named("Im2ColBackward0", f, input)
+    return _node("Im2ColBackward0", [input], out, backward)
 
 
 def _zero_pad(x, pad):
@@ -554,23 +583,13 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if not input.dtype.is_floating_point:
         raise NotImplementedError(
             f"\"col2im_out_cpu\" not implemented for '{_dtype_title(input.dtype)}'")
-    idx, hp, wp = _col_index(osize, kernel, dil, pad, st, (bh, bw))
-    index = rtensor.tensor(idx, dtype=rtensor.int64, device=input.device)
-    c = cin // kk
-    batched = nd == 3
+    with rtensor.no_grad():
+        out = _col2im(input, osize, kernel, dil, pad, st, (bh, bw))
 
-    def f(x):
-        if not batched:
-            x = x.unsqueeze(0)
-        n = x.shape[0]
-        cols = x.reshape(n, c, kk * length)
-        img = rtensor.zeros(n, c, hp * wp, dtype=x.dtype, device=x.device).index_add(
-            2, index, cols).reshape(n, c, hp, wp)
-        out = img[:, :, pad[0]:pad[0] + osize[0], pad[1]:pad[1] + osize[1]]
-        out = out.contiguous() if (pad[0] or pad[1]) else out
-        return out if batched else out.squeeze(0)
+    def backward(g):
+        return (unfold(g, kernel, dil, pad, st),)
 
-    return _named("Col2ImBackward0", f, input)
+    return _node("Col2ImBackward0", [input], out, backward)
 
 
 # ----- pdist -----
