@@ -331,3 +331,10 @@ def test_unfold_fold_second_derivatives_and_empty_batch():
         lambda y: F.fold(y, (5, 6), (3, 2), dilation=(1, 2), padding=(1, 0), stride=(2, 1)), (y,))
     assert F.unfold(torch.zeros(0, 2, 5, 6), 2).shape == (0, 8, 20)
     assert F.fold(torch.zeros(0, 8, 4), (3, 3), 2).shape == (0, 2, 3, 3)
+
+
+def test_shuffles_never_alias_the_input():
+    x = torch.randn(2, 4, 2, 2)
+    for y in (F.pixel_shuffle(x, 1), F.pixel_unshuffle(x, 1), F.channel_shuffle(x, 1),
+              F.pixel_shuffle(x, 2), F.channel_shuffle(x, 2)):
+        assert not y._same_storage(x)

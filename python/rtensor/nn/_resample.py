@@ -338,6 +338,13 @@ def affine_grid(theta, size, align_corners=None):
 # ----- pixel shuffle, channel shuffle -----
 
 
+def _fresh(y, x):
+    """``y`` (a permuted view of ``x``) copied contiguous once; a copy even where the
+    permutation moves nothing, as PyTorch's result never aliases its input."""
+    out = y.contiguous()
+    return out.clone() if out._same_storage(x) else out
+
+
 def pixel_shuffle(input, upscale_factor):
     r = int(upscale_factor)
     if input.dim() < 3:
@@ -357,7 +364,7 @@ def pixel_shuffle(input, upscale_factor):
     def f(x):
         y = x.reshape(batch + [oc, r, r, h, w])
         y = y.permute(*range(nb), nb, nb + 3, nb + 1, nb + 4, nb + 2)
-        return y.reshape(batch + [oc, h * r, w * r]).clone()
+        return _fresh(y, x).reshape(batch + [oc, h * r, w * r])
 
     return _named("PixelShuffleBackward0", f, input)
 
@@ -382,7 +389,7 @@ def pixel_unshuffle(input, downscale_factor):
     def f(x):
         y = x.reshape(batch + [c, h // r, r, w // r, r])
         y = y.permute(*range(nb), nb, nb + 2, nb + 4, nb + 1, nb + 3)
-        return y.reshape(batch + [c * r * r, h // r, w // r]).clone()
+        return _fresh(y, x).reshape(batch + [c * r * r, h // r, w // r])
 
     return _named("PixelUnshuffleBackward0", f, input)
 
@@ -403,7 +410,7 @@ def _channel_shuffle(input, groups, name):
 
     def f(x):
         y = x.reshape([shape[0], g, c // g] + shape[2:]).transpose(1, 2)
-        return y.reshape(shape).clone()
+        return _fresh(y, x).reshape(shape)
 
     return _named(name, f, input)
 
