@@ -705,7 +705,9 @@ def _aten_slice(start, end, size):
 def _circular_index(size, lo, hi, dim):
     """Source positions of one circularly padded dim, as ATen's ``_pad_circular`` fills it:
     the (cropped) input is copied to the middle, then the left pad is copied from the end of
-    what is there and the right pad from its start (so negative widths crop first)."""
+    what is there and the right pad from its start (so negative widths crop first). A position
+    ATen leaves unwritten (possible only with mixed negative widths: uninitialised memory
+    there) reads element 0 here."""
     out = size + lo + hi
     idx = np.zeros(out, dtype=np.int64)
     o0, o1 = _aten_slice(max(lo, 0), out - max(hi, 0), out)
