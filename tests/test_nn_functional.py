@@ -633,7 +633,7 @@ def test_pad_errors():
                                            r"corresponding input dimension, but got: padding "
                                            r"\(3, 3\) at dimension 2 of input \[1, 2, 3\]"):
         F.pad(x, (3, 3), mode="reflect")
-    with pytest.raises(NotImplementedError, match="Only 2D, 3D, 4D, 5D padding with non-constant"):
+    with pytest.raises(NotImplementedError, match="Padding size 2 is not supported for 1D input"):
         F.pad(torch.randn(3), (1, 1), mode="replicate")
     with pytest.raises(RuntimeError, match="Padding mode \"reflect\" doesn't take in value"):
         F.pad(x, (1, 1), mode="reflect", value=2.0)
@@ -641,7 +641,7 @@ def test_pad_errors():
         F.pad(x, (1, 1), mode="wrap")
     with pytest.raises(RuntimeError, match="Padding value causes wrapping around more than once"):
         F.pad(x, (4, 0), mode="circular")
-    with pytest.raises(RuntimeError, match="resulted in a negative output size"):
+    with pytest.raises(RuntimeError, match=r"narrow\(\): length must be non-negative"):
         F.pad(x, (-2, -2))
 
 
@@ -649,9 +649,9 @@ def test_pad_node_names():
     x = torch.randn(1, 2, 4, 4, requires_grad=True)
     assert F.pad(x, (1, 1)).grad_fn.name() == "ConstantPadNdBackward0"
     assert F.pad(x, (1, 1, 1, 1), mode="reflect").grad_fn.name() == (
-        "ReflectionPad2dBackward0")
+        "ReflectionPad2DBackward0")
     assert F.pad(x[0], (1, 1), mode="replicate").grad_fn.name() == (
-        "ReplicationPad1dBackward0")
+        "ReplicationPad1DBackward0")
 
 
 # ----- dropout -----

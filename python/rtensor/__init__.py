@@ -104,6 +104,15 @@ from .random import (
 from .serialization import load, save
 
 cuda = gpu  # PyTorch's name for the GPU module: rtensor.cuda.is_available() ...
+
+# torch.pixel_shuffle, torch.pdist... are the nn.functional functions
+channel_shuffle = nn.functional.channel_shuffle
+cosine_similarity = nn.functional.cosine_similarity
+native_channel_shuffle = nn.functional.native_channel_shuffle
+pairwise_distance = nn.functional.pairwise_distance
+pdist = nn.functional.pdist
+pixel_shuffle = nn.functional.pixel_shuffle
+pixel_unshuffle = nn.functional.pixel_unshuffle
 _sys.modules[__name__ + ".cuda"] = gpu
 
 float = float32

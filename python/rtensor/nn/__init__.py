@@ -3,8 +3,10 @@
 from . import functional, init, utils
 from .modules.activation import *  # noqa: F403
 from .modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
+from .modules.channelshuffle import ChannelShuffle
 from .modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .modules.conv import Conv1d, Conv2d, Conv3d
+from .modules.distance import CosineSimilarity, PairwiseDistance
 from .modules.dropout import (
     AlphaDropout,
     Dropout,
@@ -14,11 +16,15 @@ from .modules.dropout import (
     FeatureAlphaDropout,
 )
 from .modules.flatten import Flatten, Unflatten
+from .modules.fold import Fold, Unfold
 from .modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .modules.linear import Bilinear, Identity, Linear
 from .modules.loss import *  # noqa: F403
 from .modules.module import Module
 from .modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
+from .modules.padding import *  # noqa: F403  (Zero/Constant/Reflection/Replication/CircularPadNd)
+from .modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .modules.sparse import Embedding, EmbeddingBag
+from .modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .parameter import Buffer, Parameter

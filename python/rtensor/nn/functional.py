@@ -683,16 +683,77 @@ def one_hot(tensor, num_classes=-1):
 
 
 def _pad_index(size, lo, hi, mode):
-    """Source position of every output position along one padded dim."""
+    """Source position of every output position along one reflect/replicate-padded dim
+    (a negative width crops)."""
     i = np.arange(size + lo + hi) - lo
     if mode == "reflect":
         i = np.abs(i)
         i = np.where(i >= size, 2 * (size - 1) - i, i)
-    elif mode == "replicate":
-        i = np.clip(i, 0, size - 1)
     else:
-        i = np.mod(i, size)
+        i = np.clip(i, 0, size - 1)
     return i
+
+
+def _aten_slice(start, end, size):
+    """The bounds of ATen's ``slice(dim, start, end)`` (negative bounds wrap once, then clamp)."""
+    start = start + size if start < 0 else start
+    end = end + size if end < 0 else end
+    start = min(max(start, 0), size)
+    return start, min(max(end, start), size)
+
+
+def _circular_index(size, lo, hi, dim):
+    """Source positions of one circularly padded dim, as ATen's ``_pad_circular`` fills it:
+    the (cropped) input is copied to the middle, then the left pad is copied from the end of
+    what is there and the right pad from its start (so negative widths crop first). A position
+    ATen leaves unwritten (possible only with mixed negative widths: uninitialised memory
+    there) reads element 0 here."""
+    out = size + lo + hi
+    idx = np.zeros(out, dtype=np.int64)
+    o0, o1 = _aten_slice(max(lo, 0), out - max(hi, 0), out)
+    i0, i1 = _aten_slice(max(-lo, 0), size - max(-hi, 0), size)
+    if o1 - o0 != i1 - i0 and i1 - i0 != 1:
+        raise RuntimeError(f"The size of tensor a ({o1 - o0}) must match the size of tensor b "
+                           f"({i1 - i0}) at non-singleton dimension {dim}")
+    idx[o0:o1] = np.arange(i0, i1) if o1 - o0 == i1 - i0 else i0
+    if lo > 0:
+        s0, s1 = _aten_slice(out - lo - max(hi, 0), out - max(hi, 0), out)
+        idx[0:lo] = idx[s0:s1]
+    if hi > 0:
+        s0, s1 = _aten_slice(max(lo, 0), max(lo, 0) + hi, out)
+        idx[out - hi:] = idx[s0:s1]
+    return idx
+
+
+def _pad_dim(x, d, lo, hi, mode):
+    """One dim reflect/replicate/circular-padded from slices of ``x`` (views) and one ``cat``:
+    the values of ``_pad_index`` (reflect, replicate) or of ATen's circular fill for widths in
+    [0, size]; a negative width crops the middle part only, the padded parts still read the
+    whole input, as ATen's index arithmetic does."""
+    size = x.shape[d]
+    core = x.narrow(d, max(-lo, 0), size - max(-lo, 0) - max(-hi, 0))
+    parts = [core]
+    if lo > 0:
+        if mode == "reflect":
+            parts.insert(0, x.narrow(d, 1, lo).flip(d))
+        elif mode == "replicate":
+            parts.insert(0, x.narrow(d, 0, 1).expand(*_with(x.shape, d, lo)))
+        else:
+            parts.insert(0, x.narrow(d, size - lo, lo))
+    if hi > 0:
+        if mode == "reflect":
+            parts.append(x.narrow(d, size - 1 - hi, hi).flip(d))
+        elif mode == "replicate":
+            parts.append(x.narrow(d, size - 1, 1).expand(*_with(x.shape, d, hi)))
+        else:
+            parts.append(x.narrow(d, 0, hi))
+    return rtensor.cat(parts, d) if len(parts) > 1 else core.clone()
+
+
+def _with(shape, d, n):
+    shape = list(shape)
+    shape[d] = n
+    return shape
 
 
 def _constant_pad(x, pad, value):
@@ -717,7 +778,63 @@ def _constant_pad(x, pad, value):
     return out.clone() if out is x else out
 
 
+_PAD_SIZES = (
+    "Supported combinations for non-constant padding:\n"
+    "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+)
+
+
+def _pad_checks(input, pad, mode):
+    """ATen's checks of reflection_pad*/replication_pad*/_pad_circular, in its order."""
+    ndim, k = input.dim(), len(pad) // 2
+    shape = list(input.shape)
+    if mode == "circular":
+        for d in range(ndim - k, ndim):  # outer padded dim first
+            j = ndim - 1 - d
+            lo, hi, size = pad[2 * j], pad[2 * j + 1], shape[d]
+            if lo > size or hi > size:
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+            if size + lo + hi < 0:
+                raise RuntimeError("Negative padding value is resulting in an empty dimension")
+        return
+    batched = ndim == k + 2
+    if any(s == 0 for s in shape[1 if batched else 0:]):
+        raise RuntimeError(
+            f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and "
+            f"other non-zero dimensions for input, but got: {_sizes(shape)}")
+    kind = "reflection" if mode == "reflect" else "replication"
+    if input.dtype == rtensor.bool:
+        raise NotImplementedError(f"\"{kind}_pad{k}d\" not implemented for 'Bool'")
+    if mode == "reflect":
+        for j in range(k):
+            d = ndim - 1 - j
+            lo, hi, size = pad[2 * j], pad[2 * j + 1], shape[d]
+            if not (lo < size and hi < size):
+                raise RuntimeError(
+                    f"Argument #{4 + 2 * j}: Padding size should be less than the corresponding "
+                    f"input dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                    f"{_sizes(shape)}")
+    out = list(shape)
+    for j in range(k):
+        out[ndim - 1 - j] += pad[2 * j] + pad[2 * j + 1]
+    if k == 1 and out[-1] < 1:
+        raise RuntimeError(f"input (W: {shape[-1]}) is too small. Calculated output W: {out[-1]}")
+    bad = [s for s in out if s < 0]
+    if bad:
+        if k == 2 and mode == "reflect":
+            raise RuntimeError("numel: integer multiplication overflow")
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {bad[0]}: {_sizes(out)}")
+
+
 def pad(input, pad, mode="constant", value=None):
+    pad = list(pad)
+    for pos, p in enumerate(pad):
+        if not isinstance(p, numbers.Integral):
+            raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, but found "
+                            f"element of type {type(p).__name__} at pos {pos}")
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     pad = [int(p) for p in pad]
@@ -730,15 +847,17 @@ def pad(input, pad, mode="constant", value=None):
             f"but got padding length {len(pad)} and input of dimension {ndim}"
         )
     if mode == "constant":
-        for k in range(len(pad) // 2):
-            d = ndim - 1 - k
+        # ATen's constant_pad_nd narrows each cropped dim first (outer dims first, the left
+        # width before the right one); a crop past the size is narrow's error
+        for d in range(ndim - len(pad) // 2, ndim):
+            j = ndim - 1 - d
             size = input.shape[d]
-            if size + pad[2 * k] + pad[2 * k + 1] < 0:
-                raise RuntimeError(
-                    f"The input size {size}, plus negative padding {pad[2 * k]} and "
-                    f"{pad[2 * k + 1]} resulted in a negative output size, which is invalid. "
-                    f"Check dimension {d} of your input."
-                )
+            if pad[2 * j] < 0:
+                size += pad[2 * j]
+                if size < 0:
+                    raise RuntimeError("narrow(): length must be non-negative.")
+            if pad[2 * j + 1] < 0 and size + pad[2 * j + 1] < 0:
+                raise RuntimeError("narrow(): length must be non-negative.")
         fill = 0.0 if value is None else value
         return _named("ConstantPadNdBackward0", lambda x: _constant_pad(x, pad, fill), input)
     if value is not None and value != 0:
@@ -746,38 +865,54 @@ def pad(input, pad, mode="constant", value=None):
     k = len(pad) // 2
     if k not in (1, 2, 3) or ndim not in (k + 1, k + 2):
         raise NotImplementedError(
-            "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now"
-        )
-    for j in range(k):
-        d = ndim - 1 - j
-        lo, hi, size = pad[2 * j], pad[2 * j + 1], input.shape[d]
-        if mode == "reflect" and not (lo < size and hi < size):
-            raise RuntimeError(
-                f"Argument #{4 + 2 * j}: Padding size should be less than the corresponding "
-                f"input dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
-                f"{_sizes(input.shape)}"
-            )
-        if mode == "circular" and (lo > size or hi > size):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        if mode == "replicate" and size + lo + hi < 1:
-            raise RuntimeError(
-                f"input (W: {size}) is too small. Calculated output W: {size + lo + hi}"
-            )
-    index = [
-        rtensor.tensor(_pad_index(input.shape[ndim - 1 - j], pad[2 * j], pad[2 * j + 1],
-                                  mode).tolist(), dtype=rtensor.int64, device=input.device)
-        for j in range(k)
-    ]
-
-    def f(x):
+            f"Padding size {len(pad)} is not supported for {ndim}D input tensor.\n" + _PAD_SIZES)
+    _pad_checks(input, pad, mode)
+    crops = [input.shape[ndim - 1 - j] - max(-pad[2 * j], 0) - max(-pad[2 * j + 1], 0)
+             for j in range(k)]
+    if (mode == "circular" and min(pad) < 0) or min(crops) < 0:
+        # negative circular widths follow ATen's copy order (_circular_index); crops past the
+        # middle are read by index
+        index = []
         for j in range(k):
-            x = x.index_select(ndim - 1 - j, index[j])
-        return x
+            d, lo, hi = ndim - 1 - j, pad[2 * j], pad[2 * j + 1]
+            idx = (_circular_index(input.shape[d], lo, hi, d + (ndim == k + 1))
+                   if mode == "circular" else _pad_index(input.shape[d], lo, hi, mode))
+            index.append(rtensor.tensor(idx.tolist(), dtype=rtensor.int64, device=input.device))
+
+        def f(x):
+            for j in range(k):
+                x = x.index_select(ndim - 1 - j, index[j])
+            return x
+    else:
+        def f(x):
+            for j in range(k):
+                x = _pad_dim(x, ndim - 1 - j, pad[2 * j], pad[2 * j + 1], mode)
+            return x
 
     if mode == "circular":
-        return f(input)
+        # ATen fills a new tensor by slice copies: PyTorch's node is CopySlices
+        return _named("CopySlices", f, input)
     kind = "ReflectionPad" if mode == "reflect" else "ReplicationPad"
-    return _named(f"{kind}{k}dBackward0", f, input)
+    return _named(f"{kind}{k}DBackward0", f, input)
+
+
+# ----- resampling and reshaping (in _interpolate.py and _resample.py) -----
+
+from . import _interpolate, _resample  # noqa: E402
+
+affine_grid = _resample.affine_grid
+channel_shuffle = _resample.channel_shuffle
+fold = _resample.fold
+grid_sample = _resample.grid_sample
+interpolate = _interpolate.interpolate
+native_channel_shuffle = _resample.native_channel_shuffle
+pdist = _resample.pdist
+pixel_shuffle = _resample.pixel_shuffle
+pixel_unshuffle = _resample.pixel_unshuffle
+unfold = _resample.unfold
+upsample = _interpolate.upsample
+upsample_bilinear = _interpolate.upsample_bilinear
+upsample_nearest = _interpolate.upsample_nearest
 
 
 # ----- convolution -----
