@@ -340,6 +340,17 @@ def _activation(
 def _backward_scalar(t: Any, keep_graph: Any, create_graph: Any) -> Any: ...
 def _bernoulli_(t: Any, p: Any, generator: Any = None) -> Any: ...
 def _cauchy_(t: Any, median: Any, sigma: Any, generator: Any = None) -> Any: ...
+def _convolution(
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    transposed: Any,
+    output_padding: Any,
+    groups: Any,
+) -> Any: ...
 def _ctc_loss(
     log_probs: Any,
     targets: Any,

@@ -12,5 +12,6 @@ pub mod grad_mode;
 pub mod meta;
 pub mod node;
 pub mod ops;
+pub mod ops_conv;
 pub mod ops_nn;
 pub mod ops_shape;

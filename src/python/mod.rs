@@ -1,6 +1,7 @@
 //! PyO3 bindings: the `rtensor._C` extension module.
 
 mod autograd;
+mod conv;
 mod convert;
 mod error;
 mod functions;
@@ -25,6 +26,7 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     autograd::register(m)?;
     optim::register(m)?;
     nn::register(m)?;
+    conv::register(m)?;
     gpu::register(m)?;
     Ok(())
 }

@@ -3,7 +3,14 @@
 from . import functional, init, utils
 from .modules.activation import *  # noqa: F403
 from .modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .modules.conv import Conv1d, Conv2d, Conv3d
+from .modules.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from .modules.dropout import (
     AlphaDropout,
     Dropout,

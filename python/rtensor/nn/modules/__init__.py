@@ -2,7 +2,7 @@
 
 from .activation import *  # noqa: F403  (ReLU ... Softmin)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv import Conv1d, Conv2d, Conv3d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .dropout import (
     AlphaDropout,
     Dropout,
