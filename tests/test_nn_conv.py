@@ -218,6 +218,40 @@ def test_conv_integer_and_half_dtypes():
     np.testing.assert_array_equal(half.float().numpy(), want_t)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_conv_batch_blocks_match_single_items(threads, transposed):
+    # The CPU kernel takes small images in blocks of several items (one wide product each):
+    # the whole batch must give what each item gives alone, gradients summed over the items.
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(6)
+        x = torch.randn(11, 4, 6, 5, requires_grad=True)
+        w = torch.randn(4, 3, 3, 2, requires_grad=True)
+        b = torch.randn(6 if transposed else 4, requires_grad=True)
+        def fn(x):
+            if transposed:
+                return F.conv_transpose2d(x, w, b, stride=(2, 1), padding=1, groups=2)
+            return F.conv2d(x, w[:, :2], b, padding=(1, 0), groups=2)
+        y = fn(x)
+        gy = torch.randn(y.shape)
+        gx, gw, gb = torch.autograd.grad((y * gy).sum(), [x, w, b])
+        parts = [torch.autograd.grad((fn(x[i:i + 1]) * gy[i:i + 1]).sum(), [x, w, b])
+                 for i in range(11)]
+        for i, (px, _, _) in enumerate(parts):
+            np.testing.assert_allclose(fn(x[i:i + 1]).detach().numpy(),
+                                       y[i:i + 1].detach().numpy(), rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(gx[i:i + 1].numpy(), px[i:i + 1].numpy(), rtol=1e-5,
+                                       atol=1e-5)
+        np.testing.assert_allclose(gw.numpy(), sum(p[1] for p in parts).numpy(), rtol=1e-4,
+                                   atol=1e-4)
+        np.testing.assert_allclose(gb.numpy(), sum(p[2] for p in parts).numpy(), rtol=1e-4,
+                                   atol=1e-4)
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_conv_empty_batch():
     w = torch.randn(4, 3, 3, 3, requires_grad=True)
     x = torch.zeros(0, 3, 5, 5, requires_grad=True)

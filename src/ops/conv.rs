@@ -68,6 +68,24 @@ pub fn output_size(input: &[usize], kernel: &[usize], a: &ConvArgs) -> Result<Ve
         .collect()
 }
 
+/// One stride, padding and dilation per spatial dim, 1 to 3 dims, strides and dilations
+/// positive, groups positive.
+fn check_args(a: &ConvArgs) -> Result<()> {
+    let nd = a.nd();
+    if !(1..=3).contains(&nd) || a.padding.len() != nd || a.dilation.len() != nd {
+        return Err(err(format!(
+            "convolution: expected 1 to 3 spatial dims with one stride, padding and dilation each, but got stride {:?}, padding {:?}, dilation {:?}",
+            a.stride, a.padding, a.dilation
+        )));
+    }
+    if a.stride.contains(&0) || a.dilation.contains(&0) || a.groups == 0 {
+        return Err(err(
+            "convolution: stride, dilation and groups must be positive",
+        ));
+    }
+    Ok(())
+}
+
 /// Validates the arguments against the operands' sizes and builds the 3-d geometry.
 fn geometry(
     n: usize,
@@ -202,6 +220,7 @@ pub fn conv(
     a: &ConvArgs,
     out: Option<&[usize]>,
 ) -> Result<Tensor> {
+    check_args(a)?;
     let nd = a.nd();
     check_operands(&[x, w], nd)?;
     let (n, c, o) = (x.shape()[0], x.shape()[1], w.shape()[0]);
@@ -242,13 +261,18 @@ pub fn conv(
     let empty = shape.contains(&0) || geo.c == 0 || w.numel() == 0;
     let y = match route(x)? {
         _ if empty => Tensor::zeros_on(&shape, x.dtype(), x.device())?,
-        Route::Kernel(ct) => run_kernel(
-            ct,
-            &[x, w],
-            &shape,
-            |s, y| kernels::forward(&geo, s[0], s[1], None, y),
-            |s, y| kernels::forward(&geo, s[0], s[1], None, y),
-        )?,
+        Route::Kernel(ct) => {
+            // The kernel starts each output row from its bias.
+            let mut operands = vec![x, w];
+            operands.extend(bias);
+            return run_kernel(
+                ct,
+                &operands,
+                &shape,
+                |s, y| kernels::forward(&geo, s[0], s[1], s.get(2).copied(), y),
+                |s, y| kernels::forward(&geo, s[0], s[1], s.get(2).copied(), y),
+            );
+        }
         Route::Composed => composed_forward(x, w, &geo)?,
     };
     match bias {
@@ -268,6 +292,7 @@ pub fn conv(
 /// The adjoint of `conv` in its input (the transposed convolution of `gy` by `w`), of spatial
 /// size `input`.
 pub fn conv_input_grad(gy: &Tensor, w: &Tensor, a: &ConvArgs, input: &[usize]) -> Result<Tensor> {
+    check_args(a)?;
     let nd = a.nd();
     check_operands(&[gy, w], nd)?;
     let (n, o, c) = (gy.shape()[0], gy.shape()[1], w.shape()[1] * a.groups);
@@ -299,6 +324,7 @@ pub fn conv_input_grad(gy: &Tensor, w: &Tensor, a: &ConvArgs, input: &[usize]) -
 /// The adjoint of `conv` in its weight: the weight gradient (kernel size `kernel`), summed
 /// over the batch.
 pub fn conv_weight_grad(x: &Tensor, gy: &Tensor, a: &ConvArgs, kernel: &[usize]) -> Result<Tensor> {
+    check_args(a)?;
     let nd = a.nd();
     check_operands(&[x, gy], nd)?;
     let (n, c, o) = (x.shape()[0], x.shape()[1], gy.shape()[1]);

@@ -5,11 +5,13 @@
 //! (rows: channel and kernel offset, columns: output positions), which a pointwise convolution
 //! (1x1x1 kernel, unit stride, no padding) skips: its input already is that matrix.
 //!
-//! Threads: batch items are spread over the pool when there are at least as many items as
-//! workers (one column buffer each); otherwise the items run in turn and each GEMM uses the
-//! pool. The weight gradient sums over the batch: each worker accumulates its share of the items
-//! into a private buffer and the buffers are added in worker order, so the result does not
-//! depend on scheduling.
+//! Small images make narrow products, so items are taken in blocks whose column matrices sit
+//! side by side (at least `MIN_COLUMNS` columns a product); outputs and gradients of a block are
+//! staged as one matrix and moved to their items. Threads: blocks are spread over the pool
+//! when there are at least as many blocks as workers (scratch buffers per worker); otherwise
+//! they run in turn and each GEMM uses the pool. The weight gradient sums over the batch: each
+//! worker accumulates its share of the blocks into a private buffer and the buffers are added
+//! in worker order, so the result does not depend on scheduling.
 
 use crate::backend::cpu::threads::pool;
 use gemm::Parallelism;
@@ -135,21 +137,26 @@ fn span(n_out: usize, stride: usize, off: isize, n_in: usize) -> (usize, usize) 
     ((lo as usize).min(hi), hi)
 }
 
-/// Walks the column matrix of one group of one batch item: `f(column row, input row)` for each
-/// run of output positions along the width whose inputs are in range, with the width's span.
-/// `col_row` is the slice offset of the output line in the column matrix, `x_row` that of the
-/// input line; lines whose depth/height index is out of range are reported with `None`.
-fn walk(g: &ConvGeometry, mut f: impl FnMut(usize, Option<usize>, isize, (usize, usize))) {
+/// Walks the column matrix of one group of one batch item, whose rows are `ld` apart:
+/// `f(line, x_line, off, span)` for each line of output positions along the width. `line` is
+/// the offset of the line in the column matrix, `x_line` that of the input line it reads (`None`
+/// when its depth or height index falls in the padding), `off` the width offset of the kernel
+/// tap and `span` the output positions whose input is in range.
+fn walk(
+    g: &ConvGeometry,
+    ld: usize,
+    mut f: impl FnMut(usize, Option<usize>, isize, (usize, usize)),
+) {
     let [id, ih, iw] = g.input;
     let [kd, kh, kw] = g.kernel;
     let [od, oh, ow] = g.output;
-    let (l_in, l_out) = (g.l_in(), g.l_out());
+    let l_in = g.l_in();
     let mut row = 0;
     for c in 0..g.cg() {
         for a in 0..kd {
             for b in 0..kh {
                 for e in 0..kw {
-                    let base = row * l_out;
+                    let base = row * ld;
                     row += 1;
                     let off = (e * g.dilation[2]) as isize - g.padding[2] as isize;
                     let xs = span(ow, g.stride[2], off, iw);
@@ -174,11 +181,12 @@ fn walk(g: &ConvGeometry, mut f: impl FnMut(usize, Option<usize>, isize, (usize,
     }
 }
 
-/// The column matrix (rows x output positions) of one group's input `x` (cg x L_in).
-fn im2col<T: ConvElem>(g: &ConvGeometry, x: &[T], cols: &mut [T]) {
+/// Writes the column matrix (rows x output positions, rows `ld` apart) of one group's input
+/// `x` (cg x L_in).
+fn im2col<T: ConvElem>(g: &ConvGeometry, x: &[T], cols: &mut [T], ld: usize) {
     let ow = g.output[2];
     let st = g.stride[2];
-    walk(g, |line, x_line, off, (lo, hi)| {
+    walk(g, ld, |line, x_line, off, (lo, hi)| {
         let dst = &mut cols[line..line + ow];
         let Some(xl) = x_line else {
             dst.fill(T::default());
@@ -198,9 +206,9 @@ fn im2col<T: ConvElem>(g: &ConvGeometry, x: &[T], cols: &mut [T]) {
 }
 
 /// Adds a column matrix back onto the positions it was read from (the adjoint of `im2col`).
-fn col2im<T: ConvElem>(g: &ConvGeometry, cols: &[T], x: &mut [T]) {
+fn col2im<T: ConvElem>(g: &ConvGeometry, cols: &[T], ld: usize, x: &mut [T]) {
     let st = g.stride[2];
-    walk(g, |line, x_line, off, (lo, hi)| {
+    walk(g, ld, |line, x_line, off, (lo, hi)| {
         let Some(xl) = x_line else { return };
         let start = (xl as isize + off) as usize;
         for (k, &v) in cols[line + lo..line + hi].iter().enumerate() {
@@ -209,72 +217,177 @@ fn col2im<T: ConvElem>(g: &ConvGeometry, cols: &[T], x: &mut [T]) {
     });
 }
 
-/// How many workers, and whether the batch items are spread over them.
-fn plan(n: usize) -> (usize, bool) {
-    let threads = pool().current_num_threads();
-    (threads, threads > 1 && n >= threads)
+/// How batch items are processed: in blocks of `items` (one GEMM per block and group, so that
+/// small images still make wide products), spread over the pool when there are at least as
+/// many blocks as workers (`gemm_threads` = 1), else one block at a time with the GEMM using
+/// the pool.
+#[derive(Clone, Copy)]
+struct Plan {
+    items: usize,
+    blocks: usize,
+    spread: bool,
+    threads: usize,
+    gemm_threads: usize,
 }
 
-/// Runs `f(item, column buffer, gemm threads)` for each batch item, spread as described above.
-fn for_items<T: ConvElem>(
+/// Products narrower than this many columns are widened by taking several items per block.
+const MIN_COLUMNS: usize = 512;
+
+fn plan(g: &ConvGeometry) -> Plan {
+    let threads = pool().current_num_threads();
+    let l_out = g.l_out().max(1);
+    let wanted = if g.pointwise() {
+        1
+    } else {
+        MIN_COLUMNS.div_ceil(l_out)
+    };
+    let items = wanted.min((g.n / threads).max(1)).max(1);
+    let blocks = g.n.div_ceil(items);
+    let spread = threads > 1 && blocks >= threads;
+    Plan {
+        items,
+        blocks,
+        spread,
+        threads,
+        gemm_threads: if spread { 1 } else { threads },
+    }
+}
+
+impl Plan {
+    fn range(&self, b: usize, n: usize) -> (usize, usize) {
+        ((b * self.items).min(n), ((b + 1) * self.items).min(n))
+    }
+}
+
+/// Per-block scratch: the column matrix and a staging matrix for outputs or gradients.
+struct Scratch<T> {
+    cols: Vec<T>,
+    stage: Vec<T>,
+}
+
+/// Runs `f(first item, item count, scratch, gemm threads)` for each block of items.
+fn for_blocks<T: ConvElem>(
+    p: Plan,
     n: usize,
-    buf_len: usize,
-    f: impl Fn(usize, &mut Vec<T>, usize) + Send + Sync,
+    lens: (usize, usize),
+    f: impl Fn(usize, usize, &mut Scratch<T>, usize) + Send + Sync,
 ) {
-    let (threads, spread) = plan(n);
+    let new = || Scratch {
+        cols: vec![T::default(); lens.0],
+        stage: vec![T::default(); lens.1],
+    };
     pool().install(|| {
-        if spread {
-            (0..n)
+        if p.spread {
+            (0..p.blocks)
                 .into_par_iter()
                 .with_min_len(1)
-                .for_each_init(|| vec![T::default(); buf_len], |buf, i| f(i, buf, 1));
+                .for_each_init(new, |s, b| {
+                    let (lo, hi) = p.range(b, n);
+                    f(lo, hi - lo, s, 1)
+                });
         } else {
-            let mut buf = vec![T::default(); buf_len];
-            (0..n).for_each(|i| f(i, &mut buf, threads));
+            let mut s = new();
+            for b in 0..p.blocks {
+                let (lo, hi) = p.range(b, n);
+                f(lo, hi - lo, &mut s, p.gemm_threads);
+            }
         }
     });
 }
 
+/// The column matrix of items `i0..i0 + m` of group `grp` (rows x m * L_out), or the input
+/// itself for a pointwise kernel on one item.
+fn block_cols<'a, T: ConvElem>(
+    g: &ConvGeometry,
+    x: &'a [T],
+    (i0, m, grp): (usize, usize, usize),
+    cols: &'a mut [T],
+) -> &'a [T] {
+    let (cg, l_in, l_out) = (g.cg(), g.l_in(), g.l_out());
+    let ld = m * l_out;
+    if g.pointwise() && m == 1 {
+        return &x[(i0 * g.c + grp * cg) * l_in..][..cg * l_in];
+    }
+    for b in 0..m {
+        let xg = &x[((i0 + b) * g.c + grp * cg) * l_in..][..cg * l_in];
+        im2col(g, xg, &mut cols[b * l_out..], ld);
+    }
+    &cols[..g.rows() * ld]
+}
+
+/// Rows `grp * og..` of items `i0..i0 + m` of `t` (N, O, L_out) side by side: og x m * L_out.
+fn gather_rows<'a, T: ConvElem>(
+    g: &ConvGeometry,
+    t: &'a [T],
+    (i0, m, grp): (usize, usize, usize),
+    stage: &'a mut [T],
+) -> &'a [T] {
+    let (og, l_out) = (g.og(), g.l_out());
+    let start = (i0 * g.o + grp * og) * l_out;
+    if m == 1 {
+        return &t[start..start + og * l_out];
+    }
+    let ld = m * l_out;
+    for b in 0..m {
+        for r in 0..og {
+            let src = &t[((i0 + b) * g.o + grp * og + r) * l_out..][..l_out];
+            stage[r * ld + b * l_out..][..l_out].copy_from_slice(src);
+        }
+    }
+    &stage[..og * ld]
+}
+
 /// `y = conv(x, w) (+ bias)`; `y` is fully written.
 pub fn forward<T: ConvElem>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>, y: &mut [T]) {
-    let (cg, og, rows, l_in, l_out) = (g.cg(), g.og(), g.rows(), g.l_in(), g.l_out());
-    let pointwise = g.pointwise();
-    let buf_len = if pointwise { 0 } else { rows * l_out };
+    let (og, rows, l_out) = (g.og(), g.rows(), g.l_out());
+    let p = plan(g);
+    let lens = (rows * p.items * l_out, og * p.items * l_out);
     let yp = SendPtr(y.as_mut_ptr());
-    for_items::<T>(g.n, buf_len, |i, cols, threads| {
+    for_blocks::<T>(p, g.n, lens, |i0, m, s, threads| {
+        let ld = m * l_out;
         for grp in 0..g.groups {
-            let xg = &x[(i * g.c + grp * cg) * l_in..][..cg * l_in];
-            // SAFETY: each (item, group) writes its own og x l_out block of y.
-            let yg = unsafe {
-                std::slice::from_raw_parts_mut(
-                    yp.get().add((i * g.o + grp * og) * l_out),
-                    og * l_out,
-                )
-            };
-            let b: &[T] = if pointwise {
-                xg
+            let b = block_cols(g, x, (i0, m, grp), &mut s.cols);
+            // One item writes straight into y; a block stages its og x m*L result.
+            let dst: *mut T = if m == 1 {
+                // SAFETY: each (item, group) owns its og x l_out block of y.
+                unsafe { yp.get().add((i0 * g.o + grp * og) * l_out) }
             } else {
-                im2col(g, xg, cols);
-                cols
+                s.stage.as_mut_ptr()
             };
             if let Some(bias) = bias {
-                for (r, line) in yg.chunks_exact_mut(l_out.max(1)).enumerate() {
-                    line.fill(bias[grp * og + r]);
+                for r in 0..og {
+                    // SAFETY: row r of the og x ld destination.
+                    unsafe { std::slice::from_raw_parts_mut(dst.add(r * ld), ld) }
+                        .fill(bias[grp * og + r]);
                 }
             }
             let wg = &w[grp * og * rows..][..og * rows];
-            // SAFETY: wg is og x rows, b rows x l_out, yg og x l_out, all row-major.
+            // SAFETY: wg is og x rows, b rows x ld, dst og x ld, all row-major.
             unsafe {
                 T::gemm(
                     og,
-                    l_out,
+                    ld,
                     rows,
                     (wg.as_ptr(), rows as isize, 1),
-                    (b.as_ptr(), l_out as isize, 1),
-                    (yg.as_mut_ptr(), l_out as isize, 1),
+                    (b.as_ptr(), ld as isize, 1),
+                    (dst, ld as isize, 1),
                     bias.is_some(),
                     threads,
                 );
+            }
+            if m > 1 {
+                for bi in 0..m {
+                    for r in 0..og {
+                        // SAFETY: the block's items own these rows of y.
+                        let dst_row = unsafe {
+                            std::slice::from_raw_parts_mut(
+                                yp.get().add(((i0 + bi) * g.o + grp * og + r) * l_out),
+                                l_out,
+                            )
+                        };
+                        dst_row.copy_from_slice(&s.stage[r * ld + bi * l_out..][..l_out]);
+                    }
+                }
             }
         }
     });
@@ -283,38 +396,45 @@ pub fn forward<T: ConvElem>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T
 /// `gx = conv_input_grad(gy, w)` (a transposed convolution); `gx` must hold zeros.
 pub fn backward_input<T: ConvElem>(g: &ConvGeometry, gy: &[T], w: &[T], gx: &mut [T]) {
     let (cg, og, rows, l_in, l_out) = (g.cg(), g.og(), g.rows(), g.l_in(), g.l_out());
-    let pointwise = g.pointwise();
-    let buf_len = if pointwise { 0 } else { rows * l_out };
+    let p = plan(g);
+    let lens = (rows * p.items * l_out, og * p.items * l_out);
     let xp = SendPtr(gx.as_mut_ptr());
-    for_items::<T>(g.n, buf_len, |i, cols, threads| {
+    for_blocks::<T>(p, g.n, lens, |i0, m, s, threads| {
+        let ld = m * l_out;
         for grp in 0..g.groups {
-            let gyg = &gy[(i * g.o + grp * og) * l_out..][..og * l_out];
+            let gyb = gather_rows(g, gy, (i0, m, grp), &mut s.stage);
             let wg = &w[grp * og * rows..][..og * rows];
-            // SAFETY: each (item, group) owns its cg x l_in block of gx.
-            let gxg = unsafe {
-                std::slice::from_raw_parts_mut(xp.get().add((i * g.c + grp * cg) * l_in), cg * l_in)
-            };
-            let dst: *mut T = if pointwise {
-                gxg.as_mut_ptr()
+            let direct = g.pointwise() && m == 1;
+            let dst: *mut T = if direct {
+                // SAFETY: each (item, group) owns its cg x l_in block of gx.
+                unsafe { xp.get().add((i0 * g.c + grp * cg) * l_in) }
             } else {
-                cols.as_mut_ptr()
+                s.cols.as_mut_ptr()
             };
-            // SAFETY: wg^T is rows x og (column-major view of wg), gyg og x l_out, dst
-            // rows x l_out.
+            // SAFETY: wg^T is rows x og (column-major view of wg), gyb og x ld, dst rows x ld.
             unsafe {
                 T::gemm(
                     rows,
-                    l_out,
+                    ld,
                     og,
                     (wg.as_ptr(), 1, rows as isize),
-                    (gyg.as_ptr(), l_out as isize, 1),
-                    (dst, l_out as isize, 1),
+                    (gyb.as_ptr(), ld as isize, 1),
+                    (dst, ld as isize, 1),
                     false,
                     threads,
                 );
             }
-            if !pointwise {
-                col2im(g, cols, gxg);
+            if !direct {
+                for bi in 0..m {
+                    // SAFETY: the block's items own these blocks of gx.
+                    let gxg = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            xp.get().add(((i0 + bi) * g.c + grp * cg) * l_in),
+                            cg * l_in,
+                        )
+                    };
+                    col2im(g, &s.cols[bi * l_out..], ld, gxg);
+                }
             }
         }
     });
@@ -322,32 +442,31 @@ pub fn backward_input<T: ConvElem>(g: &ConvGeometry, gy: &[T], w: &[T], gx: &mut
 
 /// `gw = conv_weight_grad(x, gy)`, summed over the batch; `gw` is fully written.
 pub fn backward_weight<T: ConvElem>(g: &ConvGeometry, x: &[T], gy: &[T], gw: &mut [T]) {
-    let (cg, og, rows, l_in, l_out) = (g.cg(), g.og(), g.rows(), g.l_in(), g.l_out());
-    let pointwise = g.pointwise();
-    let buf_len = if pointwise { 0 } else { rows * l_out };
-    // Items [lo, hi) accumulated into `acc` (o x rows).
-    let run = |lo: usize, hi: usize, acc: &mut [T], threads: usize| {
-        let mut cols = vec![T::default(); buf_len];
-        for i in lo..hi {
+    let (og, rows, l_out) = (g.og(), g.rows(), g.l_out());
+    let p = plan(g);
+    let lens = (rows * p.items * l_out, og * p.items * l_out);
+    // Blocks [b0, b1) accumulated into `acc` (o x rows).
+    let run = |b0: usize, b1: usize, acc: &mut [T], threads: usize| {
+        let mut s = Scratch {
+            cols: vec![T::default(); lens.0],
+            stage: vec![T::default(); lens.1],
+        };
+        for blk in b0..b1 {
+            let (lo, hi) = p.range(blk, g.n);
+            let (i0, m) = (lo, hi - lo);
+            let ld = m * l_out;
             for grp in 0..g.groups {
-                let xg = &x[(i * g.c + grp * cg) * l_in..][..cg * l_in];
-                let gyg = &gy[(i * g.o + grp * og) * l_out..][..og * l_out];
-                let b: &[T] = if pointwise {
-                    xg
-                } else {
-                    im2col(g, xg, &mut cols);
-                    &cols
-                };
+                let b = block_cols(g, x, (i0, m, grp), &mut s.cols);
+                let gyb = gather_rows(g, gy, (i0, m, grp), &mut s.stage);
                 let accg = &mut acc[grp * og * rows..][..og * rows];
-                // SAFETY: gyg is og x l_out, b^T l_out x rows (column-major view of b), accg
-                // og x rows.
+                // SAFETY: gyb is og x ld, b^T ld x rows (column-major view of b), accg og x rows.
                 unsafe {
                     T::gemm(
                         og,
                         rows,
-                        l_out,
-                        (gyg.as_ptr(), l_out as isize, 1),
-                        (b.as_ptr(), 1, l_out as isize),
+                        ld,
+                        (gyb.as_ptr(), ld as isize, 1),
+                        (b.as_ptr(), 1, ld as isize),
                         (accg.as_mut_ptr(), rows as isize, 1),
                         true,
                         threads,
@@ -357,25 +476,29 @@ pub fn backward_weight<T: ConvElem>(g: &ConvGeometry, x: &[T], gy: &[T], gw: &mu
         }
     };
     gw.fill(T::default());
-    let (threads, spread) = plan(g.n);
     pool().install(|| {
-        if spread {
-            let per = g.n.div_ceil(threads);
-            let parts: Vec<Vec<T>> = (0..threads)
+        if p.spread {
+            let per = p.blocks.div_ceil(p.threads);
+            let parts: Vec<Vec<T>> = (0..p.threads)
                 .into_par_iter()
                 .map(|t| {
                     let mut acc = vec![T::default(); gw.len()];
-                    run((t * per).min(g.n), ((t + 1) * per).min(g.n), &mut acc, 1);
+                    run(
+                        (t * per).min(p.blocks),
+                        ((t + 1) * per).min(p.blocks),
+                        &mut acc,
+                        1,
+                    );
                     acc
                 })
                 .collect();
-            for p in parts {
-                for (d, v) in gw.iter_mut().zip(p) {
+            for part in parts {
+                for (d, v) in gw.iter_mut().zip(part) {
                     *d += v;
                 }
             }
         } else {
-            run(0, g.n, gw, threads);
+            run(0, p.blocks, gw, p.gemm_threads);
         }
     });
 }
@@ -452,35 +575,41 @@ mod tests {
 
     #[test]
     fn forward_and_adjoints_agree_with_the_definition() {
-        let g = ConvGeometry {
-            n: 2,
-            c: 4,
-            o: 6,
-            groups: 2,
-            input: [3, 5, 7],
-            kernel: [2, 2, 3],
-            output: [2, 2, 3],
-            stride: [1, 2, 2],
-            padding: [0, 1, 1],
-            dilation: [1, 1, 2],
-        };
-        let x = vals(g.n * g.c * g.l_in(), 1);
-        let w = vals(g.o * g.rows(), 7);
-        let mut y = vec![0.0; g.n * g.o * g.l_out()];
-        forward(&g, &x, &w, None, &mut y);
-        let want = naive(&g, &x, &w);
-        for (a, b) in y.iter().zip(&want) {
-            assert!((a - b).abs() < 1e-12, "{a} {b}");
+        // Batch sizes that give one item per block, several, and a ragged last block.
+        for n in [1, 2, 5, 9] {
+            let g = ConvGeometry {
+                n,
+                c: 4,
+                o: 6,
+                groups: 2,
+                input: [3, 5, 7],
+                kernel: [2, 2, 3],
+                output: [2, 2, 3],
+                stride: [1, 2, 2],
+                padding: [0, 1, 1],
+                dilation: [1, 1, 2],
+            };
+            let x = vals(g.n * g.c * g.l_in(), 1);
+            let w = vals(g.o * g.rows(), 7);
+            let bias = vals(g.o, 11);
+            let mut y = vec![0.0; g.n * g.o * g.l_out()];
+            forward(&g, &x, &w, Some(&bias), &mut y);
+            let want = naive(&g, &x, &w);
+            for (k, (a, b)) in y.iter().zip(&want).enumerate() {
+                let bv = bias[(k / g.l_out()) % g.o];
+                assert!((a - b - bv).abs() < 1e-12, "{a} {b}");
+            }
+            forward(&g, &x, &w, None, &mut y);
+            // <conv(x), gy> = <x, input_grad(gy)> = <w, weight_grad(x, gy)>
+            let gy = vals(y.len(), 3);
+            let mut gx = vec![0.0; x.len()];
+            backward_input(&g, &gy, &w, &mut gx);
+            let mut gw = vec![0.0; w.len()];
+            backward_weight(&g, &x, &gy, &mut gw);
+            let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+            let lhs = dot(&y, &gy);
+            assert!((lhs - dot(&x, &gx)).abs() < 1e-9);
+            assert!((lhs - dot(&w, &gw)).abs() < 1e-9);
         }
-        // <conv(x), gy> = <x, input_grad(gy)> = <w, weight_grad(x, gy)>
-        let gy = vals(y.len(), 3);
-        let mut gx = vec![0.0; x.len()];
-        backward_input(&g, &gy, &w, &mut gx);
-        let mut gw = vec![0.0; w.len()];
-        backward_weight(&g, &x, &gy, &mut gw);
-        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
-        let lhs = dot(&y, &gy);
-        assert!((lhs - dot(&x, &gx)).abs() < 1e-9);
-        assert!((lhs - dot(&w, &gw)).abs() < 1e-9);
     }
 }
