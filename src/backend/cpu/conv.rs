@@ -242,6 +242,14 @@ fn plan(g: &ConvGeometry) -> Plan {
         MIN_COLUMNS.div_ceil(l_out)
     };
     let items = wanted.min((g.n / threads).max(1)).max(1);
+    let mut blocks = g.n.div_ceil(items);
+    if threads > 1 && blocks >= threads {
+        // A multiple of the worker count, of nearly equal blocks, so that no worker waits on
+        // another's extra block (32 items of 5 would make 7 blocks: 4 for one worker, 3 for
+        // the other; 8 blocks of 4 split evenly).
+        blocks = blocks.div_ceil(threads) * threads;
+    }
+    let items = g.n.div_ceil(blocks).max(1);
     let blocks = g.n.div_ceil(items);
     let spread = threads > 1 && blocks >= threads;
     Plan {
