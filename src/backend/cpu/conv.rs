@@ -194,12 +194,13 @@ fn im2col<T: ConvElem>(g: &ConvGeometry, x: &[T], cols: &mut [T], ld: usize) {
         };
         dst[..lo].fill(T::default());
         dst[hi..].fill(T::default());
-        let start = (xl as isize + off) as usize;
+        // The first in-range input; `xl + off` itself may lie before the line (padding).
+        let first = (xl as isize + off + (lo * st) as isize) as usize;
         if st == 1 {
-            dst[lo..hi].copy_from_slice(&x[start + lo..start + hi]);
+            dst[lo..hi].copy_from_slice(&x[first..first + (hi - lo)]);
         } else {
             for (k, d) in dst[lo..hi].iter_mut().enumerate() {
-                *d = x[start + (lo + k) * st];
+                *d = x[first + k * st];
             }
         }
     });
@@ -210,9 +211,9 @@ fn col2im<T: ConvElem>(g: &ConvGeometry, cols: &[T], ld: usize, x: &mut [T]) {
     let st = g.stride[2];
     walk(g, ld, |line, x_line, off, (lo, hi)| {
         let Some(xl) = x_line else { return };
-        let start = (xl as isize + off) as usize;
+        let first = (xl as isize + off + (lo * st) as isize) as usize;
         for (k, &v) in cols[line + lo..line + hi].iter().enumerate() {
-            x[start + (lo + k) * st] += v;
+            x[first + k * st] += v;
         }
     });
 }
