@@ -1,7 +1,9 @@
 //! Criterion benchmarks of the CPU kernels through the Rust API (no Python): elementwise
 //! add / mul / exp on contiguous, broadcast and strided (transposed) float32 inputs, sums
-//! (all, dim 0, dim -1), float32 matmul at 64, 256, 1024 and 2048, and batch norm (training
-//! forward with the running-stat update, and the backward) on (32, 64, 32, 32) float32.
+//! (all, dim 0, dim -1), float32 matmul at 64, 256, 1024 and 2048, batch norm (training
+//! forward with the running-stat update, and the backward) on (32, 64, 32, 32) float32, and
+//! the convolution kernels (forward, input gradient, weight gradient) on a 3x3, a depthwise
+//! and a pointwise layer.
 //!
 //! The `gpu` group (elementwise add bandwidth, a sum, float32 matmul at 1024/2048/4096 as
 //! FLOP/s, and the cost of one small dispatch) runs when a GPU adapter exists and prints a
@@ -12,6 +14,7 @@
 //! is `benches/compare.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rtensor::ops::conv::{self, ConvArgs};
 use rtensor::ops::elementwise::{BinaryOp, Operand, UnaryOp, binary, unary};
 use rtensor::ops::norm::{BatchNormArgs, GradMask, batch_norm, batch_norm_backward};
 use rtensor::ops::{linalg, reduce, view};
@@ -219,9 +222,44 @@ fn gpu(c: &mut Criterion) {
     grp.finish();
 }
 
+/// Convolution kernels (NOTE [convolution lowering]): each layer's forward, input gradient
+/// and weight gradient, float32, batch 16 at 32x32.
+fn convolution(c: &mut Criterion) {
+    let mut grp = c.benchmark_group("conv");
+    // (name, in channels, out channels, kernel, padding, groups)
+    let layers = [
+        ("3x3_64_64", 64, 64, 3, 1, 1),
+        ("depthwise_3x3_64", 64, 64, 3, 1, 64),
+        ("pointwise_64_128", 64, 128, 1, 0, 1),
+    ];
+    for (name, cin, cout, k, p, groups) in layers {
+        let a = ConvArgs {
+            stride: vec![1, 1],
+            padding: vec![p, p],
+            dilation: vec![1, 1],
+            groups,
+        };
+        let x = tensor(&[16, cin, 32, 32], 20);
+        let w = tensor(&[cout, cin / groups, k, k], 21);
+        let gy = tensor(&[16, cout, 32, 32], 22);
+        let flops = 2 * 16 * 32 * 32 * (cout * cin / groups * k * k) as u64;
+        grp.throughput(Throughput::Elements(flops));
+        grp.bench_function(BenchmarkId::new("forward", name), |b| {
+            b.iter(|| black_box(conv::conv(&x, &w, None, &a, None).unwrap()))
+        });
+        grp.bench_function(BenchmarkId::new("input_grad", name), |b| {
+            b.iter(|| black_box(conv::conv_input_grad(&gy, &w, &a, &[32, 32]).unwrap()))
+        });
+        grp.bench_function(BenchmarkId::new("weight_grad", name), |b| {
+            b.iter(|| black_box(conv::conv_weight_grad(&x, &gy, &a, &[k, k]).unwrap()))
+        });
+    }
+    grp.finish();
+}
+
 criterion_group! {
     name = benches;
     config = configure();
-    targets = elementwise, sums, matmul, batchnorm, gpu
+    targets = elementwise, sums, matmul, batchnorm, convolution, gpu
 }
 criterion_main!(benches);

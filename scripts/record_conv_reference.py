@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Record PyTorch's convolutions for tests/test_nn_conv.py (the suite never imports torch).
+"""Record PyTorch's convolutions and transposed convolutions for tests/test_nn_conv.py (the suite never imports torch).
 
 Run from the repository root with a Python that has PyTorch:
 
@@ -8,14 +8,18 @@ Run from the repository root with a Python that has PyTorch:
 It writes tests/data/conv_reference.npz (NumPy only, no pickles):
 
 - ``meta``: a JSON string ``{"torch": version, "cases": [...], "modules": [...], "errors":
-  [...]}``. A case is ``{"id", "fn" (conv1d/2d/3d), "x", "w" (shapes), "bias", "kwargs",
+  [...], "forwards": [...]}``. A case is ``{"id", "fn" (conv1d/2d/3d, conv_transpose1d/2d/3d),
+  "x", "w" (shapes), "bias", "kwargs",
   "mode" (a padding mode applied by ``F.pad`` first, or null), "grad_fn" (the output's)}``; a module is ``{"id",
   "expr", "repr"}`` (``expr`` builds it after ``torch.manual_seed(0)``, with ``nn`` in scope);
-  an error is ``{"expr", "type", "message"}`` (``expr`` uses ``F``, ``nn`` and ``torch``).
+  an error is ``{"expr", "type", "message"}`` (``expr`` uses ``F``, ``nn`` and ``torch``); a
+  forward is ``{"id", "expr", "x", "output_size", "grad_fn"}``: the seeded module ``expr`` applied to an
+  input of shape ``x`` with ``output_size``.
 - ``"<id>|x"``, ``"<id>|w"``, ``"<id>|b"``, ``"<id>|gout"``: the inputs (float32, drawn from
   NumPy's seeded generator); ``"<id>|out"``, ``"<id>|gx"``, ``"<id>|gw"``, ``"<id>|gb"``: the
   output and the gradients of ``(out * gout).sum()``.
 - ``"<module id>|<parameter name>"``: a seeded module's parameters.
+- ``"<forward id>|x"``, ``"<forward id>|out"``: a module forward's input and output.
 """
 
 import json
@@ -55,6 +59,30 @@ CASES = [
     ("c3_mixed", "conv3d", (1, 4, 6, 5, 6), (4, 2, 3, 2, 2), True,
      {"stride": (1, 2, 1), "padding": 1, "dilation": (2, 1, 1), "groups": 2}, None),
     ("c3_unbatched", "conv3d", (2, 4, 4, 4), (3, 2, 2, 2, 2), False, {"padding": "same"}, None),
+    ("t1_basic", "conv_transpose1d", (2, 4, 7), (4, 3, 3), True, {}, None),
+    ("t1_full", "conv_transpose1d", (2, 4, 7), (4, 3, 3), False,
+     {"stride": 3, "padding": 2, "output_padding": 2, "dilation": 2, "groups": 2}, None),
+    ("t1_unbatched", "conv_transpose1d", (3, 6), (3, 2, 4), True, {"stride": 2}, None),
+    ("t2_basic", "conv_transpose2d", (2, 3, 5, 4), (3, 4, 3, 3), True, {}, None),
+    ("t2_stride_pad", "conv_transpose2d", (2, 4, 5, 6), (4, 3, 3, 2), True,
+     {"stride": 2, "padding": 1, "output_padding": 1}, None),
+    ("t2_mixed", "conv_transpose2d", (2, 4, 5, 6), (4, 3, 3, 2), True,
+     {"stride": (2, 1), "padding": (0, 1), "dilation": (1, 2), "groups": 2}, None),
+    ("t2_outpad_dil", "conv_transpose2d", (1, 2, 3, 3), (2, 3, 2, 2), True,
+     {"dilation": 2, "output_padding": 1}, None),
+    ("t2_depthwise", "conv_transpose2d", (2, 4, 4, 5), (4, 1, 3, 3), True,
+     {"groups": 4, "stride": 2, "padding": 1}, None),
+    ("t2_unbatched", "conv_transpose2d", (2, 4, 3), (2, 3, 2, 3), False,
+     {"stride": (2, 3), "output_padding": (1, 2)}, None),
+    ("t3_basic", "conv_transpose3d", (2, 2, 3, 4, 3), (2, 3, 2, 2, 2), True, {}, None),
+    ("t3_mixed", "conv_transpose3d", (1, 4, 3, 4, 3), (4, 2, 2, 3, 2), True,
+     {"stride": (1, 2, 2), "padding": 1, "output_padding": (0, 1, 0), "groups": 2,
+      "dilation": (2, 1, 1)}, None),
+    ("t3_unbatched", "conv_transpose3d", (2, 3, 3, 3), (2, 2, 2, 2, 2), False,
+     {"stride": 2}, None),
+    ("c2_pointwise", "conv2d", (3, 8, 5, 6), (6, 8, 1, 1), True, {}, None),
+    ("c2_pointwise_groups", "conv2d", (2, 8, 4, 4), (6, 4, 1, 1), False, {"groups": 2}, None),
+    ("t2_pointwise", "conv_transpose2d", (2, 6, 4, 5), (6, 5, 1, 1), True, {}, None),
 ]
 
 MODULES = [
@@ -66,6 +94,24 @@ MODULES = [
     ("m1_same", "nn.Conv1d(3, 6, 5, padding='same')"),
     ("m3_circ", "nn.Conv3d(3, 6, 5, padding=(1, 2, 3), padding_mode='circular')"),
     ("m2_valid", "nn.Conv2d(2, 2, 3, padding='valid', dilation=(1, 2))"),
+    ("mt1", "nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)"),
+    ("mt2", "nn.ConvTranspose2d(3, 6, 5)"),
+    ("mt2_full", "nn.ConvTranspose2d(4, 6, (3, 2), stride=(2, 3), padding=(1, 0), "
+                 "output_padding=(1, 2), groups=2, bias=False, dilation=(2, 1))"),
+    ("mt3", "nn.ConvTranspose3d(2, 4, (2, 3, 2), stride=2, bias=False)"),
+    ("mt3_dil", "nn.ConvTranspose3d(2, 2, 3, dilation=2, output_padding=1)"),
+]
+
+FORWARDS = [
+    ("f2_size", "nn.ConvTranspose2d(2, 3, 3, stride=2)", (1, 2, 4, 4), (10, 9)),
+    ("f2_size_full", "nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)", (2, 2, 4, 5),
+     (2, 3, 8, 10)),
+    ("f2_size_unbatched", "nn.ConvTranspose2d(2, 3, 3, stride=3)", (2, 4, 4), (3, 13, 14)),
+    ("f1_size", "nn.ConvTranspose1d(2, 3, 4, stride=3, dilation=2)", (1, 2, 5), [20]),
+    ("f3_none", "nn.ConvTranspose3d(2, 3, 2, stride=2, output_padding=1)", (1, 2, 2, 3, 2),
+     None),
+    ("f2_conv", "nn.Conv2d(2, 4, 3, stride=2, padding=1, padding_mode='circular')",
+     (2, 2, 7, 6), None),
 ]
 
 ERRORS = [
@@ -111,6 +157,35 @@ ERRORS = [
     "torch.arange(10.).unfold(1, 2, 1)",
     "torch.tensor(3.).unfold(0, 2, 1)",
     "torch.zeros(2, 3).unfold(-3, 1, 1)",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), stride=2, "
+    "output_padding=2)",
+    "F.conv_transpose1d(torch.zeros(1, 2, 3), torch.zeros(2, 3, 2), output_padding=1)",
+    "F.conv_transpose3d(torch.zeros(1, 2, 3, 3, 3), torch.zeros(2, 3, 2, 2, 2), "
+    "stride=(1, 2, 2), output_padding=(1, 0, 0))",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(3, 3, 2, 2))",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), padding=5)",
+    "F.conv_transpose1d(torch.zeros(1, 2, 3), torch.zeros(2, 3, 2), padding=5)",
+    "F.conv_transpose3d(torch.zeros(1, 2, 3, 3, 3), torch.zeros(2, 3, 2, 2, 2), padding=5)",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), padding='same')",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), stride=0)",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), padding=-1)",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), output_padding=-1)",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), dilation=0)",
+    "F.conv_transpose3d(torch.zeros(1, 2, 3, 3, 3), torch.zeros(2, 3, 2, 2, 2), dilation=(1, 0, 1))",
+    "F.conv_transpose1d(torch.zeros(1, 2, 3), torch.zeros(2, 3, 2), dilation=0)",
+    "nn.ConvTranspose1d(2, 3, 3, padding='valid')(torch.zeros(1, 2, 4))",
+    "F.conv_transpose2d(torch.zeros(3, 3), torch.zeros(2, 3, 2, 2))",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), bias=torch.zeros(2))",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), groups=3)",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2), "
+    "output_padding=(1, 1, 1))",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2, 2).double())",
+    "F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 3, 2))",
+    "nn.ConvTranspose2d(2, 3, 3, padding_mode='reflect')",
+    "nn.ConvTranspose2d(4, 6, 3, groups=4)",
+    "nn.ConvTranspose2d(2, 3, 3, stride=2)(torch.zeros(1, 2, 4, 4), output_size=(20, 20))",
+    "nn.ConvTranspose2d(2, 3, 3, stride=2)(torch.zeros(1, 2, 4, 4), output_size=(1, 10, 10))",
+    "nn.ConvTranspose2d(2, 3, 3, padding='same')(torch.zeros(1, 2, 4, 4))",
 ]
 
 
@@ -120,7 +195,8 @@ def main():
     for cid, fn, xs, ws, has_bias, kwargs, mode in CASES:
         x = rng.standard_normal(xs).astype(np.float32)
         w = rng.standard_normal(ws).astype(np.float32)
-        b = rng.standard_normal(ws[0]).astype(np.float32) if has_bias else None
+        n_out = ws[1] * kwargs.get("groups", 1) if "transpose" in fn else ws[0]
+        b = rng.standard_normal(n_out).astype(np.float32) if has_bias else None
         tx = torch.tensor(x, requires_grad=True)
         tw = torch.tensor(w, requires_grad=True)
         tb = torch.tensor(b, requires_grad=True) if has_bias else None
@@ -144,6 +220,15 @@ def main():
         for name, p in m.named_parameters():
             arrays[f"{mid}|{name}"] = p.detach().numpy()
         modules.append({"id": mid, "expr": expr, "repr": repr(m)})
+    forwards = []
+    for fid, expr, xs, size in FORWARDS:
+        torch.manual_seed(0)
+        m = eval(expr, {"nn": nn})
+        x = rng.standard_normal(xs).astype(np.float32)
+        out = m(torch.tensor(x), output_size=size) if size is not None else m(torch.tensor(x))
+        arrays.update({f"{fid}|x": x, f"{fid}|out": out.detach().numpy()})
+        forwards.append({"id": fid, "expr": expr, "x": xs, "output_size": size,
+                         "grad_fn": out.grad_fn.name()})
     for expr in ERRORS:
         try:
             eval(expr, {"F": F, "nn": nn, "torch": torch})
@@ -151,7 +236,8 @@ def main():
             errors.append({"expr": expr, "type": type(e).__name__, "message": str(e)})
         else:
             raise SystemExit(f"no error from {expr}")
-    meta = {"torch": torch.__version__, "cases": cases, "modules": modules, "errors": errors}
+    meta = {"torch": torch.__version__, "cases": cases, "modules": modules, "errors": errors,
+            "forwards": forwards}
     np.savez_compressed(OUT, meta=np.array(json.dumps(meta)), **arrays)
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes, {len(cases)} cases)")
 

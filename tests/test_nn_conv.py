@@ -1,4 +1,5 @@
-"""Convolutions (F.conv1d/2d/3d, nn.Conv1d/2d/3d) and Tensor.unfold against PyTorch's answers
+"""Convolutions (F.conv1d/2d/3d, F.conv_transpose1d/2d/3d, nn.Conv1d/2d/3d,
+nn.ConvTranspose1d/2d/3d) and Tensor.unfold against PyTorch's answers
 recorded by scripts/record_conv_reference.py into tests/data/conv_reference.npz; float64
 gradcheck; the GPU against the CPU."""
 
@@ -13,7 +14,7 @@ import rtensor as torch
 import rtensor.nn as nn
 import rtensor.nn.functional as F
 from gpu_util import close
-from rtensor.autograd import gradcheck
+from rtensor.autograd import gradcheck, gradgradcheck
 
 REF = np.load(Path(__file__).parent / "data" / "conv_reference.npz")
 META = json.loads(str(REF["meta"]))
@@ -52,7 +53,9 @@ def test_conv_matches_pytorch(cid):
 
 
 @pytest.mark.parametrize("cid", ["c1_stride_pad", "c2_mixed", "c2_depthwise", "c2_circular",
-                                 "c2_same_even", "c3_mixed", "c3_unbatched"])
+                                 "c2_same_even", "c3_mixed", "c3_unbatched", "c2_pointwise",
+                                 "t1_full", "t2_stride_pad", "t2_mixed", "t2_outpad_dil",
+                                 "t2_unbatched", "t3_mixed"])
 def test_conv_gpu_matches_cpu(gpu, cid):
     c_out, *c_in = _run(CASES[cid])
     g_out, *g_in = _run(CASES[cid], gpu)
@@ -71,6 +74,17 @@ def test_seeded_module_parameters_and_repr(m):
     assert names == (["weight", "bias"] if f"{m['id']}|bias" in REF else ["weight"])
     for name, p in mod.named_parameters():
         np.testing.assert_array_equal(p.detach().numpy(), REF[f"{m['id']}|{name}"])
+
+
+@pytest.mark.parametrize("f", META["forwards"], ids=lambda f: f["id"])
+def test_seeded_module_forward(f):
+    torch.manual_seed(0)
+    mod = eval(f["expr"], {"nn": nn})
+    x = torch.tensor(REF[f"{f['id']}|x"])
+    size = f["output_size"]
+    out = mod(x, output_size=tuple(size)) if size is not None else mod(x)
+    assert out.grad_fn.name() == f["grad_fn"]
+    np.testing.assert_allclose(out.detach().numpy(), REF[f"{f['id']}|out"], rtol=RTOL, atol=ATOL)
 
 
 def test_module_forward_and_padding_modes():
@@ -94,7 +108,8 @@ def _set_order(msg):
 
 @pytest.mark.parametrize("e", META["errors"], ids=lambda e: e["expr"])
 def test_errors_match_pytorch(e):
-    cls = {"RuntimeError": RuntimeError, "ValueError": ValueError, "IndexError": IndexError}
+    cls = {"RuntimeError": RuntimeError, "ValueError": ValueError, "IndexError": IndexError,
+           "TypeError": TypeError}
     with pytest.raises(cls[e["type"]]) as info:
         eval(e["expr"], {"F": F, "nn": nn, "torch": torch})
     assert _set_order(str(info.value)) == _set_order(e["message"])
@@ -142,6 +157,119 @@ def test_conv2d_gradcheck():
     b = torch.randn(6, dtype=torch.float64, requires_grad=True)
     assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1,
                                               dilation=(1, 2), groups=2), (x, w, b))
+
+
+@pytest.mark.parametrize("nd,kw", [
+    (1, {"stride": 2, "padding": 1, "output_padding": 1, "dilation": 2}),
+    (2, {"stride": (2, 1), "padding": (1, 0), "output_padding": (1, 0), "groups": 2}),
+    (2, {"dilation": (2, 1), "output_padding": (1, 0)}),
+    (2, {}),
+    (3, {"stride": (1, 2, 1), "padding": (0, 1, 1), "output_padding": (0, 1, 0), "groups": 2}),
+])
+def test_conv_transpose_gradcheck(nd, kw):
+    torch.manual_seed(2)
+    spatial = [(5,), (4, 5), (3, 4, 3)][nd - 1]
+    x = torch.randn(2, 4, *spatial, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(4, 3, *[3, 2, 2][:nd], dtype=torch.float64, requires_grad=True)
+    b = torch.randn(3 * kw.get("groups", 1), dtype=torch.float64, requires_grad=True)
+    fn = getattr(F, f"conv_transpose{nd}d")
+    assert gradcheck(lambda x, w, b: fn(x, w, b, **kw), (x, w, b))
+
+
+def test_conv_double_backward():
+    # NOTE [convolution double backward]: the backward of each primitive is written with the
+    # other two, so second derivatives exist for every operand.
+    torch.manual_seed(3)
+    x = torch.randn(2, 4, 5, 4, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, 2, 3, 2, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(6, dtype=torch.float64, requires_grad=True)
+    assert gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1,
+                                                  dilation=(1, 2), groups=2), (x, w, b))
+    wt = torch.randn(4, 3, 2, 3, dtype=torch.float64, requires_grad=True)
+    assert gradgradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1,
+                                                         output_padding=(1, 0), groups=2),
+                         (x, wt))
+    xs = torch.randn(1, 2, 6, dtype=torch.float64, requires_grad=True)
+    ws = torch.randn(3, 2, 3, dtype=torch.float64, requires_grad=True)
+    assert gradgradcheck(lambda x, w: F.conv1d(x, w, stride=2, dilation=2, padding=2), (xs, ws))
+    gx, = torch.autograd.grad(F.conv1d(xs, ws).sum(), xs, create_graph=True)
+    assert gx.grad_fn.name() == "ConvolutionBackwardBackward0"
+
+
+def test_conv_integer_and_half_dtypes():
+    # Integers go through the composed path, float16 through the float32 kernel: both against
+    # the float64 kernel on the same (exactly representable) values.
+    rng = np.random.default_rng(4)
+    x = rng.integers(-3, 4, (2, 4, 6, 5))
+    w = rng.integers(-3, 4, (6, 2, 3, 2))
+    kw = {"stride": (2, 1), "padding": 1, "groups": 2}
+    want = F.conv2d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
+                    **kw).numpy()
+    got = F.conv2d(torch.tensor(x), torch.tensor(w), **kw)
+    assert got.dtype == torch.int64
+    np.testing.assert_array_equal(got.numpy(), want)
+    half = F.conv_transpose2d(torch.tensor(x, dtype=torch.float16),
+                              torch.tensor(w.reshape(4, 3, 3, 2), dtype=torch.float16),
+                              stride=2)
+    want_t = F.conv_transpose2d(torch.tensor(x, dtype=torch.float64),
+                                torch.tensor(w.reshape(4, 3, 3, 2), dtype=torch.float64),
+                                stride=2).numpy()
+    assert half.dtype == torch.float16
+    np.testing.assert_array_equal(half.float().numpy(), want_t)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_conv_batch_blocks_match_single_items(threads, transposed):
+    # The CPU kernel takes small images in blocks of several items (one wide product each):
+    # the whole batch must give what each item gives alone, gradients summed over the items.
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(6)
+        x = torch.randn(11, 4, 6, 5, requires_grad=True)
+        w = torch.randn(4, 3, 3, 2, requires_grad=True)
+        b = torch.randn(6 if transposed else 4, requires_grad=True)
+        def fn(x):
+            if transposed:
+                return F.conv_transpose2d(x, w, b, stride=(2, 1), padding=1, groups=2)
+            return F.conv2d(x, w[:, :2], b, padding=(1, 0), groups=2)
+        y = fn(x)
+        gy = torch.randn(y.shape)
+        gx, gw, gb = torch.autograd.grad((y * gy).sum(), [x, w, b])
+        parts = [torch.autograd.grad((fn(x[i:i + 1]) * gy[i:i + 1]).sum(), [x, w, b])
+                 for i in range(11)]
+        for i, (px, _, _) in enumerate(parts):
+            np.testing.assert_allclose(fn(x[i:i + 1]).detach().numpy(),
+                                       y[i:i + 1].detach().numpy(), rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(gx[i:i + 1].numpy(), px[i:i + 1].numpy(), rtol=1e-5,
+                                       atol=1e-5)
+        np.testing.assert_allclose(gw.numpy(), sum(p[1] for p in parts).numpy(), rtol=1e-4,
+                                   atol=1e-4)
+        np.testing.assert_allclose(gb.numpy(), sum(p[2] for p in parts).numpy(), rtol=1e-4,
+                                   atol=1e-4)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_conv_empty_batch():
+    w = torch.randn(4, 3, 3, 3, requires_grad=True)
+    x = torch.zeros(0, 3, 5, 5, requires_grad=True)
+    y = F.conv2d(x, w, torch.ones(4))
+    assert tuple(y.shape) == (0, 4, 3, 3)
+    y.sum().backward()
+    assert tuple(x.grad.shape) == (0, 3, 5, 5)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros((4, 3, 3, 3), np.float32))
+
+
+def test_conv_integer_gpu(gpu):
+    rng = np.random.default_rng(5)
+    x = rng.integers(-3, 4, (2, 2, 5, 5)).astype(np.int32)
+    w = rng.integers(-3, 4, (2, 3, 2, 2)).astype(np.int32)
+    c = F.conv_transpose2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1)
+    g = F.conv_transpose2d(torch.tensor(x, device=gpu), torch.tensor(w, device=gpu), stride=2,
+                           padding=1)
+    np.testing.assert_array_equal(g.cpu().numpy(), c.numpy())
 
 
 def test_unfold_gpu(gpu):

@@ -351,6 +351,17 @@ def _batch_norm(
 ) -> Any: ...
 def _bernoulli_(t: Any, p: Any, generator: Any = None) -> Any: ...
 def _cauchy_(t: Any, median: Any, sigma: Any, generator: Any = None) -> Any: ...
+def _convolution(
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    transposed: Any,
+    output_padding: Any,
+    groups: Any,
+) -> Any: ...
 def _ctc_loss(
     log_probs: Any,
     targets: Any,

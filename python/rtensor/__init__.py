@@ -91,7 +91,14 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .nn.functional import conv1d, conv2d, conv3d  # torch.conv2d is F.conv2d
+from .nn.functional import (  # torch.conv2d is F.conv2d
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from .random import (
     Generator,
     default_generator,

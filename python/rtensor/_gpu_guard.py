@@ -43,6 +43,7 @@ _MODULE_GPU = frozenset({
     "_record_function", "_activation", "_bernoulli_", "_embedding", "_linear", "_mse_loss",
     "_nll_loss", "_softmax", "einsum", "hstack", "vstack", "_ctc_loss",
     "_multinomial",
+    "_convolution",
     "_optim_step",
     "_batch_norm",
 })

@@ -1,6 +1,7 @@
 //! PyO3 bindings: the `rtensor._C` extension module.
 
 mod autograd;
+mod conv;
 mod convert;
 mod error;
 mod functions;
@@ -27,6 +28,7 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     optim::register(m)?;
     nn::register(m)?;
     norm::register(m)?;
+    conv::register(m)?;
     gpu::register(m)?;
     Ok(())
 }

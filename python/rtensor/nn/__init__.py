@@ -5,7 +5,14 @@ from .modules.activation import *  # noqa: F403
 from .modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
 from .modules.channelshuffle import ChannelShuffle
 from .modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .modules.conv import Conv1d, Conv2d, Conv3d
+from .modules.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from .modules.distance import CosineSimilarity, PairwiseDistance
 from .modules.dropout import (
     AlphaDropout,

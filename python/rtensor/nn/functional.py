@@ -917,13 +917,13 @@ upsample_nearest = _interpolate.upsample_nearest
 
 # ----- convolution -----
 #
-# NOTE [convolution by unfolding]: conv1d/2d/3d are composed from differentiable views and one
-# batched product, so autograd and the GPU come from the parts: zero padding (``pad``), then
-# per spatial dim an ``unfold`` with windows of the dilated span ``d*(k-1)+1`` every ``stride``
-# (a view), of which every ``d``-th element is kept (a step slice); the windows are gathered into
-# (groups, N*L, C/groups*K) columns (the one copy) and multiplied by the (groups, C/groups*K,
-# O/groups) weights in one ``matmul``. The checks and their texts are ATen's
-# (``check_shape_forward``, ``expand_param_if_needed``).
+# NOTE [native convolution]: conv1d/2d/3d and conv_transpose1d/2d/3d make ATen's argument checks
+# here (its texts and order: ``_convolution_mode``, ``_convolution``, ``check_shape_forward``,
+# ``slow_conv_transpose{2,3}d_shape_check``) and then call the one native op,
+# ``_C._convolution`` (src/ops/conv.rs: im2col + GEMM kernels on the CPU, a composition of
+# views, ``matmul`` and ``index_add_`` elsewhere), which records ``ConvolutionBackward0`` with a
+# native backward that is itself differentiable (NOTE [convolution double backward] in
+# src/autograd/ops_conv.rs).
 
 
 def _conv_param(value, name, nd, k):
@@ -952,9 +952,11 @@ def _typemeta(dtype):
     return _TYPEMETA_NAMES.get(name, name)
 
 
-def _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd):
+def _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd, output_padding=None):
     """ATen's argument checks in its order (``_convolution_mode``, ``_convolution``,
-    ``check_shape_forward``); returns stride, dilation and the (left, right) padding per dim."""
+    ``check_shape_forward``); returns stride, dilation and the (left, right) padding per dim
+    (and the output padding for a transposed convolution: ``output_padding`` not None)."""
+    transposed = output_padding is not None
     if isinstance(padding, str):
         raw = [int(stride)] * nd if isinstance(stride, numbers.Integral) else list(stride)
         if padding == "same" and any(s != 1 for s in raw):
@@ -983,11 +985,15 @@ def _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd):
             pads.append((total // 2, total - total // 2))
     else:
         pads = [(p, p) for p in _conv_param(padding, "padding", nd, k)]
+    if transposed:
+        output_padding = _conv_param(output_padding, "output_padding", nd, k)
     if any(lo < 0 for lo, _ in pads):
         raise RuntimeError("negative padding is not supported")
+    if transposed and any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
+    if not transposed and any(d <= 0 for d in dilation):
         raise RuntimeError("non-positive dilation is not supported")
     ws = [int(s) for s in weight.shape]
     if weight.dim() != x.dim():
@@ -1005,27 +1011,41 @@ def _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd):
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
             f"but got weight of size [{_sizes(ws)}] instead"
         )
-    if x.shape[1] != ws[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {_sizes(ws)}, expected input"
-            f"{_sizes(x.shape)} to have {ws[1] * groups} channels, but got {x.shape[1]} "
-            f"channels instead"
-        )
-    if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[0]):
-        raise RuntimeError(
-            f"Given weight of size {_sizes(ws)}, expected bias to be 1-dimensional with {ws[0]} "
-            f"elements, but got bias of size {_sizes(bias.shape)} instead"
-        )
-    spans = [d * (ks - 1) + 1 for d, ks in zip(dilation, ksize)]
-    padded = [x.shape[2 + i] + lo + hi for i, (lo, hi) in enumerate(pads)]
-    if any(p < s for p, s in zip(padded, spans)):
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
-            f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than "
-            f"actual input size"
-        )
+    if transposed:
+        if x.shape[1] != ws[0]:
+            raise RuntimeError(
+                f"Given transposed=1, weight of size {_sizes(ws)}, expected input"
+                f"{_sizes(x.shape)} to have {ws[0]} channels, but got {x.shape[1]} "
+                f"channels instead"
+            )
+        if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[1] * groups):
+            raise RuntimeError(
+                f"Given transposed=1, weight of size {_sizes(ws)}, expected bias to be "
+                f"1-dimensional with {ws[1] * groups} elements, but got bias of size "
+                f"{_sizes(bias.shape)} instead"
+            )
+    else:
+        if x.shape[1] != ws[1] * groups:
+            raise RuntimeError(
+                f"Given groups={groups}, weight of size {_sizes(ws)}, expected input"
+                f"{_sizes(x.shape)} to have {ws[1] * groups} channels, but got {x.shape[1]} "
+                f"channels instead"
+            )
+        if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[0]):
+            raise RuntimeError(
+                f"Given weight of size {_sizes(ws)}, expected bias to be 1-dimensional with "
+                f"{ws[0]} elements, but got bias of size {_sizes(bias.shape)} instead"
+            )
+        spans = [d * (ks - 1) + 1 for d, ks in zip(dilation, ksize)]
+        padded = [x.shape[2 + i] + lo + hi for i, (lo, hi) in enumerate(pads)]
+        if any(p < s for p, s in zip(padded, spans)):
+            raise RuntimeError(
+                f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater "
+                f"than actual input size"
+            )
     if weight.dtype != x.dtype:
-        if x.dtype == rtensor.float32:
+        if x.dtype == rtensor.float32 and not transposed:
             raise RuntimeError(
                 f"Input type (torch.{x.dtype._legacy_name}) and weight type "
                 f"(torch.{weight.dtype._legacy_name}) should be the same or input should be a "
@@ -1035,34 +1055,44 @@ def _conv_checks(x, weight, bias, stride, padding, dilation, groups, nd):
             f"expected scalar type {_scalar_name(x.dtype)} but found "
             f"{_scalar_name(weight.dtype)}"
         )
+    if transposed:
+        _conv_transpose_shape_check(x, ws, stride, [lo for lo, _ in pads], dilation,
+                                    output_padding)
+        return stride, dilation, pads, output_padding
     return stride, dilation, pads
 
 
-def _conv_unfolded(x, weight, bias, stride, padding, dilation, groups):
-    """The convolution proper (NOTE [convolution by unfolding]); ``padding`` is symmetric."""
-    k = weight.dim() - 2
-    ws, ksize = [int(s) for s in weight.shape], [int(s) for s in weight.shape[2:]]
-    if any(padding):
-        x = pad(x, [p for p in reversed(padding) for _ in range(2)])
-    for i in range(k):
-        x = x.unfold(2 + i, dilation[i] * (ksize[i] - 1) + 1, stride[i])
-        if dilation[i] > 1:
-            x = x[..., ::dilation[i]]
-    # x: (N, C, L_1..L_k, K_1..K_k)
-    n, c = x.shape[0], x.shape[1]
-    out_sp = [int(s) for s in x.shape[2:2 + k]]
-    cg, og = c // groups, ws[0] // groups
-    nl, kk = n * math.prod(out_sp), cg * math.prod(ksize)
-    x = x.reshape([n, groups, cg] + out_sp + ksize)
-    order = [1, 0] + [3 + i for i in range(k)] + [2] + [3 + k + i for i in range(k)]
-    cols = x.permute(order).reshape(groups, nl, kk)
-    w = weight.reshape(groups, og, kk).transpose(1, 2)
-    out = cols.matmul(w)  # (groups, N*L, O/groups)
-    out = out.reshape([groups, n] + out_sp + [og])
-    out = out.permute([1, 0, 2 + k] + [2 + i for i in range(k)]).reshape([n, ws[0]] + out_sp)
-    if bias is not None:
-        out = out + bias.reshape([1, ws[0]] + [1] * k)
-    return out
+def _conv_transpose_shape_check(x, ws, stride, padding, dilation, output_padding):
+    """ATen's ``slow_conv_transpose{2,3}d_shape_check`` (a 1-d one runs as 2-d with a unit
+    height)."""
+    k = len(ws) - 2
+    names = ["height", "width"] if k <= 2 else ["depth", "height", "width"]
+    lead = 1 if k == 1 else 0  # 1-d: the unit height ATen adds
+
+    def full(v, fill):
+        return [fill] * lead + list(v)
+
+    op, st, dl = full(output_padding, 0), full(stride, 1), full(dilation, 1)
+    if any(d <= 0 for d in dl):
+        raise RuntimeError("dilation should be greater than zero, but got " + ", ".join(
+            f"dilation_{n}: {v}" for n, v in zip(names, dl)))
+    if not all(o < s or o < d for o, s, d in zip(op, st, dl)):
+        parts = ([f"output_padding_{n}: {v}" for n, v in zip(names, op)]
+                 + [f"stride_{n}: {v}" for n, v in zip(names, st)]
+                 + [f"dilation_{n}: {v}" for n, v in zip(names, dl)])
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            + " ".join(parts)
+        )
+    ins = [int(s) for s in x.shape[2:]]
+    outs = [(i - 1) * s - 2 * p + d * (kk - 1) + 1 + o
+            for i, s, p, d, kk, o in zip(ins, stride, padding, dilation, ws[2:], output_padding)]
+    if any(o < 1 for o in outs):
+        ins, outs = full(ins, 1), full(outs, 1)
+        raise RuntimeError(
+            f"Given input size per channel: ({' x '.join(map(str, ins))}). Calculated output "
+            f"size per channel: ({' x '.join(map(str, outs))}). Output size is too small"
+        )
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
@@ -1079,9 +1109,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     if any(hi != lo for lo, hi in pads):
         x = pad(x, [p for lo, hi in reversed(pads) for p in (0, hi - lo)])
     sym = [lo for lo, _ in pads]
-    out = _named("ConvolutionBackward0",
-                 lambda x, w, b: _conv_unfolded(x, w, b, stride, sym, dilation, groups),
-                 x, weight, bias)
+    out = _C._convolution(x, weight, bias, stride, sym, dilation, False, [0] * len(sym), groups)
     return out.squeeze(0) if unbatched else out
 
 
@@ -1095,6 +1123,42 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd):
+    name = f"conv_transpose{nd}d"
+    if isinstance(padding, str):
+        raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
+            f"input of size: {_sizes(input.shape)}"
+        )
+    unbatched = input.dim() == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    stride, dilation, pads, output_padding = _conv_checks(
+        x, weight, bias, stride, padding, dilation, groups, nd, output_padding)
+    out = _C._convolution(x, weight, bias, stride, [lo for lo, _ in pads], dilation, True,
+                          output_padding, groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 3)
 
 
 # ----- normalization -----

@@ -1,4 +1,5 @@
-"""``Conv1d``, ``Conv2d`` and ``Conv3d`` (PyTorch's ``_ConvNd`` without the transposed forms)."""
+"""``Conv1d``/``Conv2d``/``Conv3d`` and ``ConvTranspose1d``/``2d``/``3d`` (PyTorch's ``_ConvNd``
+and ``_ConvTransposeNd``)."""
 
 import math
 import numbers
@@ -9,7 +10,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 # Sets, as PyTorch's messages print them (their order varies with the string hash seed).
 _PADDING_STRINGS = {"same", "valid"}
@@ -29,8 +30,14 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0,
+                    groups, bias, padding_mode, device, dtype)
+
+    def _setup(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
+               transposed, output_padding, groups, bias, padding_mode, device, dtype):
+        """PyTorch's ``_ConvNd.__init__`` (whose argument order this keeps)."""
         factory_kwargs = {"device": device, "dtype": dtype}
-        super().__init__()
+        Module.__init__(self)
         nd = self._nd
         kernel_size, stride, dilation = (_ntuple(v, nd) for v in (kernel_size, stride, dilation))
         if groups <= 0:
@@ -59,8 +66,8 @@ class _ConvNd(Module):
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
-        self.transposed = False
-        self.output_padding = (0,) * nd
+        self.transposed = transposed
+        self.output_padding = _ntuple(output_padding, nd)
         self.groups = groups
         self.padding_mode = padding_mode
         # F.pad's order: the last dim first, (left, right) each.
@@ -74,8 +81,9 @@ class _ConvNd(Module):
         else:
             rev = [p for p in reversed(padding) for _ in range(2)]
         self._reversed_padding_repeated_twice = rev
-        self.weight = Parameter(_functions.empty(
-            (out_channels, in_channels // groups, *kernel_size), **factory_kwargs))
+        shape = ((in_channels, out_channels // groups) if transposed
+                 else (out_channels, in_channels // groups))
+        self.weight = Parameter(_functions.empty((*shape, *kernel_size), **factory_kwargs))
         if bias:
             self.bias = Parameter(_functions.empty(out_channels, **factory_kwargs))
         else:
@@ -129,4 +137,76 @@ class Conv2d(_ConvNd):
 
 
 class Conv3d(_ConvNd):
+    _nd = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(
+                f'Only "zeros" padding mode is supported for {self.__class__.__name__}'
+            )
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, True,
+                    output_padding, groups, bias, padding_mode, device, dtype)
+
+    def _output_padding(self, input, output_size, stride, padding, kernel_size,
+                        num_spatial_dims, dilation=None):
+        """PyTorch's: the output padding that gives ``output_size`` (checked against the
+        range of sizes the input can produce)."""
+        if output_size is None:
+            return self.output_padding
+        has_batch_dim = input.dim() == num_spatial_dims + 2
+        num_non_spatial_dims = 2 if has_batch_dim else 1
+        if len(output_size) == num_non_spatial_dims + num_spatial_dims:
+            output_size = output_size[num_non_spatial_dims:]
+        if len(output_size) != num_spatial_dims:
+            raise ValueError(
+                f"ConvTranspose{num_spatial_dims}D: for {input.dim()}D input, output_size must "
+                f"have {num_spatial_dims} or {num_non_spatial_dims + num_spatial_dims} elements "
+                f"(got {len(output_size)})"
+            )
+        min_sizes, max_sizes = [], []
+        for d in range(num_spatial_dims):
+            dim_size = ((input.size(d + num_non_spatial_dims) - 1) * stride[d] - 2 * padding[d]
+                        + (dilation[d] if dilation is not None else 1) * (kernel_size[d] - 1)
+                        + 1)
+            min_sizes.append(dim_size)
+            max_sizes.append(min_sizes[d] + stride[d] - 1)
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if size < lo or size > hi:
+                shown = f"torch.Size({list(int(v) for v in input.size()[2:])})"
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from "
+                    f"{min_sizes} to {max_sizes} (for an input of {shown})"
+                )
+        return [output_size[d] - min_sizes[d] for d in range(num_spatial_dims)]
+
+    def forward(self, input, output_size=None):
+        nd = self._nd
+        if self.padding_mode != "zeros":
+            raise ValueError(f"Only `zeros` padding mode is supported for ConvTranspose{nd}d")
+        if isinstance(self.padding, str):
+            # The argument parser's text for a string given as the positional tuple of ints.
+            raise TypeError(
+                f"conv_transpose{nd}d(): argument 'padding' (position 5) must be tuple of ints, "
+                f"but found element of type str at pos 0"
+            )
+        output_padding = self._output_padding(input, output_size, self.stride, self.padding,
+                                              self.kernel_size, nd, self.dilation)
+        conv = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[nd - 1]
+        return conv(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                    self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    _nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
     _nd = 3
