@@ -44,6 +44,8 @@ _MODULE_GPU = frozenset({
     "_nll_loss", "_softmax", "einsum", "hstack", "vstack", "_ctc_loss",
     "_multinomial",
     "_optim_step",
+    "_max_pool", "_avg_pool", "_adaptive_avg_pool", "_adaptive_max_pool", "_fractional_max_pool",
+    "_max_unpool",
 })
 
 _state = {"gpu_used": False}

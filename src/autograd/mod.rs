@@ -13,4 +13,5 @@ pub mod meta;
 pub mod node;
 pub mod ops;
 pub mod ops_nn;
+pub mod ops_pool;
 pub mod ops_shape;

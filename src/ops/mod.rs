@@ -8,6 +8,7 @@ pub mod join;
 pub mod linalg;
 pub mod nn;
 pub mod optim;
+pub mod pool;
 pub mod reduce;
 pub mod view;
 

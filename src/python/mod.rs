@@ -7,6 +7,7 @@ mod functions;
 mod gpu;
 mod nn;
 mod optim;
+mod pool;
 mod random;
 mod tensor;
 
@@ -25,6 +26,7 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     autograd::register(m)?;
     optim::register(m)?;
     nn::register(m)?;
+    pool::register(m)?;
     gpu::register(m)?;
     Ok(())
 }

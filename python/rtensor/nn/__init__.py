@@ -17,5 +17,6 @@ from .modules.linear import Bilinear, Identity, Linear
 from .modules.loss import *  # noqa: F403
 from .modules.module import Module
 from .modules.normalization import LayerNorm
+from .modules.pooling import *  # noqa: F403  (MaxPool1d ... AdaptiveAvgPool3d)
 from .modules.sparse import Embedding, EmbeddingBag
 from .parameter import Buffer, Parameter

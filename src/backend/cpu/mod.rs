@@ -3,5 +3,6 @@
 pub mod elementwise;
 pub mod iter;
 pub mod math;
+pub mod pool;
 pub mod threads;
 pub mod vecmath;

@@ -16,4 +16,5 @@ from .linear import Bilinear, Identity, Linear
 from .loss import *  # noqa: F403  (the loss modules)
 from .module import Module
 from .normalization import LayerNorm
+from .pooling import *  # noqa: F403  (MaxPool1d ... AdaptiveAvgPool3d)
 from .sparse import Embedding, EmbeddingBag
