@@ -198,9 +198,10 @@ fn pooling(c: &mut Criterion) {
     };
     let w = pool::max_pool_windows(&x, &max).expect("max windows");
     grp.bench_function("max2d_k2_fwd", |b| {
-        b.iter(|| black_box(pool::max_by_windows(&x, &w, 2, "max_pool2d").expect("max")))
+        b.iter(|| black_box(pool::max_by_windows(&x, &w, 2, "max_pool2d", true).expect("max")))
     });
-    let (out, idx) = pool::max_by_windows(&x, &w, 2, "max_pool2d").expect("max");
+    let (out, idx) = pool::max_by_windows(&x, &w, 2, "max_pool2d", true).expect("max");
+    let idx = idx.expect("indices");
     grp.bench_function("max2d_k2_bwd", |b| {
         b.iter(|| {
             black_box(pool::max_backward(&out, &idx, &w, x.shape(), 2, "max_pool2d").expect("bwd"))

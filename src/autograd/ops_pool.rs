@@ -20,13 +20,22 @@ pub struct PoolNames {
     pub kernel: &'static str,
 }
 
-/// A max pooling over `nd` dims by the tables `w`: (values, indices), the values recorded as
-/// `names.node` with the scatter of the gradient to the argmax as backward.
-pub fn max_pool(x: &Tensor, w: Windows, nd: usize, names: PoolNames) -> Result<(Tensor, Tensor)> {
-    let (out, idx) = pool::max_by_windows(x, &w, nd, names.kernel)?;
-    if !needs_grad(&[x]) {
-        return Ok((out, idx));
-    }
+/// A max pooling over `nd` dims by the tables `w`: the values, recorded as `names.node` with
+/// the scatter of the gradient to the argmax as backward, and the indices when asked for
+/// (they are computed only when asked for or needed by the backward).
+pub fn max_pool(
+    x: &Tensor,
+    w: Windows,
+    nd: usize,
+    names: PoolNames,
+    return_indices: bool,
+) -> Result<(Tensor, Option<Tensor>)> {
+    let grad = needs_grad(&[x]);
+    let (out, idx) = pool::max_by_windows(x, &w, nd, names.kernel, return_indices || grad)?;
+    let idx = match idx {
+        Some(idx) if grad => idx,
+        idx => return Ok((out, idx)),
+    };
     let w = Arc::new(w);
     let in_shape = x.shape().to_vec();
     let saved = Saved::new(&idx);
@@ -34,7 +43,7 @@ pub fn max_pool(x: &Tensor, w: Windows, nd: usize, names: PoolNames) -> Result<(
         let idx = saved.get(names.node, 1)?;
         Ok(vec![Some(max_backward(g, &idx, &w, &in_shape, nd, names)?)])
     });
-    Ok((out, idx))
+    Ok((out, return_indices.then_some(idx)))
 }
 
 /// `g` scattered to the argmax positions (recorded when differentiated again).

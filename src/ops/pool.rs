@@ -661,23 +661,31 @@ fn gpu_f32(x: &Tensor, op: &str) -> Result<()> {
     Ok(())
 }
 
-/// The max over each window: values and flat per-plane indices (int64), shaped as `x` with
-/// the pooled dims replaced by the output sizes.
-pub fn max_by_windows(x: &Tensor, w: &Windows, nd: usize, op: &str) -> Result<(Tensor, Tensor)> {
+/// The max over each window and, with `with_indices`, the flat per-plane indices (int64),
+/// shaped as `x` with the pooled dims replaced by the output sizes.
+pub fn max_by_windows(
+    x: &Tensor,
+    w: &Windows,
+    nd: usize,
+    op: &str,
+    with_indices: bool,
+) -> Result<(Tensor, Option<Tensor>)> {
     let shape = out_shape(x, w, nd);
     if x.is_gpu() {
         gpu_f32(x, op)?;
-        return crate::backend::gpu::pool::max_fwd(x, w, &shape);
+        let (out, idx) = crate::backend::gpu::pool::max_fwd(x, w, &shape)?;
+        return Ok((out, with_indices.then_some(idx)));
     }
     let xc = x.try_contiguous()?;
     let out = Tensor::zeros(&shape, x.dtype());
-    let idx = Tensor::zeros(&shape, DType::I64);
+    let idx = with_indices.then(|| Tensor::zeros(&shape, DType::I64));
     real_dispatch!(x.dtype(), op, T => {
         // SAFETY: `out` and `idx` are fresh contiguous tensors of `shape`, unaliased.
         let (o, i) = unsafe {
             (
                 std::slice::from_raw_parts_mut(out.ptr::<T>(), out.numel()),
-                std::slice::from_raw_parts_mut(idx.ptr::<i64>(), idx.numel()),
+                idx.as_ref()
+                    .map(|t| std::slice::from_raw_parts_mut(t.ptr::<i64>(), t.numel())),
             )
         };
         crate::backend::cpu::pool::max_fwd(xc.as_slice::<T>(), w, o, i);

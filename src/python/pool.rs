@@ -1,13 +1,24 @@
 //! `_C` primitives behind the pooling functions of `rtensor.nn.functional` (the Python layer
 //! expands int arguments to tuples, checks their lengths, and runs 1-d pooling through the 2-d
-//! ops). `nd` is 2 or 3.
+//! ops). `nd` is 2 or 3. The max forms return (values, indices), the indices `None` unless
+//! `return_indices` (they are computed only when returned or needed by the backward).
 
 use crate::autograd::ops_pool::{self as agp, PoolNames};
 use crate::ops::pool::{self, PoolArgs};
 use crate::python::convert::tensor_arg;
-use crate::python::tensor::{wrap, wrap_pair};
+use crate::python::tensor::wrap;
+use crate::tensor::Tensor;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+
+/// (values, indices or None).
+fn pair(py: Python<'_>, (out, idx): (Tensor, Option<Tensor>)) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    let idx = match idx {
+        Some(i) => wrap(py, i)?,
+        None => py.None(),
+    };
+    Ok((wrap(py, out)?, idx))
+}
 
 fn check_nd(nd: usize) -> PyResult<()> {
     if nd == 2 || nd == 3 {
@@ -42,6 +53,7 @@ fn max_pool(
     padding: Vec<i64>,
     dilation: Vec<i64>,
     ceil_mode: bool,
+    return_indices: bool,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     check_nd(nd)?;
     for v in [&kernel, &stride, &padding, &dilation] {
@@ -70,7 +82,7 @@ fn max_pool(
             kernel: "max_pool3d",
         }
     };
-    wrap_pair(py, agp::max_pool(&x, w, nd, names)?)
+    pair(py, agp::max_pool(&x, w, nd, names, return_indices)?)
 }
 
 #[pyfunction]
@@ -152,6 +164,7 @@ fn adaptive_max_pool(
     x: &Bound<'_, PyAny>,
     nd: usize,
     output_size: Vec<i64>,
+    return_indices: bool,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     check_nd(nd)?;
     let x = tensor_arg(x, "adaptive_max_pool")?;
@@ -169,7 +182,7 @@ fn adaptive_max_pool(
             kernel: "adaptive_max_pool3d",
         }
     };
-    wrap_pair(py, agp::max_pool(&x, w, nd, names)?)
+    pair(py, agp::max_pool(&x, w, nd, names, return_indices)?)
 }
 
 #[pyfunction]
@@ -181,6 +194,7 @@ fn fractional_max_pool(
     kernel: Vec<i64>,
     output_size: Vec<i64>,
     samples: &Bound<'_, PyAny>,
+    return_indices: bool,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     check_nd(nd)?;
     check_len("fractional_max_pool", &kernel, nd)?;
@@ -201,7 +215,7 @@ fn fractional_max_pool(
             kernel: "fractional_max_pool3d",
         }
     };
-    wrap_pair(py, agp::max_pool(&x, w, nd, names)?)
+    pair(py, agp::max_pool(&x, w, nd, names, return_indices)?)
 }
 
 #[pyfunction]

@@ -161,9 +161,10 @@ def _max_pool_args(name, nd, kernel_size, stride, padding, dilation):
     return k, s, p, d
 
 
-def _max_pool_nd(input, nd, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool_nd(input, nd, kernel_size, stride, padding, dilation, ceil_mode, indices=True):
+    """(values, indices); the indices are None (and not computed) unless ``indices``."""
     k, s, p, d = _max_pool_args(f"max_pool{nd}d", nd, kernel_size, stride, padding, dilation)
-    return _C._max_pool(input, nd, k, s, p, d, bool(ceil_mode))
+    return _C._max_pool(input, nd, k, s, p, d, bool(ceil_mode), indices)
 
 
 def _check1d(fn, arg, v):
@@ -220,10 +221,10 @@ def _check_max_pool1d(x, k, s, p, d, ceil_mode):
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
 
 
-def _max_pool1d_2d(input, k, s, p, d, ceil_mode):
+def _max_pool1d_2d(input, k, s, p, d, ceil_mode, indices=True):
     out, idx = _C._max_pool(input.unsqueeze(-2), 2, [1, k[0]], [1, s[0]], [0, p[0]],
-                            [1, d[0]], bool(ceil_mode))
-    return out.squeeze(-2), idx.squeeze(-2)
+                            [1, d[0]], bool(ceil_mode), indices)
+    return out.squeeze(-2), (idx.squeeze(-2) if indices else None)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -240,7 +241,7 @@ def _max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mod
                 return_indices=False):
     k, s, p, d = (_pool_list(v) for v in (kernel_size, stride, padding, dilation))
     _check_max_pool1d(input, k, s, p, d, ceil_mode)
-    return _max_pool1d_2d(input, k, s or k, p, d, ceil_mode)[0]
+    return _max_pool1d_2d(input, k, s or k, p, d, ceil_mode, False)[0]
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -257,12 +258,13 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                 return_indices=False):
-    return _max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode)[0]
+    return _max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode, False)[0]
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    out, idx = _max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = _max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                            bool(return_indices))
     return (out, idx) if return_indices else out
 
 
@@ -273,12 +275,13 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def _max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                 return_indices=False):
-    return _max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode)[0]
+    return _max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode, False)[0]
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    out, idx = _max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = _max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
+                            bool(return_indices))
     return (out, idx) if return_indices else out
 
 
@@ -382,7 +385,7 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
                 f"dimensions, but input has sizes {_sizes(input.shape)} with dimension {i} "
                 "being empty"
             )
-    out, idx = _C._adaptive_max_pool(input.unsqueeze(-2), 2, [1, size[0]])
+    out, idx = _C._adaptive_max_pool(input.unsqueeze(-2), 2, [1, size[0]], True)
     return out.squeeze(-2), idx.squeeze(-2)
 
 
@@ -393,7 +396,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
     size = _list_with_default(output_size, list(input.shape))
-    return _C._adaptive_max_pool(input, 2, _adaptive_size(size, 2))
+    return _C._adaptive_max_pool(input, 2, _adaptive_size(size, 2), True)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -403,7 +406,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
     size = _list_with_default(output_size, list(input.shape))
-    return _C._adaptive_max_pool(input, 3, _adaptive_size(size, 3))
+    return _C._adaptive_max_pool(input, 3, _adaptive_size(size, 3), True)
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
@@ -467,7 +470,7 @@ def _fractional(input, nd, kernel_size, output_size, output_ratio, _random_sampl
                                        device=input.device)
     k = _adaptive_size(kernel_size, nd)
     size = _adaptive_size(output_size, nd)
-    return _C._fractional_max_pool(input, nd, k, size, _random_samples)
+    return _C._fractional_max_pool(input, nd, k, size, _random_samples, True)
 
 
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,

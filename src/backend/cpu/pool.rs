@@ -37,18 +37,77 @@ fn taps(w: &Windows, p: usize) -> Taps<'_> {
     }
 }
 
-/// Max over each window of each plane: `out` gets the value, `idx` the flat index inside the
-/// input plane. As PyTorch's kernels: the first tap starts the search and a later tap wins when
-/// it is larger or NaN (so a NaN window reports its last NaN). An empty window (impossible
-/// after the checks) gives the type's default and index -1.
-pub fn max_fwd<T: Element>(x: &[T], w: &Windows, out: &mut [T], idx: &mut [i64]) {
+/// Whether every tap of every window lies inside the input plane (the tables of `ops/pool.rs`
+/// are built so; checked once per call so that the hot loops can read without bounds checks).
+fn in_bounds(w: &Windows) -> bool {
+    (0..3).all(|d| {
+        let dw = &w.dims[d];
+        let rows = if w.per_plane { w.planes } else { 1 } * w.out[d];
+        dw.x0.len() >= rows
+            && dw.n.len() >= rows
+            && dw.step >= 0
+            && dw.x0.iter().zip(&dw.n).all(|(&x0, &n)| {
+                n <= 0
+                    || (x0 >= 0
+                        && (n - 1)
+                            .checked_mul(dw.step)
+                            .and_then(|s| s.checked_add(x0))
+                            .is_some_and(|e| e < w.inp[d] as i64))
+            })
+    })
+}
+
+/// Max over one window: the value and its flat index in the plane (the first tap starts the
+/// search; a later tap wins when larger or NaN).
+///
+/// # Safety
+/// Every tap `((d0 + i sd) ih + h0 + j sh) iw + w0 + l sw` for `i < dn, j < hn, l < wn`
+/// must index inside `xs`, and `dn, hn, wn >= 1`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn window_max<T: Element>(
+    xs: &[T],
+    (d0, dn, sd): (i64, i64, i64),
+    (h0, hn, sh): (i64, i64, i64),
+    (w0, wn, sw): (i64, i64, i64),
+    ih: i64,
+    iw: i64,
+) -> (T, i64) {
+    let mut bi = (d0 * ih + h0) * iw + w0;
+    // SAFETY: the caller's contract (all taps in range).
+    let mut m = unsafe { *xs.get_unchecked(bi as usize) };
+    for i in 0..dn {
+        for j in 0..hn {
+            let rowp = ((d0 + i * sd) * ih + h0 + j * sh) * iw + w0;
+            for l in 0..wn {
+                let q = rowp + l * sw;
+                // SAFETY: as above.
+                let v = unsafe { *xs.get_unchecked(q as usize) };
+                #[allow(clippy::eq_op)]
+                if v > m || v != v {
+                    m = v;
+                    bi = q;
+                }
+            }
+        }
+    }
+    (m, bi)
+}
+
+/// Max over each window of each plane: `out` gets the value and, when given, `idx` the flat
+/// index inside the input plane (PyTorch's rule: the first tap starts the search and a later
+/// tap wins when it is larger or NaN, so a NaN window reports its last NaN). An empty window
+/// (impossible after the checks) gives the type's default and index -1; so do all windows of
+/// tables that fail `in_bounds` (never built by `ops/pool.rs`).
+pub fn max_fwd<T: Element>(x: &[T], w: &Windows, out: &mut [T], idx: Option<&mut [i64]>) {
     let (ip, op) = (w.in_plane(), w.out_plane());
     if op == 0 || w.planes == 0 {
         return;
     }
+    let valid = in_bounds(w) && x.len() >= ip * w.planes;
     let [_, ih, iw] = w.inp;
     let (ih, iw) = (ih as i64, iw as i64);
-    let run = |p: usize, o: &mut [T], ix: &mut [i64]| {
+    let run = |p: usize, o: &mut [T], mut ix: Option<&mut [i64]>| {
         let xs = &x[p * ip..(p + 1) * ip];
         let t = taps(w, p);
         let [sd, sh, sw] = t.step;
@@ -59,41 +118,33 @@ pub fn max_fwd<T: Element>(x: &[T], w: &Windows, out: &mut [T], idx: &mut [i64])
                 let (h0, hn) = (t.x0[1][b], t.n[1][b]);
                 for c in 0..w.out[2] {
                     let (w0, wn) = (t.x0[2][c], t.n[2][c]);
-                    if dn <= 0 || hn <= 0 || wn <= 0 {
-                        o[k] = T::default();
-                        ix[k] = -1;
-                        k += 1;
-                        continue;
-                    }
-                    let mut bi = (d0 * ih + h0) * iw + w0;
-                    let mut m = xs[bi as usize];
-                    for i in 0..dn {
-                        for j in 0..hn {
-                            let rowp = ((d0 + i * sd) * ih + h0 + j * sh) * iw + w0;
-                            for l in 0..wn {
-                                let q = rowp + l * sw;
-                                let v = xs[q as usize];
-                                #[allow(clippy::eq_op)]
-                                if v > m || v != v {
-                                    m = v;
-                                    bi = q;
-                                }
-                            }
-                        }
-                    }
+                    let (m, bi) = if valid && dn > 0 && hn > 0 && wn > 0 {
+                        // SAFETY: `in_bounds` checked every tap of every window.
+                        unsafe { window_max(xs, (d0, dn, sd), (h0, hn, sh), (w0, wn, sw), ih, iw) }
+                    } else {
+                        (T::default(), -1)
+                    };
                     o[k] = m;
-                    ix[k] = bi;
+                    if let Some(ix) = ix.as_deref_mut() {
+                        ix[k] = bi;
+                    }
                     k += 1;
                 }
             }
         }
     };
-    pool().install(|| {
-        out.par_chunks_mut(op)
+    pool().install(|| match idx {
+        Some(idx) => out
+            .par_chunks_mut(op)
             .zip(idx.par_chunks_mut(op))
             .enumerate()
             .with_min_len(min_planes(ip))
-            .for_each(|(p, (o, ix))| run(p, o, ix))
+            .for_each(|(p, (o, ix))| run(p, o, Some(ix))),
+        None => out
+            .par_chunks_mut(op)
+            .enumerate()
+            .with_min_len(min_planes(ip))
+            .for_each(|(p, o)| run(p, o, None)),
     });
 }
 

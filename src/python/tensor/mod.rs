@@ -58,7 +58,7 @@ pub fn wrap(py: Python<'_>, t: Tensor) -> PyResult<Py<PyAny>> {
     Ok(Py::new(py, PyTensor::new(t))?.into_any())
 }
 
-pub fn wrap_pair(py: Python<'_>, (a, b): (Tensor, Tensor)) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+fn wrap_pair(py: Python<'_>, (a, b): (Tensor, Tensor)) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     Ok((wrap(py, a)?, wrap(py, b)?))
 }
 
