@@ -11,7 +11,8 @@ It writes tests/data/pool_reference.npz (NumPy only, no pickles):
   [...]}``. A case is ``{"id", "fn" (an ``F`` function), "x" (shape), "dtype", "kwargs",
   "unpool" (for ``max_unpool*``: the ``max_pool`` kwargs that made its input, else null),
   "seed" (set with ``manual_seed`` before the call, for seeded fractional pooling, else null),
-  "grad_fn", "indices" (whether the call returned indices)}``; a module is ``{"expr",
+  "grad_fn", "grad_grad_fn" (the input gradient's under ``create_graph=True``), "indices"
+  (whether the call returned indices)}``; a module is ``{"expr",
   "repr"}``; an error is ``{"expr", "type", "message"}`` (``expr`` uses ``F``, ``nn`` and
   ``torch``).
 - ``"<id>|x"``, ``"<id>|gout"``: the input (distinct values, so that every max is unique) and
@@ -292,6 +293,7 @@ def main():
             res = getattr(F, fn)(xt, **kw)
         out, idx = res if isinstance(res, tuple) else (res, None)
         gout = rng.standard_normal(tuple(out.shape)).astype(dtype)
+        (gg,) = torch.autograd.grad(out, xt, torch.tensor(gout), create_graph=True)
         (out * torch.tensor(gout)).sum().backward()
         arrays[f"{cid}|gout"] = gout
         arrays[f"{cid}|out"] = out.detach().numpy()
@@ -303,6 +305,7 @@ def main():
             "kwargs": {k: (v if v != float("inf") else "inf") for k, v in kwargs.items()},
             "unpool": extra.get("unpool"), "seed": extra.get("seed"),
             "grad_fn": type(out.grad_fn).__name__, "indices": idx is not None,
+            "grad_grad_fn": type(gg.grad_fn).__name__ if gg.grad_fn is not None else None,
         })
     modules = [{"expr": e, "repr": repr(eval(e, {"nn": nn}))} for e in MODULES]
     errors = []

@@ -66,6 +66,19 @@ def test_pool_matches_pytorch(cid):
         np.testing.assert_array_equal(idx.numpy(), REF[f"{cid}|idx"])
 
 
+@pytest.mark.parametrize("cid", list(CASES))
+def test_double_backward_node_matches_pytorch(cid):
+    # The input gradient under create_graph=True: PyTorch's backward-of-backward node (its
+    # native backward ops take the pooled input too, so the node exists whenever x needs grad).
+    case = CASES[cid]
+    x = torch.tensor(REF[f"{cid}|x"], requires_grad=True)
+    out = _call(case, x)[0]
+    (gx,) = torch.autograd.grad(out, x, torch.tensor(REF[f"{cid}|gout"]), create_graph=True)
+    name = gx.grad_fn.name() if gx.grad_fn is not None else None
+    assert name == case["grad_grad_fn"]
+    np.testing.assert_allclose(gx.detach().numpy(), REF[f"{cid}|gx"], rtol=RTOL, atol=ATOL)
+
+
 def _float32_cases():
     return [c for c in CASES if CASES[c]["dtype"] == "float32"]
 
@@ -226,3 +239,18 @@ def test_gpu_errors_name_the_op(gpu):
     with pytest.raises(RuntimeError, match="Found an invalid max index: 100"):
         F.max_unpool2d(torch.ones(1, 1, 2, 2, device=gpu),
                        torch.full((1, 1, 2, 2), 100, device=gpu), 2)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_inputs(dtype):
+    dt = getattr(torch, dtype)
+    x = torch.tensor(REF["mp2_ceil|x"]).to(dt)
+    out, idx = F.max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True)
+    ref, ref_idx = F.max_pool2d(x.float(), 3, 2, 1, ceil_mode=True, return_indices=True)
+    assert out.dtype == dt
+    np.testing.assert_array_equal(out.float().numpy(), ref.numpy())
+    np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())
+    avg = F.avg_pool2d(x, 2)
+    assert avg.dtype == dt
+    np.testing.assert_allclose(avg.float().numpy(), F.avg_pool2d(x.float(), 2).numpy(),
+                               rtol=1e-2, atol=1e-2)

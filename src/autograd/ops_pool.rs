@@ -37,28 +37,31 @@ pub fn max_pool(
         idx => return Ok((out, idx)),
     };
     let w = Arc::new(w);
-    let in_shape = x.shape().to_vec();
     let saved = Saved::new(&idx);
+    let input = x.clone();
     let out = record1(names.node, &[x], out, true, move |g| {
         let idx = saved.get(names.node, 1)?;
-        Ok(vec![Some(max_backward(g, &idx, &w, &in_shape, nd, names)?)])
+        Ok(vec![Some(max_backward(g, &input, &idx, &w, nd, names)?)])
     });
     Ok((out, return_indices.then_some(idx)))
 }
 
-/// `g` scattered to the argmax positions (recorded when differentiated again).
+/// `g` scattered to the argmax positions. Under `create_graph=True` it is recorded as
+/// `names.double` with edges to `g` and to the pooled input `x`, as PyTorch's
+/// `max_pool2d_with_indices_backward(grad_output, self, ...)` (the gradient with respect to
+/// `x` is zero).
 fn max_backward(
     g: &Tensor,
+    x: &Tensor,
     idx: &Tensor,
     w: &Arc<Windows>,
-    in_shape: &[usize],
     nd: usize,
     names: PoolNames,
 ) -> Result<Tensor> {
-    let gx = pool::max_backward(g, idx, w, in_shape, nd, names.kernel)?;
+    let gx = pool::max_backward(g, idx, w, x.shape(), nd, names.kernel)?;
     let idx = idx.clone();
-    Ok(record1(names.double, &[g], gx, true, move |gg| {
-        Ok(vec![Some(gather(gg, &idx, nd, names)?)])
+    Ok(record1(names.double, &[g, x], gx, true, move |gg| {
+        Ok(vec![Some(gather(gg, &idx, nd, names)?), None])
     }))
 }
 
@@ -97,23 +100,26 @@ pub fn avg_pool(x: &Tensor, w: Windows, nd: usize, names: PoolNames) -> Result<T
 
 fn avg_shared(x: &Tensor, w: Arc<Windows>, nd: usize, names: PoolNames) -> Result<Tensor> {
     let out = pool::avg_by_windows(x, &w, nd, names.kernel)?;
-    let in_shape = x.shape().to_vec();
+    let input = x.clone();
     Ok(record1(names.node, &[x], out, false, move |g| {
-        Ok(vec![Some(avg_backward(g, &w, &in_shape, nd, names)?)])
+        Ok(vec![Some(avg_backward(g, &input, &w, nd, names)?)])
     }))
 }
 
+/// The average's adjoint; under `create_graph=True` recorded as `names.double` with edges to
+/// `g` and the pooled input `x` (PyTorch's `avg_pool2d_backward(grad_output, self, ...)`;
+/// zero gradient with respect to `x`).
 fn avg_backward(
     g: &Tensor,
+    x: &Tensor,
     w: &Arc<Windows>,
-    in_shape: &[usize],
     nd: usize,
     names: PoolNames,
 ) -> Result<Tensor> {
-    let gx = pool::avg_backward(g, w, in_shape, names.kernel)?;
+    let gx = pool::avg_backward(g, w, x.shape(), names.kernel)?;
     let w = w.clone();
-    Ok(record1(names.double, &[g], gx, false, move |gg| {
-        Ok(vec![Some(avg_shared(gg, w.clone(), nd, names)?)])
+    Ok(record1(names.double, &[g, x], gx, false, move |gg| {
+        Ok(vec![Some(avg_shared(gg, w.clone(), nd, names)?), None])
     }))
 }
 
