@@ -118,7 +118,22 @@ pub fn max_fwd<T: Element>(x: &[T], w: &Windows, out: &mut [T], idx: Option<&mut
                 let (h0, hn) = (t.x0[1][b], t.n[1][b]);
                 for c in 0..w.out[2] {
                     let (w0, wn) = (t.x0[2][c], t.n[2][c]);
-                    let (m, bi) = if valid && dn > 0 && hn > 0 && wn > 0 {
+                    let (m, bi) = if valid && dn == 1 && hn == 2 && wn == 2 && sw == 1 {
+                        // The common 2x2 window, unrolled (same order and rule as window_max).
+                        let r0 = (d0 * ih + h0) * iw + w0;
+                        let r1 = r0 + sh * iw;
+                        let (mut m, mut bi) = (xs[r0 as usize], r0);
+                        for q in [r0 + 1, r1, r1 + 1] {
+                            // SAFETY: `in_bounds` checked every tap of every window.
+                            let v = unsafe { *xs.get_unchecked(q as usize) };
+                            #[allow(clippy::eq_op)]
+                            if v > m || v != v {
+                                m = v;
+                                bi = q;
+                            }
+                        }
+                        (m, bi)
+                    } else if valid && dn > 0 && hn > 0 && wn > 0 {
                         // SAFETY: `in_bounds` checked every tap of every window.
                         unsafe { window_max(xs, (d0, dn, sd), (h0, hn, sh), (w0, wn, sw), ih, iw) }
                     } else {
