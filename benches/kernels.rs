@@ -1,9 +1,9 @@
 //! Criterion benchmarks of the CPU kernels through the Rust API (no Python): elementwise
 //! add / mul / exp on contiguous, broadcast and strided (transposed) float32 inputs, sums
 //! (all, dim 0, dim -1), float32 matmul at 64, 256, 1024 and 2048, batch norm (training
-//! forward with the running-stat update, and the backward) on (32, 64, 32, 32) float32, and
-//! the convolution kernels (forward, input gradient, weight gradient) on a 3x3, a depthwise
-//! and a pointwise layer.
+//! forward with the running-stat update, and the backward) on (32, 64, 32, 32) float32, the
+//! convolution kernels (forward, input gradient, weight gradient) on a 3x3, a depthwise and a
+//! pointwise layer, and the pooling kernels.
 //!
 //! The `gpu` group (elementwise add bandwidth, a sum, float32 matmul at 1024/2048/4096 as
 //! FLOP/s, and the cost of one small dispatch) runs when a GPU adapter exists and prints a
@@ -257,9 +257,55 @@ fn convolution(c: &mut Criterion) {
     grp.finish();
 }
 
+/// Pooling kernels (`ops::pool`): MaxPool2d(2) forward (values and indices) and its backward
+/// (scatter by the indices), AvgPool2d(3, 1, 1) forward and backward, on (32, 64, 32, 32).
+fn pooling(c: &mut Criterion) {
+    use rtensor::ops::pool::{self, PoolArgs};
+    let x = tensor(&[32, 64, 32, 32], 7);
+    let mut grp = c.benchmark_group("pool");
+    grp.throughput(Throughput::Elements(x.numel() as u64));
+    let two = [2i64, 2];
+    let max = PoolArgs {
+        nd: 2,
+        kernel: &two,
+        stride: &two,
+        padding: &[0, 0],
+        dilation: &[1, 1],
+        ceil_mode: false,
+    };
+    let w = pool::max_pool_windows(&x, &max).expect("max windows");
+    grp.bench_function("max2d_k2_fwd", |b| {
+        b.iter(|| black_box(pool::max_by_windows(&x, &w, 2, "max_pool2d", true).expect("max")))
+    });
+    let (out, idx) = pool::max_by_windows(&x, &w, 2, "max_pool2d", true).expect("max");
+    let idx = idx.expect("indices");
+    grp.bench_function("max2d_k2_bwd", |b| {
+        b.iter(|| {
+            black_box(pool::max_backward(&out, &idx, &w, x.shape(), 2, "max_pool2d").expect("bwd"))
+        })
+    });
+    let avg = PoolArgs {
+        nd: 2,
+        kernel: &[3, 3],
+        stride: &[1, 1],
+        padding: &[1, 1],
+        dilation: &[1, 1],
+        ceil_mode: false,
+    };
+    let wa = pool::avg_pool_windows(&x, &avg, true, None).expect("avg windows");
+    grp.bench_function("avg2d_k3_fwd", |b| {
+        b.iter(|| black_box(pool::avg_by_windows(&x, &wa, 2, "avg_pool2d").expect("avg")))
+    });
+    let g = pool::avg_by_windows(&x, &wa, 2, "avg_pool2d").expect("avg");
+    grp.bench_function("avg2d_k3_bwd", |b| {
+        b.iter(|| black_box(pool::avg_backward(&g, &wa, x.shape(), "avg_pool2d").expect("bwd")))
+    });
+    grp.finish();
+}
+
 criterion_group! {
     name = benches;
     config = configure();
-    targets = elementwise, sums, matmul, batchnorm, convolution, gpu
+    targets = elementwise, sums, matmul, batchnorm, convolution, pooling, gpu
 }
 criterion_main!(benches);

@@ -46,6 +46,8 @@ _MODULE_GPU = frozenset({
     "_convolution",
     "_optim_step",
     "_batch_norm",
+    "_max_pool", "_avg_pool", "_adaptive_avg_pool", "_adaptive_max_pool", "_fractional_max_pool",
+    "_max_unpool",
 })
 
 _state = {"gpu_used": False}

@@ -98,8 +98,11 @@ pub fn movedim(x: &Tensor, src: &[i64], dst: &[i64]) -> Result<Tensor> {
 
 pub fn unsqueeze(x: &Tensor, dim: i64) -> Result<Tensor> {
     let out = view::unsqueeze(x, dim)?;
-    let s = ivec(x.shape());
-    view_op_with("UnsqueezeBackward0", x, out, move |g| reshape(g, &s))
+    // PyTorch's formula `grad.squeeze(dim)` (so a recorded backward shows SqueezeBackward1).
+    let d = crate::shape::wrap_dim(dim, x.ndim() + 1)? as i64;
+    view_op_with("UnsqueezeBackward0", x, out, move |g| {
+        squeeze(g, Some(&[d]))
+    })
 }
 
 pub fn squeeze(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {

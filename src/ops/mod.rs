@@ -10,6 +10,7 @@ pub mod linalg;
 pub mod nn;
 pub mod norm;
 pub mod optim;
+pub mod pool;
 pub mod reduce;
 pub mod view;
 

@@ -9,6 +9,7 @@ mod gpu;
 mod nn;
 mod norm;
 mod optim;
+mod pool;
 mod random;
 mod tensor;
 
@@ -29,6 +30,7 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nn::register(m)?;
     norm::register(m)?;
     conv::register(m)?;
+    pool::register(m)?;
     gpu::register(m)?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 pub mod elementwise;
 pub mod nn;
 pub mod optim;
+pub mod pool;
 pub mod reduce;
 
 /// One row of the op registry as the Python package and the tests read it

@@ -31,6 +31,7 @@ from .modules.module import Module
 from .modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from .modules.padding import *  # noqa: F403  (Zero/Constant/Reflection/Replication/CircularPadNd)
 from .modules.pixelshuffle import PixelShuffle, PixelUnshuffle
+from .modules.pooling import *  # noqa: F403  (MaxPool1d ... AdaptiveAvgPool3d)
 from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .modules.sparse import Embedding, EmbeddingBag
 from .modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

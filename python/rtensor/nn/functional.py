@@ -114,6 +114,443 @@ def _broadcast_tensors(a, b):
     )
 
 
+# ----- pooling -----
+#
+# NOTE [pooling]: every pooling op is one native table kernel (``_C._max_pool``,
+# ``_C._avg_pool``, ``_C._adaptive_*``, ``_C._fractional_max_pool``, ``_C._max_unpool``; see
+# src/spec/pool.rs). As in ATen, the 1-d forms run the 2-d ops on ``input.unsqueeze(-2)`` and
+# squeeze the result (so their grad_fn is SqueezeBackward1), adaptive average pooling to size 1
+# is a mean (MeanBackward1), and LP pooling is composed from ``avg_pool`` of ``x ** p``. This
+# layer expands int arguments and checks their counts with ATen's messages.
+
+_POOL_WORDS = {1: "one", 2: "two", 3: "three"}
+
+
+def _pool_list(v):
+    """An int-list argument as PyTorch's argument parser reads it (an int is one element)."""
+    if v is None:
+        return []
+    if isinstance(v, numbers.Integral) or (isinstance(v, Tensor) and v.dim() == 0):
+        return [int(v)]
+    return [int(x) for x in v]
+
+
+def _pool_expand(v, nd, msg, allow_empty=False, default=None):
+    """ATen's ``safe_downcast``-style expansion: one value for every dim, or ``nd`` values;
+    ``[]`` (stride omitted) becomes ``default``."""
+    if allow_empty and not v:
+        return list(default)
+    if len(v) == 1:
+        return v * nd
+    if len(v) != nd:
+        raise RuntimeError(msg)
+    return v
+
+
+def _max_pool_args(name, nd, kernel_size, stride, padding, dilation):
+    w = _POOL_WORDS[nd]
+    k = _pool_expand(_pool_list(kernel_size), nd,
+                     f"{name}: kernel_size must either be a single int, or a tuple of {w} ints")
+    s = _pool_expand(_pool_list(stride), nd,
+                     f"{name}: stride must either be omitted, a single int, or a tuple of {w} ints",
+                     allow_empty=True, default=k)
+    p = _pool_expand(_pool_list(padding), nd,
+                     f"{name}: padding must either be a single int, or a tuple of {w} ints")
+    d = _pool_expand(_pool_list(dilation), nd,
+                     f"{name}: dilation must be either a single int, or a tuple of {w} ints")
+    return k, s, p, d
+
+
+def _max_pool_nd(input, nd, kernel_size, stride, padding, dilation, ceil_mode, indices=True):
+    """(values, indices); the indices are None (and not computed) unless ``indices``."""
+    k, s, p, d = _max_pool_args(f"max_pool{nd}d", nd, kernel_size, stride, padding, dilation)
+    return _C._max_pool(input, nd, k, s, p, d, bool(ceil_mode), indices)
+
+
+def _check1d(fn, arg, v):
+    if len(v) != 1:
+        raise RuntimeError(f"{fn}() argument '{arg}' should contain one int (got {len(v)})")
+
+
+def _check_dim_range(fn, x, lo, hi):
+    if not lo <= x.dim() < hi:
+        raise RuntimeError(
+            f"Expected {lo} to {hi - 1} dimensions, but got {x.dim()}-dimensional tensor for "
+            f"argument #1 'self' (while checking arguments for {fn})"
+        )
+
+
+def _check_max_pool1d(x, k, s, p, d, ceil_mode):
+    """ATen's ``check_max_pool1d`` (``max_pool1d`` without indices)."""
+    sizes = list(x.shape)
+    if x.dim() not in (2, 3) or any(v == 0 for v in sizes[-1:] if x.dim() == 2) or (
+            x.dim() == 3 and any(v == 0 for v in sizes[1:])):
+        raise RuntimeError(
+            "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
+            f"for input, but got:{_sizes(sizes)}"
+        )
+    if len(k) != 1:
+        raise RuntimeError("max_pool1d() kernel_size must be an int, list of ints or tuple of "
+                           f"ints of size 1 but got size {len(k)}")
+    if len(s) > 1:
+        raise RuntimeError("max_pool1d() stride must be None, an int, list of ints, or tuple of "
+                           f"ints of size 1 but got size {len(s)}")
+    if len(p) != 1:
+        raise RuntimeError("max_pool1d() padding must be an int, list of ints, or tuple of ints "
+                           f"of size 1 but got size {len(p)}")
+    if len(d) != 1:
+        raise RuntimeError("max_pool1d() dilation must be an int, list of ints or tuple of ints "
+                           f"of size 1 but got size {len(d)}")
+    s = s or k
+    checks = [
+        (k[0] > 0, f"max_pool1d() kernel_size must be greater than zero, but got {k[0]}"),
+        (s[0] > 0, f"max_pool1d() stride must be greater than zero, but got {s[0]}"),
+        (p[0] >= 0, f"max_pool1d() padding must be non-negative, but got {p[0]}"),
+        (p[0] <= k[0] // 2, "max_pool1d() padding should be at most half of kernel size, but "
+                            f"got padding={p[0]} and kernel_size={k[0]}"),
+        (d[0] > 0, f"max_pool1d() dilation must be greater than zero, but got {d[0]}"),
+    ]
+    for ok, msg in checks:
+        if not ok:
+            raise RuntimeError(msg)
+    n = x.shape[-1] + 2 * p[0] - d[0] * (k[0] - 1) - 1 + (s[0] - 1 if ceil_mode else 0)
+    out = n // s[0] + 1
+    if ceil_mode and (out - 1) * s[0] >= x.shape[-1] + p[0]:
+        out -= 1
+    if out <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+
+
+def _max_pool1d_2d(input, k, s, p, d, ceil_mode, indices=True):
+    out, idx = _C._max_pool(input.unsqueeze(-2), 2, [1, k[0]], [1, s[0]], [0, p[0]],
+                            [1, d[0]], bool(ceil_mode), indices)
+    return out.squeeze(-2), (idx.squeeze(-2) if indices else None)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    k, s, p, d = (_pool_list(v) for v in (kernel_size, stride, padding, dilation))
+    s = s or k
+    _check_dim_range("max_pool1d", input, 2, 4)
+    for arg, v in (("kernel_size", k), ("stride", s), ("padding", p), ("dilation", d)):
+        _check1d("max_pool1d", arg, v)
+    return _max_pool1d_2d(input, k, s, p, d, ceil_mode)
+
+
+def _max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                return_indices=False):
+    k, s, p, d = (_pool_list(v) for v in (kernel_size, stride, padding, dilation))
+    _check_max_pool1d(input, k, s, p, d, ceil_mode)
+    return _max_pool1d_2d(input, k, s or k, p, d, ceil_mode, False)[0]
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    if return_indices:
+        return max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    return _max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                return_indices=False):
+    return _max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode, False)[0]
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    out, idx = _max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                            bool(return_indices))
+    return (out, idx) if return_indices else out
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    return _max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def _max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                return_indices=False):
+    return _max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode, False)[0]
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    out, idx = _max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
+                            bool(return_indices))
+    return (out, idx) if return_indices else out
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    k, s, p = (_pool_list(v) for v in (kernel_size, stride, padding))
+    s = s or k
+    _check_dim_range("avg_pool1d", input, 2, 4)
+    for arg, v in (("kernel_size", k), ("stride", s), ("padding", p)):
+        _check1d("avg_pool1d", arg, v)
+    out = _C._avg_pool(input.unsqueeze(-2), 2, [1, k[0]], [1, s[0]], [0, p[0]],
+                       bool(ceil_mode), bool(count_include_pad), None)
+    return out.squeeze(-2)
+
+
+def _avg_pool_nd(input, nd, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                 divisor_override):
+    w = _POOL_WORDS[nd]
+    name = f"avg_pool{nd}d"
+    if nd == 2:
+        km = f"{name}: kernel_size must either be a single int, or a tuple of {w} ints"
+        sm = f"{name}: stride must either be omitted, a single int, or a tuple of {w} ints"
+        pm = f"{name}: padding must either be a single int, or a tuple of {w} ints"
+    else:
+        km = f"{name}: kernel_size must be a single int, or a tuple of {w} ints"
+        sm = f"{name}: stride must be omitted, a single int, or a tuple of {w} ints"
+        pm = f"{name}: padding must be a single int, or a tuple of {w} ints"
+    k = _pool_expand(_pool_list(kernel_size), nd, km)
+    s = _pool_expand(_pool_list(stride), nd, sm, allow_empty=True, default=k)
+    p = _pool_expand(_pool_list(padding), nd, pm)
+    div = None if divisor_override is None else int(divisor_override)
+    return _C._avg_pool(input, nd, k, s, p, bool(ceil_mode), bool(count_include_pad), div)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool_nd(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool_nd(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        divisor_override)
+
+
+def _list_with_default(out_size, defaults):
+    if isinstance(out_size, numbers.Integral):
+        return out_size
+    if len(defaults) <= len(out_size):
+        raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
+    return [v if v is not None else d
+            for v, d in zip(out_size, defaults[-len(out_size):], strict=False)]
+
+
+def _adaptive_size(output_size, nd):
+    v = _pool_list(output_size)
+    return v * nd if isinstance(output_size, numbers.Integral) else v
+
+
+def _adaptive_avg(input, nd, size):
+    """ATen's ``adaptive_avg_pool2d/3d``: size checks, then a mean when every size is 1."""
+    name = f"adaptive_avg_pool{nd}d"
+    if len(size) != nd:
+        raise RuntimeError(f"{name}: output_size must be {nd}")
+    if any(v < 0 for v in size):
+        # ATen prints the 3-d sizes as "{a, b,c}".
+        shown = ", ".join(str(v) for v in size) if nd == 2 else f"{size[0]}, {size[1]},{size[2]}"
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to "
+                           f"0 but received {{{shown}}}")
+    if all(v == 1 for v in size):
+        return input.mean(tuple(range(-1, -nd - 1, -1)), keepdim=True)
+    return _C._adaptive_avg_pool(input, nd, size)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    size = _pool_list(output_size)
+    _check_dim_range("adaptive_avg_pool1d", input, 2, 4)
+    _check1d("adaptive_avg_pool1d", "output_size", size)
+    return _adaptive_avg(input.unsqueeze(-2), 2, [1, size[0]]).squeeze(-2)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    size = _list_with_default(output_size, list(input.shape))
+    return _adaptive_avg(input, 2, _adaptive_size(size, 2))
+
+
+def adaptive_avg_pool3d(input, output_size):
+    size = _list_with_default(output_size, list(input.shape))
+    return _adaptive_avg(input, 3, _adaptive_size(size, 3))
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    size = _pool_list(output_size)
+    _check_dim_range("adaptive_max_pool1d", input, 2, 4)
+    _check1d("adaptive_max_pool1d", "output_size", size)
+    for i in range(1, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                "adaptive_max_pool1d(): Expected input to have non-zero size for non-batch "
+                f"dimensions, but input has sizes {_sizes(input.shape)} with dimension {i} "
+                "being empty"
+            )
+    out, idx = _C._adaptive_max_pool(input.unsqueeze(-2), 2, [1, size[0]], True)
+    return out.squeeze(-2), idx.squeeze(-2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    out, idx = adaptive_max_pool1d_with_indices(input, output_size)
+    return (out, idx) if return_indices else out
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    size = _list_with_default(output_size, list(input.shape))
+    return _C._adaptive_max_pool(input, 2, _adaptive_size(size, 2), True)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    out, idx = adaptive_max_pool2d_with_indices(input, output_size)
+    return (out, idx) if return_indices else out
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    size = _list_with_default(output_size, list(input.shape))
+    return _C._adaptive_max_pool(input, 3, _adaptive_size(size, 3), True)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    out, idx = adaptive_max_pool3d_with_indices(input, output_size)
+    return (out, idx) if return_indices else out
+
+
+def _lp_pool(input, nd, norm_type, kernel_size, stride, ceil_mode, numel):
+    """``F.lp_pool{1,2,3}d`` as PyTorch composes them (``numel`` is its kernel product, which
+    for 2-d reads ``kernel_size`` as (kw, kh) and for 1-d takes the kernel as given)."""
+    mp = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[nd]
+    ap = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[nd]
+    if isinstance(norm_type, (int, float)):
+        if norm_type == float("inf"):
+            return mp(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        if norm_type == -float("inf"):
+            return -mp(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = ap(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = ap(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (rtensor.sign(out) * relu(rtensor.abs(out))).mul(numel).pow(1.0 / norm_type)
+
+
+def _pool_tuple(v, n):
+    if isinstance(v, (list, tuple)):
+        return tuple(v)
+    return (v,) * n
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(input, 1, norm_type, kernel_size, stride, ceil_mode, kernel_size)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    kw, kh = _pool_tuple(kernel_size, 2)
+    return _lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, kw * kh)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    kd, kw, kh = _pool_tuple(kernel_size, 3)
+    return _lp_pool(input, 3, norm_type, kernel_size, stride, ceil_mode, kd * kw * kh)
+
+
+def _fractional(input, nd, kernel_size, output_size, output_ratio, _random_samples):
+    name = f"fractional_max_pool{nd}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(
+            f"{name} requires specifying either an output_size or an output_ratio"
+        )
+    if output_size is None:
+        if len(output_ratio) > nd:
+            raise ValueError(
+                f"{name} requires output_ratio to either be a single Int or tuple of Ints."
+            )
+        ratio = _pool_tuple(output_ratio, nd)
+        output_size = [int(input.size(d - nd) * ratio[d]) for d in range(nd)]
+    if _random_samples is None:
+        n_batch = 1 if input.dim() == nd + 1 else input.size(0)
+        _random_samples = rtensor.rand(n_batch, input.size(-nd - 1), nd, dtype=input.dtype,
+                                       device=input.device)
+    k = _adaptive_size(kernel_size, nd)
+    size = _adaptive_size(output_size, nd)
+    return _C._fractional_max_pool(input, nd, k, size, _random_samples, True)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional(input, 2, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out, idx = _fractional(input, 2, kernel_size, output_size, output_ratio, _random_samples)
+    return (out, idx) if return_indices else out
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    return _fractional(input, 3, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out, idx = _fractional(input, 3, kernel_size, output_size, output_ratio, _random_samples)
+    return (out, idx) if return_indices else out
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    input_size = input.size()
+    n = len(kernel_size)
+    default_size = [(input_size[-n + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+                    for d in range(n)]
+    if output_size is None:
+        ret = default_size
+    else:
+        if len(output_size) == n + 2:
+            output_size = output_size[2:]
+        if len(output_size) != n:
+            raise ValueError(
+                f"output_size should be a sequence containing {n} or {n + 2} elements, but it "
+                f"has a length of '{len(output_size)}'"
+            )
+        for d in range(n):
+            min_size = default_size[d] - stride[d]
+            max_size = default_size[d] + stride[d]
+            if not (min_size < output_size[d] < max_size):
+                raise ValueError(
+                    f'invalid output_size "{output_size}" (dim {d} must be between {min_size} '
+                    f"and {max_size})"
+                )
+        ret = output_size
+    for d in range(n):
+        if ret[d] < 0:
+            raise ValueError(
+                "max_unpooling: output_size must contain non-negative spatial dimensions, but "
+                f"got output_size[{d}]={ret[d]}"
+            )
+    return ret
+
+
+def _max_unpool(input, indices, nd, kernel_size, stride, padding, output_size):
+    k = _pool_tuple(kernel_size, nd)
+    s = _pool_tuple(stride, nd) if stride is not None else k
+    p = _pool_tuple(padding, nd)
+    return _unpool_output_size(input, k, s, p, output_size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    size = list(_max_unpool(input, indices, 1, kernel_size, stride, padding, output_size))
+    return _C._max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), 2,
+                          [int(v) for v in size] + [1]).squeeze(-1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    size = _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size)
+    return _C._max_unpool(input, indices, 2, [int(v) for v in size])
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    size = _max_unpool(input, indices, 3, kernel_size, stride, padding, output_size)
+    return _C._max_unpool(input, indices, 3, [int(v) for v in size])
+
+
 # ----- reductions (torch.nn._reduction) -----
 
 

@@ -5,5 +5,6 @@ pub mod elementwise;
 pub mod iter;
 pub mod math;
 pub mod norm;
+pub mod pool;
 pub mod threads;
 pub mod vecmath;

@@ -15,6 +15,7 @@ pub mod elementwise;
 pub mod kernels;
 pub mod ops;
 pub mod optim;
+pub mod pool;
 pub mod shaders;
 
 use crate::dtype::DType;

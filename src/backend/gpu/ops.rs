@@ -144,6 +144,7 @@ pub fn all_variants() -> Vec<(String, String)> {
     out.push(("gather".into(), gather_source()));
     out.push(("nonzero".into(), nonzero_source()));
     out.push(("ctc".into(), super::shaders::ctc_source()));
+    out.push(("pool".into(), super::shaders::pool_source()));
     out.push(("multinomial".into(), super::shaders::multinomial_source()));
     out.extend(super::optim::variants());
     out

@@ -18,6 +18,7 @@ const RANK_SORT: &str = include_str!("../../../shaders/rank_sort.wgsl");
 const CTC: &str = include_str!("../../../shaders/ctc.wgsl");
 const BITONIC_SORT: &str = include_str!("../../../shaders/bitonic_sort.wgsl");
 const MULTINOMIAL: &str = include_str!("../../../shaders/multinomial.wgsl");
+const POOL: &str = include_str!("../../../shaders/pool.wgsl");
 
 /// Types a value can have inside a kernel: float32, int32 (also int64's representation) and
 /// WGSL bool (stored as a u32 word).
@@ -370,6 +371,11 @@ pub fn bitonic_sort_source(t: Ty) -> String {
         .replace("{{T}}", t.storage())
         .replace("{{NAN}}", nan)
         .replace("{{HELPERS}}", MATH)
+}
+
+/// `pool.wgsl`: the pooling kernels over window tables (one pipeline, a mode word).
+pub fn pool_source() -> String {
+    POOL.replace("{{HELPERS}}", MATH)
 }
 
 pub fn ctc_source() -> String {

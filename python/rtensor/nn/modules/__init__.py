@@ -23,6 +23,7 @@ from .module import Module
 from .normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from .padding import *  # noqa: F403  (Zero/Constant/Reflection/Replication/CircularPadNd)
 from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .pooling import *  # noqa: F403  (MaxPool1d ... AdaptiveAvgPool3d)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
