@@ -144,10 +144,14 @@ def copy_as(t, fmt, dtype=None):
     return t._clone_strided(strides, dtype)
 
 
-def keep_layout(input, out):
-    """The layout rule of conv, pooling and batch norm: channels-last input (by its strides)
-    gives channels-last output."""
-    fmt = suggest_memory_format(input)
-    if fmt is contiguous_format or is_contiguous_as(out, fmt):
+def keep_layout(input, out, fmt=None):
+    """The layout rule of conv, pooling, batch norm and interpolate: channels-last input (by its
+    strides: ``suggest_memory_format``) gives channels-last output. ``out`` keeps its autograd
+    node: only its data is swapped for a relaid-out copy (as ``out.data = ...``)."""
+    fmt = suggest_memory_format(input) if fmt is None else fmt
+    if fmt is contiguous_format or out is None or out.ndim != input.ndim:
         return out
-    return copy_as(out, fmt)
+    strides = format_strides(tuple(out.shape), fmt)
+    if list(out.stride()) != strides:
+        out._set_data(out.detach()._clone_strided(strides))
+    return out

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 import rtensor
+from rtensor import _memory_format as _mf
 
 from ._resample import _dtype_title, _is_integer, _named, _opmath, _sizes
 
@@ -375,6 +376,13 @@ def _area_1d(input, f):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
+    out = _resampled(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                     antialias)
+    return _mf.keep_layout(input, out)
+
+
+def _resampled(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
+               antialias):
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError(

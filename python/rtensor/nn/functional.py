@@ -25,6 +25,7 @@ import numpy as np
 import rtensor
 
 from .. import _C
+from .. import _memory_format as _mf
 from .._C import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 
@@ -164,7 +165,8 @@ def _max_pool_args(name, nd, kernel_size, stride, padding, dilation):
 def _max_pool_nd(input, nd, kernel_size, stride, padding, dilation, ceil_mode, indices=True):
     """(values, indices); the indices are None (and not computed) unless ``indices``."""
     k, s, p, d = _max_pool_args(f"max_pool{nd}d", nd, kernel_size, stride, padding, dilation)
-    return _C._max_pool(input, nd, k, s, p, d, bool(ceil_mode), indices)
+    out, idx = _C._max_pool(input, nd, k, s, p, d, bool(ceil_mode), indices)
+    return _mf.keep_layout(input, out), _mf.keep_layout(input, idx)
 
 
 def _check1d(fn, arg, v):
@@ -313,7 +315,8 @@ def _avg_pool_nd(input, nd, kernel_size, stride, padding, ceil_mode, count_inclu
     s = _pool_expand(_pool_list(stride), nd, sm, allow_empty=True, default=k)
     p = _pool_expand(_pool_list(padding), nd, pm)
     div = None if divisor_override is None else int(divisor_override)
-    return _C._avg_pool(input, nd, k, s, p, bool(ceil_mode), bool(count_include_pad), div)
+    out = _C._avg_pool(input, nd, k, s, p, bool(ceil_mode), bool(count_include_pad), div)
+    return _mf.keep_layout(input, out)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -353,8 +356,10 @@ def _adaptive_avg(input, nd, size):
         raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to "
                            f"0 but received {{{shown}}}")
     if all(v == 1 for v in size):
-        return input.mean(tuple(range(-1, -nd - 1, -1)), keepdim=True)
-    return _C._adaptive_avg_pool(input, nd, size)
+        out = input.mean(tuple(range(-1, -nd - 1, -1)), keepdim=True)
+    else:
+        out = _C._adaptive_avg_pool(input, nd, size)
+    return _mf.keep_layout(input, out)
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -396,7 +401,8 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
     size = _list_with_default(output_size, list(input.shape))
-    return _C._adaptive_max_pool(input, 2, _adaptive_size(size, 2), True)
+    out, idx = _C._adaptive_max_pool(input, 2, _adaptive_size(size, 2), True)
+    return _mf.keep_layout(input, out), _mf.keep_layout(input, idx)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -406,7 +412,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
     size = _list_with_default(output_size, list(input.shape))
-    return _C._adaptive_max_pool(input, 3, _adaptive_size(size, 3), True)
+    out, idx = _C._adaptive_max_pool(input, 3, _adaptive_size(size, 3), True)
+    return _mf.keep_layout(input, out), _mf.keep_layout(input, idx)
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
@@ -1532,6 +1539,13 @@ def _conv_transpose_shape_check(x, ws, stride, padding, dilation, output_padding
         )
 
 
+def _conv_layout(x, weight):
+    """ATen's CPU convolution writes channels-last output when the input or the weight is
+    channels-last."""
+    fmt = _mf.suggest_memory_format(x)
+    return fmt if fmt is not _mf.contiguous_format else _mf.suggest_memory_format(weight)
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(
@@ -1547,7 +1561,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
         x = pad(x, [p for lo, hi in reversed(pads) for p in (0, hi - lo)])
     sym = [lo for lo, _ in pads]
     out = _C._convolution(x, weight, bias, stride, sym, dilation, False, [0] * len(sym), groups)
-    return out.squeeze(0) if unbatched else out
+    return out.squeeze(0) if unbatched else _mf.keep_layout(x, out, _conv_layout(x, weight))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -1577,7 +1591,7 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
         x, weight, bias, stride, padding, dilation, groups, nd, output_padding)
     out = _C._convolution(x, weight, bias, stride, [lo for lo, _ in pads], dilation, True,
                           output_padding, groups)
-    return out.squeeze(0) if unbatched else out
+    return out.squeeze(0) if unbatched else _mf.keep_layout(x, out, _conv_layout(x, weight))
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -1647,16 +1661,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         def d(t):
             return None if t is None else t.detach()
 
-        _C._batch_norm(input.detach(), d(weight), d(bias), running_mean, running_var, training,
-                       momentum, eps)
+        if input.dim() >= 2:
+            # (ATen reads the channel count of an empty 1-d input out of bounds and goes on
+            # without checks; it returns the clone below.)
+            _C._batch_norm(input.detach(), d(weight), d(bias), running_mean, running_var,
+                           training, momentum, eps)
         out = input.clone()
         if weight is not None:
             out = out * weight[0]
         if bias is not None:
             out = out + bias[0]
         return out
-    return _C._batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
-                          eps)
+    out = _C._batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+                         eps)
+    return _mf.keep_layout(input, out)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
@@ -1817,7 +1835,7 @@ def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
     if p == 0 or not train or input.numel() == 0:
         return input
     if p == 1:
-        zero = rtensor.zeros((), dtype=input.dtype)
+        zero = rtensor.zeros((), dtype=input.dtype, device=input.device)
         return input.mul_(zero) if inplace else input * zero
     if feature:
         if input.dim() < 2:
@@ -1825,7 +1843,8 @@ def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
         shape = [input.shape[0], input.shape[1]] + [1] * (input.dim() - 2)
     else:
         shape = list(input.shape)
-    noise = rtensor.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
+    # Drawn on the input's device (the GPU draws the CPU generator's numbers).
+    noise = rtensor.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     if alpha:
         a = 1.0 / math.sqrt((_SELU_NEG * _SELU_NEG * p + 1) * (1 - p))
         b = noise.add(-1).mul_(_SELU_NEG * a).add_(_SELU_NEG * a * p)
