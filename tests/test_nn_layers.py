@@ -384,9 +384,9 @@ def test_layer_norm_gradcheck_and_repr():
         ln.weight.normal_()
         ln.bias.normal_()
     gradcheck_module(ln, torch.randn(4, 2, 3, dtype=f64, requires_grad=True))
-    assert repr(ln) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True)"
+    assert repr(ln) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True, bias=True)"
     assert repr(nn.LayerNorm(4, elementwise_affine=False)) == (
-        "LayerNorm((4,), eps=1e-05, elementwise_affine=False)")
+        "LayerNorm((4,), eps=1e-05, elementwise_affine=False, bias=False)")
 
 
 def test_layer_norm_bad_shape():

@@ -1,6 +1,7 @@
 """All module classes of ``rtensor.nn``."""
 
 from .activation import *  # noqa: F403  (ReLU ... Softmin)
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d
 from .dropout import (
@@ -17,3 +18,10 @@ from .loss import *  # noqa: F403  (the loss modules)
 from .module import Module
 from .normalization import LayerNorm
 from .sparse import Embedding, EmbeddingBag
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
