@@ -22,11 +22,10 @@ META = json.loads(str(REF["meta"]))
 CASES = {c["id"]: c for c in META["cases"]}
 RTOL, ATOL = 1e-4, 1e-5
 
-# Where PyTorch takes its fused CPU kernel the output's node is
-# ScaledDotProductFlashAttentionForCpuBackward0; rtensor composes attention from matmul, softmax
-# and masked_fill (see NOTE [attention paths] in nn/functional.py), so those nodes are not
-# compared, nor the math path's UnsafeViewBackward0 (rtensor's batched matmul ends in a view).
-_COMPOSED_NAMES = {"ScaledDotProductFlashAttentionForCpuBackward0", "UnsafeViewBackward0"}
+# PyTorch's math path ends in UnsafeViewBackward0 (its batched matmul reshapes the bmm result);
+# rtensor's batched matmul ends in a ViewBackward0, so that name is not compared. The fused
+# path's node (ScaledDotProductFlashAttentionForCpuBackward0) is.
+_COMPOSED_NAMES = {"UnsafeViewBackward0"}
 
 
 def _build(case, device="cpu", dtype=None):
@@ -212,6 +211,84 @@ def test_adaptive_log_prob_is_normalised_and_predict_is_its_argmax():
     np.testing.assert_allclose(out.output.detach().numpy(),
                                lp.gather(1, target.unsqueeze(1)).squeeze(1).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+# ----- the fused kernel against the composition -----
+
+
+def _qkv(b, h, lq, s, d, dv, seed, dtype=np.float32):
+    g = np.random.default_rng(seed)
+    return [torch.tensor(g.standard_normal(shape).astype(dtype), requires_grad=True)
+            for shape in ((b, h, lq, d), (b, h, s, d), (b, h, s, dv))]
+
+
+@pytest.mark.parametrize("lq,s,causal,mask", [
+    (150, 130, False, None), (150, 130, True, None), (70, 200, True, "bool"),
+    (130, 65, False, "float"), (66, 66, True, "bool_dead"),
+], ids=str)
+def test_fused_attention_equals_composition(lq, s, causal, mask):
+    q, k, v = _qkv(2, 3, lq, s, 16, 16, seed=lq + s)
+    kw = {"is_causal": causal}
+    g = np.random.default_rng(1)
+    if mask == "bool" or mask == "bool_dead":
+        m = torch.tensor(g.random((lq, s)) > 0.3)
+        if mask == "bool_dead":
+            m[3] = False
+        kw["attn_mask"] = m
+    elif mask == "float":
+        kw["attn_mask"] = torch.tensor(g.standard_normal((1, 3, lq, s)).astype(np.float32))
+    out = F.scaled_dot_product_attention(q, k, v, **kw)
+    assert out.grad_fn.name() == "ScaledDotProductFlashAttentionForCpuBackward0"
+    gout = torch.tensor(g.standard_normal(tuple(out.shape)).astype(np.float32))
+    (out * gout).sum().backward()
+    fused = [out.detach().numpy()] + [t.grad.numpy() for t in (q, k, v)]
+    # The composed path: a float mask that requires grad leaves the flash path, in PyTorch too;
+    # the causal mask then goes into that float mask (the math path refuses both together).
+    q2, k2, v2 = (t.detach().requires_grad_() for t in (q, k, v))
+    bias = torch.zeros(lq, s)
+    if "attn_mask" in kw:
+        am = kw["attn_mask"]
+        bias = bias + (torch.zeros(lq, s).masked_fill(~am, float("-inf")) if am.dtype ==
+                       torch.bool else am)
+    if causal:
+        bias = bias + nn.Transformer.generate_square_subsequent_mask(max(lq, s))[:lq, :s]
+    bias.requires_grad_()
+    ref = F.scaled_dot_product_attention(q2, k2, v2, attn_mask=bias)
+    assert ref.grad_fn.name() != "ScaledDotProductFlashAttentionForCpuBackward0"
+    (ref * gout).sum().backward()
+    composed = [ref.detach().numpy()] + [t.grad.numpy() for t in (q2, k2, v2)]
+    for name, a, b in zip(("out", "dq", "dk", "dv"), fused, composed):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5, err_msg=name)
+    if mask == "bool_dead":
+        assert (out[:, :, 3] == 0).all().item() and (q.grad[:, :, 3] == 0).all().item()
+
+
+def test_fused_attention_second_derivative_is_refused_as_in_pytorch():
+    q, k, v = _qkv(1, 2, 3, 4, 4, 4, seed=0, dtype=np.float64)
+    out = F.scaled_dot_product_attention(q, k, v)
+    with pytest.raises(RuntimeError, match="derivative for aten::_scaled_dot_product_flash_"
+                       "attention_for_cpu_backward is not implemented"):
+        torch.autograd.grad(out.sum(), q, create_graph=True)
+
+
+def test_fused_attention_native_checks():
+    q = torch.zeros(1, 2, 3, 4)
+    with pytest.raises(RuntimeError, match="do not match"):
+        torch._C._sdpa_flash(q, torch.zeros(1, 2, 5, 3), torch.zeros(1, 2, 5, 4), None, False,
+                             1.0)
+    with pytest.raises(RuntimeError, match="attn_mask"):
+        torch._C._sdpa_flash(q, q, q, torch.zeros(3, 3), False, 1.0)
+    with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
+        z = torch.zeros(1, 2, 3, 4, dtype=torch.int64)
+        torch._C._sdpa_flash(z, z, z, None, False, 1.0)
+    e = torch.zeros(1, 2, 0, 4)
+    assert tuple(torch._C._sdpa_flash(e, q, q, None, True, 1.0).shape) == (1, 2, 0, 4)
+    # A value width other than the key width (PyTorch's math path; the kernel takes it too).
+    q, k, v = _qkv(2, 2, 5, 7, 4, 6, seed=3)
+    fused = torch._C._sdpa_flash(q, k, v, None, True, 0.5)
+    ref = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.5)
+    np.testing.assert_allclose(fused.detach().numpy(), ref.detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
 
 
 # ----- float64 gradcheck -----

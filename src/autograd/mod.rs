@@ -12,5 +12,6 @@ pub mod grad_mode;
 pub mod meta;
 pub mod node;
 pub mod ops;
+pub mod ops_attention;
 pub mod ops_nn;
 pub mod ops_shape;

@@ -1,5 +1,6 @@
 //! PyO3 bindings: the `rtensor._C` extension module.
 
+mod attention;
 mod autograd;
 mod convert;
 mod error;
@@ -26,5 +27,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     optim::register(m)?;
     nn::register(m)?;
     gpu::register(m)?;
+    attention::register(m)?;
     Ok(())
 }

@@ -1297,7 +1297,11 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 # in two observable ways, both kept here: the flash kernel applies an explicit mask *and*
 # is_causal together while the math path refuses the pair, and the math path draws dropout with
 # ``at::dropout`` on the attention matrix. Rows whose keys are all masked give zeros on both
-# (``_safe_softmax``), not NaN.
+# (``_safe_softmax``), not NaN. rtensor follows the same choice: the flash path on CPU
+# float32/float64 is the fused native ``_C._sdpa_flash`` (src/ops/attention.rs, NOTE [fused
+# attention]; its node is PyTorch's ScaledDotProductFlashAttentionForCpuBackward0 and, as
+# there, it has no second derivative); the math path, half types and the GPU run the
+# composition below.
 
 
 def _sdpa_validate(query, key, value, attn_mask):
@@ -1392,7 +1396,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p:g}")
     factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     key, value = _gqa_expand(query, key, value, enable_gqa)
-    attn = query.matmul(key.transpose(-2, -1)) * factor
     bias = None
     if attn_mask is not None:
         if attn_mask.dtype == rtensor.bool:
@@ -1400,6 +1403,17 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             bias = bias.masked_fill(attn_mask.logical_not(), float("-inf"))
         else:
             bias = attn_mask
+    scores = (*query.shape[:-1], key.shape[-2])
+    if bias is not None:
+        _infer_size(scores, bias.shape)  # ATen's message (last dims compared first)
+    if (flash and query.device.type == "cpu" and query.dtype in (rtensor.float32, rtensor.float64)
+            and (bias is None or not bias.requires_grad)
+            and (bias is None or _infer_size(scores, bias.shape) == scores)):
+        # The fused kernel (src/ops/attention.rs): no L x S matrix, its own backward.
+        if bias is not None:
+            bias = bias.to(query.dtype).expand(*scores)
+        return _C._sdpa_flash(query, key, value, bias, is_causal, factor)
+    attn = query.matmul(key.transpose(-2, -1)) * factor
     if is_causal:
         length, source = query.shape[-2], key.shape[-2]
         allowed = rtensor.ones(length, source, dtype=rtensor.bool, device=query.device).tril()
@@ -1407,7 +1421,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         causal = causal.masked_fill(allowed.logical_not(), float("-inf"))
         bias = causal if bias is None else bias + causal
     if bias is not None:
-        _infer_size(attn.shape, bias.shape)  # ATen's message (last dims compared first)
         attn = attn + bias
     attn = _safe_softmax(attn, -1)
     if dropout_p > 0.0:

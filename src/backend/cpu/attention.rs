@@ -1,0 +1,491 @@
+//! Fused scaled-dot-product attention on the CPU (float32 / float64), forward and backward.
+//!
+//! NOTE [fused attention]: per (batch, head) the queries are taken in blocks of `BLOCK` rows;
+//! a block's scores `scale * Q K^T + mask` are one GEMM into a `BLOCK x S` scratch, turned into
+//! probabilities in place (row maximum subtracted before `exp`) and multiplied by V in a second
+//! GEMM, so the `L x S` matrix is never held: memory is `BLOCK x S` per thread. The forward
+//! keeps each row's log-sum-exp; the backward recomputes a block's probabilities from it
+//! (`P = exp(s - lse)`) and forms `dV += P^T dO`, `dP = dO V^T`, `dS = P * (dP - rowsum(dO * O))`,
+//! `dQ = scale * dS K`, `dK += scale * dS^T Q` block by block (FlashAttention's backward). A
+//! causal mask (top-left aligned, as PyTorch's) also shortens each block's key range. A row
+//! whose keys are all masked gives zeros and a zero gradient (log-sum-exp +inf), as ATen's
+//! `_safe_softmax`. Heads run in parallel on the rtensor pool; GEMMs are `matrixmultiply`'s.
+
+use crate::backend::cpu::threads::pool;
+use num_traits::Float;
+use rayon::prelude::*;
+
+/// Query rows per block.
+const BLOCK: usize = 64;
+
+/// Sizes of one call: `bh` (batch x heads) independent heads of `l` queries and `s` keys, key
+/// width `d`, value width `dv`; `heads` splits a head index into (batch, head) for the mask.
+#[derive(Clone, Copy, Debug)]
+pub struct AttnDims {
+    pub bh: usize,
+    pub heads: usize,
+    pub l: usize,
+    pub s: usize,
+    pub d: usize,
+    pub dv: usize,
+}
+
+/// An additive mask read through strides (batch, head, query, key), so a broadcast mask is not
+/// copied; `data` spans every element the strides reach.
+#[derive(Clone, Copy)]
+pub struct MaskView<'a, T> {
+    pub data: &'a [T],
+    pub strides: [usize; 4],
+}
+
+impl<T: Copy> MaskView<'_, T> {
+    #[inline]
+    fn row(&self, head: usize, heads: usize, i: usize) -> (usize, usize) {
+        let (b, h) = (head / heads, head % heads);
+        let st = self.strides;
+        (b * st[0] + h * st[1] + i * st[2], st[3])
+    }
+}
+
+/// The element types the kernels run in.
+pub trait AttnFloat: Float + Send + Sync + 'static {
+    /// `C = alpha * A B + beta * C` for an (m x k) A, (k x n) B and (m x n) C given by their
+    /// first element and (row, column) strides.
+    ///
+    /// # Safety
+    /// Every element the sizes and strides reach must lie inside the pointed-to buffers, and
+    /// C must not overlap A or B.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: (*const Self, isize, isize),
+        b: (*const Self, isize, isize),
+        beta: Self,
+        c: (*mut Self, isize, isize),
+    );
+}
+
+impl AttnFloat for f32 {
+    unsafe fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: f32,
+        a: (*const f32, isize, isize),
+        b: (*const f32, isize, isize),
+        beta: f32,
+        c: (*mut f32, isize, isize),
+    ) {
+        // SAFETY: forwarded from the caller's contract.
+        unsafe {
+            matrixmultiply::sgemm(
+                m, k, n, alpha, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
+            )
+        }
+    }
+}
+
+impl AttnFloat for f64 {
+    unsafe fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: f64,
+        a: (*const f64, isize, isize),
+        b: (*const f64, isize, isize),
+        beta: f64,
+        c: (*mut f64, isize, isize),
+    ) {
+        // SAFETY: forwarded from the caller's contract.
+        unsafe {
+            matrixmultiply::dgemm(
+                m, k, n, alpha, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
+            )
+        }
+    }
+}
+
+/// `C (m x n, row-major, row stride ldc) = alpha * A (m x k, row-major lda) * B^T` where B is
+/// (n x k) row-major with row stride ldb, plus `beta * C`. Bounds are checked before the call.
+#[allow(clippy::too_many_arguments)]
+fn gemm_abt<T: AttnFloat>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: &[T],
+    lda: usize,
+    b: &[T],
+    ldb: usize,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(a.len() >= (m - 1) * lda + k && b.len() >= (n - 1) * ldb + k);
+    assert!(c.len() >= (m - 1) * ldc + n);
+    // SAFETY: the asserts bound every element read and written; c is a distinct &mut slice.
+    unsafe {
+        T::gemm(
+            m,
+            k,
+            n,
+            alpha,
+            (a.as_ptr(), lda as isize, 1),
+            (b.as_ptr(), 1, ldb as isize),
+            beta,
+            (c.as_mut_ptr(), ldc as isize, 1),
+        )
+    }
+}
+
+/// `C (m x n) = alpha * A (m x k) * B (k x n) + beta * C`, all row-major with the given row
+/// strides.
+#[allow(clippy::too_many_arguments)]
+fn gemm_ab<T: AttnFloat>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: &[T],
+    lda: usize,
+    b: &[T],
+    ldb: usize,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(k == 0 || (a.len() >= (m - 1) * lda + k && b.len() >= (k - 1) * ldb + n));
+    assert!(c.len() >= (m - 1) * ldc + n);
+    // SAFETY: the asserts bound every element read and written; c is a distinct &mut slice.
+    unsafe {
+        T::gemm(
+            m,
+            k,
+            n,
+            alpha,
+            (a.as_ptr(), lda as isize, 1),
+            (b.as_ptr(), ldb as isize, 1),
+            beta,
+            (c.as_mut_ptr(), ldc as isize, 1),
+        )
+    }
+}
+
+/// `C (m x n) = alpha * A^T * B + beta * C` where A is (k x m) row-major (row stride lda) and B
+/// (k x n) row-major (row stride ldb).
+#[allow(clippy::too_many_arguments)]
+fn gemm_atb<T: AttnFloat>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: &[T],
+    lda: usize,
+    b: &[T],
+    ldb: usize,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(k == 0 || (a.len() >= (k - 1) * lda + m && b.len() >= (k - 1) * ldb + n));
+    assert!(c.len() >= (m - 1) * ldc + n);
+    // SAFETY: the asserts bound every element read and written; c is a distinct &mut slice.
+    unsafe {
+        T::gemm(
+            m,
+            k,
+            n,
+            alpha,
+            (a.as_ptr(), 1, lda as isize),
+            (b.as_ptr(), ldb as isize, 1),
+            beta,
+            (c.as_mut_ptr(), ldc as isize, 1),
+        )
+    }
+}
+
+/// The keys a block of queries starting at `i0` (with `rows` rows) can see.
+#[inline]
+fn key_range(causal: bool, s: usize, i0: usize, rows: usize) -> usize {
+    if causal { s.min(i0 + rows) } else { s }
+}
+
+/// Scores of one block: `scale * Q_blk K^T + mask`, with -inf past the causal diagonal, into
+/// `buf` (row stride `s`, the first `s_eff` columns).
+#[allow(clippy::too_many_arguments)]
+fn block_scores<T: AttnFloat>(
+    q: &[T],
+    k: &[T],
+    mask: Option<&MaskView<'_, T>>,
+    dims: &AttnDims,
+    head: usize,
+    i0: usize,
+    rows: usize,
+    s_eff: usize,
+    causal: bool,
+    scale: T,
+    buf: &mut [T],
+) {
+    let (s, d) = (dims.s, dims.d);
+    gemm_abt(
+        rows,
+        d,
+        s_eff,
+        scale,
+        &q[i0 * d..],
+        d,
+        k,
+        d,
+        T::zero(),
+        buf,
+        s,
+    );
+    for r in 0..rows {
+        let i = i0 + r;
+        let row = &mut buf[r * s..r * s + s_eff];
+        if let Some(m) = mask {
+            let (start, step) = m.row(head, dims.heads, i);
+            for (j, x) in row.iter_mut().enumerate() {
+                *x = *x + m.data[start + j * step];
+            }
+        }
+        if causal && i + 1 < s_eff {
+            for x in &mut row[i + 1..] {
+                *x = T::neg_infinity();
+            }
+        }
+    }
+}
+
+/// Forward: `out` (bh x l x dv) and `lse` (bh x l) from contiguous q (bh x l x d), k (bh x s x d),
+/// v (bh x s x dv).
+#[allow(clippy::too_many_arguments)]
+pub fn forward<T: AttnFloat>(
+    q: &[T],
+    k: &[T],
+    v: &[T],
+    mask: Option<MaskView<'_, T>>,
+    dims: AttnDims,
+    causal: bool,
+    scale: T,
+    out: &mut [T],
+    lse: &mut [T],
+) {
+    let AttnDims {
+        l, s, d, dv, bh, ..
+    } = dims;
+    if l == 0 || bh == 0 {
+        return;
+    }
+    let run = |head: usize, o: &mut [T], ls: &mut [T]| {
+        let (qh, kh, vh) = (&q[head * l * d..], &k[head * s * d..], &v[head * s * dv..]);
+        let br = BLOCK.min(l);
+        let mut buf = vec![T::zero(); br * s.max(1)];
+        for i0 in (0..l).step_by(br) {
+            let rows = br.min(l - i0);
+            let s_eff = key_range(causal, s, i0, rows);
+            block_scores(
+                qh,
+                kh,
+                mask.as_ref(),
+                &dims,
+                head,
+                i0,
+                rows,
+                s_eff,
+                causal,
+                scale,
+                &mut buf,
+            );
+            for r in 0..rows {
+                let row = &mut buf[r * s..r * s + s_eff];
+                let m = row.iter().fold(T::neg_infinity(), |a, &b| a.max(b));
+                if m == T::neg_infinity() {
+                    row.fill(T::zero());
+                    ls[i0 + r] = T::infinity();
+                    continue;
+                }
+                let mut sum = T::zero();
+                for x in row.iter_mut() {
+                    *x = (*x - m).exp();
+                    sum = sum + *x;
+                }
+                let inv = sum.recip();
+                for x in row.iter_mut() {
+                    *x = *x * inv;
+                }
+                ls[i0 + r] = m + sum.ln();
+            }
+            if s_eff == 0 {
+                o[i0 * dv..(i0 + rows) * dv].fill(T::zero());
+            } else {
+                gemm_ab(
+                    rows,
+                    s_eff,
+                    dv,
+                    T::one(),
+                    &buf,
+                    s,
+                    vh,
+                    dv,
+                    T::zero(),
+                    &mut o[i0 * dv..],
+                    dv,
+                );
+            }
+        }
+    };
+    let chunk_o = (l * dv).max(1);
+    pool().install(|| {
+        if dv == 0 {
+            lse.par_chunks_mut(l)
+                .enumerate()
+                .for_each(|(h, ls)| run(h, &mut [][..], ls));
+        } else {
+            out.par_chunks_mut(chunk_o)
+                .zip(lse.par_chunks_mut(l))
+                .enumerate()
+                .for_each(|(h, (o, ls))| run(h, o, ls));
+        }
+    });
+}
+
+/// Backward: the gradients (dq, dk, dv) of q, k, v (shapes as theirs) from the forward's
+/// `out` and `lse` and the output gradient `dout` (bh x l x dv, contiguous).
+#[allow(clippy::too_many_arguments)]
+pub fn backward<T: AttnFloat>(
+    q: &[T],
+    k: &[T],
+    v: &[T],
+    mask: Option<MaskView<'_, T>>,
+    out: &[T],
+    lse: &[T],
+    dout: &[T],
+    dims: AttnDims,
+    causal: bool,
+    scale: T,
+    grads: (&mut [T], &mut [T], &mut [T]),
+) {
+    let AttnDims {
+        l, s, d, dv, bh, ..
+    } = dims;
+    let (dq, dk, dvv) = grads;
+    dq.fill(T::zero());
+    dk.fill(T::zero());
+    dvv.fill(T::zero());
+    if l == 0 || s == 0 || bh == 0 {
+        return;
+    }
+    let run = |head: usize, gq: &mut [T], gk: &mut [T], gv: &mut [T]| {
+        let (qh, kh, vh) = (&q[head * l * d..], &k[head * s * d..], &v[head * s * dv..]);
+        let (oh, doh, lh) = (
+            &out[head * l * dv..],
+            &dout[head * l * dv..],
+            &lse[head * l..],
+        );
+        let br = BLOCK.min(l);
+        let mut p = vec![T::zero(); br * s];
+        let mut dp = vec![T::zero(); br * s];
+        for i0 in (0..l).step_by(br) {
+            let rows = br.min(l - i0);
+            let s_eff = key_range(causal, s, i0, rows);
+            if s_eff == 0 {
+                continue;
+            }
+            block_scores(
+                qh,
+                kh,
+                mask.as_ref(),
+                &dims,
+                head,
+                i0,
+                rows,
+                s_eff,
+                causal,
+                scale,
+                &mut p,
+            );
+            for r in 0..rows {
+                let m = lh[i0 + r];
+                for x in &mut p[r * s..r * s + s_eff] {
+                    *x = (*x - m).exp();
+                }
+            }
+            let dob = &doh[i0 * dv..];
+            // dV[..s_eff] += P^T dO
+            gemm_atb(s_eff, rows, dv, T::one(), &p, s, dob, dv, T::one(), gv, dv);
+            // dP = dO V^T
+            gemm_abt(
+                rows,
+                dv,
+                s_eff,
+                T::one(),
+                dob,
+                dv,
+                vh,
+                dv,
+                T::zero(),
+                &mut dp,
+                s,
+            );
+            for r in 0..rows {
+                let i = i0 + r;
+                let di = (0..dv).fold(T::zero(), |a, c| a + doh[i * dv + c] * oh[i * dv + c]);
+                let (pr, dpr) = (&mut p[r * s..r * s + s_eff], &dp[r * s..r * s + s_eff]);
+                for (x, &g) in pr.iter_mut().zip(dpr) {
+                    *x = *x * (g - di);
+                }
+            }
+            // dQ_blk = scale * dS K ; dK[..s_eff] += scale * dS^T Q_blk
+            gemm_ab(
+                rows,
+                s_eff,
+                d,
+                scale,
+                &p,
+                s,
+                kh,
+                d,
+                T::zero(),
+                &mut gq[i0 * d..],
+                d,
+            );
+            gemm_atb(
+                s_eff,
+                rows,
+                d,
+                scale,
+                &p,
+                s,
+                &qh[i0 * d..],
+                d,
+                T::one(),
+                gk,
+                d,
+            );
+        }
+    };
+    pool().install(|| {
+        if d == 0 || dv == 0 {
+            // Degenerate widths: nothing to multiply, every gradient is zero.
+            return;
+        }
+        dq.par_chunks_mut(l * d)
+            .zip(dk.par_chunks_mut(s * d))
+            .zip(dvv.par_chunks_mut(s * dv))
+            .enumerate()
+            .for_each(|(h, ((gq, gk), gv))| run(h, gq, gk, gv));
+    });
+}
