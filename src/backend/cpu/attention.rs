@@ -12,6 +12,7 @@
 //! `_safe_softmax`. Heads run in parallel on the rtensor pool; GEMMs are `matrixmultiply`'s.
 
 use crate::backend::cpu::threads::pool;
+use crate::backend::cpu::vecmath::{self, VecFn};
 use num_traits::Float;
 use rayon::prelude::*;
 
@@ -66,6 +67,13 @@ pub trait AttnFloat: Float + Send + Sync + 'static {
         beta: Self,
         c: (*mut Self, isize, isize),
     );
+
+    /// `row[j] = exp(row[j] - shift)` for every element.
+    fn exp_shifted(row: &mut [Self], shift: Self) {
+        for x in row.iter_mut() {
+            *x = (*x - shift).exp();
+        }
+    }
 }
 
 impl AttnFloat for f32 {
@@ -85,6 +93,17 @@ impl AttnFloat for f32 {
                 m, k, n, alpha, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
             )
         }
+    }
+
+    /// The subtraction vectorises; `exp` is `vecmath`'s (AVX2 where the CPU has it).
+    fn exp_shifted(row: &mut [f32], shift: f32) {
+        for x in row.iter_mut() {
+            *x -= shift;
+        }
+        let n = row.len();
+        let p = row.as_mut_ptr();
+        // SAFETY: in place over one contiguous slice of n elements.
+        unsafe { vecmath::run(VecFn::Exp, p, 1, p, 1, n) }
     }
 }
 
@@ -317,11 +336,8 @@ pub fn forward<T: AttnFloat>(
                     ls[i0 + r] = T::infinity();
                     continue;
                 }
-                let mut sum = T::zero();
-                for x in row.iter_mut() {
-                    *x = (*x - m).exp();
-                    sum = sum + *x;
-                }
+                T::exp_shifted(row, m);
+                let sum = row.iter().fold(T::zero(), |a, &b| a + b);
                 let inv = sum.recip();
                 for x in row.iter_mut() {
                     *x = *x * inv;
@@ -418,10 +434,7 @@ pub fn backward<T: AttnFloat>(
                 &mut p,
             );
             for r in 0..rows {
-                let m = lh[i0 + r];
-                for x in &mut p[r * s..r * s + s_eff] {
-                    *x = (*x - m).exp();
-                }
+                T::exp_shifted(&mut p[r * s..r * s + s_eff], lh[i0 + r]);
             }
             let dob = &doh[i0 * dv..];
             // dV[..s_eff] += P^T dO
