@@ -9,9 +9,10 @@
 //! `dQ = scale * dS K`, `dK += scale * dS^T Q` block by block (FlashAttention's backward). A
 //! causal mask (top-left aligned, as PyTorch's) also shortens each block's key range. A row
 //! whose keys are all masked gives zeros and a zero gradient (log-sum-exp +inf), as ATen's
-//! `_safe_softmax`. Heads run in parallel on the rtensor pool; GEMMs are `matrixmultiply`'s.
+//! `_safe_softmax`. Heads run in parallel on the rtensor pool; GEMMs are `matrixmultiply`'s,
+//! small ones plain loops (`SMALL`).
 
-use crate::backend::cpu::threads::pool;
+use crate::backend::cpu::threads::{get_num_threads, pool};
 use crate::backend::cpu::vecmath::{self, VecFn};
 use num_traits::Float;
 use rayon::prelude::*;
@@ -127,6 +128,91 @@ impl AttnFloat for f64 {
     }
 }
 
+/// Products up to this many multiply-adds run as plain loops (no packing; the inner loop is
+/// an axpy over a row of B and C, which vectorises); larger ones go to `matrixmultiply`.
+const SMALL: usize = 1 << 16;
+
+/// `C (m x n) = alpha * A B + beta * C` by loops: A read at (i * rsa + p * csa), B row-major
+/// (row stride ldb), C row-major (row stride ldc). Indexing is bounds-checked. The AVX2 + FMA
+/// build is taken where the CPU has it (as `vecmath` does).
+#[allow(clippy::too_many_arguments)]
+fn small_gemm<T: AttnFloat>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: (&[T], usize, usize),
+    b: &[T],
+    ldb: usize,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if vecmath::uses_avx2() {
+        // SAFETY: the CPU has AVX2 and FMA.
+        unsafe { small_gemm_avx2(m, k, n, alpha, a, b, ldb, beta, c, ldc) };
+        return;
+    }
+    small_gemm_body::<T, false>(m, k, n, alpha, a, b, ldb, beta, c, ldc)
+}
+
+/// [`small_gemm`] compiled with AVX2 and FMA.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn small_gemm_avx2<T: AttnFloat>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: (&[T], usize, usize),
+    b: &[T],
+    ldb: usize,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
+    small_gemm_body::<T, true>(m, k, n, alpha, a, b, ldb, beta, c, ldc)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn small_gemm_body<T: AttnFloat, const FMA: bool>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: (&[T], usize, usize),
+    b: &[T],
+    ldb: usize,
+    beta: T,
+    c: &mut [T],
+    ldc: usize,
+) {
+    let (a, rsa, csa) = a;
+    for i in 0..m {
+        let crow = &mut c[i * ldc..i * ldc + n];
+        if beta == T::zero() {
+            crow.fill(T::zero());
+        } else if beta != T::one() {
+            for x in crow.iter_mut() {
+                *x = *x * beta;
+            }
+        }
+        for p in 0..k {
+            let f = alpha * a[i * rsa + p * csa];
+            let brow = &b[p * ldb..p * ldb + n];
+            for (x, &y) in crow.iter_mut().zip(brow) {
+                *x = if FMA { f.mul_add(y, *x) } else { *x + f * y };
+            }
+        }
+    }
+}
+
 /// `C (m x n, row-major, row stride ldc) = alpha * A (m x k, row-major lda) * B^T` where B is
 /// (n x k) row-major with row stride ldb, plus `beta * C`. Bounds are checked before the call.
 #[allow(clippy::too_many_arguments)]
@@ -148,6 +234,17 @@ fn gemm_abt<T: AttnFloat>(
     }
     assert!(a.len() >= (m - 1) * lda + k && b.len() >= (n - 1) * ldb + k);
     assert!(c.len() >= (m - 1) * ldc + n);
+    if m * k * n <= SMALL {
+        // B^T as a row-major (k x n) scratch, then the loop product.
+        let mut bt = vec![T::zero(); k * n];
+        for j in 0..n {
+            for p in 0..k {
+                bt[p * n + j] = b[j * ldb + p];
+            }
+        }
+        small_gemm(m, k, n, alpha, (a, lda, 1), &bt, n, beta, c, ldc);
+        return;
+    }
     // SAFETY: the asserts bound every element read and written; c is a distinct &mut slice.
     unsafe {
         T::gemm(
@@ -184,6 +281,10 @@ fn gemm_ab<T: AttnFloat>(
     }
     assert!(k == 0 || (a.len() >= (m - 1) * lda + k && b.len() >= (k - 1) * ldb + n));
     assert!(c.len() >= (m - 1) * ldc + n);
+    if m * k * n <= SMALL {
+        small_gemm(m, k, n, alpha, (a, lda, 1), b, ldb, beta, c, ldc);
+        return;
+    }
     // SAFETY: the asserts bound every element read and written; c is a distinct &mut slice.
     unsafe {
         T::gemm(
@@ -220,6 +321,10 @@ fn gemm_atb<T: AttnFloat>(
     }
     assert!(k == 0 || (a.len() >= (k - 1) * lda + m && b.len() >= (k - 1) * ldb + n));
     assert!(c.len() >= (m - 1) * ldc + n);
+    if m * k * n <= SMALL {
+        small_gemm(m, k, n, alpha, (a, 1, lda), b, ldb, beta, c, ldc);
+        return;
+    }
     // SAFETY: the asserts bound every element read and written; c is a distinct &mut slice.
     unsafe {
         T::gemm(
@@ -233,6 +338,16 @@ fn gemm_atb<T: AttnFloat>(
             (c.as_mut_ptr(), ldc as isize, 1),
         )
     }
+}
+
+/// Whether a call is worth the pool's hand-off (waking its threads costs tens of
+/// microseconds): at least `PAR_MIN` multiply-adds in all, more than one head and more than
+/// one thread.
+fn parallel(dims: &AttnDims) -> bool {
+    const PAR_MIN: usize = 1 << 18;
+    dims.bh > 1
+        && dims.bh * dims.l * dims.s * (dims.d + dims.dv) >= PAR_MIN
+        && get_num_threads() > 1
 }
 
 /// The keys a block of queries starting at `i0` (with `rows` rows) can see.
@@ -364,18 +479,23 @@ pub fn forward<T: AttnFloat>(
         }
     };
     let chunk_o = (l * dv).max(1);
-    pool().install(|| {
-        if dv == 0 {
-            lse.par_chunks_mut(l)
-                .enumerate()
-                .for_each(|(h, ls)| run(h, &mut [][..], ls));
-        } else {
+    if dv == 0 {
+        lse.chunks_mut(l)
+            .enumerate()
+            .for_each(|(h, ls)| run(h, &mut [][..], ls));
+    } else if !parallel(&dims) {
+        out.chunks_mut(chunk_o)
+            .zip(lse.chunks_mut(l))
+            .enumerate()
+            .for_each(|(h, (o, ls))| run(h, o, ls));
+    } else {
+        pool().install(|| {
             out.par_chunks_mut(chunk_o)
                 .zip(lse.par_chunks_mut(l))
                 .enumerate()
-                .for_each(|(h, (o, ls))| run(h, o, ls));
-        }
-    });
+                .for_each(|(h, (o, ls))| run(h, o, ls))
+        });
+    }
 }
 
 /// Backward: the gradients (dq, dk, dv) of q, k, v (shapes as theirs) from the forward's
@@ -490,11 +610,19 @@ pub fn backward<T: AttnFloat>(
             );
         }
     };
+    if d == 0 || dv == 0 {
+        // Degenerate widths: nothing to multiply, every gradient is zero.
+        return;
+    }
+    if !parallel(&dims) {
+        dq.chunks_mut(l * d)
+            .zip(dk.chunks_mut(s * d))
+            .zip(dvv.chunks_mut(s * dv))
+            .enumerate()
+            .for_each(|(h, ((gq, gk), gv))| run(h, gq, gk, gv));
+        return;
+    }
     pool().install(|| {
-        if d == 0 || dv == 0 {
-            // Degenerate widths: nothing to multiply, every gradient is zero.
-            return;
-        }
         dq.par_chunks_mut(l * d)
             .zip(dk.par_chunks_mut(s * d))
             .zip(dvv.par_chunks_mut(s * dv))
