@@ -96,15 +96,25 @@ impl AttnFloat for f32 {
         }
     }
 
-    /// The subtraction vectorises; `exp` is `vecmath`'s (AVX2 where the CPU has it).
+    /// The loops vectorise; `exp` is `vecmath`'s (AVX2 where the CPU has it). Shifted scores
+    /// below -87 would give subnormal results (probabilities under 2^-125 of the row's
+    /// largest, below float32's normal range): they are flushed to zero, which also keeps
+    /// masked (-inf) entries off the subnormal path, where every multiply takes a microcode
+    /// assist. NaN passes through (the comparisons are false for it).
     fn exp_shifted(row: &mut [f32], shift: f32) {
         for x in row.iter_mut() {
-            *x -= shift;
+            let v = *x - shift;
+            *x = if v < -87.0 { -87.0 } else { v };
         }
         let n = row.len();
         let p = row.as_mut_ptr();
         // SAFETY: in place over one contiguous slice of n elements.
         unsafe { vecmath::run(VecFn::Exp, p, 1, p, 1, n) }
+        for x in row.iter_mut() {
+            if *x < 2.0e-38 {
+                *x = 0.0;
+            }
+        }
     }
 }
 
