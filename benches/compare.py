@@ -401,6 +401,32 @@ _recurrent("GRU(64,128,batch_first) fwd+bwd, (16,32,64)", (16, 32, 64),
 
 
 # ----------------------------------------------------------------------------------------
+# Attention (rtensor and PyTorch): scaled_dot_product_attention, a Transformer encoder layer
+
+def _sdpa_fwd_bwd(lib, shape, is_causal):
+    """scaled_dot_product_attention forward + backward on (batch, heads, length, head_dim)."""
+    q, k, v = (to_lib(lib, data(shape, 50 + i)).requires_grad_() for i in range(3))
+    F = lib.nn.functional
+
+    def step():
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=is_causal)
+        out.sum().backward()
+        q.grad = k.grad = v.grad = None
+        return out
+    return step
+
+
+register(Workload("TransformerEncoderLayer(64,4,128,batch_first) fwd+bwd, (8,32,64)",
+                  _autograd_libs(lambda lib: _fwd_bwd(
+                      lib, (8, 32, 64), lambda nn: nn.TransformerEncoderLayer(
+                          64, 4, 128, dropout=0.0, batch_first=True))),
+                  number=5, group="attention"))
+register(Workload("scaled_dot_product_attention causal fwd+bwd, (8,4,128,32)",
+                  _autograd_libs(lambda lib: _sdpa_fwd_bwd(lib, (8, 4, 128, 32), True)),
+                  number=5, group="attention"))
+
+
+# ----------------------------------------------------------------------------------------
 # Runner
 
 def time_calls(fn: Callable[[], object], number: int) -> float:

@@ -12,6 +12,7 @@ pub mod grad_mode;
 pub mod meta;
 pub mod node;
 pub mod ops;
+pub mod ops_attention;
 pub mod ops_conv;
 pub mod ops_nn;
 pub mod ops_norm;

@@ -1,5 +1,6 @@
 //! Ops, one file per family. Each op is defined once here; every Python form reaches it.
 
+pub mod attention;
 pub mod conv;
 pub mod create;
 pub mod elementwise;

@@ -1,5 +1,6 @@
 //! PyO3 bindings: the `rtensor._C` extension module.
 
+mod attention;
 mod autograd;
 mod conv;
 mod convert;
@@ -32,5 +33,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     conv::register(m)?;
     pool::register(m)?;
     gpu::register(m)?;
+    attention::register(m)?;
     Ok(())
 }

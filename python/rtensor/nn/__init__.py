@@ -2,6 +2,7 @@
 
 from . import functional, init, utils
 from .modules.activation import *  # noqa: F403
+from .modules.adaptive import AdaptiveLogSoftmaxWithLoss
 from .modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
 from .modules.channelshuffle import ChannelShuffle
 from .modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
@@ -34,5 +35,12 @@ from .modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from .modules.pooling import *  # noqa: F403  (MaxPool1d ... AdaptiveAvgPool3d)
 from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .modules.sparse import Embedding, EmbeddingBag
+from .modules.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .parameter import Buffer, Parameter

@@ -1841,10 +1841,12 @@ def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
         if input.dim() < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
         shape = [input.shape[0], input.shape[1]] + [1] * (input.dim() - 2)
+        noise = rtensor.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     else:
-        shape = list(input.shape)
-    # Drawn on the input's device (the GPU draws the CPU generator's numbers).
-    noise = rtensor.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+        # empty_like keeps the input's strides (and device: the GPU draws the CPU generator's
+        # numbers), so the draws follow its memory order, as ATen's (a transposed input gets a
+        # transposed mask).
+        noise = rtensor.empty_like(input).bernoulli_(1 - p)
     if alpha:
         a = 1.0 / math.sqrt((_SELU_NEG * _SELU_NEG * p + 1) * (1 - p))
         b = noise.add(-1).mul_(_SELU_NEG * a).add_(_SELU_NEG * a * p)
@@ -1932,38 +1934,425 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 
 
 # ----- attention -----
+# NOTE [attention paths]: ATen picks a backend for scaled_dot_product_attention. On the CPU it is
+# the fused flash kernel (``_scaled_dot_product_flash_attention_for_cpu``) when q, k, v are 4-d
+# with equal batch, head and head sizes (or grouped heads with enable_gqa), unit last strides,
+# non-empty sequences, no dropout and a mask that is absent, 2-d or 4-d; otherwise the "math"
+# composition (``_scaled_dot_product_attention_math``). Both give the same numbers; they differ
+# in two observable ways, both kept here: the flash kernel applies an explicit mask *and*
+# is_causal together while the math path refuses the pair, and the math path draws dropout with
+# ``at::dropout`` on the attention matrix. Rows whose keys are all masked give zeros on both
+# (``_safe_softmax``), not NaN. rtensor follows the same choice: the flash path on CPU
+# float32/float64 is the fused native ``_C._sdpa_flash`` (src/ops/attention.rs, NOTE [fused
+# attention]; its node is PyTorch's ScaledDotProductFlashAttentionForCpuBackward0 and, as
+# there, it has no second derivative); the math path, half types and the GPU run the
+# composition below.
+
+
+def _sdpa_validate(query, key, value, attn_mask):
+    """ATen's ``validate_sdpa_input``."""
+    if not (query.dtype == key.dtype == value.dtype):
+        raise RuntimeError(
+            "Expected query, key, and value to have the same dtype, but got query.dtype: "
+            f"{_typemeta(query.dtype)} key.dtype: {_typemeta(key.dtype)} and value.dtype: "
+            f"{_typemeta(value.dtype)} instead."
+        )
+    if not (query.device == key.device == value.device):
+        raise RuntimeError(
+            "Expected query, key, and value to have the same device type, but got "
+            f"query.device: {query.device} key.device: {key.device} and value.device: "
+            f"{value.device} instead."
+        )
+    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+        raise RuntimeError(
+            "Expected query, key, and value to all be  at least 2 dimensional, but got "
+            f"query.dim: {query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead."
+        )
+    if attn_mask is not None and attn_mask.dtype not in (rtensor.bool, rtensor.float32,
+                                                         query.dtype):
+        raise RuntimeError(
+            "Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+            f"attn_mask.dtype: {_typemeta(attn_mask.dtype)} and  query.dtype: "
+            f"{_typemeta(query.dtype)} instead."
+        )
+
+
+def _sdpa_flash_eligible(query, key, value, attn_mask, dropout_p, enable_gqa):
+    """ATen's ``use_flash_attention_cpp`` (see NOTE [attention paths])."""
+    if dropout_p != 0.0 or query.dim() != 4 or key.dim() != 4 or value.dim() != 4:
+        return False
+    if query.dtype not in (rtensor.float32, rtensor.float64, rtensor.float16, rtensor.bfloat16):
+        return False
+    if not (query.shape[0] == key.shape[0] == value.shape[0]):
+        return False
+    hq, hk, hv = query.shape[1], key.shape[1], value.shape[1]
+    if not (hq == hk == hv):
+        if not (enable_gqa and hk == hv and hq % hk == 0):
+            return False
+    if attn_mask is not None and attn_mask.dim() not in (2, 4):
+        return False
+    if not (query.shape[-1] == key.shape[-1] == value.shape[-1]):
+        return False
+    if 0 in (query.shape[-2], key.shape[-2]):
+        return False
+    return all(t.stride(-1) == 1 for t in (query, key, value))
+
+
+def _safe_softmax(x, dim):
+    """ATen's ``_safe_softmax``: a row whose entries are all -inf gives zeros, not NaN."""
+    dead = (x == float("-inf")).all(dim, keepdim=True)
+    if not bool(dead.any()):
+        return softmax(x, dim)
+    # The dead rows are zeroed before the softmax too, so that their gradient is 0, not NaN.
+    return softmax(x.masked_fill(dead, 0.0), dim).masked_fill(dead, 0.0)
+
+
+def _gqa_expand(query, key, value, enable_gqa):
+    """ATen's ``pre_process_group_query_attention_input``."""
+    if not enable_gqa:
+        return key, value
+    hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+    if hq == hk == hv:
+        return key, value
+    if hq % hk != 0 or hq % hv != 0:
+        raise RuntimeError("Number of heads in key and value must divide the number of heads in ")
+    return _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
+
+
+def _repeat_heads(t, rep):
+    """``t.repeat_interleave(rep, -3)``: each head ``rep`` times in a row."""
+    shape = list(t.shape)
+    expanded = t.unsqueeze(-3).expand(*shape[:-2], rep, *shape[-2:])
+    return expanded.reshape(*shape[:-3], shape[-3] * rep, *shape[-2:])
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
-    """PyTorch's reference ("math") formulation: softmax(q k^T * scale + bias) v, where a
-    boolean mask (True = attend) or the causal mask adds -inf and a float mask is added."""
-    if is_causal and attn_mask is not None:
+    """softmax(q k^T * scale + mask) v, with ATen's checks and its choice between the flash and
+    the math formulation (NOTE [attention paths]); a boolean mask is True where attending."""
+    _sdpa_validate(query, key, value, attn_mask)
+    flash = _sdpa_flash_eligible(query, key, value, attn_mask, dropout_p, enable_gqa)
+    if is_causal and attn_mask is not None and not flash:
         raise RuntimeError(
             "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
             "is_causal=True"
         )
-    length, source = query.shape[-2], key.shape[-2]
-    factor = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
-    if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
-        # Grouped-query attention: each key/value head serves a group of query heads.
-        rep = query.shape[-3] // key.shape[-3]
-        key = rtensor.stack([key] * rep, key.dim() - 2).flatten(key.dim() - 3, key.dim() - 2)
-        value = rtensor.stack([value] * rep, value.dim() - 2).flatten(value.dim() - 3,
-                                                                       value.dim() - 2)
-    weight = query.matmul(key.transpose(-2, -1)) * factor
-    if is_causal:
-        allowed = rtensor.ones(length, source, dtype=rtensor.bool).tril()
-        weight = weight.masked_fill(~allowed, float("-inf"))
+    if dropout_p < 0.0 or dropout_p > 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p:g}")
+    factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    key, value = _gqa_expand(query, key, value, enable_gqa)
+    bias = None
     if attn_mask is not None:
         if attn_mask.dtype == rtensor.bool:
-            weight = weight.masked_fill(~attn_mask, float("-inf"))
+            bias = rtensor.zeros(attn_mask.shape, dtype=query.dtype, device=query.device)
+            bias = bias.masked_fill(attn_mask.logical_not(), float("-inf"))
         else:
-            weight = weight + attn_mask
-    weight = softmax(weight, -1)
+            bias = attn_mask
+    scores = (*query.shape[:-1], key.shape[-2])
+    if bias is not None:
+        _infer_size(scores, bias.shape)  # ATen's message (last dims compared first)
+    if (flash and query.device.type == "cpu" and query.dtype in (rtensor.float32, rtensor.float64)
+            and (bias is None or not bias.requires_grad)
+            and (bias is None or _infer_size(scores, bias.shape) == scores)):
+        # The fused kernel (src/ops/attention.rs): no L x S matrix, its own backward.
+        if bias is not None:
+            bias = bias.to(query.dtype).expand(*scores)
+        return _C._sdpa_flash(query, key, value, bias, is_causal, factor)
+    attn = query.matmul(key.transpose(-2, -1)) * factor
+    if is_causal:
+        length, source = query.shape[-2], key.shape[-2]
+        allowed = rtensor.ones(length, source, dtype=rtensor.bool, device=query.device).tril()
+        causal = rtensor.zeros(length, source, dtype=query.dtype, device=query.device)
+        causal = causal.masked_fill(allowed.logical_not(), float("-inf"))
+        bias = causal if bias is None else bias + causal
+    if bias is not None:
+        attn = attn + bias
+    attn = _safe_softmax(attn, -1)
     if dropout_p > 0.0:
-        weight = dropout(weight, dropout_p)
-    return weight.matmul(value)
+        attn = _dropout_impl(attn, dropout_p, True, False)
+    return attn.matmul(value)
+
+
+def _none_or_dtype(input):
+    if input is None:
+        return None
+    if isinstance(input, Tensor):
+        return input.dtype
+    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+
+
+def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
+    """A boolean mask (True = masked) becomes an additive float mask of ``target_type``."""
+    if mask is None:
+        return None
+    is_float = mask.dtype.is_floating_point
+    if mask.dtype != rtensor.bool and not is_float:
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(
+            f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type "
+            "for both instead.",
+            stacklevel=2,
+        )
+    if not is_float:
+        mask = rtensor.zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
+    return mask
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    """Whether the input is batched, with PyTorch's AssertionErrors for other ranks."""
+    if query.dim() == 3:
+        if key.dim() != 3 or value.dim() != 3:
+            raise AssertionError(
+                "For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
+                f"{key.dim()}-D and {value.dim()}-D tensors respectively"
+            )
+        if key_padding_mask is not None and key_padding_mask.dim() != 2:
+            raise AssertionError(
+                "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but "
+                f"found {key_padding_mask.dim()}-D tensor instead"
+            )
+        if attn_mask is not None and attn_mask.dim() not in (2, 3):
+            raise AssertionError(
+                "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
+                f"found {attn_mask.dim()}-D tensor instead"
+            )
+        return True
+    if query.dim() == 2:
+        if key.dim() != 2 or value.dim() != 2:
+            raise AssertionError(
+                "For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
+                f"{key.dim()}-D and {value.dim()}-D tensors respectively"
+            )
+        if key_padding_mask is not None and key_padding_mask.dim() != 1:
+            raise AssertionError(
+                "For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D "
+                f"but found {key_padding_mask.dim()}-D tensor instead"
+            )
+        if attn_mask is not None:
+            if attn_mask.dim() not in (2, 3):
+                raise AssertionError(
+                    "For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
+                    f"but found {attn_mask.dim()}-D tensor instead"
+                )
+            if attn_mask.dim() == 3:
+                expected = (num_heads, query.shape[0], key.shape[0])
+                if tuple(attn_mask.shape) != expected:
+                    raise AssertionError(
+                        f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}"
+                    )
+        return False
+    raise AssertionError(
+        "query should be unbatched 2D or batched 3D tensor but received "
+        f"{query.dim()}-D query tensor"
+    )
+
+
+def _in_projection_packed(q, k, v, w, b=None):
+    """q, k, v projected by the rows of one packed (3E, E) weight (one GEMM when q is k is v)."""
+    e = q.size(-1)
+    if k is v:
+        if q is k:
+            proj = linear(q, w, b)
+            proj = proj.unflatten(-1, (3, e)).unsqueeze(0).transpose(0, -2).squeeze(-2)
+            proj = proj.contiguous()
+            return proj[0], proj[1], proj[2]
+        w_q, w_kv = w.split([e, e * 2])
+        b_q, b_kv = (None, None) if b is None else b.split([e, e * 2])
+        kv = linear(k, w_kv, b_kv)
+        kv = kv.unflatten(-1, (2, e)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
+        return linear(q, w_q, b_q), kv[0], kv[1]
+    w_q, w_k, w_v = w.chunk(3)
+    b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
+    return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
+
+
+def _in_projection(q, k, v, w_q, w_k, w_v, b_q=None, b_k=None, b_v=None):
+    eq, ek, ev = q.size(-1), k.size(-1), v.size(-1)
+    for what, w, shape in (("query", w_q, (eq, eq)), ("key", w_k, (eq, ek)),
+                           ("value", w_v, (eq, ev))):
+        if tuple(w.shape) != shape:
+            raise AssertionError(f"expecting {what} weights shape of {shape}, but got {w.shape}")
+    for what, b in (("query", b_q), ("key", b_k), ("value", b_v)):
+        if b is not None and tuple(b.shape) != (eq,):
+            raise AssertionError(f"expecting {what} bias shape of {(eq,)}, but got {b.shape}")
+    return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
+                                 in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
+                                 out_proj_weight, out_proj_bias, training=True,
+                                 key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None,
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
+    """PyTorch's ``multi_head_attention_forward`` (its checks and messages, in its order): inputs
+    are (L, N, E) (or unbatched (L, E)); with ``need_weights`` the weights are computed
+    explicitly, otherwise the heads go through ``scaled_dot_product_attention``."""
+    is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not is_batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
+                                       _none_or_dtype(attn_mask), "attn_mask", query.dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError(
+            "Need attn_mask if specifying the is_causal hint. You may use the Transformer "
+            "module method `generate_square_subsequent_mask` to create this mask."
+        )
+    if is_causal and key_padding_mask is None and not need_weights:
+        # The mask is causal: scaled_dot_product_attention builds it itself.
+        attn_mask = None
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, False)
+        if key_padding_mask is not None:
+            is_causal = False
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(
+            f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}"
+        )
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+            raise AssertionError(
+                f"key's sequence and batch dims {key.shape[:2]} do not match value's "
+                f"{value.shape[:2]}"
+            )
+    elif tuple(key.shape) != tuple(value.shape):
+        raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+
+    if not use_separate_proj_weight:
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        q, k, v = _in_projection_packed(query, key, value, in_proj_weight, in_proj_bias)
+    else:
+        for name, w in (("q", q_proj_weight), ("k", k_proj_weight), ("v", v_proj_weight)):
+            if w is None:
+                raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight "
+                                     "is None")
+        b_q, b_k, b_v = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
+        q, k, v = _in_projection(query, key, value, q_proj_weight, k_proj_weight, v_proj_weight,
+                                 b_q, b_k, b_v)
+
+    if attn_mask is not None:
+        if attn_mask.dim() == 2:
+            correct = (tgt_len, src_len)
+            if tuple(attn_mask.shape) != correct:
+                raise RuntimeError(
+                    f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be {correct}."
+                )
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.dim() == 3:
+            correct = (bsz * num_heads, tgt_len, src_len)
+            if tuple(attn_mask.shape) != correct:
+                raise RuntimeError(
+                    f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be {correct}."
+                )
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+
+    if bias_k is not None and bias_v is not None:
+        if static_k is not None:
+            raise AssertionError("bias cannot be added to static key.")
+        if static_v is not None:
+            raise AssertionError("bias cannot be added to static value.")
+        k = rtensor.cat([k, bias_k.repeat(1, bsz, 1)])
+        v = rtensor.cat([v, bias_v.repeat(1, bsz, 1)])
+        if attn_mask is not None:
+            attn_mask = pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = pad(key_padding_mask, (0, 1))
+    elif bias_k is not None:
+        raise AssertionError("bias_k is set but bias_v is None")
+    elif bias_v is not None:
+        raise AssertionError("bias_v is set but bias_k is None")
+
+    q = q.view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = _static_heads(k, static_k, "static_k", bsz * num_heads, head_dim)
+    v = _static_heads(v, static_v, "static_v", bsz * num_heads, head_dim)
+
+    if add_zero_attn:
+        zeros = (bsz * num_heads, 1, head_dim)
+        k = rtensor.cat([k, rtensor.zeros(zeros, dtype=k.dtype, device=k.device)], dim=1)
+        v = rtensor.cat([v, rtensor.zeros(zeros, dtype=v.dtype, device=v.device)], dim=1)
+        if attn_mask is not None:
+            attn_mask = pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = pad(key_padding_mask, (0, 1))
+    src_len = k.size(1)
+
+    if key_padding_mask is not None:
+        if key_padding_mask.shape[0] != bsz:
+            raise AssertionError(
+                f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
+                f"{key_padding_mask.shape[0]}"
+            )
+        if key_padding_mask.shape[1] != src_len:
+            raise AssertionError(
+                f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
+                f"{key_padding_mask.shape[1]}"
+            )
+        key_padding_mask = (key_padding_mask.view(bsz, 1, 1, src_len)
+                            .expand(-1, num_heads, -1, -1).reshape(bsz * num_heads, 1, src_len))
+        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+
+    if not training:
+        dropout_p = 0.0
+
+    if need_weights:
+        q_scaled = q * math.sqrt(1.0 / float(q.shape[-1]))
+        if is_causal and attn_mask is None:
+            raise AssertionError("FIXME: is_causal not implemented for need_weights")
+        if attn_mask is not None:
+            weights = rtensor.baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
+        else:
+            weights = rtensor.bmm(q_scaled, k.transpose(-2, -1))
+        weights = softmax(weights, dim=-1)
+        if dropout_p > 0.0:
+            weights = dropout(weights, p=dropout_p)
+        out = rtensor.bmm(weights, v)
+        out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+        out = linear(out, out_proj_weight, out_proj_bias)
+        out = out.view(tgt_len, bsz, out.size(1))
+        weights = weights.view(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+        if not is_batched:
+            out = out.squeeze(1)
+            weights = weights.squeeze(0)
+        return out, weights
+
+    if attn_mask is not None:
+        if attn_mask.size(0) == 1 and attn_mask.dim() == 3:
+            attn_mask = attn_mask.unsqueeze(0)
+        else:
+            attn_mask = attn_mask.view(bsz, num_heads, -1, src_len)
+    q = q.view(bsz, num_heads, tgt_len, head_dim)
+    k = k.view(bsz, num_heads, src_len, head_dim)
+    v = v.view(bsz, num_heads, src_len, head_dim)
+    out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+    out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias)
+    out = out.view(tgt_len, bsz, out.size(1))
+    if not is_batched:
+        out = out.squeeze(1)
+    return out, None
+
+
+def _static_heads(t, static, name, heads, head_dim):
+    """k or v split into heads, or the caller's pre-split ``static_k``/``static_v``."""
+    if static is None:
+        return t.view(t.shape[0], heads, head_dim).transpose(0, 1)
+    if static.size(0) != heads:
+        raise AssertionError(f"expecting {name}.size(0) of {heads}, but got {static.size(0)}")
+    if static.size(2) != head_dim:
+        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {static.size(2)}")
+    return static
 
 
 # ----- distances -----

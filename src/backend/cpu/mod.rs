@@ -1,5 +1,6 @@
 //! CPU kernels: the strided iterator, the thread pool, vectorised float32 math and the
 //! float32 GEMM (other dtypes use the `gemm` crate).
+pub mod attention;
 pub mod conv;
 pub mod elementwise;
 pub mod iter;

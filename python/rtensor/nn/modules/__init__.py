@@ -1,6 +1,7 @@
 """All module classes of ``rtensor.nn``."""
 
 from .activation import *  # noqa: F403  (ReLU ... Softmin)
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
 from .channelshuffle import ChannelShuffle
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
@@ -26,4 +27,11 @@ from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .pooling import *  # noqa: F403  (MaxPool1d ... AdaptiveAvgPool3d)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

@@ -52,6 +52,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A ``Linear`` under another name: ``MultiheadAttention.out_proj``'s class in PyTorch (its
+    quantization flows leave it alone); it prints under this name."""
+
+
 class Bilinear(Module):
     __constants__ = ["in1_features", "in2_features", "out_features"]
 
