@@ -1,5 +1,32 @@
 //! Ops, one file per family. Each op is defined once here; every Python form reaches it.
 
+/// Runs `$body` with `$T` bound to the element type of a float dtype; other dtypes are
+/// PyTorch's "not implemented" NotImplementedError naming `$op` (the caller has `DType` and
+/// `not_implemented_for` in scope). Defined before the modules, which all see it.
+macro_rules! float_dispatch {
+    ($dtype:expr, $op:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            DType::F16 => {
+                type $T = half::f16;
+                $body
+            }
+            DType::BF16 => {
+                type $T = half::bf16;
+                $body
+            }
+            DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            d => return Err(not_implemented_for($op, d)),
+        }
+    };
+}
+
 pub mod attention;
 pub mod conv;
 pub mod create;

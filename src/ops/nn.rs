@@ -20,32 +20,6 @@ pub use crate::spec::nn::{Act, ActInts};
 use crate::tensor::Tensor;
 use rayon::prelude::*;
 
-/// Runs `$body` with `$T` bound to the element type of a float dtype; other dtypes are
-/// PyTorch's "not implemented" NotImplementedError naming `$op`.
-macro_rules! float_dispatch {
-    ($dtype:expr, $op:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::F16 => {
-                type $T = half::f16;
-                $body
-            }
-            DType::BF16 => {
-                type $T = half::bf16;
-                $body
-            }
-            DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            d => return Err(not_implemented_for($op, d)),
-        }
-    };
-}
-
 /// `reduction=` of the losses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reduction {

@@ -158,31 +158,6 @@ fn values(t: Option<&Tensor>, c: usize, default: f64) -> Result<Vec<f64>> {
     }
 }
 
-/// Runs `$body` with `$T` bound to the element type of a float dtype.
-macro_rules! float_dispatch {
-    ($dtype:expr, $op:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::F16 => {
-                type $T = half::f16;
-                $body
-            }
-            DType::BF16 => {
-                type $T = half::bf16;
-                $body
-            }
-            DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            d => return Err(not_implemented_for($op, d)),
-        }
-    };
-}
-
 /// A fresh contiguous CPU tensor of `shape` filled by `f` with its elements.
 fn fill_new<T: Element>(shape: &[usize], f: impl FnOnce(&mut [T])) -> Tensor {
     let out = Tensor::zeros(shape, T::DTYPE);

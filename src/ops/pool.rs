@@ -629,31 +629,6 @@ macro_rules! real_dispatch {
     };
 }
 
-/// Runs `$body` with `$T` bound to a float dtype's element type.
-macro_rules! float_only {
-    ($dtype:expr, $op:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::F16 => {
-                type $T = half::f16;
-                $body
-            }
-            DType::BF16 => {
-                type $T = half::bf16;
-                $body
-            }
-            DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            d => return Err(not_implemented_for($op, d)),
-        }
-    };
-}
-
 fn gpu_f32(x: &Tensor, op: &str) -> Result<()> {
     if x.dtype() != DType::F32 {
         return Err(not_implemented_for(op, x.dtype()));
@@ -718,7 +693,7 @@ pub fn avg_backward(g: &Tensor, w: &Windows, in_shape: &[usize], op: &str) -> Re
     }
     let gc = g.try_contiguous()?;
     let gx = Tensor::zeros(in_shape, g.dtype());
-    float_only!(g.dtype(), op, T => {
+    float_dispatch!(g.dtype(), op, T => {
         // SAFETY: fresh contiguous output.
         let o = unsafe { std::slice::from_raw_parts_mut(gx.ptr::<T>(), gx.numel()) };
         crate::backend::cpu::pool::avg_bwd(gc.as_slice::<T>(), w, o);
