@@ -252,6 +252,44 @@ def test_conv_batch_blocks_match_single_items(threads, transposed):
         torch.set_num_threads(before)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", [
+    # (batch, in, out, groups, height, width, padding, channels_last)
+    (2, 32, 32, 1, 16, 16, 1, False),
+    (3, 32, 48, 1, 17, 15, 0, False),
+    (1, 64, 64, 2, 19, 18, 2, False),
+    (2, 32, 32, 1, 70, 40, 1, False),  # several blocks of tile rows per plane
+    (2, 32, 32, 1, 16, 17, (1, 2), True),
+])
+def test_conv3x3_float32_matches_float64(threads, case):
+    # float32 3x3 stride-1 convolutions with enough channels take the Winograd kernels (forward
+    # and both gradients); float64 takes im2col, so the two are independent computations of
+    # the same sums and must agree to float32 rounding.
+    n, c, o, groups, h, w_, pad, channels_last = case
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(11)
+        x64 = torch.randn(n, c, h, w_, dtype=torch.float64)
+        w64 = torch.randn(o, c // groups, 3, 3, dtype=torch.float64) / 10
+        b64 = torch.randn(o, dtype=torch.float64)
+        x32 = x64.float()
+        if channels_last:
+            x32 = x32.to(memory_format=torch.channels_last)
+        res = []
+        for x, w, b in ((x64, w64, b64), (x32, w64.float(), b64.float())):
+            x, w, b = (t.detach().requires_grad_() for t in (x, w, b))
+            y = F.conv2d(x, w, b, padding=pad, groups=groups)
+            gy = torch.ones_like(y) + torch.arange(y.numel(), dtype=y.dtype).reshape(y.shape) % 7
+            res.append((y, *torch.autograd.grad((y * gy).sum(), [x, w, b])))
+        for want, got in zip(res[0], res[1]):
+            want = want.detach().numpy()
+            scale = np.abs(want).max()
+            np.testing.assert_allclose(got.detach().numpy(), want, rtol=0, atol=2e-6 * scale)
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_conv_empty_batch():
     w = torch.randn(4, 3, 3, 3, requires_grad=True)
     x = torch.zeros(0, 3, 5, 5, requires_grad=True)

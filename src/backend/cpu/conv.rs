@@ -14,6 +14,7 @@
 //! in worker order, so the result does not depend on scheduling.
 
 use crate::backend::cpu::threads::pool;
+use crate::backend::cpu::winograd;
 use gemm::Parallelism;
 use rayon::prelude::*;
 
@@ -61,8 +62,21 @@ impl ConvGeometry {
 }
 
 /// The float types with a convolution kernel.
-pub trait ConvElem: Copy + Send + Sync + Default + std::ops::AddAssign + 'static {
+pub trait ConvElem:
+    Copy
+    + Send
+    + Sync
+    + Default
+    + std::ops::AddAssign
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + 'static
+{
     const ONE: Self;
+    const HALF: Self;
+    /// Whether 3x3 stride-1 kernels take the Winograd path (`winograd.rs`).
+    const WINOGRAD: bool;
     /// `C = A·B`, or `C += A·B` when `acc`; `threads > 1` lets the product use the pool.
     ///
     /// # Safety
@@ -82,9 +96,11 @@ pub trait ConvElem: Copy + Send + Sync + Default + std::ops::AddAssign + 'static
 }
 
 macro_rules! conv_elem {
-    ($T:ty, $mm:path, $use_mm:expr) => {
+    ($T:ty, $mm:path, $use_mm:expr, $winograd:expr) => {
         impl ConvElem for $T {
             const ONE: Self = 1.0;
+            const HALF: Self = 0.5;
+            const WINOGRAD: bool = $winograd;
             unsafe fn gemm(
                 m: usize,
                 n: usize,
@@ -126,8 +142,9 @@ macro_rules! conv_elem {
     };
 }
 
-conv_elem!(f32, matrixmultiply::sgemm, false);
-conv_elem!(f64, matrixmultiply::dgemm, true);
+// float64 keeps the direct sums: its users ask for the last digits Winograd's transforms move.
+conv_elem!(f32, matrixmultiply::sgemm, false, true);
+conv_elem!(f64, matrixmultiply::dgemm, true, false);
 
 /// The output positions `lo..hi` whose input index `o*stride + off` lies in `0..n_in`.
 fn span(n_out: usize, stride: usize, off: isize, n_in: usize) -> (usize, usize) {
@@ -398,6 +415,9 @@ fn gather_rows<'a, T: ConvElem>(
 
 /// `y = conv(x, w) (+ bias)`; `y` is fully written.
 pub fn forward<T: ConvElem>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>, y: &mut [T]) {
+    if winograd::applies::<T>(g) {
+        return winograd::forward(g, x, w, bias, y);
+    }
     let (cg, og, rows, l_in, l_out) = (g.cg(), g.og(), g.rows(), g.l_in(), g.l_out());
     let p = plan(g);
     let chunks = line_chunks::<T>(g, FORWARD_CHUNK_BYTES);
@@ -490,6 +510,9 @@ pub fn forward<T: ConvElem>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T
 
 /// `gx = conv_input_grad(gy, w)` (a transposed convolution); `gx` must hold zeros.
 pub fn backward_input<T: ConvElem>(g: &ConvGeometry, gy: &[T], w: &[T], gx: &mut [T]) {
+    if winograd::applies::<T>(g) {
+        return winograd::backward_input(g, gy, w, gx);
+    }
     let (cg, og, rows, l_in, l_out) = (g.cg(), g.og(), g.rows(), g.l_in(), g.l_out());
     let p = plan(g);
     let chunks = line_chunks::<T>(g, CHUNK_BYTES);
@@ -567,6 +590,9 @@ pub fn backward_input<T: ConvElem>(g: &ConvGeometry, gy: &[T], w: &[T], gx: &mut
 
 /// `gw = conv_weight_grad(x, gy)`, summed over the batch; `gw` is fully written.
 pub fn backward_weight<T: ConvElem>(g: &ConvGeometry, x: &[T], gy: &[T], gw: &mut [T]) {
+    if winograd::applies::<T>(g) {
+        return winograd::backward_weight(g, x, gy, gw);
+    }
     let (cg, og, rows, l_in, l_out) = (g.cg(), g.og(), g.rows(), g.l_in(), g.l_out());
     let p = plan(g);
     let chunks = line_chunks::<T>(g, CHUNK_BYTES);

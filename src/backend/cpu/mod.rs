@@ -9,3 +9,4 @@ pub mod norm;
 pub mod pool;
 pub mod threads;
 pub mod vecmath;
+pub mod winograd;
