@@ -189,6 +189,10 @@ unsafe fn small_gemm_avx2<T: AttnFloat>(
     small_gemm_body::<T, true>(m, k, n, alpha, a, b, ldb, beta, c, ldc)
 }
 
+/// The register block of [`small_gemm_body`]: rows of A by columns of B.
+const ROWS: usize = 4;
+const COLS: usize = 16;
+
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn small_gemm_body<T: AttnFloat, const FMA: bool>(
@@ -204,8 +208,39 @@ fn small_gemm_body<T: AttnFloat, const FMA: bool>(
     ldc: usize,
 ) {
     let (a, rsa, csa) = a;
+    // Full 4 x 16 blocks of C are summed in registers (each B load feeds four rows, C is read
+    // and written once); the edges take the row-at-a-time loop below.
+    let (mb, nb) = (m / ROWS * ROWS, n / COLS * COLS);
+    for i0 in (0..mb).step_by(ROWS) {
+        for j0 in (0..nb).step_by(COLS) {
+            let mut acc = [[T::zero(); COLS]; ROWS];
+            for p in 0..k {
+                let brow: &[T; COLS] = b[p * ldb + j0..][..COLS].try_into().unwrap();
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let f = a[(i0 + r) * rsa + p * csa];
+                    for (x, &y) in acc.iter_mut().zip(brow) {
+                        *x = if FMA { f.mul_add(y, *x) } else { *x + f * y };
+                    }
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                let crow = &mut c[(i0 + r) * ldc + j0..][..COLS];
+                for (x, &v) in crow.iter_mut().zip(acc) {
+                    *x = if beta == T::zero() {
+                        alpha * v
+                    } else {
+                        alpha * v + beta * *x
+                    };
+                }
+            }
+        }
+    }
     for i in 0..m {
-        let crow = &mut c[i * ldc..i * ldc + n];
+        let j0 = if i < mb { nb } else { 0 };
+        if j0 == n {
+            continue;
+        }
+        let crow = &mut c[i * ldc + j0..i * ldc + n];
         if beta == T::zero() {
             crow.fill(T::zero());
         } else if beta != T::one() {
@@ -215,7 +250,7 @@ fn small_gemm_body<T: AttnFloat, const FMA: bool>(
         }
         for p in 0..k {
             let f = alpha * a[i * rsa + p * csa];
-            let brow = &b[p * ldb..p * ldb + n];
+            let brow = &b[p * ldb + j0..p * ldb + n];
             for (x, &y) in crow.iter_mut().zip(brow) {
                 *x = if FMA { f.mul_add(y, *x) } else { *x + f * y };
             }
@@ -639,4 +674,38 @@ pub fn backward<T: AttnFloat>(
             .enumerate()
             .for_each(|(h, ((gq, gk), gv))| run(h, gq, gk, gv));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_gemm_agrees_with_the_definition() {
+        // Sizes on and off the 4 x 16 register blocks, strided A (also transposed), and the
+        // three beta cases.
+        for &(m, k, n) in &[(4, 3, 16), (9, 5, 37), (3, 7, 15), (8, 16, 32), (1, 1, 1)] {
+            for &(beta, transposed) in &[(0.0, false), (1.0, true), (0.5, false)] {
+                let a: Vec<f64> = (0..m * k).map(|i| (i % 7) as f64 - 3.0).collect();
+                let b: Vec<f64> = (0..k * (n + 2)).map(|i| (i % 5) as f64 * 0.5).collect();
+                let c0: Vec<f64> = (0..m * (n + 1)).map(|i| (i % 3) as f64).collect();
+                let (rsa, csa) = if transposed { (1, m) } else { (k, 1) };
+                let mut c = c0.clone();
+                small_gemm(m, k, n, 2.0, (&a, rsa, csa), &b, n + 2, beta, &mut c, n + 1);
+                for i in 0..m {
+                    for j in 0..n + 1 {
+                        let want = if j == n {
+                            c0[i * (n + 1) + j]
+                        } else {
+                            let dot: f64 = (0..k)
+                                .map(|p| a[i * rsa + p * csa] * b[p * (n + 2) + j])
+                                .sum();
+                            2.0 * dot + beta * c0[i * (n + 1) + j]
+                        };
+                        assert_eq!(c[i * (n + 1) + j], want, "({m},{k},{n}) [{i},{j}]");
+                    }
+                }
+            }
+        }
+    }
 }
