@@ -11,6 +11,7 @@
 pub mod activation;
 pub mod alloc;
 pub mod context;
+pub mod conv;
 pub mod elementwise;
 pub mod kernels;
 pub mod ops;
