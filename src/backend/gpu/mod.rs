@@ -10,6 +10,7 @@
 
 pub mod activation;
 pub mod alloc;
+pub mod attention;
 pub mod context;
 pub mod conv;
 pub mod elementwise;

@@ -148,5 +148,6 @@ pub fn all_variants() -> Vec<(String, String)> {
     out.push(("multinomial".into(), super::shaders::multinomial_source()));
     out.extend(super::optim::variants());
     out.extend(super::conv::variants());
+    out.extend(super::attention::variants());
     out
 }
