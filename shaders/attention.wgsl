@@ -3,7 +3,9 @@
 // invocations owns one (batch*head, block of 16 rows); invocation (r = lid.y, t = lid.x) works
 // on row r of the block and, for the 16-wide inner blocks, on entry t; each row's output
 // columns are spread over its 16 invocations (t, t + 16, ... : 8 per invocation, so 128 columns
-// per pass; wider heads take several passes). Scores are scale * q.k + mask, excluded (zero
+// per pass; wider heads take several passes). The 16 x 16 dot products of a block pair are
+// staged through shared memory 64 columns at a time (`block_dot`), and the rows the
+// accumulation reads (v, k, dout, q) 128 columns at a time (`stage`). Scores are scale * q.k + mask, excluded (zero
 // probability) past the causal diagonal (top-left aligned), where the mask is -inf and outside
 // the sizes. A row with no visible key gives zeros and log-sum-exp +inf (ATen's _safe_softmax).
 // Every sum runs in a fixed order in one invocation: results are deterministic (no atomics).
@@ -39,12 +41,82 @@ const POS_INF: u32 = 0x7f800000u;
 @group(0) @binding(6) var<storage, read> dout: array<f32>;
 @group(0) @binding(7) var<storage, read> stats: array<f32>;
 
+// Shared tiles: two 16 x 64 operand tiles of `block_dot`, or one 16 x 128 tile of `stage`.
+var<workgroup> ts: array<f32, 2048>;
 var<workgroup> sh_a: array<f32, 256>;
 var<workgroup> sh_b: array<f32, 256>;
 var<workgroup> sh_ok: array<u32, 256>;
 
+const QB: u32 = 0u;
+const KB: u32 = 1u;
+const VB: u32 = 2u;
+const GB: u32 = 3u;
+
 fn s(i: u32) -> i32 {
     return bitcast<i32>(prm[i]);
+}
+
+fn ld(which: u32, idx: u32) -> f32 {
+    switch which {
+        case 0u: {
+            return q[idx];
+        }
+        case 1u: {
+            return k[idx];
+        }
+        case 2u: {
+            return v[idx];
+        }
+        default: {
+            return dout[idx];
+        }
+    }
+}
+
+// The 16 x 16 dot products of rows x0 + r of X and y0 + t of Y (buffers xb, yb with rows of
+// `width`; rows at or past xlim / ylim read as zero). Every invocation calls it (barriers).
+fn block_dot(xb: u32, x0: u32, xlim: u32, yb: u32, y0: u32, ylim: u32, width: u32,
+             r: u32, t: u32, li: u32) -> f32 {
+    var acc = 0.0;
+    for (var c0 = 0u; c0 < width; c0 += 64u) {
+        workgroupBarrier();
+        for (var e = li; e < 1024u; e += 256u) {
+            let rr = e / 64u;
+            let cc = c0 + e % 64u;
+            var a = 0.0;
+            var b = 0.0;
+            if (x0 + rr < xlim && cc < width) {
+                a = ld(xb, (x0 + rr) * width + cc);
+            }
+            if (y0 + rr < ylim && cc < width) {
+                b = ld(yb, (y0 + rr) * width + cc);
+            }
+            ts[e] = a;
+            ts[1024u + e] = b;
+        }
+        workgroupBarrier();
+        let n = min(64u, width - c0);
+        for (var cc = 0u; cc < n; cc++) {
+            acc += ts[r * 64u + cc] * ts[1024u + t * 64u + cc];
+        }
+    }
+    return acc;
+}
+
+// Rows x0 .. x0 + 15 (below xlim) of X, columns c0 .. c0 + 127 (below width), into
+// ts[row * 128 + column - c0]. Every invocation calls it (barriers).
+fn stage(xb: u32, x0: u32, xlim: u32, width: u32, c0: u32, li: u32) {
+    workgroupBarrier();
+    for (var e = li; e < 2048u; e += 256u) {
+        let rr = e / 128u;
+        let cc = c0 + e % 128u;
+        var a = 0.0;
+        if (x0 + rr < xlim && cc < width) {
+            a = ld(xb, (x0 + rr) * width + cc);
+        }
+        ts[e] = a;
+    }
+    workgroupBarrier();
 }
 
 struct Score {
@@ -52,22 +124,13 @@ struct Score {
     val: f32,
 }
 
-// The score of query i and key j of head `head` (both in range): scale * q.k + mask, or
-// excluded (causal, a -inf mask entry).
-fn score(head: u32, i: u32, j: u32) -> Score {
-    let L = prm[2];
-    let S = prm[3];
-    let D = prm[4];
+// The score of query i and key j of head `head` (both in range) from q.k: scale * q.k + mask,
+// or excluded (causal, a -inf mask entry).
+fn score(head: u32, i: u32, j: u32, dot: f32) -> Score {
     if (prm[7] == 1u && j > i) {
         return Score(false, 0.0);
     }
-    var acc = 0.0;
-    let qo = (head * L + i) * D;
-    let ko = (head * S + j) * D;
-    for (var c = 0u; c < D; c++) {
-        acc += q[qo + c] * k[ko + c];
-    }
-    var val = bitcast<f32>(prm[6]) * acc;
+    var val = bitcast<f32>(prm[6]) * dot;
     if (prm[8] == 1u) {
         let heads = prm[1];
         let mo = s(9u) + i32(head / heads) * s(10u) + i32(head % heads) * s(11u)
@@ -81,25 +144,17 @@ fn score(head: u32, i: u32, j: u32) -> Score {
     return Score(true, val);
 }
 
-// (P, dS) of query i and key j (both in range) from the saved log-sum-exp and delta.
-fn grad_entry(head: u32, i: u32, j: u32) -> vec2<f32> {
-    let L = prm[2];
-    let S = prm[3];
-    let DV = prm[5];
-    let row = head * L + i;
+// (P, dS) of query i and key j (both in range) from q.k, dout.v and the saved log-sum-exp and
+// delta.
+fn grad_entry(head: u32, i: u32, j: u32, qk: f32, gv: f32) -> vec2<f32> {
+    let row = head * prm[2] + i;
     let lse = stats[row];
-    let sc = score(head, i, j);
+    let sc = score(head, i, j, qk);
     if (!sc.ok || bitcast<u32>(lse) == POS_INF) {
         return vec2<f32>(0.0, 0.0);
     }
     let p = exp(sc.val - lse);
-    var dp = 0.0;
-    let go = row * DV;
-    let vo = (head * S + j) * DV;
-    for (var c = 0u; c < DV; c++) {
-        dp += dout[go + c] * v[vo + c];
-    }
-    return vec2<f32>(p, p * (dp - stats[prm[0] * L + row]));
+    return vec2<f32>(p, p * (gv - stats[prm[0] * prm[2] + row]));
 }
 
 @compute @workgroup_size(16, 16)
@@ -131,17 +186,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let blocks = select(prm[14], prm[15], MODE == 2u);
     let head = wg / blocks;
     let blk = wg % blocks;
-    // No early return: every invocation must reach the barriers.
+    // No early return: every invocation must reach the barriers. Rows of a workgroup past the
+    // last head read as zero (limits 0).
     let live = head < bh;
+    let hq = head * L;
+    let hk = head * S;
+    let qlim = select(0u, hq + L, live);
+    let klim = select(0u, hk + S, live);
+    let b0 = blk * B;
     let passes = prm[16];
     if (MODE == 0u || MODE == 3u) {
-        let i = blk * B + r;
+        let i = b0 + r;
         let row_ok = live && i < L;
         var kend = S;
         if (causal) {
-            kend = min(S, blk * B + B);
+            kend = min(S, b0 + B);
         }
-        let width = select(D, DV, MODE == 0u);
         for (var ps = 0u; ps < passes; ps++) {
             let c0 = ps * B * PER;
             var acc: array<f32, 8>;
@@ -153,22 +213,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             var seen = false;
             for (var j0 = 0u; j0 < kend; j0 += B) {
                 let j = j0 + t;
+                let qk = block_dot(QB, hq + b0, qlim, KB, hk + j0, klim, D, r, t, li);
                 if (MODE == 0u) {
                     var sc = Score(false, 0.0);
                     if (row_ok && j < S) {
-                        sc = score(head, i, j);
+                        sc = score(head, i, j, qk);
                     }
+                    // (The previous block's readers of sh_a are done: a zero-width block_dot
+                    // has no barrier of its own.)
+                    workgroupBarrier();
                     sh_a[li] = sc.val;
                     sh_ok[li] = u32(sc.ok);
-                } else {
-                    var e = vec2<f32>(0.0, 0.0);
-                    if (row_ok && j < S) {
-                        e = grad_entry(head, i, j);
-                    }
-                    sh_a[li] = e.y;
-                }
-                workgroupBarrier();
-                if (MODE == 0u) {
+                    stage(VB, hk + j0, klim, DV, c0, li);
                     // Online softmax: the block's maximum, rescaling what came before.
                     var bm = 0.0;
                     var found = false;
@@ -190,12 +246,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                             if (sh_ok[r * B + jj] == 1u) {
                                 let p = exp(sh_a[r * B + jj] - mn);
                                 psum += p;
-                                let vo = (head * S + j0 + jj) * DV;
                                 for (var u = 0u; u < PER; u++) {
-                                    let c = c0 + t + B * u;
-                                    if (c < DV) {
-                                        acc[u] += p * v[vo + c];
-                                    }
+                                    acc[u] += p * ts[jj * 128u + t + B * u];
                                 }
                             }
                         }
@@ -203,25 +255,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                         m = mn;
                         seen = true;
                     }
-                } else if (row_ok) {
+                } else {
+                    let gv = block_dot(GB, hq + b0, qlim, VB, hk + j0, klim, DV, r, t, li);
+                    var e = vec2<f32>(0.0, 0.0);
+                    if (row_ok && j < S) {
+                        e = grad_entry(head, i, j, qk, gv);
+                    }
+                    workgroupBarrier();
+                    sh_a[li] = e.y;
+                    stage(KB, hk + j0, klim, D, c0, li);
                     for (var jj = 0u; jj < B; jj++) {
-                        let jk = j0 + jj;
-                        if (jk < S) {
-                            let ds = sh_a[r * B + jj];
-                            let ko = (head * S + jk) * D;
-                            for (var u = 0u; u < PER; u++) {
-                                let c = c0 + t + B * u;
-                                if (c < D) {
-                                    acc[u] += ds * k[ko + c];
-                                }
-                            }
+                        let ds = sh_a[r * B + jj];
+                        for (var u = 0u; u < PER; u++) {
+                            acc[u] += ds * ts[jj * 128u + t + B * u];
                         }
                     }
                 }
-                workgroupBarrier();
             }
             if (row_ok) {
-                let row = head * L + i;
+                let row = hq + i;
                 if (MODE == 0u) {
                     let inv = select(0.0, 1.0 / l, seen);
                     for (var u = 0u; u < PER; u++) {
@@ -237,7 +289,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                     let scale = bitcast<f32>(prm[6]);
                     for (var u = 0u; u < PER; u++) {
                         let c = c0 + t + B * u;
-                        if (c < width) {
+                        if (c < D) {
                             res[row * D + c] = scale * acc[u];
                         }
                     }
@@ -246,11 +298,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
     } else {
         // MODE 2: row r of the block is key j; the inner blocks are queries.
-        let j = blk * B + r;
+        let j = b0 + r;
         let key_ok = live && j < S;
         var ibeg = 0u;
         if (causal) {
-            ibeg = blk * B;
+            ibeg = b0;
         }
         let scale = bitcast<f32>(prm[6]);
         for (var ps = 0u; ps < passes; ps++) {
@@ -263,36 +315,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             }
             for (var i0 = ibeg; i0 < L; i0 += B) {
                 let i = i0 + t;
+                let qk = block_dot(KB, hk + b0, klim, QB, hq + i0, qlim, D, r, t, li);
+                let gv = block_dot(VB, hk + b0, klim, GB, hq + i0, qlim, DV, r, t, li);
                 var e = vec2<f32>(0.0, 0.0);
                 if (key_ok && i < L) {
-                    e = grad_entry(head, i, j);
+                    e = grad_entry(head, i, j, qk, gv);
                 }
+                workgroupBarrier();
                 sh_a[li] = e.x;
                 sh_b[li] = e.y;
-                workgroupBarrier();
-                if (key_ok) {
-                    for (var tt = 0u; tt < B; tt++) {
-                        let iq = i0 + tt;
-                        if (iq < L) {
-                            let p = sh_a[r * B + tt];
-                            let ds = sh_b[r * B + tt];
-                            let row = head * L + iq;
-                            for (var u = 0u; u < PER; u++) {
-                                let c = c0 + t + B * u;
-                                if (c < DV) {
-                                    av[u] += p * dout[row * DV + c];
-                                }
-                                if (c < D) {
-                                    ak[u] += ds * q[row * D + c];
-                                }
-                            }
-                        }
+                stage(GB, hq + i0, qlim, DV, c0, li);
+                for (var tt = 0u; tt < B; tt++) {
+                    let p = sh_a[r * B + tt];
+                    for (var u = 0u; u < PER; u++) {
+                        av[u] += p * ts[tt * 128u + t + B * u];
                     }
                 }
-                workgroupBarrier();
+                stage(QB, hq + i0, qlim, D, c0, li);
+                for (var tt = 0u; tt < B; tt++) {
+                    let ds = sh_b[r * B + tt];
+                    for (var u = 0u; u < PER; u++) {
+                        ak[u] += ds * ts[tt * 128u + t + B * u];
+                    }
+                }
             }
             if (key_ok) {
-                let kr = head * S + j;
+                let kr = hk + j;
                 for (var u = 0u; u < PER; u++) {
                     let c = c0 + t + B * u;
                     if (c < D) {
