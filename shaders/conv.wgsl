@@ -30,12 +30,15 @@ const MODE: u32 = {{MODE}}u;
 // covering M, so few rows of a tile are idle), 4x4 per invocation.
 const TM: u32 = {{TM}}u;
 const TN: u32 = {{TN}}u;
-const BK: u32 = 16u;
+// The K-step: 16, or 8 for the 16 x 256 tile (so the tiles take at most 8.5 KiB of shared
+// memory, within every device's 16 KiB).
+const BK: u32 = {{BK}}u;
 // Invocations per row of 4x4 blocks; A-tile and B-tile loads per invocation and K-step.
-// (<AS> = TM * 16, <BS> = 16 * TN and <AL> = A_LOADS size the arrays.)
+// (<AS> = TM * BK, <BS> = BK * TN and <AL> = A_LOADS size the arrays.)
 const CX: u32 = TN / 4u;
-const A_LOADS: u32 = TM / 16u;
-const B_LOADS: u32 = TN / 16u;
+const A_LOADS: u32 = {{AL}}u;
+const A_STEP: u32 = 256u / BK;
+const B_LOADS: u32 = BK * TN / 256u;
 
 @group(0) @binding(0) var<storage, read> prm: array<u32, 64>;
 @group(0) @binding(1) var<storage, read_write> c: array<f32>;
@@ -204,15 +207,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let ty = li / CX;
     // No early return: every invocation must reach the barriers.
     let live = split < prm[45];
-    // The tile loads of this invocation: A rows li/16 + 16t at reduction offset li%16
-    // (t < A_LOADS), B rows li/TN + (256/TN)t at column li%TN (t < B_LOADS).
+    // The tile loads of this invocation: A rows li/BK + A_STEP t (below TM) at reduction offset
+    // li%BK (t < A_LOADS), B rows li/TN + (256/TN)t at column li%TN (t < B_LOADS).
     let ka = li % BK;
     let ma = li / BK;
     let nb = li % TN;
     let kb = li / TN;
     var arow: array<i32, {{AL}}>;
     for (var t = 0u; t < A_LOADS; t++) {
-        arow[t] = a_row(g, row0 + ma + 16u * t);
+        arow[t] = a_row(g, row0 + ma + A_STEP * t);
     }
     let bcol = b_col(g, col0 + nb);
     let col_ok = col0 + nb < N;
@@ -227,12 +230,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             ak = a_k(k0 + ka);
         }
         for (var t = 0u; t < A_LOADS; t++) {
-            let m = ma + 16u * t;
-            var v = 0.0;
-            if (a_ok && row0 + m < M) {
-                v = pv[arow[t] + ak];
+            let m = ma + A_STEP * t;
+            if (m < TM) {
+                var v = 0.0;
+                if (a_ok && row0 + m < M) {
+                    v = pv[arow[t] + ak];
+                }
+                As[ka * TM + m] = v;
             }
-            As[ka * TM + m] = v;
         }
         for (var t = 0u; t < B_LOADS; t++) {
             let kr = kb + (256u / TN) * t;

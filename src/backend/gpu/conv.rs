@@ -23,7 +23,7 @@ const SUM_SPLITS: u32 = 3;
 const SPLIT_BELOW: usize = 128;
 /// The shortest reduction length a split takes.
 const MIN_SPLIT: usize = 256;
-/// K-step of the GEMM.
+/// Split lengths are multiples of this (the GEMM's largest K-step).
 const BK: usize = 16;
 
 fn key(mode: u32, tm: usize) -> String {
@@ -31,13 +31,16 @@ fn key(mode: u32, tm: usize) -> String {
 }
 
 fn source(mode: u32, tm: usize) -> String {
+    // The K-step keeps the shared tiles within 16 KiB.
+    let bk = if tm == 16 { 8 } else { 16 };
     include_str!("../../../shaders/conv.wgsl")
         .replace("{{MODE}}", &mode.to_string())
         .replace("{{TM}}", &tm.to_string())
         .replace("{{TN}}", &(4096 / tm).to_string())
-        .replace("{{AS}}", &(tm * 16).to_string())
-        .replace("{{BS}}", &(4096 / tm * 16).to_string())
-        .replace("{{AL}}", &(tm / 16).to_string())
+        .replace("{{BK}}", &bk.to_string())
+        .replace("{{AS}}", &(tm * bk).to_string())
+        .replace("{{BS}}", &(4096 / tm * bk).to_string())
+        .replace("{{AL}}", &(tm * bk / 256).max(1).to_string())
 }
 
 /// Every variant, as (pipeline key, WGSL), for the shader inventory.
