@@ -44,6 +44,7 @@ _MODULE_GPU = frozenset({
     "_nll_loss", "_softmax", "einsum", "hstack", "vstack", "_ctc_loss",
     "_multinomial",
     "_convolution",
+    "_sdpa_flash",
     "_optim_step",
     "_batch_norm",
     "_max_pool", "_avg_pool", "_adaptive_avg_pool", "_adaptive_max_pool", "_fractional_max_pool",

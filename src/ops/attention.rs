@@ -1,11 +1,14 @@
 //! Fused scaled-dot-product attention (`_scaled_dot_product_flash_attention_for_cpu`): checks,
-//! layouts and outputs; the kernels are `backend/cpu/attention.rs` (NOTE [fused attention]).
-//! No autograd here: `autograd/ops_attention.rs` records the node. The Python layer
-//! (`nn.functional.scaled_dot_product_attention`) calls this for CPU float32/float64 inputs
-//! on PyTorch's flash path and composes attention from other ops everywhere else (NOTE
-//! [attention paths]).
+//! layouts and outputs; the kernels are `backend/cpu/attention.rs` (NOTE [fused attention])
+//! for CPU float32/float64 and `backend/gpu/attention.rs` (`shaders/attention.wgsl`, the same
+//! blocked algorithm with an online softmax) for GPU float32, which cover the same calls
+//! (causal, scale, an additive mask view; grouped heads arrive expanded). No autograd here:
+//! `autograd/ops_attention.rs` records the node. The Python layer
+//! (`nn.functional.scaled_dot_product_attention`) calls this on PyTorch's flash path for those
+//! dtypes and composes attention from other ops everywhere else (NOTE [attention paths]).
 
 use crate::backend::cpu::attention::{self as kernel, AttnDims, AttnFloat, MaskView};
+use crate::backend::gpu::attention as gpu_attn;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::spec::elementwise::not_implemented_for;
@@ -19,14 +22,10 @@ fn shape_str(t: &Tensor) -> String {
 
 /// The sizes of a call, after ATen-style checks: q (B, H, L, D), k (B, H, S, D),
 /// v (B, H, S, Dv), an additive mask of exactly (B, H, L, S) (a broadcast view is fine), all
-/// of one float dtype on the CPU.
+/// of one float dtype on one device (float32 or float64 on the CPU, float32 on the GPU).
 fn check(q: &Tensor, k: &Tensor, v: &Tensor, mask: Option<&Tensor>) -> Result<AttnDims> {
     let all: Vec<&Tensor> = [q, k, v].into_iter().chain(mask).collect();
-    if all.iter().any(|t| t.is_gpu()) {
-        return Err(Error::NotImplemented(format!(
-            "\"{OP}\" is not implemented for the GPU device"
-        )));
-    }
+    crate::backend::gpu::same_device(&all)?;
     if !matches!(q.dtype(), DType::F32 | DType::F64) {
         return Err(not_implemented_for(OP, q.dtype()));
     }
@@ -147,12 +146,15 @@ pub fn flash_forward(
     scale: f64,
 ) -> Result<(Tensor, Tensor)> {
     let dims = check(q, k, v, mask)?;
+    let m = mask.map(mask_parts).transpose()?;
+    if q.is_gpu() {
+        return gpu_attn::forward(q, k, v, m.as_ref().map(|p| &p.0), dims, causal, scale);
+    }
     let (q, k, v) = (
         q.try_contiguous()?,
         k.try_contiguous()?,
         v.try_contiguous()?,
     );
-    let m = mask.map(mask_parts).transpose()?;
     Ok(match q.dtype() {
         DType::F32 => run_forward::<f32>(&q, &k, &v, m.as_ref(), dims, causal, scale),
         _ => run_forward::<f64>(&q, &k, &v, m.as_ref(), dims, causal, scale),
@@ -216,22 +218,32 @@ pub fn flash_backward(
         || lse.shape() != &want_out[..3]
         || [out, lse, grad]
             .iter()
-            .any(|t| t.dtype() != q.dtype() || t.is_gpu())
+            .any(|t| t.dtype() != q.dtype() || t.device() != q.device())
     {
         return Err(Error::Runtime(format!(
             "{OP}_backward: expected out and grad_out of {:?} and logsumexp of {:?} ({:?}, \
-             CPU), got {}, {} and {}",
+             {}), got {}, {} and {}",
             want_out,
             &want_out[..3],
             q.dtype(),
+            q.device(),
             shape_str(out),
             shape_str(grad),
             shape_str(lse)
         )));
     }
+    let m = mask.map(mask_parts).transpose()?;
+    if q.is_gpu() {
+        if dims.d == 0 || dims.dv == 0 {
+            // Degenerate widths: every gradient is zero, as the CPU kernel gives.
+            let z = |t: &Tensor| Tensor::zeros_on(t.shape(), t.dtype(), t.device());
+            return Ok((z(q)?, z(k)?, z(v)?));
+        }
+        let mask = m.as_ref().map(|p| &p.0);
+        return gpu_attn::backward(q, k, v, mask, out, lse, grad, dims, causal, scale);
+    }
     let c = |t: &Tensor| t.try_contiguous();
     let (q, k, v, out, lse, grad) = (c(q)?, c(k)?, c(v)?, c(out)?, c(lse)?, c(grad)?);
-    let m = mask.map(mask_parts).transpose()?;
     Ok(match q.dtype() {
         DType::F32 => run_backward::<f32>(
             &q,

@@ -10,15 +10,21 @@
 //!
 //! On the CPU, float32 and float64 (and float16/bfloat16, computed in float32 and rounded) run
 //! the kernels of `backend/cpu/conv.rs`: im2col (or none for a pointwise kernel), GEMM, and
-//! col2im for the input gradient. Elsewhere (the GPU, integer dtypes) the same lowering is
-//! composed from device-independent ops: the column matrix is a padded input seen through
-//! `unfold` views (a step slice for dilation) and copied once, the products are one batched
-//! `matmul` over the groups, and col2im is one `index_add_` per spatial dim.
+//! col2im for the input gradient. On the GPU, float32 runs `backend/gpu/conv.rs`
+//! (`shaders/conv.wgsl`): each primitive is one implicit-GEMM dispatch tiled like the matmul,
+//! the im2col index arithmetic done in the tile loads (no column matrix), the input gradient
+//! gathered per input position and the weight gradient summed in a fixed order (no atomics);
+//! the forward adds the bias as it stores. Everything else (integer dtypes, on either device)
+//! is composed from device-independent ops with the same lowering: the column matrix is a
+//! padded input seen through `unfold` views (a step slice for dilation) and copied once, the
+//! products are one batched `matmul` over the groups, and col2im is one `index_add_` per
+//! spatial dim.
 //!
 //! The checks and messages that PyTorch users see are ATen's, made by the Python layer
 //! (`nn/functional.py`); the checks here only keep malformed calls from reaching a kernel.
 
 use crate::backend::cpu::conv::{self as kernels, ConvElem, ConvGeometry};
+use crate::backend::gpu::conv as gpu_conv;
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::elementwise::{BinaryOp, Operand, binary};
@@ -156,15 +162,20 @@ fn check_operands(ts: &[&Tensor], nd: usize) -> Result<()> {
     Ok(())
 }
 
-/// How a dtype on a device is computed: the CPU kernel in this float type, or the composition.
+/// How a dtype on a device is computed: the CPU kernel in this float type, the GPU kernel
+/// (float32), or the composition.
 enum Route {
     Kernel(DType),
+    Gpu,
     Composed,
 }
 
 fn route(t: &Tensor) -> Result<Route> {
     if t.is_gpu() {
-        return Ok(Route::Composed);
+        return Ok(match t.dtype() {
+            DType::F32 => Route::Gpu,
+            _ => Route::Composed,
+        });
     }
     Ok(match t.dtype() {
         DType::F32 | DType::F64 => Route::Kernel(t.dtype()),
@@ -273,6 +284,7 @@ pub fn conv(
                 |s, y| kernels::forward(&geo, s[0], s[1], s.get(2).copied(), y),
             );
         }
+        Route::Gpu => return gpu_conv::forward(&geo, x, w, bias, &shape),
         Route::Composed => composed_forward(x, w, &geo)?,
     };
     match bias {
@@ -317,6 +329,7 @@ pub fn conv_input_grad(gy: &Tensor, w: &Tensor, a: &ConvArgs, input: &[usize]) -
             |s, gx| kernels::backward_input(&geo, s[0], s[1], gx),
             |s, gx| kernels::backward_input(&geo, s[0], s[1], gx),
         ),
+        Route::Gpu => gpu_conv::input_grad(&geo, gy, w, &shape),
         Route::Composed => composed_input_grad(gy, w, &geo),
     }
 }
@@ -357,11 +370,12 @@ pub fn conv_weight_grad(x: &Tensor, gy: &Tensor, a: &ConvArgs, kernel: &[usize])
             |s, gw| kernels::backward_weight(&geo, s[0], s[1], gw),
             |s, gw| kernels::backward_weight(&geo, s[0], s[1], gw),
         ),
+        Route::Gpu => gpu_conv::weight_grad(&geo, x, gy, &shape),
         Route::Composed => composed_weight_grad(x, gy, &geo),
     }
 }
 
-// ----- the composition (GPU, integer dtypes) -----
+// ----- the composition (integer dtypes) -----
 
 fn i(v: usize) -> i64 {
     v as i64

@@ -1945,8 +1945,8 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 # (``_safe_softmax``), not NaN. rtensor follows the same choice: the flash path on CPU
 # float32/float64 is the fused native ``_C._sdpa_flash`` (src/ops/attention.rs, NOTE [fused
 # attention]; its node is PyTorch's ScaledDotProductFlashAttentionForCpuBackward0 and, as
-# there, it has no second derivative); the math path, half types and the GPU run the
-# composition below.
+# there, it has no second derivative), and so is GPU float32 (shaders/attention.wgsl, same node);
+# the math path and half types run the composition below.
 
 
 def _sdpa_validate(query, key, value, attn_mask):
@@ -2051,10 +2051,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = (*query.shape[:-1], key.shape[-2])
     if bias is not None:
         _infer_size(scores, bias.shape)  # ATen's message (last dims compared first)
-    if (flash and query.device.type == "cpu" and query.dtype in (rtensor.float32, rtensor.float64)
+    fused = (rtensor.float32, rtensor.float64) if query.device.type == "cpu" else (rtensor.float32,)
+    if (flash and query.dtype in fused
             and (bias is None or not bias.requires_grad)
             and (bias is None or _infer_size(scores, bias.shape) == scores)):
-        # The fused kernel (src/ops/attention.rs): no L x S matrix, its own backward.
+        # The fused kernel (src/ops/attention.rs, CPU or GPU): no L x S matrix, its own backward.
         if bias is not None:
             bias = bias.to(query.dtype).expand(*scores)
         return _C._sdpa_flash(query, key, value, bias, is_causal, factor)

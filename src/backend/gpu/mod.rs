@@ -10,7 +10,9 @@
 
 pub mod activation;
 pub mod alloc;
+pub mod attention;
 pub mod context;
+pub mod conv;
 pub mod elementwise;
 pub mod kernels;
 pub mod ops;
