@@ -1,5 +1,5 @@
-//! The differentiable fused attention (`ops/attention.rs`): one node named as PyTorch's CPU
-//! flash kernel's, whose backward is the fused kernel's (NOTE [fused attention]).
+//! The differentiable fused attention (`ops/attention.rs`, CPU and GPU): one node named as
+//! PyTorch's CPU flash kernel's, whose backward is the fused kernel's (NOTE [fused attention]).
 //!
 //! NOTE [fused attention backward is first order]: as in PyTorch, where
 //! `_scaled_dot_product_flash_attention_for_cpu_backward` has no derivative, the gradients
@@ -18,7 +18,8 @@ use crate::tensor::Tensor;
 
 const NAME: &str = "ScaledDotProductFlashAttentionForCpuBackward0";
 
-/// softmax(scale * q k^T + mask (+ causal)) v for 4-d q, k, v of one float dtype on the CPU;
+/// softmax(scale * q k^T + mask (+ causal)) v for 4-d q, k, v of one float dtype (float32 or
+/// float64 on the CPU, float32 on the GPU, where the same node name is kept);
 /// `mask` is an additive float mask of the scores' shape (a broadcast view), never
 /// differentiated (PyTorch's flash path is not taken for a mask that requires grad).
 pub fn flash_attention(
