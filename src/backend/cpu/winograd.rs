@@ -159,7 +159,7 @@ fn input_transform<T: ConvElem>(
     gr: &Grid,
     plane: &[T],
     (r0, r1): (usize, usize),
-    out: Out<T>,
+    mut out: Out<T>,
     buf: &mut Vec<T>,
 ) {
     let (tw, n) = (gr.tw, gr.tw + 1);
@@ -234,17 +234,14 @@ fn kernel_transform<T: ConvElem>(g: &[T], u: &mut [T], stride: usize) {
 /// `ḡ = Gᵀ Ū G` of one kernel, reading `u[ξ * stride]`, into the 3x3 `g`.
 fn kernel_transform_adjoint<T: ConvElem>(u: &[T], stride: usize, g: &mut [T]) {
     let h = T::HALF;
-    let z = T::default();
     let at = |i: usize, j: usize| u[(4 * i + j) * stride];
     // Gᵀ Ū: rows (u0 + (u1 + u2)/2, (u1 - u2)/2, (u1 + u2)/2 + u3); then the same on columns.
-    let mut a = [[z; 4]; 3];
-    for j in 0..4 {
+    let cols: [[T; 3]; 4] = std::array::from_fn(|j| {
         let (u0, u1, u2, u3) = (at(0, j), at(1, j), at(2, j), at(3, j));
-        a[0][j] = u0 + (u1 + u2) * h;
-        a[1][j] = (u1 - u2) * h;
-        a[2][j] = (u1 + u2) * h + u3;
-    }
-    for (i, r) in a.iter().enumerate() {
+        [u0 + (u1 + u2) * h, (u1 - u2) * h, (u1 + u2) * h + u3]
+    });
+    for i in 0..3 {
+        let r = cols.map(|c| c[i]);
         g[3 * i] = r[0] + (r[1] + r[2]) * h;
         g[3 * i + 1] = (r[1] - r[2]) * h;
         g[3 * i + 2] = (r[1] + r[2]) * h + r[3];
@@ -262,7 +259,7 @@ struct Out<T> {
 
 impl<T> Out<T> {
     /// The runs `t0..t0 + len` of matrices `xi..xi + 4` (of this row).
-    fn runs(&self, xi: usize, t0: usize, len: usize) -> [&mut [T]; 4] {
+    fn runs(&mut self, xi: usize, t0: usize, len: usize) -> [&mut [T]; 4] {
         assert!(xi + 4 <= 16 && t0 + len <= self.ld);
         // SAFETY: the buffer holds 16 * rows * ld values (asserted where an Out is made); the
         // four runs lie in different matrices, so they do not overlap.
@@ -482,7 +479,7 @@ fn output_adjoint<T: ConvElem>(
     gr: &Grid,
     plane: &[T],
     (r0, r1): (usize, usize),
-    out: Out<T>,
+    mut out: Out<T>,
     buf: &mut Vec<T>,
 ) {
     let tw = gr.tw;
