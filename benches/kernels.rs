@@ -223,26 +223,29 @@ fn gpu(c: &mut Criterion) {
 }
 
 /// Convolution kernels (NOTE [convolution lowering]): each layer's forward, input gradient
-/// and weight gradient, float32, batch 16 at 32x32.
+/// and weight gradient, float32, batch 16 at 32x32. The 3x3 layer takes the Winograd kernels
+/// (`backend/cpu/winograd.rs`), its stride-2 twin im2col + GEMM.
 fn convolution(c: &mut Criterion) {
     let mut grp = c.benchmark_group("conv");
-    // (name, in channels, out channels, kernel, padding, groups)
+    // (name, in channels, out channels, kernel, padding, stride, groups)
     let layers = [
-        ("3x3_64_64", 64, 64, 3, 1, 1),
-        ("depthwise_3x3_64", 64, 64, 3, 1, 64),
-        ("pointwise_64_128", 64, 128, 1, 0, 1),
+        ("3x3_64_64", 64, 64, 3, 1, 1, 1),
+        ("3x3_64_64_stride2", 64, 64, 3, 1, 2, 1),
+        ("depthwise_3x3_64", 64, 64, 3, 1, 1, 64),
+        ("pointwise_64_128", 64, 128, 1, 0, 1, 1),
     ];
-    for (name, cin, cout, k, p, groups) in layers {
+    for (name, cin, cout, k, p, s, groups) in layers {
         let a = ConvArgs {
-            stride: vec![1, 1],
+            stride: vec![s, s],
             padding: vec![p, p],
             dilation: vec![1, 1],
             groups,
         };
+        let out = (32 + 2 * p - k) / s + 1;
         let x = tensor(&[16, cin, 32, 32], 20);
         let w = tensor(&[cout, cin / groups, k, k], 21);
-        let gy = tensor(&[16, cout, 32, 32], 22);
-        let flops = 2 * 16 * 32 * 32 * (cout * cin / groups * k * k) as u64;
+        let gy = tensor(&[16, cout, out, out], 22);
+        let flops = 2 * 16 * (out * out) as u64 * (cout * cin / groups * k * k) as u64;
         grp.throughput(Throughput::Elements(flops));
         grp.bench_function(BenchmarkId::new("forward", name), |b| {
             b.iter(|| black_box(conv::conv(&x, &w, None, &a, None).unwrap()))
