@@ -7,5 +7,6 @@ pub mod iter;
 pub mod math;
 pub mod norm;
 pub mod pool;
+pub mod rnn;
 pub mod threads;
 pub mod vecmath;

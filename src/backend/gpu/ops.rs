@@ -147,5 +147,6 @@ pub fn all_variants() -> Vec<(String, String)> {
     out.push(("pool".into(), super::shaders::pool_source()));
     out.push(("multinomial".into(), super::shaders::multinomial_source()));
     out.extend(super::optim::variants());
+    out.extend(super::rnn::variants());
     out
 }
