@@ -27,7 +27,7 @@
 use crate::backend::cpu::rnn::{self as cpu, RnnElem};
 use crate::backend::cpu::threads::pool;
 use crate::backend::gpu;
-use crate::dtype::{DType, Element, Scalar};
+use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::ops::elementwise::{BinaryOp, Operand, binary, binary_};
 use crate::ops::{linalg, reduce, view};
@@ -309,8 +309,10 @@ unsafe fn wr<'a, T: Element>(t: &'a Tensor, r0: usize, n: usize) -> &'a mut [T] 
     unsafe { std::slice::from_raw_parts_mut(t.ptr::<T>().add(r0 * cols), n * cols) }
 }
 
-/// `dst[d0..d0 + m] (+)= a[a0..a0 + m] @ w` for contiguous row buffers `dst` and `a` and a 2-d
-/// `w` (any strides on the CPU). Small products run on the calling thread.
+/// `dst[d0..d0 + m] (+)= a[a0..a0 + m] @ w` for a contiguous row buffer `dst` of this module
+/// and 2-d views `a` and `w` (any strides). Small products (a step's) run on the calling
+/// thread, large ones (over all steps) on the pool.
+#[allow(clippy::too_many_arguments)]
 fn gemm_rows(
     dev: Dev,
     dst: &Tensor,
@@ -328,8 +330,8 @@ fn gemm_rows(
     macro_rules! run {
         ($T:ty) => {{
             // Addresses as integers so that the closure may run on the pool.
-            let (ws, pa, pw, pc) = (
-                w.strides(),
+            let (sa, sw) = (a.strides(), w.strides());
+            let (pa, pw, pc) = (
                 a.ptr::<$T>() as usize,
                 w.ptr::<$T>() as usize,
                 dst.ptr::<$T>() as usize,
@@ -340,16 +342,16 @@ fn gemm_rows(
                 1
             };
             let go = || {
-                // SAFETY: `a` and `dst` are contiguous (.., k) and (.., n) row buffers with
-                // the rows asked for (checked by the layer's sizes), `w` a valid (k, n) view;
-                // `dst` is a buffer of this module that overlaps neither.
+                // SAFETY: `a` is a valid view with at least a0 + m rows of k elements, `w` a
+                // valid (k, n) view, `dst` a contiguous (.., n) buffer of this module with
+                // d0 + m rows that overlaps neither (the layer's sizes are checked).
                 unsafe {
                     cpu::gemm::<$T>(
                         m,
                         n,
                         k,
-                        ((pa as *const $T).add(a0 * k), k as isize, 1),
-                        (pw as *const $T, ws[0], ws[1]),
+                        ((pa as *const $T).offset(a0 as isize * sa[0]), sa[0], sa[1]),
+                        (pw as *const $T, sw[0], sw[1]),
                         ((pc as *mut $T).add(d0 * n), n as isize, 1),
                         acc,
                         threads,
@@ -377,6 +379,16 @@ fn gemm_rows(
         }
     }
     Ok(())
+}
+
+/// `a @ w` as a fresh (rows of a, cols of w) buffer.
+fn product(dev: Dev, a: &Tensor, w: &Tensor) -> Result<Tensor> {
+    if dev == Dev::Gpu {
+        return linalg::mm(a, w);
+    }
+    let out = zeros(a.shape()[0], w.shape()[1], a)?;
+    gemm_rows(dev, &out, 0, a, 0, a.shape()[0], w, false)?;
+    Ok(out)
 }
 
 /// `dst[d0..d0 + m] = src[s0..s0 + m]` (+ `add[a0..a0 + m]` when given).
@@ -425,8 +437,8 @@ fn copy_rows(
 
 /// The input projection of all steps: `x @ W_ih^T` plus the biases the gate kernels do not add
 /// (b_ih + b_hh; GRU: b_ih, its b_hh goes with the hidden product), as a fresh contiguous
-/// (N, G*H) buffer.
-fn input_projection(mode: Mode, x: &Tensor, w: &Weights) -> Result<Tensor> {
+/// (N, G*H) buffer: the bias rows first, then the product added in one pass.
+fn input_projection(dev: Dev, mode: Mode, x: &Tensor, w: &Weights) -> Result<Tensor> {
     let wt = view::t(&w.w_ih)?;
     let bias = match (&w.b_ih, &w.b_hh) {
         (Some(bi), Some(bh)) if mode != Mode::Gru => Some(binary(
@@ -438,13 +450,16 @@ fn input_projection(mode: Mode, x: &Tensor, w: &Weights) -> Result<Tensor> {
         (None, Some(bh)) if mode != Mode::Gru => Some(bh.clone()),
         _ => None,
     };
-    let one = Scalar::Float(1.0);
-    let xg = match bias {
-        Some(b) => linalg::addmm(&b, x, &wt, one, one)?,
-        None => linalg::mm(x, &wt)?,
-    };
-    // A fresh product: contiguous already, so no copy.
-    xg.try_contiguous()
+    let n = x.shape()[0];
+    match bias {
+        Some(b) => {
+            let xg = zeros(n, wt.shape()[1], x)?;
+            try_copy_into(&xg, &view::expand(&b, &[n as i64, -1])?)?;
+            gemm_rows(dev, &xg, 0, x, 0, n, &wt, true)?;
+            Ok(xg)
+        }
+        None => product(dev, x, &wt),
+    }
 }
 
 /// The forward of one layer and direction (NOTE [native recurrent layer]). `x` is the packed
@@ -460,7 +475,7 @@ pub fn layer_forward(
 ) -> Result<Forward> {
     let (dims, dev) = check(mode, x, bs, w, h0, c0)?;
     let Dims { n, h, p, b, .. } = dims;
-    let gates = input_projection(mode, x, w)?;
+    let gates = input_projection(dev, mode, x, w)?;
     let w_hh_t = view::t(&w.w_hh)?.try_contiguous()?;
     let w_hr_t = match &w.w_hr {
         Some(r) => Some(view::t(r)?.try_contiguous()?),
@@ -663,26 +678,27 @@ pub fn layer_backward(
     let dgh = dgh.as_ref().unwrap_or(&dg);
     let tr = |t: &Tensor| view::t(t);
     let sum0 = |t: &Tensor| reduce::sum(t, Some(&[0]), false, None);
+    let mm = |a: &Tensor, b: &Tensor| product(dev, a, b);
     Ok(Grads {
         x: if need.x {
-            Some(linalg::mm(&dg, &w.w_ih)?)
+            Some(mm(&dg, &w.w_ih)?)
         } else {
             None
         },
         w_ih: if need.w_ih {
-            Some(linalg::mm(&tr(&dg)?, x)?)
+            Some(mm(&tr(&dg)?, x)?)
         } else {
             None
         },
         w_hh: if need.w_hh {
-            Some(linalg::mm(&tr(dgh)?, &st.hp)?)
+            Some(mm(&tr(dgh)?, &st.hp)?)
         } else {
             None
         },
         b_ih: if need.b_ih { Some(sum0(&dg)?) } else { None },
         b_hh: if need.b_hh { Some(sum0(dgh)?) } else { None },
         w_hr: match (&dhp, &st.hf) {
-            (Some(dhp), Some(hf)) if need.w_hr => Some(linalg::mm(&tr(dhp)?, hf)?),
+            (Some(dhp), Some(hf)) if need.w_hr => Some(mm(&tr(dhp)?, hf)?),
             _ => None,
         },
         h0: if need.h0 { Some(dhc) } else { None },

@@ -18,6 +18,7 @@ fn opt(o: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<crate::tenso
 /// Returns (out (N, P), or viewed as `out_shape`, h_n (B, P), c_n (B, H) or None).
 #[pyfunction]
 #[pyo3(name = "_rnn_layer")]
+#[pyo3(signature = (mode, x, batch_sizes, w_ih, w_hh, b_ih, b_hh, w_hr, h0, c0, reverse, out_shape=None))]
 #[allow(clippy::too_many_arguments)]
 fn rnn_layer(
     py: Python<'_>,
