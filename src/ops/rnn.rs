@@ -336,11 +336,45 @@ fn gemm_rows(
                 w.ptr::<$T>() as usize,
                 dst.ptr::<$T>() as usize,
             );
+            let pool_threads = pool().current_num_threads();
             let threads = if m * n * k >= 1 << 22 {
-                pool().current_num_threads()
+                pool_threads
             } else {
                 1
             };
+            // A step's product (16x128 @ 128x512: ~30 us on one core) is cut into bands of
+            // columns, one per thread, each a single-threaded product.
+            let bands = if threads == 1 && pool_threads > 1 && m * n * k >= 1 << 18 {
+                pool_threads.min(n / 64)
+            } else {
+                1
+            };
+            if bands > 1 {
+                use rayon::prelude::*;
+                let width = n.div_ceil(bands);
+                pool().install(|| {
+                    (0..bands).into_par_iter().for_each(|t| {
+                        let (c0, c1) = (t * width, ((t + 1) * width).min(n));
+                        if c0 >= c1 {
+                            return;
+                        }
+                        // SAFETY: as below; each band writes its own columns of `dst`.
+                        unsafe {
+                            cpu::gemm::<$T>(
+                                m,
+                                c1 - c0,
+                                k,
+                                ((pa as *const $T).offset(a0 as isize * sa[0]), sa[0], sa[1]),
+                                ((pw as *const $T).offset(c0 as isize * sw[1]), sw[0], sw[1]),
+                                ((pc as *mut $T).add(d0 * n + c0), n as isize, 1),
+                                acc,
+                                1,
+                            )
+                        }
+                    })
+                });
+                return Ok(());
+            }
             let go = || {
                 // SAFETY: `a` is a valid view with at least a0 + m rows of k elements, `w` a
                 // valid (k, n) view, `dst` a contiguous (.., n) buffer of this module with
