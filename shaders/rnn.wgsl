@@ -8,7 +8,7 @@
 // projection) or relu (RNN); LSTM backward: bit 0 = add dout; GRU forward: bit 0 = has b_hh.
 //
 // Row layouts (H = h): LSTM gates rows of 4H (i f g o), GRU gates rows of 3H (r z n), the
-// hidden product rows of 3H, every other buffer rows of H.
+// hidden product rows of 3H, every other buffer rows of H. LSTM saves tanh(c) (tc), not c.
 
 const WG: u32 = 256u;
 
@@ -29,7 +29,7 @@ fn ix(k: u32, e: u32) -> u32 {
 @group(0) @binding(1) var<storage, read_write> gates: array<f32>;
 @group(0) @binding(2) var<storage, read_write> cc: array<f32>;
 @group(0) @binding(3) var<storage, read_write> cp: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read_write> tc: array<f32>;
 @group(0) @binding(5) var<storage, read_write> hout: array<f32>;
 @group(0) @binding(6) var<storage, read_write> hc: array<f32>;
 
@@ -55,9 +55,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let prev = cc[ix(1u, u)];
     let nc = f * prev + i * g;
     cp[ix(2u, u)] = prev;
-    c[ix(3u, u)] = nc;
     cc[ix(1u, u)] = nc;
-    let hh = o * tanh_f(nc);
+    let t = tanh_f(nc);
+    tc[ix(3u, u)] = t;
+    let hh = o * t;
     hout[ix(4u, u)] = hh;
     if ((prm[2] & 1u) != 0u) {
         hc[ix(5u, u)] = hh;
@@ -66,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
 //// lstm_bwd
 @group(0) @binding(1) var<storage, read> gates: array<f32>;
-@group(0) @binding(2) var<storage, read> c: array<f32>;
+@group(0) @binding(2) var<storage, read> tc: array<f32>;
 @group(0) @binding(3) var<storage, read> cp: array<f32>;
 @group(0) @binding(4) var<storage, read> dh: array<f32>;
 @group(0) @binding(5) var<storage, read> dout: array<f32>;
@@ -92,7 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let f = gates[ix(0u, g0 + h)];
     let g = gates[ix(0u, g0 + 2u * h)];
     let o = gates[ix(0u, g0 + 3u * h)];
-    let t = tanh_f(c[ix(1u, u)]);
+    let t = tc[ix(1u, u)];
     let dc = dcc[ix(5u, u)] + dhf * o * (1.0 - t * t);
     dg[ix(6u, g0)] = dc * g * i * (1.0 - i);
     dg[ix(6u, g0 + h)] = dc * cp[ix(2u, u)] * f * (1.0 - f);

@@ -256,3 +256,34 @@ def test_gpu_refuses_mixed_devices(gpu):
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         _C._rnn_layer("GRU", x.to(gpu), [2, 1], *[a for a in [w[0]]],
                       torch.zeros(12, 4), None, None, None, h0.to(gpu), None, False)
+
+
+@pytest.mark.parametrize("cls,kw", [
+    ("LSTM", {"proj_size": 2, "bidirectional": True}),
+    ("LSTM", {"bias": False, "num_layers": 2}),
+    ("GRU", {"bidirectional": True, "num_layers": 2}),
+    ("RNN", {"bias": False, "bidirectional": True}),
+])
+def test_gradcheck_unsorted_packed_module(cls, kw):
+    # Unsorted sequences: the module permutes h0/c0 rows and the outputs around the layers.
+    import rtensor.nn as nn
+    import rtensor.nn.utils.rnn as R
+
+    torch.manual_seed(3)
+    m = getattr(nn, cls)(2, 3, **kw).double()
+    dirs = 2 if m.bidirectional else 1
+    real = m.proj_size or m.hidden_size
+    seqs = [torch.randn(n, 2, dtype=torch.float64, requires_grad=True) for n in (2, 4, 1)]
+    h0 = torch.randn(m.num_layers * dirs, 3, real, dtype=torch.float64, requires_grad=True)
+    extra = ()
+    if cls == "LSTM":
+        extra = (torch.randn(m.num_layers * dirs, 3, 3, dtype=torch.float64,
+                             requires_grad=True),)
+
+    def f(a, b, c, h0, *c0):
+        p = R.pack_sequence([a, b, c], enforce_sorted=False)
+        out, hn = m(p, (h0, c0[0]) if c0 else h0)
+        padded, _ = R.pad_packed_sequence(out)
+        return (padded, *hn) if isinstance(hn, tuple) else (padded, hn)
+
+    assert gradcheck(f, (*seqs, h0, *extra))

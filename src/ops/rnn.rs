@@ -19,12 +19,12 @@
 //! carried dh (`dG @ W_hh`, GRU adding its direct term dh * z). The weight gradients are one
 //! product each over all steps (`dG^T @ x`, `dG^T @ h_prev`, `dh^T @ h_f` for the projection),
 //! the bias gradients column sums of dG. Saved for the backward: the activated gates, the
-//! per-step h_prev rows (`hp`), and per mode c / c_prev (LSTM), the pre-projection h (LSTM
+//! per-step h_prev rows (`hp`), and per mode tanh(c) / c_prev (LSTM), the pre-projection h (LSTM
 //! with proj_size), the hidden n part (GRU), the output (RNN: the activation's derivative).
 //! The per-step products and kernels write into preallocated buffers (row ranges); on the CPU
 //! they run on the calling thread (a step is a few rows), on the GPU they are kernels on views.
 
-use crate::backend::cpu::rnn::{self as cpu, RnnElem};
+use crate::backend::cpu::rnn as cpu;
 use crate::backend::cpu::threads::pool;
 use crate::backend::gpu;
 use crate::dtype::{DType, Element};
@@ -110,7 +110,7 @@ pub struct LayerState {
     hp: Tensor,
     /// (N, P) the output (RNN's activation derivative reads it).
     out: Tensor,
-    /// LSTM: (N, H) c and c_prev.
+    /// LSTM: (N, H) tanh(c) and c_prev.
     c: Option<(Tensor, Tensor)>,
     /// LSTM with projection: (N, H) h before the projection.
     hf: Option<Tensor>,
@@ -290,7 +290,7 @@ fn rows(t: &Tensor, r0: usize, n: usize) -> Result<Tensor> {
 ///
 /// # Safety
 /// `t` must be a contiguous 2-d CPU tensor of element type `T` with at least `r0 + n` rows.
-unsafe fn rd<'a, T: Element>(t: &'a Tensor, r0: usize, n: usize) -> &'a [T] {
+unsafe fn rd<T: Element>(t: &Tensor, r0: usize, n: usize) -> &[T] {
     let cols = t.shape()[1];
     // SAFETY: inside the contiguous tensor, as the caller guarantees.
     unsafe { std::slice::from_raw_parts(t.ptr::<T>().add(r0 * cols), n * cols) }
@@ -303,7 +303,7 @@ unsafe fn rd<'a, T: Element>(t: &'a Tensor, r0: usize, n: usize) -> &'a [T] {
 /// tensor shares its storage), and no other slice of the same rows may be alive while the
 /// returned one is: each kernel call below takes its slices from distinct buffers.
 #[allow(clippy::mut_from_ref)]
-unsafe fn wr<'a, T: Element>(t: &'a Tensor, r0: usize, n: usize) -> &'a mut [T] {
+unsafe fn wr<T: Element>(t: &Tensor, r0: usize, n: usize) -> &mut [T] {
     let cols = t.shape()[1];
     // SAFETY: as the caller guarantees.
     unsafe { std::slice::from_raw_parts_mut(t.ptr::<T>().add(r0 * cols), n * cols) }
@@ -811,7 +811,6 @@ fn lstm_bwd(
 ) -> Result<()> {
     macro_rules! run {
         ($T:ty) => {{
-            let mut tc = vec![<$T>::ZERO; h];
             // SAFETY: `dcc` and `dg` are distinct buffers of this layer, the others are read.
             unsafe {
                 cpu::lstm_backward::<$T>(
@@ -823,7 +822,6 @@ fn lstm_bwd(
                     dout.map(|(t, r)| rd(t, r, m)),
                     wr(dcc, 0, m),
                     wr(dg, o, m),
-                    &mut tc,
                 )
             }
         }};

@@ -136,14 +136,14 @@ pub unsafe fn gemm<T: RnnElem>(
 }
 
 /// LSTM step forward over `b = cc.len() / h` rows: `gates` (pre-activations) become i f g o;
-/// `cp` receives the carried cell state, `c` and `cc` the new one; `hout` receives
+/// `cp` receives the carried cell state and `cc` the new one c, `tc` tanh(c); `hout` receives
 /// h = o * tanh(c) and so does `hc` when given (no projection).
 pub fn lstm_forward<T: RnnElem>(
     h: usize,
     gates: &mut [T],
     cc: &mut [T],
     cp: &mut [T],
-    c: &mut [T],
+    tc: &mut [T],
     hout: &mut [T],
     mut hc: Option<&mut [T]>,
 ) {
@@ -157,23 +157,22 @@ pub fn lstm_forward<T: RnnElem>(
         let (f, rest) = rest.split_at(h);
         let (gg, o) = rest.split_at(h);
         let rs = r * h..(r + 1) * h;
-        let (ccr, cpr, cr, hr) = (
+        let (ccr, cpr, tr, hr) = (
             &mut cc[rs.clone()],
             &mut cp[rs.clone()],
-            &mut c[rs.clone()],
+            &mut tc[rs.clone()],
             &mut hout[rs.clone()],
         );
         for j in 0..h {
             let prev = ccr[j];
             let nc = f[j] * prev + i[j] * gg[j];
             cpr[j] = prev;
-            cr[j] = nc;
             ccr[j] = nc;
-            hr[j] = nc;
+            tr[j] = nc;
         }
-        T::tanh_(hr);
+        T::tanh_(tr);
         for j in 0..h {
-            hr[j] = o[j] * hr[j];
+            hr[j] = o[j] * tr[j];
         }
         if let Some(hc) = hc.as_deref_mut() {
             hc[rs].copy_from_slice(hr);
@@ -181,46 +180,66 @@ pub fn lstm_forward<T: RnnElem>(
     }
 }
 
+/// One row of [`lstm_backward`]; `dh(j)` is the gradient of h's unit j.
+#[inline(always)]
+fn lstm_backward_row<T: RnnElem>(
+    h: usize,
+    g: &[T],
+    tc: &[T],
+    cp: &[T],
+    dcr: &mut [T],
+    d: &mut [T],
+    dh: impl Fn(usize) -> T,
+) {
+    let one = T::ONE;
+    let (gi, rest) = g.split_at(h);
+    let (gf, rest) = rest.split_at(h);
+    let (gg, go) = rest.split_at(h);
+    let (di, rest) = d.split_at_mut(h);
+    let (df, rest) = rest.split_at_mut(h);
+    let (dgg, dgo) = rest.split_at_mut(h);
+    let (tc, cp, dcr, go, dgo) = (&tc[..h], &cp[..h], &mut dcr[..h], &go[..h], &mut dgo[..h]);
+    for j in 0..h {
+        let dhf = dh(j);
+        let (i, f, g, o) = (gi[j], gf[j], gg[j], go[j]);
+        let t = tc[j];
+        let dc = dcr[j] + dhf * o * (one - t * t);
+        di[j] = dc * g * i * (one - i);
+        df[j] = dc * cp[j] * f * (one - f);
+        dgg[j] = dc * i * (one - g * g);
+        dgo[j] = dhf * t * o * (one - o);
+        dcr[j] = dc * f;
+    }
+}
+
 /// LSTM step backward over `b = dcc.len() / h` rows. `dh` (+ `dout` when given) is the
-/// gradient of the step's h (before the projection: of o * tanh(c)); `dcc` the carried cell
-/// gradient, replaced by the one for the previous step; `dg` receives the gate gradients
-/// (i f g o pre-activations). `tc` is a scratch row of `h`.
+/// gradient of the step's h (before the projection: of o * tanh(c)); `tc` the forward's
+/// tanh(c), `cp` its carried c; `dcc` the carried cell gradient, replaced by the one for the
+/// previous step; `dg` receives the gate gradients (i f g o pre-activations).
 #[allow(clippy::too_many_arguments)]
 pub fn lstm_backward<T: RnnElem>(
     h: usize,
     gates: &[T],
-    c: &[T],
+    tc: &[T],
     cp: &[T],
     dh: &[T],
     dout: Option<&[T]>,
     dcc: &mut [T],
     dg: &mut [T],
-    tc: &mut [T],
 ) {
     let b = dcc.len() / h;
-    let one = T::ONE;
     for r in 0..b {
         let g = &gates[r * 4 * h..(r + 1) * 4 * h];
         let d = &mut dg[r * 4 * h..(r + 1) * 4 * h];
         let rs = r * h..(r + 1) * h;
-        tc.copy_from_slice(&c[rs.clone()]);
-        T::tanh_(tc);
-        let (dhr, cpr) = (&dh[rs.clone()], &cp[rs.clone()]);
+        let (tr, cpr, dhr) = (&tc[rs.clone()], &cp[rs.clone()], &dh[rs.clone()]);
         let dcr = &mut dcc[rs.clone()];
-        let dor = dout.map(|x| &x[rs]);
-        for j in 0..h {
-            let dhf = match dor {
-                Some(x) => dhr[j] + x[j],
-                None => dhr[j],
-            };
-            let (i, f, gg, o) = (g[j], g[h + j], g[2 * h + j], g[3 * h + j]);
-            let t = tc[j];
-            let dc = dcr[j] + dhf * o * (one - t * t);
-            d[j] = dc * gg * i * (one - i);
-            d[h + j] = dc * cpr[j] * f * (one - f);
-            d[2 * h + j] = dc * i * (one - gg * gg);
-            d[3 * h + j] = dhf * t * o * (one - o);
-            dcr[j] = dc * f;
+        match dout {
+            Some(x) => {
+                let x = &x[rs];
+                lstm_backward_row(h, g, tr, cpr, dcr, d, |j| dhr[j] + x[j])
+            }
+            None => lstm_backward_row(h, g, tr, cpr, dcr, d, |j| dhr[j]),
         }
     }
 }
@@ -246,12 +265,12 @@ pub fn gru_forward<T: RnnElem>(
         match b_hh {
             Some(bh) => {
                 for j in 0..2 * h {
-                    g[j] = g[j] + hgr[j] + bh[j];
+                    g[j] += hgr[j] + bh[j];
                 }
             }
             None => {
                 for j in 0..2 * h {
-                    g[j] = g[j] + hgr[j];
+                    g[j] += hgr[j];
                 }
             }
         }
@@ -268,7 +287,7 @@ pub fn gru_forward<T: RnnElem>(
         }
         let (rz, n) = g.split_at_mut(2 * h);
         for j in 0..h {
-            n[j] = n[j] + rz[j] * gn[j];
+            n[j] += rz[j] * gn[j];
         }
         T::tanh_(n);
         let (hpr, hr) = (&hp[rs.clone()], &mut hout[rs.clone()]);
@@ -404,7 +423,10 @@ mod tests {
                 let mut cc = c0.clone();
                 let mut cp = vec![0.0; b * h];
                 lstm_forward(h, &mut g, &mut cc, &mut cp, &mut c_out, &mut h_out, None);
-                assert_eq!(cc, c_out);
+                assert_eq!(cp, c0);
+                for (t, c) in c_out.iter().zip(&cc) {
+                    assert_eq!(*t, c.tanh());
+                }
             }
             let tol = if dtype32 { 1e-6 } else { 1e-14 };
             for r in 0..b {
@@ -412,7 +434,7 @@ mod tests {
                     let p = |k: usize| pre[r * 4 * h + k * h + j];
                     let c = sig(p(1)) * c0[r * h + j] + sig(p(0)) * p(2).tanh();
                     let hh = sig(p(3)) * c.tanh();
-                    assert!((c - c_out[r * h + j]).abs() < tol);
+                    assert!((c.tanh() - c_out[r * h + j]).abs() < tol);
                     assert!((hh - h_out[r * h + j]).abs() < tol);
                 }
             }
