@@ -190,11 +190,13 @@ def test_bad_inputs():
 
     with pytest.raises(ValueError, match="Unknown mode 'LSTMX'"):
         call("LSTMX")
-    with pytest.raises(RuntimeError, match=r"batch_sizes \[1, 2\] should be positive and "
-                                           r"non-increasing"):
+    with pytest.raises(RuntimeError, match=r"batch_sizes \[1, 2\] should be positive \(or all "
+                                           r"0\) and non-increasing"):
         call(bs=(1, 2))
     with pytest.raises(RuntimeError, match=r"batch_sizes \[2, 0, 1\] should be positive"):
         call(bs=(2, 0, 1))
+    with pytest.raises(RuntimeError, match=r"batch_sizes \[2, 0\] should be positive"):
+        call(bs=(2, 0))
     with pytest.raises(RuntimeError, match=r"batch_sizes \[2, 2\] do not add up to the "
                                            r"input's 3 rows"):
         call(bs=(2, 2))
@@ -287,3 +289,18 @@ def test_gradcheck_unsorted_packed_module(cls, kw):
         return (padded, *hn) if isinstance(hn, tuple) else (padded, hn)
 
     assert gradcheck(f, (*seqs, h0, *extra))
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+def test_empty_batch(cls):
+    # PyTorch: a (T, 0, in) batch gives (T, 0, H) outputs and (layers, 0, H) states.
+    import rtensor.nn as nn
+
+    m = getattr(nn, cls)(3, 4, num_layers=2, bidirectional=True)
+    x = torch.zeros(5, 0, 3, requires_grad=True)
+    out, h = m(x)
+    h = h[0] if isinstance(h, tuple) else h
+    assert tuple(out.shape) == (5, 0, 8) and tuple(h.shape) == (4, 0, 4)
+    (out.sum() + h.sum()).backward()
+    assert tuple(x.grad.shape) == (5, 0, 3)
+    assert float(m.weight_hh_l0.grad.abs().sum()) == 0.0

@@ -229,9 +229,10 @@ fn check(
             return Err(err(format!("bias {:?} should be [{gh}]", b.shape())));
         }
     }
-    if bs.is_empty() || bs.contains(&0) || bs.windows(2).any(|v| v[1] > v[0]) {
+    // All zero: a padded batch of no sequences (the outputs are empty).
+    if bs.is_empty() || (bs.contains(&0) && bs[0] != 0) || bs.windows(2).any(|v| v[1] > v[0]) {
         return Err(err(format!(
-            "batch_sizes {bs:?} should be positive and non-increasing"
+            "batch_sizes {bs:?} should be positive (or all 0) and non-increasing"
         )));
     }
     if bs.iter().sum::<usize>() != n {
