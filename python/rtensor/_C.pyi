@@ -442,6 +442,20 @@ def _record_function(
     backward: Any,
     materialize: Any,
 ) -> Any: ...
+def _rnn_layer(
+    mode: Any,
+    x: Any,
+    batch_sizes: Any,
+    w_ih: Any,
+    w_hh: Any,
+    b_ih: Any,
+    b_hh: Any,
+    w_hr: Any,
+    h0: Any,
+    c0: Any,
+    reverse: Any,
+    out_shape: Any = None,
+) -> Any: ...
 def _run_backward(
     roots: Any,
     grads: Any,

@@ -12,6 +12,7 @@ mod norm;
 mod optim;
 mod pool;
 mod random;
+mod rnn;
 mod tensor;
 
 use pyo3::prelude::*;
@@ -34,5 +35,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pool::register(m)?;
     gpu::register(m)?;
     attention::register(m)?;
+    rnn::register(m)?;
     Ok(())
 }

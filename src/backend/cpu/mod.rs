@@ -7,6 +7,7 @@ pub mod iter;
 pub mod math;
 pub mod norm;
 pub mod pool;
+pub mod rnn;
 pub mod threads;
 pub mod vecmath;
 pub mod winograd;

@@ -149,5 +149,6 @@ pub fn all_variants() -> Vec<(String, String)> {
     out.extend(super::optim::variants());
     out.extend(super::conv::variants());
     out.extend(super::attention::variants());
+    out.extend(super::rnn::variants());
     out
 }
