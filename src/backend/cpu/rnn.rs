@@ -29,60 +29,14 @@ pub trait RnnElem:
 impl RnnElem for f32 {
     const ZERO: Self = 0.0;
     fn sigmoid_(v: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if vecmath::uses_avx2() {
-            // SAFETY: the CPU has AVX2 and FMA.
-            unsafe { simd::sigmoid_avx2(v) };
-            return;
-        }
-        simd::sigmoid_base(v)
+        let (p, n) = (v.as_mut_ptr(), v.len());
+        // SAFETY: in place over one contiguous slice of n elements.
+        unsafe { vecmath::run(vecmath::VecFn::Sigmoid, p, 1, p, 1, n) }
     }
     fn tanh_(v: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if vecmath::uses_avx2() {
-            // SAFETY: the CPU has AVX2 and FMA.
-            unsafe { simd::tanh_avx2(v) };
-            return;
-        }
-        simd::tanh_base(v)
-    }
-}
-
-/// In-place float32 sigmoid/tanh passes over one slice (one pointer, so LLVM vectorises them
-/// without an overlap check, which an in-place call of `vecmath::run` with src == dst fails).
-mod simd {
-    use super::vecmath;
-
-    pub fn sigmoid_base(v: &mut [f32]) {
-        for x in v {
-            *x = vecmath::sigmoid::<false>(*x);
-        }
-    }
-
-    pub fn tanh_base(v: &mut [f32]) {
-        for x in v {
-            *x = vecmath::tanh::<false>(*x);
-        }
-    }
-
-    /// # Safety
-    /// The CPU must have AVX2 and FMA.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn sigmoid_avx2(v: &mut [f32]) {
-        for x in v {
-            *x = vecmath::sigmoid::<true>(*x);
-        }
-    }
-
-    /// # Safety
-    /// The CPU must have AVX2 and FMA.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn tanh_avx2(v: &mut [f32]) {
-        for x in v {
-            *x = vecmath::tanh::<true>(*x);
-        }
+        let (p, n) = (v.as_mut_ptr(), v.len());
+        // SAFETY: in place over one contiguous slice of n elements.
+        unsafe { vecmath::run(vecmath::VecFn::Tanh, p, 1, p, 1, n) }
     }
 }
 

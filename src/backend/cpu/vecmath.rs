@@ -140,8 +140,16 @@ macro_rules! kernels {
         ) {
             macro_rules! each {
                 ($g:ident) => {
-                    if ss == 1 && ds == 1 {
+                    if ss == 1 && ds == 1 && std::ptr::eq(src, dst as *const f32) {
+                        // In place: one slice (two would alias, and the compiler's overlap
+                        // check would send the loop to its scalar version).
                         // SAFETY: the caller guarantees n contiguous elements.
+                        let d = unsafe { std::slice::from_raw_parts_mut(dst, n) };
+                        for o in d.iter_mut() {
+                            *o = $g::<$fma>(*o);
+                        }
+                    } else if ss == 1 && ds == 1 {
+                        // SAFETY: the caller guarantees n contiguous elements, not overlapping.
                         let (s, d) = unsafe {
                             (
                                 std::slice::from_raw_parts(src, n),
