@@ -434,4 +434,18 @@ mod tests {
         );
         assert_eq!(o, [0.0, 1.0, 0.0, 1.0]);
     }
+
+    #[test]
+    fn in_place_equals_out_of_place() {
+        let src: Vec<f32> = (0..1000).map(|i| (i as f32 - 500.0) / 37.0).collect();
+        for f in [VecFn::Exp, VecFn::Tanh, VecFn::Sigmoid] {
+            let mut out = vec![0f32; src.len()];
+            apply(f, &src, &mut out);
+            let mut inplace = src.clone();
+            let (p, n) = (inplace.as_mut_ptr(), inplace.len());
+            // SAFETY: in place over one slice of n elements.
+            unsafe { run(f, p, 1, p, 1, n) };
+            assert_eq!(inplace, out);
+        }
+    }
 }
