@@ -12,6 +12,7 @@ mod norm;
 mod optim;
 mod pool;
 mod random;
+mod resample;
 mod tensor;
 
 use pyo3::prelude::*;
@@ -32,6 +33,7 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     norm::register(m)?;
     conv::register(m)?;
     pool::register(m)?;
+    resample::register(m)?;
     gpu::register(m)?;
     attention::register(m)?;
     Ok(())

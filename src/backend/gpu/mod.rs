@@ -16,6 +16,7 @@ pub mod kernels;
 pub mod ops;
 pub mod optim;
 pub mod pool;
+pub mod resample;
 pub mod shaders;
 
 use crate::dtype::DType;
