@@ -40,9 +40,10 @@ impl<T: Float> PNorm<T> {
     }
 }
 
-const LANES: usize = 8;
+const LANES: usize = 16;
 
-/// Sum of `f(a[k] - b[k])` in eight lanes (ATen's vectorised accumulation), then the lanes.
+/// Sum of `f(a[k] - b[k])` in sixteen lanes (two vectors of ATen's vectorised accumulation, so
+/// that additions overlap), then the lanes.
 #[inline(always)]
 fn lane_sum<T: Float>(a: &[T], b: &[T], f: impl Fn(T) -> T) -> T {
     let mut acc = [T::zero(); LANES];
@@ -178,6 +179,25 @@ fn bwd_row<T: Float>(
     gi: &mut [T],
 ) {
     let a = &x[i * m..(i + 1) * m];
+    if let PNorm::Two = pn {
+        // each partner's factor g / d (0 for itself and where d is 0), then the columns in
+        // blocks held in registers across the partners
+        let s: Vec<T> = (0..n)
+            .map(|j| {
+                if j == i {
+                    return T::zero();
+                }
+                let k = if i < j { pair(n, i, j) } else { pair(n, j, i) };
+                if d[k] == T::zero() {
+                    T::zero()
+                } else {
+                    g[k] / d[k]
+                }
+            })
+            .collect();
+        two_row(gi, a, x, m, &s);
+        return;
+    }
     for j in 0..n {
         if j == i {
             continue;
@@ -185,6 +205,34 @@ fn bwd_row<T: Float>(
         let k = if i < j { pair(n, i, j) } else { pair(n, j, i) };
         // diff = x_i - x_j: this row's side of the pair
         term(gi, a, &x[j * m..(j + 1) * m], g[k], d[k], pn);
+    }
+}
+
+/// Euclidean row gradient: `gi[c] += sum_j (a[c] - x[j, c]) * s[j]`, summed in increasing j.
+#[inline(always)]
+fn two_row<T: Float>(gi: &mut [T], a: &[T], x: &[T], m: usize, s: &[T]) {
+    const B: usize = 32;
+    let mut c0 = 0;
+    while c0 + B <= m {
+        let mut acc = [T::zero(); B];
+        let ab = &a[c0..c0 + B];
+        for (j, &sj) in s.iter().enumerate() {
+            let b = &x[j * m + c0..j * m + c0 + B];
+            for ((o, &u), &v) in acc.iter_mut().zip(ab).zip(b) {
+                *o = *o + (u - v) * sj;
+            }
+        }
+        for (o, &v) in gi[c0..c0 + B].iter_mut().zip(&acc) {
+            *o = *o + v;
+        }
+        c0 += B;
+    }
+    for cc in c0..m {
+        let mut acc = T::zero();
+        for (j, &sj) in s.iter().enumerate() {
+            acc = acc + (a[cc] - x[j * m + cc]) * sj;
+        }
+        gi[cc] = gi[cc] + acc;
     }
 }
 
