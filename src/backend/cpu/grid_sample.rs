@@ -236,26 +236,18 @@ fn point_taps<T: Float, const DW: bool>(g: &[T], a: &GridArgs, pt: &mut PointTap
             let (bx, by) = (coord[0].floor(), coord[1].floor());
             let (wx, dx) = cubic(coord[0] - bx);
             let (wy, dy) = cubic(coord[1] - by);
+            // each tap row's and column's position (padded, truncated as ATen's int cast)
+            let tap = |b: T, k: usize, size: usize| {
+                let t = pad_coord(b + c((k as f64) - 1.0), size, a.padding, a.align_corners).0;
+                inside(t.trunc(), size)
+            };
+            let xs = [0, 1, 2, 3].map(|j| tap(bx, j, size(0)));
             for i in 0..4 {
-                let ty = pad_coord(
-                    by + c((i as f64) - 1.0),
-                    size(1),
-                    a.padding,
-                    a.align_corners,
-                )
-                .0;
-                let Some(yi) = inside(ty.trunc(), size(1)).filter(|_| ty.is_finite()) else {
+                let Some(yi) = tap(by, i, size(1)) else {
                     continue;
                 };
-                for j in 0..4 {
-                    let tx = pad_coord(
-                        bx + c((j as f64) - 1.0),
-                        size(0),
-                        a.padding,
-                        a.align_corners,
-                    )
-                    .0;
-                    let Some(xi) = inside(tx.trunc(), size(0)).filter(|_| tx.is_finite()) else {
+                for (j, xi) in xs.iter().enumerate() {
+                    let Some(xi) = *xi else {
                         continue;
                     };
                     let k = pt.n;
@@ -408,21 +400,23 @@ pub fn backward_grid<T: Float + Send + Sync>(
                     let len = gc.len() / nd;
                     let mut taps = taps_buffer::<T>(len);
                     chunk_taps::<T, true>(grid, a, b, p0, &mut taps);
-                    let mut acc = vec![[T::zero(); 3]; len];
-                    for cc in 0..ch {
-                        let xs = &x[(b * ch + cc) * plane..(b * ch + cc + 1) * plane];
-                        let gs = &g[(b * ch + cc) * p + p0..(b * ch + cc) * p + p0 + len];
-                        for ((&gv, t), acc) in gs.iter().zip(&taps).zip(acc.iter_mut()) {
+                    // point by point, the channels in order, the sums in registers
+                    let base = b * ch;
+                    for (q, (o, t)) in gc.chunks_mut(nd).zip(&taps).enumerate() {
+                        let mut acc = [T::zero(); 3];
+                        for cc in 0..ch {
+                            let xs = &x[(base + cc) * plane..(base + cc + 1) * plane];
+                            let gv = g[(base + cc) * p + p0 + q];
                             for (&i, dw) in t.idx[..t.n].iter().zip(&t.dw[..t.n]) {
                                 let v = xs[i] * gv;
-                                for (acc, &d) in acc.iter_mut().zip(dw).take(nd) {
-                                    *acc = *acc + v * d;
+                                acc[0] = acc[0] + v * dw[0];
+                                acc[1] = acc[1] + v * dw[1];
+                                if nd == 3 {
+                                    acc[2] = acc[2] + v * dw[2];
                                 }
                             }
                         }
-                    }
-                    for ((o, acc), t) in gc.chunks_mut(nd).zip(&acc).zip(&taps) {
-                        for ((o, &a), &m) in o.iter_mut().zip(acc).zip(&t.mult) {
+                        for ((o, &a), &m) in o.iter_mut().zip(&acc).zip(&t.mult) {
                             *o = a * m;
                         }
                     }
