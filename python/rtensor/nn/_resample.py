@@ -2,11 +2,13 @@
 ``interpolate`` (in _interpolate.py): ``grid_sample``, ``affine_grid``, ``pixel_shuffle``,
 ``pixel_unshuffle``, ``channel_shuffle``, ``unfold``/``fold`` (im2col/col2im) and ``pdist``.
 
-``grid_sample`` is composed of differentiable tensor ops on the grid (unnormalise, the padding
-transforms with ATen's gradients: zero at and beyond a clipped border, the reflection's sign)
-and one ``index_select`` of all corner taps as rows of channels, masked where a tap falls
-outside the input. Each function records one node under PyTorch's name (NOTE [named
-composites] in functional.py), so it runs on every device.
+On the CPU ``grid_sample`` and ``pdist`` are native kernels with native backward (NOTE
+[native grid_sample], NOTE [native pdist]). Elsewhere (the GPU), and for ``grid_sample``'s
+gradient under ``create_graph=True``, ``grid_sample`` is composed of differentiable tensor ops
+on the grid (unnormalise, the padding transforms with ATen's gradients: zero at and beyond a
+clipped border, the reflection's sign) and one ``index_select`` of all corner taps as rows of
+channels, masked where a tap falls outside the input. The other functions record one node
+under PyTorch's name (NOTE [named composites] in functional.py), so they run on every device.
 """
 
 import numbers
