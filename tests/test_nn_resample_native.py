@@ -206,3 +206,35 @@ def test_interpolate_uint8_nearest_is_a_copy():
         got = F.interpolate(torch.tensor(a.astype(np.uint8)), size=(45, 61), mode=mode)
         assert got.dtype == torch.uint8
         np.testing.assert_array_equal(got.numpy(), want.numpy().astype(np.uint8))
+
+
+@pytest.fixture
+def threads():
+    """Sets the thread count for one test and restores it."""
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("cid", [c for c in CASES if c.startswith(("n_g2", "n_g3"))])
+def test_grid_sample_one_pass_backward_matches_pytorch(threads, cid):
+    # one thread: the batch items alone fill the pool, so both gradients come from one pass
+    threads(1)
+    test_matches_pytorch(cid)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_grid_sample_one_pass_and_two_pass_backward_agree_bitwise(threads, mode):
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((4, 5, 9, 8)).astype(np.float32)
+    g = rng.uniform(-1.2, 1.2, (4, 70, 3, 2)).astype(np.float32)
+    go = torch.tensor(rng.standard_normal((4, 5, 70, 3)).astype(np.float32))
+    got = []
+    for n in (1, 16):  # 4 items >= 2 x 1 thread: one pass; < 2 x 16 threads: two passes
+        threads(n)
+        x, gr = torch.tensor(a, requires_grad=True), torch.tensor(g, requires_grad=True)
+        F.grid_sample(x, gr, mode=mode, padding_mode="reflection",
+                      align_corners=False).backward(go)
+        got.append((x.grad.numpy(), gr.grad.numpy()))
+    np.testing.assert_array_equal(got[0][0], got[1][0])
+    np.testing.assert_array_equal(got[0][1], got[1][1])

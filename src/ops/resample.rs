@@ -223,6 +223,33 @@ pub fn grid_sample_backward(
         )));
     }
     let (gc, gridc) = (dense_as(g, cd)?, dense_as(grid, cd)?);
+    if want_x && want_grid {
+        let xc = dense_as(x, cd)?;
+        let (gx, gg) = (
+            Tensor::zeros(x.shape(), cd),
+            Tensor::zeros(grid.shape(), cd),
+        );
+        let done = match cd {
+            DType::F32 => {
+                // SAFETY: `gx` and `gg` are fresh, contiguous and unaliased.
+                let (o, q) = unsafe { (slice_mut::<f32>(&gx), slice_mut::<f32>(&gg)) };
+                let (gs, xs, grs) = (gc.as_slice(), xc.as_slice(), gridc.as_slice());
+                crate::backend::cpu::grid_sample::backward_both(gs, xs, grs, &a, o, q)
+            }
+            _ => {
+                // SAFETY: as above.
+                let (o, q) = unsafe { (slice_mut::<f64>(&gx), slice_mut::<f64>(&gg)) };
+                let (gs, xs, grs) = (gc.as_slice(), xc.as_slice(), gridc.as_slice());
+                crate::backend::cpu::grid_sample::backward_both(gs, xs, grs, &a, o, q)
+            }
+        };
+        if done.is_some() {
+            return Ok((
+                Some(gx.to_dtype(x.dtype())),
+                Some(gg.to_dtype(grid.dtype())),
+            ));
+        }
+    }
     let gx = if want_x {
         let gx = Tensor::zeros(x.shape(), cd);
         match cd {

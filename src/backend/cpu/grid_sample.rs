@@ -424,3 +424,59 @@ pub fn backward_grid<T: Float + Send + Sync>(
         });
     });
 }
+
+/// Both gradients in one pass when the batch items alone give every thread work (`None`
+/// otherwise: the caller runs `backward_input` and `backward_grid`). Each batch item is one
+/// task; the sums run in the same order as in the two separate kernels, so the results are
+/// the same bits.
+pub fn backward_both<T: Float + Send + Sync>(
+    g: &[T],
+    x: &[T],
+    grid: &[T],
+    a: &GridArgs,
+    gx: &mut [T],
+    gg: &mut [T],
+) -> Option<()> {
+    let plane: usize = a.inp.iter().product();
+    let (p, ch, nd) = (a.points, a.c, a.nd);
+    if a.n < 2 * pool().current_num_threads() || a.mode == GridMode::Nearest || p == 0 || ch == 0 {
+        return None;
+    }
+    pool().install(|| {
+        gx.par_chunks_mut(ch * plane)
+            .zip(gg.par_chunks_mut(p * nd))
+            .enumerate()
+            .for_each(|(b, (gi, gb))| {
+                let base = b * ch;
+                let mut taps = taps_buffer::<T>(CHUNK);
+                for p0 in (0..p).step_by(CHUNK) {
+                    let len = CHUNK.min(p - p0);
+                    chunk_taps::<T, true>(grid, a, b, p0, &mut taps[..len]);
+                    let gc = &mut gb[p0 * nd..(p0 + len) * nd];
+                    for (q, (o, t)) in gc.chunks_mut(nd).zip(&taps[..len]).enumerate() {
+                        let mut acc = [T::zero(); 3];
+                        for cc in 0..ch {
+                            let xs = &x[(base + cc) * plane..(base + cc + 1) * plane];
+                            let gis = &mut gi[cc * plane..(cc + 1) * plane];
+                            let gv = g[(base + cc) * p + p0 + q];
+                            for ((&i, &w), dw) in
+                                t.idx[..t.n].iter().zip(&t.w[..t.n]).zip(&t.dw[..t.n])
+                            {
+                                gis[i] = gis[i] + w * gv;
+                                let v = xs[i] * gv;
+                                acc[0] = acc[0] + v * dw[0];
+                                acc[1] = acc[1] + v * dw[1];
+                                if nd == 3 {
+                                    acc[2] = acc[2] + v * dw[2];
+                                }
+                            }
+                        }
+                        for ((o, &s), &m) in o.iter_mut().zip(&acc).zip(&t.mult) {
+                            *o = s * m;
+                        }
+                    }
+                }
+            })
+    });
+    Some(())
+}
