@@ -370,6 +370,40 @@ _spatial("MaxPool2d(2) fwd+bwd, (32,64,32,32)", (32, 64, 32, 32), lambda nn: nn.
 
 
 # ----------------------------------------------------------------------------------------
+# Resampling (rtensor and PyTorch): interpolate, grid_sample, pdist, forward + backward
+
+def _resample_fwd_bwd(lib, shapes, fn):
+    """One forward + backward of `fn(F, *inputs)` on fixed inputs (grid values in [-1.1, 1.1])."""
+    xs = [to_lib(lib, data(s, 60 + i, -1.1, 1.1)).requires_grad_() for i, s in enumerate(shapes)]
+    F = lib.nn.functional
+
+    def step():
+        out = fn(F, *xs)
+        out.sum().backward()
+        for x in xs:
+            x.grad = None
+        return out
+    return step
+
+
+def _resample(name, shapes, fn, number=1):
+    register(Workload(name, _autograd_libs(lambda lib: _resample_fwd_bwd(lib, shapes, fn)),
+                      number=number, group="resample"))
+
+
+_resample("interpolate bilinear x2 fwd+bwd, (8,16,64,64)", [(8, 16, 64, 64)],
+          lambda F, x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False))
+_resample("interpolate bicubic x2 fwd+bwd, (8,16,64,64)", [(8, 16, 64, 64)],
+          lambda F, x: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False))
+_resample("interpolate nearest x2 fwd+bwd, (8,16,64,64)", [(8, 16, 64, 64)],
+          lambda F, x: F.interpolate(x, scale_factor=2, mode="nearest"))
+_resample("grid_sample bilinear fwd+bwd, (8,16,64,64) grid (8,64,64,2)",
+          [(8, 16, 64, 64), (8, 64, 64, 2)],
+          lambda F, x, g: F.grid_sample(x, g, align_corners=False))
+_resample("pdist fwd+bwd, (1000,64)", [(1000, 64)], lambda F, x: F.pdist(x))
+
+
+# ----------------------------------------------------------------------------------------
 # Recurrent layers (rtensor and PyTorch): forward + backward through time
 
 def _rnn_fwd_bwd(lib, shape, layer):

@@ -49,6 +49,7 @@ _MODULE_GPU = frozenset({
     "_batch_norm",
     "_max_pool", "_avg_pool", "_adaptive_avg_pool", "_adaptive_max_pool", "_fractional_max_pool",
     "_max_unpool",
+    "_resample",
     "_rnn_layer",
 })
 

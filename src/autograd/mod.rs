@@ -17,5 +17,6 @@ pub mod ops_conv;
 pub mod ops_nn;
 pub mod ops_norm;
 pub mod ops_pool;
+pub mod ops_resample;
 pub mod ops_rnn;
 pub mod ops_shape;

@@ -40,6 +40,7 @@ pub mod norm;
 pub mod optim;
 pub mod pool;
 pub mod reduce;
+pub mod resample;
 pub mod rnn;
 pub mod view;
 

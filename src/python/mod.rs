@@ -12,6 +12,7 @@ mod norm;
 mod optim;
 mod pool;
 mod random;
+mod resample;
 mod rnn;
 mod tensor;
 
@@ -33,6 +34,7 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     norm::register(m)?;
     conv::register(m)?;
     pool::register(m)?;
+    resample::register(m)?;
     gpu::register(m)?;
     attention::register(m)?;
     rnn::register(m)?;

@@ -8,6 +8,7 @@ pub mod nn;
 pub mod optim;
 pub mod pool;
 pub mod reduce;
+pub mod resample;
 
 /// One row of the op registry as the Python package and the tests read it
 /// (`_C._op_registry()`).

@@ -9,12 +9,9 @@ with NumPy in ATen's arithmetic (``area_pixel_compute_scale``,
 ``area_pixel_compute_source_index`` with its fused multiply-add, ``guard_index_and_lambda``,
 the cubic coefficients with A=-0.75, the antialias filters of
 ``_compute_indices_min_size_weights_aa`` (bilinear, bicubic with a=-0.5, Lanczos-3), the adaptive-pool windows
-``floor(i*in/out) .. ceil((i+1)*in/out)``, in the input's opmath type), then applied on the
-device as products with dense interpolation matrices (NOTE [dense resampling]) or, for
-non-finite input, as one ``index_select`` per tap, a product with its weights and a sum. The
-whole composition is recorded as one node under PyTorch's name (NOTE [named composites] in
-functional.py), so the gradient is the exact adjoint of the forward and it runs on every
-device.
+``floor(i*in/out) .. ceil((i+1)*in/out)``, in the input's opmath type), then applied by one
+native kernel per dim (NOTE [native resampling]). The whole call is one native node under
+PyTorch's name whose backward applies the adjoint tables.
 """
 
 import functools
@@ -24,9 +21,10 @@ import warnings
 import numpy as np
 
 import rtensor
+from rtensor import _C
 from rtensor import _memory_format as _mf
 
-from ._resample import _dtype_title, _is_integer, _named, _opmath, _sizes
+from ._resample import _dtype_title, _is_integer, _opmath, _sizes
 
 # ----- interpolate: the taps of one dim -----
 
@@ -135,18 +133,15 @@ def _area_taps(insz, outsz, T):
 
 @functools.lru_cache(maxsize=64)
 def _dim_plan(mode, insz, outsz, scale, align_corners, antialias, T):
-    """The taps of one dim and its dense blocks (NOTE [dense resampling]); the plan depends
-    only on these arguments, so it is cached."""
+    """The native tap table of one dim (NOTE [native resampling]); it depends only on these
+    arguments, so it is cached."""
     idx, w, valid = _taps(mode, insz, outsz, scale, align_corners, antialias, T)
-    if w is None and outsz % insz == 0 and np.array_equal(
-            idx, np.arange(outsz) // (outsz // insz)):
-        # each input repeated r times (an integer upscale): a broadcast copy, summed back
-        return idx, w, valid, outsz // insz
     if w is None:
-        dense = _dense_blocks(idx[:, None], np.ones((outsz, 1), T), insz)
-    else:
-        dense = _dense_blocks(idx, np.where(valid, w, 0) if valid is not None else w, insz)
-    return idx, w, valid, dense
+        return _C._ResampleTaps(insz, 1, idx.reshape(-1).tolist())
+    if valid is not None:
+        idx = np.where(valid, idx, -1)  # a padded tap reads nothing (not 0 * x)
+    return _C._ResampleTaps(insz, idx.shape[1], idx.reshape(-1).tolist(),
+                            w.astype(np.float64).reshape(-1).tolist())
 
 
 def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
@@ -177,76 +172,13 @@ def _taps(mode, insz, outsz, scale, align_corners, antialias, T):
     return np.stack([i0, i1], 1), np.stack([T(1) - lam, lam], 1).astype(T), None
 
 
-# NOTE [dense resampling]: the taps of one dim are applied as products with dense
-# interpolation matrices: a GEMM runs at a hundred times the speed of a gather, and its zeros
-# add exactly nothing, so the result is the taps' sum. One (out, in) matrix does it along a
-# short dim (at most _DENSE_MAX inputs and _DENSE_ENTRIES entries); otherwise the outputs are
-# cut into blocks of _BLOCK, each reading the contiguous input range its taps span (taps are
-# monotone in every mode), so the work stays proportional to out * (in / out + K). Only
-# non-finite inputs tell products and taps apart (0 * inf is NaN), so an input holding inf or
-# NaN takes the taps. Nearest with an integer upscale is a broadcast copy instead.
-_DENSE_MAX = 256
-_DENSE_ENTRIES = 1 << 20  # one matrix at most this large (4 MiB in float)
-_BLOCK = 128
-
-
-def _dense(idx, w, insz):
-    m = np.zeros((idx.shape[0], insz), dtype=w.dtype)
-    np.add.at(m, (np.repeat(np.arange(idx.shape[0]), idx.shape[1]), idx.reshape(-1)),
-              w.reshape(-1))
-    return m
-
-
-def _dense_blocks(idx, w, insz):
-    """[(input start, input length, (out_block, length) matrix)] covering the outputs in order."""
-    out = idx.shape[0]
-    if out <= _BLOCK or (insz <= _DENSE_MAX and out * insz <= _DENSE_ENTRIES):
-        return [(0, insz, _dense(idx, w, insz))]
-    blocks = []
-    for o0 in range(0, out, _BLOCK):
-        sub = idx[o0:o0 + _BLOCK]
-        lo, hi = int(sub.min()), int(sub.max()) + 1
-        blocks.append((lo, hi - lo, _dense(sub - lo, w[o0:o0 + _BLOCK], hi - lo)))
-    return blocks
-
-
-def _apply_dense(x, d, m):
-    """``x`` with dim ``d`` (of length m's columns) multiplied by ``m`` (out, in)."""
-    if d == x.dim() - 1:
-        return x.matmul(m.t())
-    shape = list(x.shape)
-    rest = shape[d + 1:]
-    y = m.matmul(x.reshape(shape[:d] + [shape[d], int(np.prod(rest))]))
-    return y.reshape(shape[:d] + [m.shape[0]] + rest)
-
-
-def _resample_dim(x, d, idx, w, valid, dense=None):
-    """``x`` resampled along dim ``d`` by taps (NOTE [resampling by taps]), or by the dense
-    matrix ``dense`` (NOTE [dense resampling])."""
-    dev = x.device
-    if isinstance(dense, int):  # nearest with an integer upscale: repeat each input
-        shape = list(x.shape)
-        y = x.unsqueeze(d + 1).expand(*(shape[:d + 1] + [dense] + shape[d + 1:]))
-        return y.reshape(shape[:d] + [shape[d] * dense] + shape[d + 1:])
-    if dense is not None:
-        parts = []
-        for start, length, m in dense:
-            xs = x if length == x.shape[d] else x.narrow(d, start, length)
-            parts.append(_apply_dense(xs, d, rtensor.tensor(m, dtype=x.dtype, device=dev)))
-        return parts[0] if len(parts) == 1 else rtensor.cat(parts, d)
-    if w is None:
-        return x.index_select(d, rtensor.tensor(idx, dtype=rtensor.int64, device=dev))
-    out, k = idx.shape
-    trail = [1] * (x.dim() - d - 1)
-    y = None
-    for j in range(k):
-        t = x.index_select(d, rtensor.tensor(idx[:, j], dtype=rtensor.int64, device=dev))
-        t = t * rtensor.tensor(w[:, j], dtype=x.dtype, device=dev).reshape([out] + trail)
-        if valid is not None and not valid[:, j].all():
-            mask = rtensor.tensor(valid[:, j], device=dev).reshape([out] + trail)
-            t = rtensor.where(mask, t, rtensor.zeros((), dtype=x.dtype, device=dev))
-        y = t if y is None else y + t
-    return y
+# NOTE [native resampling]: the taps of each dim become one native table
+# (``_C._ResampleTaps``, src/spec/resample.rs) and ``_C._resample`` applies the tables dim
+# after dim (innermost first) with one kernel per dim (src/backend/cpu/resample.rs,
+# shaders/resample.wgsl): each output sums its taps in order, so non-finite inputs propagate
+# as in ATen. The call is one node under PyTorch's name whose backward applies the transposed
+# tables (each input position gathers the outputs that read it: deterministic, no atomics)
+# and whose double backward is the forward again (src/autograd/ops_resample.rs).
 
 
 # ----- interpolate: argument handling (torch.nn.functional.interpolate) -----
@@ -336,42 +268,23 @@ def _upsample(input, mode, out_sizes, scales, align_corners, antialias):
     for j in range(k - 1, -1, -1):  # innermost dim first (NOTE [resampling by taps])
         insz, outsz = input.shape[2 + j], out_sizes[j]
         scale = None if scales is None else scales[j]
-        plan.append((2 + j,) + _dim_plan(mode, insz, outsz, scale, align_corners, antialias, T))
-    if any(not isinstance(p[4], int) for p in plan) and (not dt.is_floating_point or (
-            input.numel() and not bool(input.isfinite().all()))):
-        # products need finite floating input (NOTE [dense resampling]); repeats do not
-        plan = [p if isinstance(p[4], int) else p[:4] + (None,) for p in plan]
-
-    low = dt in (rtensor.float16, rtensor.bfloat16)
-
-    def f(x):
-        # half and bfloat16 are resampled in float (ATen's opmath) and rounded once
-        y = x.float() if low else x
-        for d, idx, w, valid, dense in plan:
-            y = _resample_dim(y, d, idx, w, valid, dense)
-        if low:
-            return y.to(dt)
-        return y.clone() if y is x else y
-
+        plan.append((2 + j, _dim_plan(mode, insz, outsz, scale, align_corners, antialias, T)))
     if mode == "area":
         if k == 1:
-            return _area_1d(input, f)
-        return _named(_GRAD_NAMES["area"].format(k=k), f, input)
-    if antialias:
+            return _area_1d(input, plan)
+        name = _GRAD_NAMES["area"].format(k=k)
+    elif antialias:
         name = f"Upsample{mode.capitalize()}2DAaBackward0"
     else:
         name = _GRAD_NAMES[mode].format(k=k)
-    return _named(name, f, input)
+    return _C._resample(input, plan, name, name[:-1] + "Backward0", mode == "area")
 
 
-def _area_1d(input, f):
+def _area_1d(input, plan):
     """``adaptive_avg_pool1d`` as PyTorch runs it: a 2-d pool of the unsqueezed input."""
-    x2 = input.unsqueeze(-2)
-
-    def f2(x):
-        return f(x.squeeze(-2)).unsqueeze(-2)
-
-    return _named("AdaptiveAvgPool2DBackward0", f2, x2).squeeze(-2)
+    plan = [(d + 1, t) for d, t in plan]
+    return _C._resample(input.unsqueeze(-2), plan, "AdaptiveAvgPool2DBackward0",
+                        "AdaptiveAvgPool2DBackwardBackward0", True).squeeze(-2)
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,

@@ -2,11 +2,13 @@
 ``interpolate`` (in _interpolate.py): ``grid_sample``, ``affine_grid``, ``pixel_shuffle``,
 ``pixel_unshuffle``, ``channel_shuffle``, ``unfold``/``fold`` (im2col/col2im) and ``pdist``.
 
-``grid_sample`` is composed of differentiable tensor ops on the grid (unnormalise, the padding
-transforms with ATen's gradients: zero at and beyond a clipped border, the reflection's sign)
-and one ``index_select`` of all corner taps as rows of channels, masked where a tap falls
-outside the input. Each function records one node under PyTorch's name (NOTE [named
-composites] in functional.py), so it runs on every device.
+On the CPU ``grid_sample`` and ``pdist`` are native kernels with native backward (NOTE
+[native grid_sample], NOTE [native pdist]). Elsewhere (the GPU), and for ``grid_sample``'s
+gradient under ``create_graph=True``, ``grid_sample`` is composed of differentiable tensor ops
+on the grid (unnormalise, the padding transforms with ATen's gradients: zero at and beyond a
+clipped border, the reflection's sign) and one ``index_select`` of all corner taps as rows of
+channels, masked where a tap falls outside the input. The other functions record one node
+under PyTorch's name (NOTE [named composites] in functional.py), so they run on every device.
 """
 
 import numbers
@@ -16,6 +18,7 @@ import numpy as np
 
 import rtensor
 
+from .. import _C
 from .._C import Tensor
 
 
@@ -264,8 +267,35 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             f"'{_dtype_title(input.dtype)}'" if input.dim() == 4 else
             f"\"grid_sampler3d_cpu\" not implemented for '{_dtype_title(input.dtype)}'")
     name = "GridSampler2DBackward0" if input.dim() == 4 else "GridSampler3DBackward0"
+    if input.device.type == "cpu":
+        return _grid_sample_native(name, input, grid, mode, padding_mode, align_corners)
     return _named(name, lambda x, g: _grid_sampler(x, g, mode, padding_mode, align_corners),
                   input, grid)
+
+
+def _grid_sample_native(name, input, grid, mode, padding_mode, align_corners):
+    """NOTE [native grid_sample]: on the CPU the sampling and both gradients are native kernels
+    (src/backend/cpu/grid_sample.rs, ATen's arithmetic), recorded as one node here. Its
+    backward runs the native gradient kernels; under ``create_graph=True`` it differentiates
+    the composition ``_grid_sampler`` instead, so that the gradient is differentiable again
+    (PyTorch's ``grid_sampler_2d_backward`` has a derivative too)."""
+    out = _C._grid_sampler(input, grid, mode, padding_mode, align_corners)
+    diff = [t for t in (input, grid) if t.requires_grad]
+    if not diff or not _C.is_grad_enabled():
+        return out
+    want = (input.requires_grad, grid.requires_grad)
+    x0, g0 = input.detach(), grid.detach()
+
+    def backward(g):
+        if _C.is_grad_enabled():
+            from .functional import _grad
+
+            y = _grid_sampler(input, grid, mode, padding_mode, align_corners)
+            return tuple(_grad(y, diff, g, create_graph=True))
+        gx, gg = _C._grid_sampler_backward(g, x0, g0, mode, padding_mode, align_corners, *want)
+        return tuple(t for t in (gx, gg) if t is not None)
+
+    return _C._record_function(name, diff, [out], backward, False)[0]
 
 
 def _linspace_from_neg_one(steps, align_corners, dtype, device):
@@ -601,6 +631,11 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 # ----- pdist -----
 
+# NOTE [native pdist]: on the CPU pdist is one native kernel (src/backend/cpu/distance.rs): each
+# pair's p-norm from the difference of its rows, as ATen computes it, and a native backward
+# (each row's gradient summed over its pairs by one thread), recorded as ``PdistBackward0``;
+# its backward has no derivative, as in PyTorch. Elsewhere (the GPU) the compositions below.
+
 # NOTE [euclidean pdist]: ||a - b||^2 = |a|^2 + |b|^2 - 2 a.b puts the N*N products in one GEMM,
 # but loses digits where a and b are close (the terms cancel). Pairs whose squared distance is
 # under _PDIST_CLOSE of |a|^2 + |b|^2 are therefore recomputed from their difference (as ATen
@@ -638,6 +673,8 @@ def pdist(input, p=2):
     if input.dtype in (rtensor.float16, rtensor.bfloat16):
         raise NotImplementedError(
             f"\"pdist\" not implemented for '{_dtype_title(input.dtype)}'")
+    if input.device.type == "cpu":
+        return _C._pdist(input, float(p))  # NOTE [native pdist]
     n = input.shape[0]
     i, j = np.triu_indices(n, 1)
     ii = rtensor.tensor(i, dtype=rtensor.int64, device=input.device)

@@ -2,11 +2,14 @@
 //! float32 GEMM (other dtypes use the `gemm` crate).
 pub mod attention;
 pub mod conv;
+pub mod distance;
 pub mod elementwise;
+pub mod grid_sample;
 pub mod iter;
 pub mod math;
 pub mod norm;
 pub mod pool;
+pub mod resample;
 pub mod rnn;
 pub mod threads;
 pub mod vecmath;

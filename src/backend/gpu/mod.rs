@@ -18,6 +18,7 @@ pub mod kernels;
 pub mod ops;
 pub mod optim;
 pub mod pool;
+pub mod resample;
 pub mod rnn;
 pub mod shaders;
 
