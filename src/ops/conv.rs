@@ -10,7 +10,8 @@
 //!
 //! On the CPU, float32 and float64 (and float16/bfloat16, computed in float32 and rounded) run
 //! the kernels of `backend/cpu/conv.rs`: im2col (or none for a pointwise kernel), GEMM, and
-//! col2im for the input gradient. On the GPU, float32 runs `backend/gpu/conv.rs`
+//! col2im for the input gradient; float32 3x3 stride-1 convolutions with at least 32 channels
+//! each side take Winograd F(2x2, 3x3) instead (`backend/cpu/winograd.rs`). On the GPU, float32 runs `backend/gpu/conv.rs`
 //! (`shaders/conv.wgsl`): each primitive is one implicit-GEMM dispatch tiled like the matmul,
 //! the im2col index arithmetic done in the tile loads (no column matrix), the input gradient
 //! gathered per input position and the weight gradient summed in a fixed order (no atomics);
