@@ -50,6 +50,7 @@ _MODULE_GPU = frozenset({
     "_max_pool", "_avg_pool", "_adaptive_avg_pool", "_adaptive_max_pool", "_fractional_max_pool",
     "_max_unpool",
     "_resample",
+    "_pdist",
     "_rnn_layer",
 })
 

@@ -315,7 +315,6 @@ pub fn grid_sample_backward(
 // ----- pdist -----
 
 fn pdist_checks(x: &Tensor, op: &str) -> Result<(usize, usize)> {
-    cpu_only(x, op)?;
     if x.ndim() != 2 {
         return Err(Error::Runtime(format!(
             "pdist only supports 2D tensors, got: {}D",
@@ -328,13 +327,18 @@ fn pdist_checks(x: &Tensor, op: &str) -> Result<(usize, usize)> {
     Ok((x.shape()[0], x.shape()[1]))
 }
 
-/// The distances of every pair of rows `i < j` of the `(n, m)` matrix `x`.
+/// The distances of every pair of rows `i < j` of the `(n, m)` matrix `x`: the CPU kernel
+/// (float32, float64) or the GPU's (float32, `backend/gpu/distance.rs`).
 pub fn pdist(x: &Tensor, p: f64) -> Result<Tensor> {
     let (n, m) = pdist_checks(x, "pdist")?;
     if p.is_nan() || p < 0.0 {
         return Err(Error::Runtime(
             "pdist only supports non-negative p values".into(),
         ));
+    }
+    if x.is_gpu() {
+        // float32: the only floating dtype the device holds
+        return crate::backend::gpu::distance::pdist(x, n, m, p);
     }
     let xc = x.try_contiguous()?;
     let out = Tensor::zeros(&[n * n.saturating_sub(1) / 2], x.dtype());
@@ -362,6 +366,14 @@ pub fn pdist_backward(g: &Tensor, x: &Tensor, d: &Tensor, p: f64) -> Result<Tens
             "_pdist_backward: expected {} pair values",
             pairs
         )));
+    }
+    if x.is_gpu() || g.is_gpu() || d.is_gpu() {
+        if !(x.is_gpu() && g.is_gpu() && d.is_gpu()) {
+            return Err(Error::Runtime(
+                "_pdist_backward: expected all tensors on the same device".into(),
+            ));
+        }
+        return crate::backend::gpu::distance::pdist_backward(g, x, d, n, m, p);
     }
     let (gc, xc, dc) = (
         dense_as(g, x.dtype())?,

@@ -163,7 +163,7 @@ fn grid_sampler_backward(
     Ok((opt(gx)?, opt(gg)?))
 }
 
-/// `pdist(x, p)` on the CPU, recorded as `PdistBackward0`.
+/// `pdist(x, p)` (the CPU kernel, or the GPU's for float32), recorded as `PdistBackward0`.
 #[pyfunction]
 #[pyo3(name = "_pdist")]
 fn pdist(py: Python<'_>, x: &Bound<'_, PyAny>, p: f64) -> PyResult<Py<PyAny>> {

@@ -2,9 +2,10 @@
 ``interpolate`` (in _interpolate.py): ``grid_sample``, ``affine_grid``, ``pixel_shuffle``,
 ``pixel_unshuffle``, ``channel_shuffle``, ``unfold``/``fold`` (im2col/col2im) and ``pdist``.
 
-On the CPU ``grid_sample`` and ``pdist`` are native kernels with native backward (NOTE
-[native grid_sample], NOTE [native pdist]). Elsewhere (the GPU), and for ``grid_sample``'s
-gradient under ``create_graph=True``, ``grid_sample`` is composed of differentiable tensor ops
+``pdist`` is a native kernel with native backward on every device (NOTE [native pdist]). On
+the CPU ``grid_sample`` is a native kernel with native backward (NOTE [native grid_sample]).
+Elsewhere (the GPU), and for ``grid_sample``'s gradient under ``create_graph=True``,
+``grid_sample`` is composed of differentiable tensor ops
 on the grid (unnormalise, the padding transforms with ATen's gradients: zero at and beyond a
 clipped border, the reflection's sign) and one ``index_select`` of all corner taps as rows of
 channels, masked where a tap falls outside the input. The other functions record one node
@@ -631,36 +632,12 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 # ----- pdist -----
 
-# NOTE [native pdist]: on the CPU pdist is one native kernel (src/backend/cpu/distance.rs): each
-# pair's p-norm from the difference of its rows, as ATen computes it, and a native backward
-# (each row's gradient summed over its pairs by one thread), recorded as ``PdistBackward0``;
-# its backward has no derivative, as in PyTorch. Elsewhere (the GPU) the compositions below.
-
-# NOTE [euclidean pdist]: ||a - b||^2 = |a|^2 + |b|^2 - 2 a.b puts the N*N products in one GEMM,
-# but loses digits where a and b are close (the terms cancel). Pairs whose squared distance is
-# under _PDIST_CLOSE of |a|^2 + |b|^2 are therefore recomputed from their difference (as ATen
-# computes every pair); for the others the GEMM form is within a few ulps of it, and so is its
-# gradient (a - b) / d.
-_PDIST_CLOSE = 0.05
-
-
-def _pdist_euclid(x, ii, jj, upper):
-    sq = (x * x).sum(1)
-    d2 = (sq.unsqueeze(1) + sq.unsqueeze(0) - 2 * x.matmul(x.t())).reshape(-1)
-    d2 = d2.index_select(0, upper)
-    scale = sq.index_select(0, ii) + sq.index_select(0, jj)
-    with rtensor.no_grad():
-        close = d2 < _PDIST_CLOSE * scale
-        picked = np.nonzero(close.cpu().numpy())[0]
-    far = rtensor.where(close, rtensor.ones((), dtype=x.dtype, device=x.device), d2).sqrt()
-    if picked.size == 0:
-        return far
-    sel = rtensor.tensor(picked, dtype=rtensor.int64, device=x.device)
-    direct = (x.index_select(0, ii.index_select(0, sel))
-              - x.index_select(0, jj.index_select(0, sel))).norm(2, 1)
-    near = rtensor.zeros(d2.shape[0], dtype=x.dtype, device=x.device).index_add(0, sel, direct)
-    return rtensor.where(close, near, far)
-
+# NOTE [native pdist]: pdist is one native op on every device, recorded as ``PdistBackward0``:
+# each pair's p-norm from the difference of its rows, as ATen computes it, and a native backward
+# that gathers each element's gradient over the pairs of its row (one thread per row on the CPU,
+# src/backend/cpu/distance.rs; one invocation per element on the GPU, float32,
+# shaders/distance.wgsl; deterministic on both, no atomics). Its backward has no derivative, as
+# in PyTorch.
 
 
 def pdist(input, p=2):
@@ -673,28 +650,4 @@ def pdist(input, p=2):
     if input.dtype in (rtensor.float16, rtensor.bfloat16):
         raise NotImplementedError(
             f"\"pdist\" not implemented for '{_dtype_title(input.dtype)}'")
-    if input.device.type == "cpu":
-        return _C._pdist(input, float(p))  # NOTE [native pdist]
-    n = input.shape[0]
-    i, j = np.triu_indices(n, 1)
-    ii = rtensor.tensor(i, dtype=rtensor.int64, device=input.device)
-    jj = rtensor.tensor(j, dtype=rtensor.int64, device=input.device)
-    upper = rtensor.tensor(i * n + j, dtype=rtensor.int64, device=input.device)
-    if n <= 1:
-        return _named("PdistBackward0",
-                      lambda x: rtensor.zeros(0, dtype=x.dtype, device=x.device) + x.sum() * 0,
-                      input)
-    if p == 2:
-        return _named("PdistBackward0", lambda x: _pdist_euclid(x, ii, jj, upper), input)
-
-    # NOTE [pdist by broadcasting]: for p != 2 the differences of all N*N pairs come from one
-    # broadcast subtraction rather than two row gathers of the N*(N-1)/2 pairs (each a row
-    # copy and, backwards, a row scatter); the upper triangle of the N*N norms is selected.
-    # The diagonal (a row minus itself) gets 1 added before the norm: it is never selected,
-    # and a zero there would make the norm's derivative NaN (0 * inf) for p < 1.
-    def f(x):
-        eye = rtensor.eye(n, dtype=x.dtype, device=x.device).unsqueeze(-1)
-        diff = x.unsqueeze(1) - x.unsqueeze(0) + eye
-        return diff.norm(p, 2).reshape(-1).index_select(0, upper)
-
-    return _named("PdistBackward0", f, input)
+    return _C._pdist(input, float(p))  # NOTE [native pdist]

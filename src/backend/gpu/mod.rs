@@ -13,6 +13,7 @@ pub mod alloc;
 pub mod attention;
 pub mod context;
 pub mod conv;
+pub mod distance;
 pub mod elementwise;
 pub mod kernels;
 pub mod ops;

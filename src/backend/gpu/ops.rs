@@ -146,6 +146,7 @@ pub fn all_variants() -> Vec<(String, String)> {
     out.push(("ctc".into(), super::shaders::ctc_source()));
     out.push(("pool".into(), super::shaders::pool_source()));
     out.push(("resample".into(), super::resample::source()));
+    out.push(("distance".into(), super::distance::source()));
     out.push(("multinomial".into(), super::shaders::multinomial_source()));
     out.extend(super::optim::variants());
     out.extend(super::conv::variants());
