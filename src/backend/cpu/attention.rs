@@ -301,16 +301,19 @@ fn small_gemm_body<T: AttnFloat, const FMA: bool>(
             } else {
                 None
             };
-            let mut acc = simd.unwrap_or([[T::zero(); COLS]; ROWS]);
-            for p in 0..if simd.is_some() { 0 } else { k } {
-                let brow: &[T; COLS] = b[p * ldb + j0..][..COLS].try_into().unwrap();
-                for (r, acc) in acc.iter_mut().enumerate() {
-                    let f = a[(i0 + r) * rsa + p * csa];
-                    for (x, &y) in acc.iter_mut().zip(brow) {
-                        *x = if FMA { f.mul_add(y, *x) } else { *x + f * y };
+            let acc = simd.unwrap_or_else(|| {
+                let mut acc = [[T::zero(); COLS]; ROWS];
+                for p in 0..k {
+                    let brow: &[T; COLS] = b[p * ldb + j0..][..COLS].try_into().unwrap();
+                    for (r, acc) in acc.iter_mut().enumerate() {
+                        let f = a[(i0 + r) * rsa + p * csa];
+                        for (x, &y) in acc.iter_mut().zip(brow) {
+                            *x = if FMA { f.mul_add(y, *x) } else { *x + f * y };
+                        }
                     }
                 }
-            }
+                acc
+            });
             for (r, acc) in acc.iter().enumerate() {
                 let crow = &mut c[(i0 + r) * ldc + j0..][..COLS];
                 for (x, &v) in crow.iter_mut().zip(acc) {

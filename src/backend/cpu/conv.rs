@@ -680,16 +680,17 @@ pub fn backward_weight<T: ConvElem>(g: &ConvGeometry, x: &[T], gy: &[T], gw: &mu
     });
 }
 
-/// A raw pointer that may cross threads (each thread writes a disjoint block).
+/// A raw pointer that may cross threads (each thread writes a disjoint block); also used by
+/// `winograd.rs`.
 #[derive(Clone, Copy)]
-struct SendPtr<T>(*mut T);
+pub(super) struct SendPtr<T>(pub(super) *mut T);
 // SAFETY: used only for disjoint writes, as the call sites explain.
 unsafe impl<T> Send for SendPtr<T> {}
 // SAFETY: as above.
 unsafe impl<T> Sync for SendPtr<T> {}
 
 impl<T> SendPtr<T> {
-    fn get(self) -> *mut T {
+    pub(super) fn get(self) -> *mut T {
         self.0
     }
 }

@@ -17,7 +17,7 @@
 //! contiguous share of the blocks and adds the workers' sums in worker order, so the result
 //! does not depend on scheduling.
 
-use super::conv::{ConvElem, ConvGeometry};
+use super::conv::{ConvElem, ConvGeometry, SendPtr};
 use super::threads::pool;
 use rayon::prelude::*;
 
@@ -575,20 +575,6 @@ pub fn backward_weight<T: ConvElem>(g: &ConvGeometry, x: &[T], gy: &[T], gw: &mu
                 kernel_transform_adjoint(src, og * cg, dst);
             }
         }
-    }
-}
-
-/// A raw pointer that may cross threads (each thread writes a disjoint block).
-#[derive(Clone, Copy)]
-struct SendPtr<T>(*mut T);
-// SAFETY: used only for disjoint writes, as the call sites explain.
-unsafe impl<T> Send for SendPtr<T> {}
-// SAFETY: as above.
-unsafe impl<T> Sync for SendPtr<T> {}
-
-impl<T> SendPtr<T> {
-    fn get(self) -> *mut T {
-        self.0
     }
 }
 
