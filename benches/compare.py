@@ -184,9 +184,94 @@ def _matmul(n):
     return make
 
 
-for _n, _number, _quick in [(256, 20, False), (1024, 1, True), (2048, 1, True)]:
-    register(Workload(f"matmul {_n} f32", per_lib(_matmul(_n)), number=_number,
+def _number_for(flops):
+    """Calls per sample so that one sample takes a few milliseconds (then the runner rests,
+    so that one library's spinning BLAS threads do not take the cores from the next)."""
+    return max(1, min(2000, int(3e8 / flops)))
+
+
+for _n, _quick in [(256, False), (1024, True), (2048, True)]:
+    register(Workload(f"matmul {_n} f32", per_lib(_matmul(_n)), number=_number_for(2.0 * _n ** 3),
                       flops=2.0 * _n ** 3, group="matmul", quick=_quick))
+
+
+def _product(shape_a, shape_b, dtype, form):
+    """`form` of two operands built from (shape_a, shape_b) of `dtype`:
+    "ab": a @ b; "atb": a.T @ b (a stored as (k, m)); "abt": a @ b.T (b stored as (n, k));
+    "bmm": batched a @ b; "linear": F.linear(a, b, bias) (b stored as (out, in))."""
+    def make(lib):
+        a = to_lib(lib, data(shape_a, 4).astype(dtype))
+        b = to_lib(lib, data(shape_b, 5).astype(dtype))
+        tr = (lambda t: t.T) if lib is np else (lambda t: t.mT)
+        if form == "atb":
+            a = tr(a)
+        elif form == "abt":
+            b = tr(b)
+        if form == "linear":
+            bias = to_lib(lib, data((shape_b[0],), 6).astype(dtype))
+            if lib is np:
+                return lambda: a @ b.T + bias
+            F = lib.nn.functional
+            return lambda: F.linear(a, b, bias)
+        if form == "addmm":
+            bias = to_lib(lib, data((shape_b[1],), 6).astype(dtype))
+            if lib is np:
+                return lambda: bias + a @ b
+            return lambda: lib.addmm(bias, a, b)
+        return lambda: a @ b
+    return make
+
+
+def _register_product(name, shape_a, shape_b, dtype, form, m, k, n, batch=1, quick=False):
+    flops = 2.0 * batch * m * k * n
+    register(Workload(name, per_lib(_product(shape_a, shape_b, dtype, form)),
+                      number=_number_for(flops), flops=flops, group="matmul-sizes", quick=quick))
+
+
+# Square products at every size the speed issue lists, float32 and float64.
+for _dt, _tag in [(np.float32, "f32"), (np.float64, "f64")]:
+    for _n in [16, 32, 64, 128, 256, 512, 1024, 2048, 4096]:
+        _register_product(f"mm {_n} {_tag}", (_n, _n), (_n, _n), _dt, "ab", _n, _n, _n)
+    # The skinny shapes of MLP layers: batch x in @ in x out.
+    for _b, _i, _o in [(1, 256, 256), (16, 256, 256), (64, 256, 256), (64, 64, 256),
+                       (64, 256, 10), (128, 784, 512), (256, 1024, 1024), (256, 512, 128)]:
+        _register_product(f"mm {_b}x{_i} @ {_i}x{_o} {_tag}", (_b, _i), (_i, _o), _dt, "ab",
+                          _b, _i, _o)
+    # What backward multiplies: A^T B (weight gradient), A B^T (input gradient), and linear.
+    for _b, _i, _o in [(64, 256, 256), (256, 1024, 1024)]:
+        _register_product(f"linear {_b}x{_i} -> {_o} {_tag}", (_b, _i), (_o, _i), _dt,
+                          "linear", _b, _i, _o)
+        _register_product(f"addmm {_b}x{_i} @ {_i}x{_o} {_tag}", (_b, _i), (_i, _o), _dt,
+                          "addmm", _b, _i, _o)
+        _register_product(f"mm A^T B ({_b}x{_i})^T @ {_b}x{_o} {_tag}", (_b, _i), (_b, _o), _dt,
+                          "atb", _i, _b, _o)
+        _register_product(f"mm A B^T {_b}x{_o} @ ({_i}x{_o})^T {_tag}", (_b, _o), (_i, _o), _dt,
+                          "abt", _b, _o, _i)
+    for _n in [256, 1024]:
+        _register_product(f"mm A^T B {_n} {_tag}", (_n, _n), (_n, _n), _dt, "atb", _n, _n, _n)
+        _register_product(f"mm A B^T {_n} {_tag}", (_n, _n), (_n, _n), _dt, "abt", _n, _n, _n)
+    for _bs, _n in [(32, 64), (8, 128), (4, 256)]:
+        _register_product(f"bmm {_bs}x{_n}^3 {_tag}", (_bs, _n, _n), (_bs, _n, _n), _dt, "bmm",
+                          _n, _n, _n, batch=_bs)
+
+
+def _mlp_fwd_bwd(lib):
+    """MLP 64-256-256-10 on a batch of 64: forward, cross-entropy, backward (grads cleared)."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
+                          nn.Linear(256, 10))
+    x = to_lib(lib, data((64, 64), 7))
+    y = lib.tensor((np.arange(64) % 10).astype(np.int64))
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        for p in model.parameters():
+            p.grad = None
+        return loss
+    return step
 
 
 # ----------------------------------------------------------------------------------------
@@ -329,6 +414,8 @@ if _have_sklearn():
     register(Workload("digits MLP, 1 epoch (DataLoader, Adam)", _autograd_libs(_digits_epoch),
                       group="training"))
 register(Workload("Adam step, 100 params x 1000", _autograd_libs(_adam_step), number=20,
+                  group="training"))
+register(Workload("MLP 64-256-256-10, batch 64, fwd+bwd", _autograd_libs(_mlp_fwd_bwd), number=20,
                   group="training"))
 
 
@@ -559,12 +646,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--settle", type=float, default=0.25,
                    help="seconds of rest after each sample longer than 1 ms (idle thread pools)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    p.add_argument("--no-numpy", action="store_true", help="leave NumPy out (where only the "
+                   "PyTorch ratio matters: fewer thread pools competing for the cores)")
     p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     args = p.parse_args(argv)
 
     libs = dict(LIBS)
     if args.no_torch:
         libs.pop("torch", None)
+    if args.no_numpy:
+        libs.pop("numpy", None)
     if args.threads:
         rtensor.set_num_threads(args.threads)
         if "torch" in libs:

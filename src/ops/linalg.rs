@@ -1,7 +1,8 @@
-//! Matrix products. float32/float64/float16 go through GEMM crates (`matrixmultiply` for large
-//! blocks, `gemm` otherwise), which take strides, so transposed views are multiplied without a
-//! copy; integer products use a plain loop.
+//! Matrix products. float32/float64/float16 go through `backend/cpu/gemm.rs` (GEMM crates,
+//! which take strides, so transposed views are multiplied without a copy); integer products
+//! use a plain loop.
 
+use crate::backend::cpu::gemm::gemm_batched;
 use crate::backend::cpu::threads::pool;
 use crate::dispatch;
 use crate::dtype::{DType, Element, Scalar};
@@ -10,7 +11,6 @@ use crate::ops::elementwise::{BinaryOp, Operand, binary, type_title};
 use crate::ops::{reduce, view};
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
-use gemm::Parallelism;
 
 fn check_same_dtype(a: &Tensor, b: &Tensor, what: &str) -> Result<()> {
     if a.dtype() != b.dtype() {
@@ -74,140 +74,35 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
     let (bs, m, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
     let n = b.shape()[2];
     let out = Tensor::zeros(&[bs, m, n], a.dtype());
-    if m == 0 || n == 0 || bs == 0 {
-        return out;
-    }
     let (sa, sb) = (a.strides(), b.strides());
     let threads = pool().current_num_threads();
-    let big = m * n * k >= 64 * 64 * 64;
-    // Big products are cut into bands of C (along its longer side, at least 64 wide), one
-    // sequential product per thread. Small ones run one product per task.
-    let bands = if big {
-        threads.min(m.max(n) / 64).max(1)
-    } else {
-        1
-    };
-    let row_bands = m >= n;
-    // Large blocks go to `matrixmultiply`: measured in one process on the 2-core machine,
-    // its kernels keep their speed with both cores busy (1024/2048 f32 in two bands: 118/128
-    // GFLOP/s, `gemm` 98/106, OpenBLAS 104/139). `gemm` stays for float16 and for small and
-    // skinny products, where its small-matrix and gemv kernels win (1x512x512: 25 us vs 149).
-    let blocked = m >= 128 && n >= 128 && k >= 64;
     macro_rules! run {
-        ($T:ty, $zero:expr, $one:expr, $mm:expr) => {{
-            let (pa, pb, po) = (
-                a.ptr::<$T>() as usize,
-                b.ptr::<$T>() as usize,
-                out.ptr::<$T>() as usize,
-            );
-            let mm: Option<MatrixMultiply<$T>> = if blocked { $mm } else { None };
-            // C[i][r0..r1, c0..c1] = A[i][r0..r1, :] @ B[i][:, c0..c1]
-            let block = |i: usize, (r0, r1): (usize, usize), (c0, c1): (usize, usize), par| {
-                let (pa, pb, po) = (pa as *const $T, pb as *const $T, po as *mut $T);
-                // SAFETY: pointers and strides describe valid views of the three buffers; each
-                // block writes its own part of the fresh output.
-                unsafe {
-                    let a0 = pa.offset(i as isize * sa[0] + r0 as isize * sa[1]);
-                    let b0 = pb.offset(i as isize * sb[0] + c0 as isize * sb[2]);
-                    let c = po.add(i * m * n + r0 * n + c0);
-                    match mm {
-                        Some(f) => f(
-                            r1 - r0,
-                            k,
-                            c1 - c0,
-                            $one,
-                            a0,
-                            sa[1],
-                            sa[2],
-                            b0,
-                            sb[1],
-                            sb[2],
-                            $zero,
-                            c,
-                            n as isize,
-                            1,
-                        ),
-                        _ => gemm::gemm(
-                            r1 - r0,
-                            c1 - c0,
-                            k,
-                            c,
-                            1,
-                            n as isize,
-                            false,
-                            a0,
-                            sa[2],
-                            sa[1],
-                            b0,
-                            sb[2],
-                            sb[1],
-                            $zero,
-                            $one,
-                            false,
-                            false,
-                            false,
-                            par,
-                        ),
-                    }
-                }
-            };
-            use rayon::prelude::*;
-            if bands > 1 {
-                let len = if row_bands { m } else { n };
-                let width = len.div_ceil(bands);
-                for i in 0..bs {
-                    (0..bands).into_par_iter().for_each(|t| {
-                        let span = (t * width, ((t + 1) * width).min(len));
-                        if span.0 < span.1 {
-                            let (rows, cols) = if row_bands {
-                                (span, (0, n))
-                            } else {
-                                ((0, m), span)
-                            };
-                            block(i, rows, cols, Parallelism::None);
-                        }
-                    });
-                }
-            } else if big || bs == 1 {
-                let par = if big && threads > 1 {
-                    Parallelism::Rayon(threads)
-                } else {
-                    Parallelism::None
-                };
-                (0..bs).for_each(|i| block(i, (0, m), (0, n), par));
-            } else {
-                (0..bs)
-                    .into_par_iter()
-                    .for_each(|i| block(i, (0, m), (0, n), Parallelism::None));
+        ($T:ty) => {
+            // SAFETY: the strides describe valid views of the three buffers; the output is
+            // fresh and contiguous.
+            unsafe {
+                gemm_batched::<$T>(
+                    bs,
+                    m,
+                    n,
+                    k,
+                    ((a.ptr::<$T>() as *const $T, sa[1], sa[2]), sa[0]),
+                    ((b.ptr::<$T>() as *const $T, sb[1], sb[2]), sb[0]),
+                    ((out.ptr::<$T>(), n as isize, 1), (m * n) as isize),
+                    false,
+                    threads,
+                )
             }
-        }};
+        };
     }
     match a.dtype() {
-        DType::F32 => pool().install(|| run!(f32, 0.0f32, 1.0f32, Some(matrixmultiply::sgemm))),
-        DType::F64 => pool().install(|| run!(f64, 0.0f64, 1.0f64, Some(matrixmultiply::dgemm))),
-        DType::F16 => pool().install(|| run!(half::f16, half::f16::ZERO, half::f16::ONE, None)),
+        DType::F32 => run!(f32),
+        DType::F64 => run!(f64),
+        DType::F16 => run!(half::f16),
         d => dispatch!(d, T => int_bmm::<T>(a, b, &out)),
     }
     out
 }
-
-/// `matrixmultiply::{s,d}gemm`: (m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc).
-type MatrixMultiply<T> = unsafe fn(
-    usize,
-    usize,
-    usize,
-    T,
-    *const T,
-    isize,
-    isize,
-    *const T,
-    isize,
-    isize,
-    T,
-    *mut T,
-    isize,
-    isize,
-);
 
 /// Integer (and bfloat16) products: exact wrapping arithmetic in int64 / float32.
 fn int_bmm<T: Element>(a: &Tensor, b: &Tensor, out: &Tensor) {

@@ -15,7 +15,6 @@
 
 use crate::backend::cpu::threads::pool;
 use crate::backend::cpu::winograd;
-use gemm::Parallelism;
 use rayon::prelude::*;
 
 /// The sizes of one convolution, spatial sizes as (depth, height, width).
@@ -96,7 +95,7 @@ pub trait ConvElem:
 }
 
 macro_rules! conv_elem {
-    ($T:ty, $mm:path, $use_mm:expr, $winograd:expr) => {
+    ($T:ty, $winograd:expr) => {
         impl ConvElem for $T {
             const ONE: Self = 1.0;
             const HALF: Self = 0.5;
@@ -111,40 +110,16 @@ macro_rules! conv_elem {
                 acc: bool,
                 threads: usize,
             ) {
-                if m == 0 || n == 0 {
-                    return;
-                }
-                let beta = if acc { 1.0 } else { 0.0 };
-                // float64 as in ops/linalg.rs: `matrixmultiply` for large blocks on one thread,
-                // `gemm` for small and skinny ones and for products split over the pool.
-                // float32 always takes `gemm`, whose AVX-512 kernels (feature x86-v4, chosen at
-                // run time) measured 10-25% faster than `matrixmultiply` on these shapes.
                 // SAFETY: forwarded from the caller's contract.
-                unsafe {
-                    if $use_mm && threads <= 1 && m >= 32 && n >= 64 && k >= 32 {
-                        $mm(
-                            m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
-                        );
-                    } else {
-                        let par = if threads > 1 {
-                            Parallelism::Rayon(threads)
-                        } else {
-                            Parallelism::None
-                        };
-                        gemm::gemm(
-                            m, n, k, c.0, c.2, c.1, acc, a.0, a.2, a.1, b.0, b.2, b.1, beta, 1.0,
-                            false, false, false, par,
-                        );
-                    }
-                }
+                unsafe { super::gemm::gemm(m, n, k, a, b, c, acc, threads) }
             }
         }
     };
 }
 
 // float64 keeps the direct sums: its users ask for the last digits Winograd's transforms move.
-conv_elem!(f32, matrixmultiply::sgemm, false, true);
-conv_elem!(f64, matrixmultiply::dgemm, true, false);
+conv_elem!(f32, true);
+conv_elem!(f64, false);
 
 /// The output positions `lo..hi` whose input index `o*stride + off` lies in `0..n_in`.
 fn span(n_out: usize, stride: usize, off: isize, n_in: usize) -> (usize, usize) {

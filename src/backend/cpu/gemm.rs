@@ -1,0 +1,308 @@
+//! Float matrix products on the CPU: the one place that picks a GEMM kernel for a layout and
+//! splits a product over the pool. `ops/linalg.rs` (mm, bmm, matmul, linear), the convolution
+//! and the recurrent layers all multiply through here.
+//!
+//! Kernels, measured one thread at a time on the reference machine (AVX-512, x86-v4 kernels
+//! chosen at run time): the `gemm` crate is the faster one (float32 16^3 in 0.2 us, 64^3 at
+//! 105 GFLOP/s, 512^3 at 113; float64 50-53) except where B is stored transposed (B^T
+//! row-major, as `x @ w.T` in every linear layer) and A is short or K long, where
+//! `matrixmultiply` packs better (64x256 @ (256x256)^T: 75 against 63 GFLOP/s).
+//!
+//! Splitting: handing a product to the pool and waking its workers costs ~10 us, more than a
+//! whole 64^3 product, so products under [`PAR_MIN`] multiply-adds run on the calling thread.
+//! Larger ones are cut into one task per batch element or into bands of C (rows or columns,
+//! whichever side is longer), each a single-threaded product: both cores then run the
+//! crate's best kernel on their own part, which measured faster than the crates' own
+//! parallel loops (2048^3 float32 on two cores: 204 GFLOP/s).
+
+use super::threads::pool;
+use gemm::Parallelism;
+
+/// Fewest multiply-adds (batch x m x n x k) worth splitting over the pool (~10 us on one core).
+pub const PAR_MIN: usize = 1 << 19;
+
+/// A matrix operand: base pointer, row stride, column stride (in elements).
+pub type Mat<P> = (P, isize, isize);
+
+/// The float types with GEMM kernels.
+pub trait GemmElem: Copy + Send + Sync + 'static {
+    const ZERO: Self;
+    const ONE: Self;
+    /// `C = A B` (or `C += A B` when `acc`) on the calling thread, with the kernel that
+    /// measured fastest for the operands' layout.
+    ///
+    /// # Safety
+    /// As [`gemm`].
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm_seq(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: Mat<*const Self>,
+        b: Mat<*const Self>,
+        c: Mat<*mut Self>,
+        acc: bool,
+    );
+}
+
+/// `gemm` crate call: C (m, n) (+)= A (m, k) B (k, n), one thread unless `par` says otherwise.
+///
+/// # Safety
+/// As [`gemm`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn crate_gemm<T: GemmElem>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Mat<*const T>,
+    b: Mat<*const T>,
+    c: Mat<*mut T>,
+    acc: bool,
+    par: Parallelism,
+) {
+    let beta = if acc { T::ONE } else { T::ZERO };
+    // SAFETY: forwarded from the caller; the crate takes (column stride, row stride) pairs.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.0,
+            c.2,
+            c.1,
+            acc,
+            a.0,
+            a.2,
+            a.1,
+            b.0,
+            b.2,
+            b.1,
+            beta,
+            T::ONE,
+            false,
+            false,
+            false,
+            par,
+        )
+    }
+}
+
+/// Whether `matrixmultiply` beats the `gemm` crate for this layout (see the module note):
+/// B stored transposed and A row-major, with A short or K long.
+fn prefer_matrixmultiply<T>(m: usize, k: usize, a: Mat<*const T>, b: Mat<*const T>) -> bool {
+    let b_transposed = b.1 == 1 && b.2 != 1;
+    let a_rows = a.2 == 1;
+    b_transposed && a_rows && (m < 128 || k >= 4 * m)
+}
+
+macro_rules! gemm_elem {
+    ($T:ty, $mm:path) => {
+        impl GemmElem for $T {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            unsafe fn gemm_seq(
+                m: usize,
+                n: usize,
+                k: usize,
+                a: Mat<*const Self>,
+                b: Mat<*const Self>,
+                c: Mat<*mut Self>,
+                acc: bool,
+            ) {
+                // SAFETY: forwarded from the caller.
+                unsafe {
+                    if prefer_matrixmultiply(m, k, a, b) {
+                        let beta = if acc { 1.0 } else { 0.0 };
+                        $mm(
+                            m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
+                        );
+                    } else {
+                        crate_gemm(m, n, k, a, b, c, acc, Parallelism::None);
+                    }
+                }
+            }
+        }
+    };
+}
+
+gemm_elem!(f32, matrixmultiply::sgemm);
+gemm_elem!(f64, matrixmultiply::dgemm);
+
+impl GemmElem for half::f16 {
+    const ZERO: Self = half::f16::ZERO;
+    const ONE: Self = half::f16::ONE;
+    unsafe fn gemm_seq(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: Mat<*const Self>,
+        b: Mat<*const Self>,
+        c: Mat<*mut Self>,
+        acc: bool,
+    ) {
+        // SAFETY: forwarded from the caller.
+        unsafe { crate_gemm(m, n, k, a, b, c, acc, Parallelism::None) }
+    }
+}
+
+/// `C = A B`, or `C += A B` when `acc`, for A (m, k), B (k, n), C (m, n); with `threads` > 1 a
+/// large product is split over the pool (from inside a pool task it runs there too).
+///
+/// # Safety
+/// The pointers and strides must describe valid matrices, C writable and overlapping neither
+/// A nor B, and no two elements of C at the same address.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm<T: GemmElem>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Mat<*const T>,
+    b: Mat<*const T>,
+    c: Mat<*mut T>,
+    acc: bool,
+    threads: usize,
+) {
+    // SAFETY: forwarded from the caller (one batch element).
+    unsafe { gemm_batched(1, m, n, k, (a, 0), (b, 0), (c, 0), acc, threads) }
+}
+
+/// Addresses as integers, so that the tasks may run on the pool.
+#[derive(Clone, Copy)]
+struct Raw {
+    a: (usize, isize, isize, isize),
+    b: (usize, isize, isize, isize),
+    c: (usize, isize, isize, isize),
+    acc: bool,
+}
+
+/// `C[i] (+)= A[i] B[i]` for `i < bs`: each operand is a matrix and the stride (in elements)
+/// between consecutive batch elements. Splits over the pool (up to `threads` parts) when the
+/// whole product has at least [`PAR_MIN`] multiply-adds.
+///
+/// # Safety
+/// As [`gemm`], for every batch element; the batch elements of C must not overlap each other.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm_batched<T: GemmElem>(
+    bs: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    a: (Mat<*const T>, isize),
+    b: (Mat<*const T>, isize),
+    c: (Mat<*mut T>, isize),
+    acc: bool,
+    threads: usize,
+) {
+    if bs == 0 || m == 0 || n == 0 {
+        return;
+    }
+    let raw = Raw {
+        a: (a.0.0 as usize, a.0.1, a.0.2, a.1),
+        b: (b.0.0 as usize, b.0.1, b.0.2, b.1),
+        c: (c.0.0 as usize, c.0.1, c.0.2, c.1),
+        acc,
+    };
+    let work = bs
+        .saturating_mul(m)
+        .saturating_mul(n)
+        .saturating_mul(k.max(1));
+    let parts = if threads > 1 && work >= PAR_MIN {
+        threads
+    } else {
+        1
+    };
+    if parts == 1 {
+        for i in 0..bs {
+            // SAFETY: forwarded from the caller.
+            unsafe { block::<T>(raw, i, (0, m), (0, n), k) };
+        }
+        return;
+    }
+    // Bands of C per batch element when the batch alone cannot keep `parts` threads busy.
+    let longer = m.max(n);
+    let bands = if bs >= 2 * parts || bs % parts == 0 {
+        1
+    } else {
+        parts.min(longer.div_ceil(16))
+    };
+    if bs == 1 && bands == 1 {
+        // A tall-and-thin product (C a few elements, K long): the crate splits K itself.
+        pool().install(|| {
+            let (a, b, c) = (raw.a, raw.b, raw.c);
+            // SAFETY: forwarded from the caller.
+            unsafe {
+                crate_gemm::<T>(
+                    m,
+                    n,
+                    k,
+                    (a.0 as *const T, a.1, a.2),
+                    (b.0 as *const T, b.1, b.2),
+                    (c.0 as *mut T, c.1, c.2),
+                    acc,
+                    Parallelism::Rayon(parts),
+                )
+            }
+        });
+        return;
+    }
+    let row_bands = m >= n;
+    let width = longer.div_ceil(bands).next_multiple_of(16);
+    use rayon::prelude::*;
+    pool().install(|| {
+        (0..bs * bands).into_par_iter().for_each(|t| {
+            let (i, band) = (t / bands, t % bands);
+            let span = (band * width, ((band + 1) * width).min(longer));
+            if span.0 >= span.1 {
+                return;
+            }
+            let (rows, cols) = if row_bands {
+                (span, (0, n))
+            } else {
+                ((0, m), span)
+            };
+            // SAFETY: forwarded from the caller; each task writes its own part of C.
+            unsafe { block::<T>(raw, i, rows, cols, k) };
+        })
+    });
+}
+
+/// `C[i][r0..r1, c0..c1] (+)= A[i][r0..r1, :] B[i][:, c0..c1]` on the calling thread.
+///
+/// # Safety
+/// As [`gemm_batched`], whose operands `raw` holds.
+unsafe fn block<T: GemmElem>(
+    raw: Raw,
+    i: usize,
+    (r0, r1): (usize, usize),
+    (c0, c1): (usize, usize),
+    k: usize,
+) {
+    let (i, r0, c0) = (i as isize, r0 as isize, c0 as isize);
+    let (m, n) = (r1 - r0 as usize, c1 - c0 as usize);
+    // SAFETY: the offsets stay inside the caller's operands.
+    unsafe {
+        let a = (raw.a.0 as *const T).offset(i * raw.a.3 + r0 * raw.a.1);
+        let b = (raw.b.0 as *const T).offset(i * raw.b.3 + c0 * raw.b.2);
+        let c = (raw.c.0 as *mut T).offset(i * raw.c.3 + r0 * raw.c.1 + c0 * raw.c.2);
+        if k == 0 {
+            // An empty sum: C = 0 (or unchanged).
+            if !raw.acc {
+                for r in 0..m as isize {
+                    for j in 0..n as isize {
+                        *c.offset(r * raw.c.1 + j * raw.c.2) = T::ZERO;
+                    }
+                }
+            }
+            return;
+        }
+        T::gemm_seq(
+            m,
+            n,
+            k,
+            (a, raw.a.1, raw.a.2),
+            (b, raw.b.1, raw.b.2),
+            (c, raw.c.1, raw.c.2),
+            raw.acc,
+        );
+    }
+}
