@@ -220,7 +220,7 @@ pub unsafe fn gemm_batched<T: GemmElem>(
     }
     // Bands of C per batch element when the batch alone cannot keep `parts` threads busy.
     let longer = m.max(n);
-    let bands = if bs >= 2 * parts || bs % parts == 0 {
+    let bands = if bs >= 2 * parts || bs.is_multiple_of(parts) {
         1
     } else {
         parts.min(longer.div_ceil(16))
