@@ -217,6 +217,14 @@ impl Storage {
         Arc::as_ptr(&self.0) as usize
     }
 
+    /// Whether this handle is the only one to a buffer rtensor allocated itself (not memory
+    /// shared with NumPy or another owner): its tensor may then be adopted without a copy.
+    pub fn is_exclusive(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+            && Arc::weak_count(&self.0) == 0
+            && !matches!(self.0._owner, Owner::External(_))
+    }
+
     pub fn same(&self, other: &Storage) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }

@@ -50,6 +50,14 @@ impl Tensor {
 
     /// Same data and layout, with the given autograd metadata (`t.data = x` keeps the
     /// tensor's identity for autograd while replacing its data).
+    /// Whether this handle is the only one to its tensor and to its buffer (which rtensor
+    /// allocated itself): nothing else can observe a change to the data.
+    pub fn is_sole_owner(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+            && Arc::weak_count(&self.0) == 0
+            && self.0.storage.is_exclusive()
+    }
+
     pub fn with_meta(&self, meta: Option<Arc<AutogradMeta>>) -> Tensor {
         Tensor(Arc::new(TensorImpl {
             storage: self.0.storage.clone(),

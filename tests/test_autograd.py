@@ -966,3 +966,63 @@ def test_big_intermediates_are_released_each_step():
         ((x * 2).exp() * x).sum().backward()
     gc.collect()
     assert _rss_kb() - before < 20 * 1024
+
+
+# ----- gradient buffers and products (the per-step path) -----
+
+
+def test_leaf_grad_never_aliases_a_tensor_someone_holds():
+    """.grad adopts a gradient buffer only when nothing else refers to it (PyTorch's
+    AccumulateGrad steals by use count); a user's gradient tensor or one shared by two
+    inputs is copied."""
+    x = torch.zeros(3, requires_grad=True)
+    g = torch.tensor([1.0, 2.0, 3.0])
+    x.backward(g)
+    g.add_(10.0)
+    assert vals(x.grad) == [1.0, 2.0, 3.0]
+    a, b = torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.add_(5.0)
+    assert vals(b.grad) == [1.0, 1.0] and vals(a.grad) == [6.0, 6.0]
+    # An adopted buffer is the leaf's own: a second backward accumulates into it.
+    w = torch.ones(2, 2, requires_grad=True)
+    (w @ torch.ones(2, 2)).sum().backward()
+    first = w.grad
+    (w @ torch.ones(2, 2)).sum().backward()
+    assert first is w.grad or vals(first) == vals(w.grad)
+    assert vals(w.grad) == [[4.0, 4.0], [4.0, 4.0]]
+
+
+def test_linear_gradients_match_numpy_and_are_contiguous():
+    rng = np.random.default_rng(3)
+    xn, wn, bn, gn = (rng.standard_normal(s) for s in [(5, 7), (4, 7), (4,), (5, 4)])
+    for x_requires in (True, False):
+        x = torch.tensor(xn, requires_grad=x_requires)
+        w, b = torch.tensor(wn, requires_grad=True), torch.tensor(bn, requires_grad=True)
+        torch.nn.functional.linear(x, w, b).backward(torch.tensor(gn))
+        np.testing.assert_allclose(w.grad.numpy(), gn.T @ xn, rtol=1e-12)
+        np.testing.assert_allclose(b.grad.numpy(), gn.sum(0), rtol=1e-12)
+        assert w.grad.is_contiguous() and w.grad.stride() == (7, 1)
+        if x_requires:
+            np.testing.assert_allclose(x.grad.numpy(), gn @ wn, rtol=1e-12)
+        else:
+            assert x.grad is None
+
+
+def test_mm_saves_only_what_the_needed_gradients_read():
+    """As PyTorch's generated mm node: mat2 is saved for mat1's gradient and mat1 for mat2's,
+    so changing in place an operand no formula reads is no error."""
+    rng = np.random.default_rng(4)
+    an, bn = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    leaf_a = torch.tensor(an, requires_grad=True)
+    a, b = leaf_a * 1.0, torch.tensor(bn)
+    out = a @ b
+    a.mul_(2.0)  # a is not saved: only b is, for a's gradient
+    out.backward(torch.ones(3, 2, dtype=torch.float64))
+    np.testing.assert_allclose(leaf_a.grad.numpy(), np.ones((3, 2)) @ bn.T, rtol=1e-12)
+    a2 = torch.tensor(an, requires_grad=True)
+    b2 = torch.tensor(bn)
+    out2 = a2 @ b2
+    b2.mul_(2.0)  # b is saved for a's gradient
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out2.backward(torch.ones(3, 2, dtype=torch.float64))

@@ -126,6 +126,44 @@ def test_large_products_in_bands(threads):
         torch.set_num_threads(before)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_products_on_every_kernel_path(threads, dtype):
+    """backend/cpu/gemm.rs picks a kernel per layout and splits large products over the pool:
+    B stored transposed with K a multiple of 256 (matrixmultiply), a single row, a few
+    columns, square K = 256 blocks (the gemm crate), a long K with a tiny C (the crate's own
+    split), batches that do and do not divide among the threads, and an empty K (zeros)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        for (m, k, n) in [(64, 256, 256), (16, 512, 64), (1, 256, 256), (64, 256, 10),
+                          (256, 256, 256), (40, 1024, 33)]:
+            a_t, a = data((m, k), dtype)
+            w_t, w = data((n, k), dtype)
+            close(a_t @ w_t.t(), ref_matmul(a, w.T))
+            close(torch.nn.functional.linear(a_t, w_t), ref_matmul(a, w.T))
+            close(a_t.t().contiguous().t() @ w_t.t(), ref_matmul(a, w.T))
+        x_t, x = data((4, 40000), dtype)
+        y_t, y = data((40000, 3), dtype)
+        close(x_t @ y_t, ref_matmul(x, y))
+        for bs in (1, 3, 4, 9):
+            p_t, p = data((bs, 70, 90), dtype)
+            q_t, q = data((bs, 90, 110), dtype)
+            close(torch.bmm(p_t, q_t), ref_matmul(p, q))
+            close(torch.bmm(p_t, q_t.transpose(1, 2).contiguous().transpose(1, 2)),
+                  ref_matmul(p, q))
+        z = torch.zeros(1024, 0, dtype=dtype) @ torch.zeros(0, 700, dtype=dtype)
+        assert z.shape == (1024, 700) and not z.any()
+        # An accumulating product into rows of a larger buffer (addmm with beta).
+        c_t, c = data((300, 200), dtype)
+        a_t, a = data((300, 256), dtype)
+        b_t, b = data((200, 256), dtype)
+        close(torch.addmm(c_t, a_t, b_t.t(), beta=0.5, alpha=2.0),
+              0.5 * c.astype(np.float64) + 2.0 * ref_matmul(a, b.T))
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_mm_errors():
     a, b = torch.zeros(2, 3), torch.zeros(4, 5)
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"):

@@ -254,6 +254,15 @@ pub fn run(
     Ok(captured)
 }
 
+/// Whether `g` is the only handle to its tensor and buffer and spans all of it contiguously
+/// (what a copy for `.grad` would produce).
+fn owns_whole_buffer(g: &Tensor) -> bool {
+    g.is_sole_owner()
+        && g.layout().offset == 0
+        && g.is_contiguous()
+        && g.numel() * g.dtype().size() == g.storage().nbytes()
+}
+
 /// Adds `g` into `.grad` (hooks have already run), in place when not building a graph.
 fn accumulate(meta: &Arc<AutogradMeta>, g: Tensor, create_graph: bool) -> Result<()> {
     let mut slot = meta.grad.lock().unwrap_or_else(|e| e.into_inner());
@@ -261,6 +270,10 @@ fn accumulate(meta: &Arc<AutogradMeta>, g: Tensor, create_graph: bool) -> Result
         None => {
             *slot = Some(if create_graph {
                 g
+            } else if owns_whole_buffer(&g) {
+                // A gradient nothing else refers to is adopted as it is, as PyTorch's
+                // AccumulateGrad steals a buffer whose use count allows it.
+                g.detach()
             } else {
                 g.detach().try_to_dtype_copy(g.dtype())?
             });

@@ -615,16 +615,56 @@ pub fn take(x: &Tensor, idx: &Tensor) -> Result<Tensor> {
 
 // ----- matrix products -----
 
+/// Whether a 2-d layout is exactly column-major (a transposed contiguous matrix, as the
+/// `weight.t()` of every linear layer).
+fn column_major(shape: &[usize], strides: &[isize]) -> bool {
+    shape.len() == 2 && strides[0] == 1 && strides[1] == shape[0].max(1) as isize
+}
+
+/// The gradient of `mat1` in `mat1 @ mat2`, `g @ mat2^T` (PyTorch's mm_mat1_backward): for a
+/// column-major `mat1` it is computed as `(mat2 @ g^T)^T`, so that it has `mat1`'s layout.
+fn mm_mat1_grad(g: &Tensor, mat2: &Tensor, mat1_col_major: bool) -> Result<Tensor> {
+    if mat1_col_major {
+        t(&mm(mat2, &t(g)?)?)
+    } else {
+        mm(g, &t(mat2)?)
+    }
+}
+
+/// The gradient of `mat2` in `mat1 @ mat2`, `mat1^T @ g` (PyTorch's mm_mat2_backward): for a
+/// column-major `mat2` (a linear layer's `weight.t()`) it is computed as `(g^T @ mat1)^T`, so
+/// the weight's own gradient comes out contiguous and `.grad` adopts it without a copy.
+fn mm_mat2_grad(g: &Tensor, mat1: &Tensor, mat2_col_major: bool) -> Result<Tensor> {
+    if mat2_col_major {
+        t(&mm(&t(g)?, mat1)?)
+    } else {
+        mm(&t(mat1)?, g)
+    }
+}
+
 pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = linalg::mm(a, b)?;
     if !needs_grad(&[a, b]) {
         return Ok(out);
     }
-    let (sa, sb) = (Saved::new(a), Saved::new(b));
+    // Like PyTorch's needs_input_grad: each operand is saved only for the other's gradient.
+    let (need_a, need_b) = (a.requires_grad(), b.requires_grad());
+    let (sa, sb) = (need_b.then(|| Saved::new(a)), need_a.then(|| Saved::new(b)));
+    let (a_cm, b_cm) = (
+        column_major(a.shape(), a.strides()),
+        column_major(b.shape(), b.strides()),
+    );
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
-        let (a, b) = (sa.get("MmBackward0", 0)?, sb.get("MmBackward0", 0)?);
-        Ok(vec![Some(mm(g, &t(&b)?)?), Some(mm(&t(&a)?, g)?)])
+        let ga = match &sb {
+            Some(sb) => Some(mm_mat1_grad(g, &sb.get("MmBackward0", 0)?, a_cm)?),
+            None => None,
+        };
+        let gb = match &sa {
+            Some(sa) => Some(mm_mat2_grad(g, &sa.get("MmBackward0", 0)?, b_cm)?),
+            None => None,
+        };
+        Ok(vec![ga, gb])
     });
     Ok(record("MmBackward0", &[a, b], vec![out], true, f).remove(0))
 }
@@ -735,7 +775,16 @@ pub fn addmm_like(
     if !needs_grad(&[input, a, b]) {
         return Ok(out);
     }
-    let (si, sa, sb) = (input.shape().to_vec(), Saved::new(a), Saved::new(b));
+    let (need_a, need_b) = (a.requires_grad(), b.requires_grad());
+    let (si, sa, sb) = (
+        input.shape().to_vec(),
+        need_b.then(|| Saved::new(a)),
+        need_a.then(|| Saved::new(b)),
+    );
+    let (a_cm, b_cm) = (
+        column_major(a.shape(), a.strides()),
+        column_major(b.shape(), b.strides()),
+    );
     let kind = kind.to_string();
     let name: &'static str = match kind.as_str() {
         "addmm" => "AddmmBackward0",
@@ -743,29 +792,42 @@ pub fn addmm_like(
         _ => "BaddbmmBackward0",
     };
     let (bv, av) = (beta.to_f64(), alpha.to_f64());
+    // PyTorch's maybe_multiply: a factor of 1 costs nothing.
+    let scaled = |x: Tensor, v: f64| {
+        if v == 1.0 {
+            Ok(x)
+        } else {
+            ag::mul_scalar(&x, v)
+        }
+    };
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
-        let (a, b) = (sa.get(name, 0)?, sb.get(name, 0)?);
+        let a = sa.as_ref().map(|s| s.get(name, 0)).transpose()?;
+        let b = sb.as_ref().map(|s| s.get(name, 0)).transpose()?;
         let gi = if bv == 0.0 {
             None
         } else {
-            Some(ag::sum_to(&ag::mul_scalar(g, bv)?, &si)?)
+            Some(ag::sum_to(&scaled(g.clone(), bv)?, &si)?)
         };
-        let ga_gb = match kind.as_str() {
-            "addmm" => (mm(g, &t(&b)?)?, mm(&t(&a)?, g)?),
+        let (ga, gb) = match kind.as_str() {
+            "addmm" => (
+                b.map(|b| mm_mat1_grad(g, &b, a_cm)).transpose()?,
+                a.map(|a| mm_mat2_grad(g, &a, b_cm)).transpose()?,
+            ),
             "addmv" => (
-                ag::mul(&unsqueeze(g, 1)?, &unsqueeze(&b, 0)?)?,
-                mv(&t(&a)?, g)?,
+                b.map(|b| ag::mul(&unsqueeze(g, 1)?, &unsqueeze(&b, 0)?))
+                    .transpose()?,
+                a.map(|a| mv(&t(&a)?, g)).transpose()?,
             ),
             _ => (
-                bmm(g, &transpose(&b, 1, 2)?)?,
-                bmm(&transpose(&a, 1, 2)?, g)?,
+                b.map(|b| bmm(g, &transpose(&b, 1, 2)?)).transpose()?,
+                a.map(|a| bmm(&transpose(&a, 1, 2)?, g)).transpose()?,
             ),
         };
         Ok(vec![
             gi,
-            Some(ag::mul_scalar(&ga_gb.0, av)?),
-            Some(ag::mul_scalar(&ga_gb.1, av)?),
+            ga.map(|x| scaled(x, av)).transpose()?,
+            gb.map(|x| scaled(x, av)).transpose()?,
         ])
     });
     Ok(record(name, &[input, a, b], vec![out], true, f).remove(0))

@@ -7,8 +7,7 @@
 //! arithmetic (results agree to float32 rounding), and it makes the stable forms simple: the
 //! row maximum is subtracted before `exp`, so logits of 1e4 neither overflow nor lose the rest.
 
-use crate::backend::cpu::iter::GRAIN;
-use crate::backend::cpu::threads::pool;
+use crate::backend::cpu::iter::par_ranges;
 use crate::dtype::{DType, Element, Scalar, default_float};
 use crate::error::{Error, Result};
 use crate::ops::elementwise::{
@@ -66,26 +65,24 @@ fn map_rows(
     if let Some(rows) = moved.numel().checked_div(row) {
         float_dispatch!(x.dtype(), op, T => {
             let (pi, po) = (moved.ptr::<T>() as usize, out.ptr::<T>() as usize);
-            pool().install(|| {
-                (0..rows).into_par_iter().with_min_len((GRAIN / row).max(1)).for_each_init(
-                    || (vec![0f64; row], vec![0f64; row]),
-                    |(src, dst), r| {
-                        // SAFETY: row r of two contiguous buffers of rows * row elements.
-                        let (i, o) = unsafe {
-                            (
-                                std::slice::from_raw_parts((pi as *const T).add(r * row), row),
-                                std::slice::from_raw_parts_mut((po as *mut T).add(r * row), row),
-                            )
-                        };
-                        for (s, v) in src.iter_mut().zip(i) {
-                            *s = v.to_f64();
-                        }
-                        f(src, dst);
-                        for (o, v) in o.iter_mut().zip(dst.iter()) {
-                            *o = T::from_f64(*v);
-                        }
-                    },
-                )
+            par_ranges(rows, row, |lo, hi| {
+                let (mut src, mut dst) = (vec![0f64; row], vec![0f64; row]);
+                for r in lo..hi {
+                    // SAFETY: row r of two contiguous buffers of rows * row elements.
+                    let (i, o) = unsafe {
+                        (
+                            std::slice::from_raw_parts((pi as *const T).add(r * row), row),
+                            std::slice::from_raw_parts_mut((po as *mut T).add(r * row), row),
+                        )
+                    };
+                    for (s, v) in src.iter_mut().zip(i) {
+                        *s = v.to_f64();
+                    }
+                    f(&src, &mut dst);
+                    for (o, v) in o.iter_mut().zip(dst.iter()) {
+                        *o = T::from_f64(*v);
+                    }
+                }
             });
         });
     }
@@ -931,6 +928,11 @@ impl Ctc {
 
     /// Per-sample negative log-likelihood (`inf` where no alignment exists).
     pub fn nll(&self) -> Vec<f64> {
+        // On rtensor's pool (set_num_threads), not rayon's global one.
+        crate::backend::cpu::threads::pool().install(|| self.nll_in_pool())
+    }
+
+    fn nll_in_pool(&self) -> Vec<f64> {
         (0..self.n)
             .into_par_iter()
             .map(|b| {
@@ -960,6 +962,10 @@ impl Ctc {
     /// is infinite get zeros when `zero_infinity`.
     pub fn grad(&self, g: &[f64], zero_infinity: bool) -> Vec<f64> {
         let nll = self.nll();
+        crate::backend::cpu::threads::pool().install(|| self.grad_in_pool(&nll, g, zero_infinity))
+    }
+
+    fn grad_in_pool(&self, nll: &[f64], g: &[f64], zero_infinity: bool) -> Vec<f64> {
         let per: Vec<Vec<f64>> = (0..self.n)
             .into_par_iter()
             .map(|b| {

@@ -110,6 +110,41 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor, shape: &[usize]) -> Result<
         par_runs(shape, [out.strides(), &lc.strides, &la.strides, &lb.strides], |o, n, s| {
             // SAFETY: offsets inside each view; `out` is fresh.
             unsafe {
+                if s[0] == 1 && s[1] == 1 && s[2] <= 1 && s[3] <= 1 && s[2] >= 0 && s[3] >= 0 {
+                    // Contiguous runs (a or b possibly a broadcast scalar, as in ReLU's
+                    // backward): both sides loaded, then a branch-free select that LLVM
+                    // vectorises (a branch per element measured ~1 ns each).
+                    let c = std::slice::from_raw_parts((pc as *const bool).offset(o[1]), n);
+                    let out = std::slice::from_raw_parts_mut((po as *mut T).offset(o[0]), n);
+                    let (a0, b0) = ((pa as *const T).offset(o[2]), (pb as *const T).offset(o[3]));
+                    match (s[2], s[3]) {
+                        (1, 1) => {
+                            let (a, b) = (std::slice::from_raw_parts(a0, n), std::slice::from_raw_parts(b0, n));
+                            for i in 0..n {
+                                out[i] = std::hint::select_unpredictable(c[i], a[i], b[i]);
+                            }
+                        }
+                        (1, _) => {
+                            let (a, bv) = (std::slice::from_raw_parts(a0, n), *b0);
+                            for i in 0..n {
+                                out[i] = std::hint::select_unpredictable(c[i], a[i], bv);
+                            }
+                        }
+                        (_, 1) => {
+                            let (av, b) = (*a0, std::slice::from_raw_parts(b0, n));
+                            for i in 0..n {
+                                out[i] = std::hint::select_unpredictable(c[i], av, b[i]);
+                            }
+                        }
+                        _ => {
+                            let (av, bv) = (*a0, *b0);
+                            for i in 0..n {
+                                out[i] = std::hint::select_unpredictable(c[i], av, bv);
+                            }
+                        }
+                    }
+                    return;
+                }
                 for i in 0..n as isize {
                     let v = if *(pc as *const bool).offset(o[1] + i * s[1]) {
                         *(pa as *const T).offset(o[2] + i * s[2])

@@ -4,9 +4,9 @@
 //!
 //! Kernels, measured one thread at a time on the reference machine (AVX-512, x86-v4 kernels
 //! chosen at run time): the `gemm` crate is the faster one (float32 16^3 in 0.2 us, 64^3 at
-//! 105 GFLOP/s, 512^3 at 113; float64 50-53) except where B is stored transposed (B^T
-//! row-major, as `x @ w.T` in every linear layer) and A is short or K long, where
-//! `matrixmultiply` packs better (64x256 @ (256x256)^T: 75 against 63 GFLOP/s).
+//! 105 GFLOP/s, 512^3 at 113; float64 50-53) except for some layouts where B is stored
+//! transposed (`x @ w.T` in every linear layer), where `matrixmultiply`, which always packs,
+//! wins (see [`prefer_matrixmultiply`]).
 //!
 //! Splitting: handing a product to the pool and waking its workers costs ~10 us, more than a
 //! whole 64^3 product, so products under [`PAR_MIN`] multiply-adds run on the calling thread.
@@ -87,12 +87,22 @@ unsafe fn crate_gemm<T: GemmElem>(
     }
 }
 
-/// Whether `matrixmultiply` beats the `gemm` crate for this layout (see the module note):
-/// B stored transposed and A row-major, with A short or K long.
-fn prefer_matrixmultiply<T>(m: usize, k: usize, a: Mat<*const T>, b: Mat<*const T>) -> bool {
+/// Whether `matrixmultiply` beats the `gemm` crate for this layout (see the module note): B
+/// stored transposed and A row-major, K a multiple of 256 (B's rows then lie a multiple of
+/// 1 KiB apart, and the `gemm` crate, reading them unpacked, loses to cache-set conflicts:
+/// 64x256 @ (256x256)^T float32 66 against 79 GFLOP/s, 256x1024 @ (1024x1024)^T 71 against
+/// 88), except for a single row or a few columns (gemv-like: `gemm` 55 against 3 GFLOP/s) and
+/// for square blocks of K = 256 (256^3: `gemm` 95 against 83).
+fn prefer_matrixmultiply<T>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Mat<*const T>,
+    b: Mat<*const T>,
+) -> bool {
     let b_transposed = b.1 == 1 && b.2 != 1;
     let a_rows = a.2 == 1;
-    b_transposed && a_rows && (m < 128 || k >= 4 * m)
+    b_transposed && a_rows && m > 1 && n > 16 && k.is_multiple_of(256) && !(m >= 256 && k <= 256)
 }
 
 macro_rules! gemm_elem {
@@ -111,7 +121,7 @@ macro_rules! gemm_elem {
             ) {
                 // SAFETY: forwarded from the caller.
                 unsafe {
-                    if prefer_matrixmultiply(m, k, a, b) {
+                    if prefer_matrixmultiply(m, n, k, a, b) {
                         let beta = if acc { 1.0 } else { 0.0 };
                         $mm(
                             m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,

@@ -129,6 +129,36 @@ pub fn par_flat<F: Fn(usize, usize) + Sync>(n: usize, f: F) {
     });
 }
 
+/// Runs `f(lo, hi)` over the items `0..items` in ranges. Each item touches about `cost`
+/// elements: under 2 * GRAIN elements in all (or with a one-thread pool) it is a single call on
+/// this thread, since handing work to the pool costs more than such work; else chunks of at
+/// least GRAIN elements are shared out on the pool.
+pub fn par_ranges<F: Fn(usize, usize) + Sync>(items: usize, cost: usize, f: F) {
+    if items == 0 {
+        return;
+    }
+    let total = items.saturating_mul(cost.max(1));
+    let threads = if total >= 2 * GRAIN {
+        pool().current_num_threads()
+    } else {
+        1
+    };
+    if threads <= 1 {
+        f(0, items);
+        return;
+    }
+    let chunks = (total / GRAIN).min(threads * 4).min(items).max(1);
+    let per = items.div_ceil(chunks);
+    pool().install(|| {
+        (0..chunks).into_par_iter().for_each(|c| {
+            let (lo, hi) = (c * per, ((c + 1) * per).min(items));
+            if lo < hi {
+                f(lo, hi);
+            }
+        })
+    });
+}
+
 /// Sequential walk, for kernels that must visit elements in order.
 pub fn seq_runs<const N: usize, F>(shape: &[usize], strides: [&[isize]; N], mut f: F)
 where
