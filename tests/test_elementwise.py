@@ -1080,3 +1080,21 @@ def test_sub_with_alpha_refuses_bool_operands_before_scaling():
         torch.sub(b, b, alpha=2)
     assert torch.add(x, b, alpha=2).tolist() == [3.0, 2.0]
     assert torch.sub(x, x, alpha=2).tolist() == [-1.0, -2.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("e", [0, 1, 2, 3, 0.5, -1, -2, 2.0, 3.0, -1.0])
+def test_pow_by_small_scalar_matches_pytorchs_formulas(dtype, e):
+    """PyTorch writes x**e out for these exponents (x*x, x*x*x, sqrt, 1/x, 1/(x*x)); the
+    same formulas in NumPy are the oracle, so the last bits agree too (x*x*x rounds twice)."""
+    rng = np.random.default_rng(7)
+    a = np.concatenate([rng.uniform(-3, 3, 61), [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30]])
+    a = a.astype(dtype)
+    with np.errstate(all="ignore"):
+        expect = {0: np.ones_like(a), 1: a, 2: a * a, 3: a * a * a, 0.5: np.sqrt(a),
+                  -1: dtype(1) / a, -2: dtype(1) / (a * a)}[e]
+    t = torch.from_numpy(a.copy())
+    strided = torch.from_numpy(np.stack([a, a], 1))[:, 1]
+    for got in (t ** e, t.pow(e), torch.pow(t, e), strided ** e):
+        assert got.dtype == t.dtype
+        np.testing.assert_array_equal(got.numpy(), expect)
