@@ -1098,3 +1098,28 @@ def test_pow_by_small_scalar_matches_pytorchs_formulas(dtype, e):
     for got in (t ** e, t.pow(e), torch.pow(t, e), strided ** e):
         assert got.dtype == t.dtype
         np.testing.assert_array_equal(got.numpy(), expect)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scalar", [2, -3, 0, 2.5, -0.0, 1e30, float("inf")])
+def test_float_tensor_and_python_number_arithmetic(dtype, scalar):
+    """+ - * / between a float tensor and a Python number, either side: computed in the
+    tensor's dtype with the number cast to it (NumPy with the number as that dtype is the
+    oracle), contiguous or not."""
+    rng = np.random.default_rng(8)
+    a = np.concatenate([rng.uniform(-5, 5, 29), [0.0, -0.0, np.inf, np.nan]]).astype(dtype)
+    s = dtype(scalar)
+    t = torch.from_numpy(a.copy())
+    strided = torch.from_numpy(np.stack([a, a], 1))[:, 0]
+    with np.errstate(all="ignore"):
+        cases = [(lambda x: x + scalar, a + s), (lambda x: scalar + x, s + a),
+                 (lambda x: x - scalar, a - s), (lambda x: scalar - x, s - a),
+                 (lambda x: x * scalar, a * s), (lambda x: scalar * x, s * a),
+                 (lambda x: x / scalar, a / s), (lambda x: scalar / x, s / a)]
+    for f, expect in cases:
+        for x in (t, strided):
+            got = f(x)
+            assert got.dtype == t.dtype
+            np.testing.assert_array_equal(got.numpy(), expect.astype(dtype))
+    # An integer tensor still promotes with a float number.
+    assert (torch.tensor([1, 2]) * 2.5).dtype == torch.float32

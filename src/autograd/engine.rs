@@ -8,7 +8,8 @@ use crate::autograd::node::{Edge, Node};
 use crate::autograd::ops as ag;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 /// The edge a gradient for `t` flows into: its grad_fn, or its leaf accumulator.
@@ -95,8 +96,8 @@ pub fn run(
         }
     }
     // Where captured gradients come from: (node id, slot) -> index into `inputs`.
-    let mut capture: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-    let mut capture_nodes: HashSet<usize> = HashSet::new();
+    let mut capture: HashMap<(usize, usize), Vec<usize>> = HashMap::default();
+    let mut capture_nodes: HashSet<usize> = HashSet::default();
     if let Some(inputs) = opts.inputs {
         for (k, t) in inputs.iter().enumerate() {
             let e = gradient_edge(t).ok_or_else(|| {
@@ -110,8 +111,8 @@ pub fn run(
         }
     }
     // Dependency counts and, when capturing, the set of nodes that lead to a target.
-    let mut deps: HashMap<usize, usize> = HashMap::new();
-    let mut nodes: HashMap<usize, Arc<Node>> = HashMap::new();
+    let mut deps: HashMap<usize, usize> = HashMap::default();
+    let mut nodes: HashMap<usize, Arc<Node>> = HashMap::default();
     let mut stack: Vec<Arc<Node>> = vec![];
     for e in &root_edges {
         if nodes.insert(e.node.id(), e.node.clone()).is_none() {
@@ -132,7 +133,7 @@ pub fn run(
         // A node must run if one of its edges leads to a capture node or to a node that must
         // run (a capture node itself only needs its incoming gradient); fixpoint. `order` lists
         // a node before the nodes it reaches, so a reverse pass settles almost everything.
-        let mut needed: HashSet<usize> = HashSet::new();
+        let mut needed: HashSet<usize> = HashSet::default();
         let mut changed = true;
         while changed {
             changed = false;
@@ -149,7 +150,7 @@ pub fn run(
         }
         needed
     });
-    let mut buffers: HashMap<usize, Vec<Option<Tensor>>> = HashMap::new();
+    let mut buffers: HashMap<usize, Vec<Option<Tensor>>> = HashMap::default();
     for (e, g) in root_edges.iter().zip(root_grads) {
         let buf = buffers
             .entry(e.node.id())
@@ -157,7 +158,7 @@ pub fn run(
         add_grad(&mut buf[e.input_nr], g.clone())?;
     }
     let mut heap = BinaryHeap::new();
-    let mut queued: HashSet<usize> = HashSet::new();
+    let mut queued: HashSet<usize> = HashSet::default();
     for e in &root_edges {
         if deps.get(&e.node.id()).copied().unwrap_or(0) == 0 && queued.insert(e.node.id()) {
             heap.push(Ready(e.node.seq, e.node.clone()));

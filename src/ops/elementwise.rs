@@ -98,10 +98,53 @@ pub fn binary(op: BinaryOp, a: &Operand, b: &Operand) -> Result<Tensor> {
             return cpu::elementwise::binary(&plan, x, y);
         }
     }
+    if let Some(r) = tensor_scalar_arith(op, a, b) {
+        return Ok(r);
+    }
     let plan = binary_plan(op, a, b)?;
     let ta = a.as_tensor(plan.compute)?;
     let tb = b.as_tensor(plan.compute)?;
     cpu::elementwise::binary(&plan, &ta, &tb)
+}
+
+/// Fast path for `x + 1`, `2 * x`, `x / n`: a contiguous float32/float64 tensor and a Python
+/// number (which does not promote it) under + - * /, mapped in one pass, without making the
+/// number a tensor and broadcasting it (a third of a tiny autograd step went there).
+fn tensor_scalar_arith(op: BinaryOp, a: &Operand, b: &Operand) -> Option<Tensor> {
+    let (t, v, scalar_first) = match (a, b) {
+        (Operand::Tensor(t), Operand::Scalar(v)) => (t, *v, false),
+        (Operand::Scalar(v), Operand::Tensor(t)) => (t, *v, true),
+        _ => return None,
+    };
+    if !matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div
+    ) || !matches!(t.dtype(), DType::F32 | DType::F64)
+        || !matches!(v, Scalar::Int(_) | Scalar::Float(_))
+        || !t.is_contiguous()
+    {
+        return None;
+    }
+    let out = crate::tensor::try_zeros(t.shape(), t.dtype()).ok()?;
+    macro_rules! run {
+        ($T:ty) => {{
+            let s: $T = crate::tensor::scalar_as::<$T>(v);
+            match (op, scalar_first) {
+                (BinaryOp::Add, _) => map::<$T, $T>(t, &out, |x| x + s),
+                (BinaryOp::Mul, _) => map::<$T, $T>(t, &out, |x| x * s),
+                (BinaryOp::Sub, false) => map::<$T, $T>(t, &out, |x| x - s),
+                (BinaryOp::Sub, true) => map::<$T, $T>(t, &out, |x| s - x),
+                (BinaryOp::Div, false) => map::<$T, $T>(t, &out, |x| x / s),
+                _ => map::<$T, $T>(t, &out, |x| s / x),
+            }
+        }};
+    }
+    if t.dtype() == DType::F32 {
+        run!(f32)
+    } else {
+        run!(f64)
+    }
+    Some(out)
 }
 
 /// `x ** e` of a float32/float64 tensor for the exponents PyTorch's `pow` writes out (0: ones,
@@ -116,7 +159,8 @@ fn small_power(op: BinaryOp, a: &Operand, b: &Operand) -> Option<Tensor> {
         Scalar::Float(v) => *v,
         _ => return None,
     };
-    if !matches!(t.dtype(), DType::F32 | DType::F64) || ![0.0, 1.0, 2.0, 3.0, 0.5, -1.0, -2.0].contains(&e)
+    if !matches!(t.dtype(), DType::F32 | DType::F64)
+        || ![0.0, 1.0, 2.0, 3.0, 0.5, -1.0, -2.0].contains(&e)
     {
         return None;
     }
