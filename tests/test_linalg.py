@@ -143,8 +143,8 @@ def test_products_on_every_kernel_path(threads, dtype):
             close(a_t @ w_t.t(), ref_matmul(a, w.T))
             close(torch.nn.functional.linear(a_t, w_t), ref_matmul(a, w.T))
             close(a_t.t().contiguous().t() @ w_t.t(), ref_matmul(a, w.T))
-        x_t, x = data((4, 40000), dtype)
-        y_t, y = data((40000, 3), dtype)
+        x_t, x = data((4, 200000), dtype)
+        y_t, y = data((200000, 3), dtype)
         close(x_t @ y_t, ref_matmul(x, y))
         for bs in (1, 3, 4, 9):
             p_t, p = data((bs, 70, 90), dtype)
@@ -152,8 +152,8 @@ def test_products_on_every_kernel_path(threads, dtype):
             close(torch.bmm(p_t, q_t), ref_matmul(p, q))
             close(torch.bmm(p_t, q_t.transpose(1, 2).contiguous().transpose(1, 2)),
                   ref_matmul(p, q))
-        z = torch.zeros(1024, 0, dtype=dtype) @ torch.zeros(0, 700, dtype=dtype)
-        assert z.shape == (1024, 700) and not z.any()
+        z = torch.zeros(2048, 0, dtype=dtype) @ torch.zeros(0, 1100, dtype=dtype)
+        assert z.shape == (2048, 1100) and not z.any()
         # An accumulating product into rows of a larger buffer (addmm with beta).
         c_t, c = data((300, 200), dtype)
         a_t, a = data((300, 256), dtype)

@@ -8,8 +8,9 @@
 //! transposed (`x @ w.T` in every linear layer), where `matrixmultiply`, which always packs,
 //! wins (see [`prefer_matrixmultiply`]).
 //!
-//! Splitting: handing a product to the pool and waking its workers costs ~10 us, more than a
-//! whole 64^3 product, so products under [`PAR_MIN`] multiply-adds run on the calling thread.
+//! Splitting: handing a product to the pool and waking its workers costs ~10 us or more, more
+//! than a whole 64^3 product, so products under [`PAR_MIN`] multiply-adds run on the calling
+//! thread.
 //! Larger ones are cut into one task per batch element or into bands of C (rows or columns,
 //! whichever side is longer), each a single-threaded product: both cores then run the
 //! crate's best kernel on their own part, which measured faster than the crates' own
@@ -18,8 +19,12 @@
 use super::threads::pool;
 use gemm::Parallelism;
 
-/// Fewest multiply-adds (batch x m x n x k) worth splitting over the pool (~10 us on one core).
-pub const PAR_MIN: usize = 1 << 19;
+/// Fewest multiply-adds (batch x m x n x k) worth splitting over the pool: 2^21, ~20 us on one
+/// core. Measured in the MLP benchmark (64-256-256-10, batch 64, two threads): splitting its
+/// 64x64x256 products too (2^19) made the step slower than on one thread, as the pool's
+/// hand-over and its workers' idle spinning beside the Python thread cost more than the
+/// half product saved.
+pub const PAR_MIN: usize = 1 << 21;
 
 /// A matrix operand: base pointer, row stride, column stride (in elements).
 pub type Mat<P> = (P, isize, isize);
