@@ -3,7 +3,8 @@
 
 All libraries run in ONE process, interleaved: every repetition times each library once, in
 an order that rotates from one repetition to the next, so drifts in machine load hit every
-library alike. Reported figures are medians over the repetitions; ratios are rtensor's time
+library alike. Reported figures are medians over the repetitions (`--best`: the fastest
+repetition of each library); ratios are rtensor's time
 divided by the reference library's time (below 1 means rtensor is faster), and for matmul
 also GFLOP/s.
 
@@ -565,7 +566,7 @@ SETTLE_AFTER = 1e-3
 
 
 def run(workloads: List[Workload], reps: int, warmup: int, libs: Dict[str, object],
-        settle: float = 0.25):
+        settle: float = 0.25, best: bool = False):
     results = []
     for w in workloads:
         names = [n for n in libs if n in w.make]
@@ -587,7 +588,8 @@ def run(workloads: List[Workload], reps: int, warmup: int, libs: Dict[str, objec
         finally:
             if gc_was:
                 gc.enable()
-        med = {n: statistics.median(s) for n, s in samples.items()}
+        pick = min if best else statistics.median
+        med = {n: pick(s) for n, s in samples.items()}
         results.append((w, med, samples))
         del fns
         gc.collect()
@@ -649,6 +651,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--no-numpy", action="store_true", help="leave NumPy out (where only the "
                    "PyTorch ratio matters: fewer thread pools competing for the cores)")
     p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+    p.add_argument("--best", action="store_true",
+                   help="report each library's fastest repetition instead of the median")
     args = p.parse_args(argv)
 
     libs = dict(LIBS)
@@ -672,7 +676,7 @@ def main(argv: Optional[List[str]] = None) -> int:
           + (f"  torch {libs['torch'].__version__} threads={libs['torch'].get_num_threads()}"
              if "torch" in libs else "  torch: not installed")
           + f"  cpus={os.cpu_count()}  reps={reps}", flush=True)
-    results = run(ws, reps, warmup, libs, args.settle)
+    results = run(ws, reps, warmup, libs, args.settle, args.best)
     if args.markdown:
         print()
         print(markdown(results, list(libs)))

@@ -4,9 +4,8 @@
 //!
 //! Kernels, measured one thread at a time on the reference machine (AVX-512, x86-v4 kernels
 //! chosen at run time): the `gemm` crate is the faster one (float32 16^3 in 0.2 us, 64^3 at
-//! 105 GFLOP/s, 512^3 at 113; float64 50-53) except for some layouts where B is stored
-//! transposed (`x @ w.T` in every linear layer), where `matrixmultiply`, which always packs,
-//! wins (see [`prefer_matrixmultiply`]).
+//! 105 GFLOP/s, 512^3 at 113; float64 50-53) except where B is stored transposed (`x @ w.T`
+//! in every linear layer): see [`layout_plan`].
 //!
 //! Splitting: handing a product to the pool and waking its workers costs ~10 us or more, more
 //! than a whole 64^3 product, so products under [`PAR_MIN`] multiply-adds run on the calling
@@ -92,26 +91,51 @@ unsafe fn crate_gemm<T: GemmElem>(
     }
 }
 
-/// Whether `matrixmultiply` beats the `gemm` crate for this layout (see the module note): B
-/// stored transposed and A row-major, K a multiple of 256 (B's rows then lie a multiple of
-/// 1 KiB apart, and the `gemm` crate, reading them unpacked, loses to cache-set conflicts:
-/// 64x256 @ (256x256)^T float32 66 against 79 GFLOP/s, 256x1024 @ (1024x1024)^T 71 against
-/// 88), except for a single row or a few columns (gemv-like: `gemm` 55 against 3 GFLOP/s) and
-/// for square blocks of K = 256 (256^3: `gemm` 95 against 83).
-fn prefer_matrixmultiply<T>(
+/// Which kernel runs a product on one thread.
+enum Plan {
+    /// The `gemm` crate on the operands as they are.
+    Crate,
+    /// B transposed into a contiguous buffer first, then the `gemm` crate.
+    PackB,
+    /// `matrixmultiply`.
+    MatrixMultiply,
+}
+
+/// The kernel for a layout (see the module note). B stored transposed (`x @ w.T`, every
+/// linear layer) with A row-major is the `gemm` crate's slow case, worst when K is a multiple
+/// of 256 (B's rows then lie a multiple of 1 KiB apart and, read unpacked, conflict in the
+/// cache: 64x256 @ (256x256)^T float32 at 66 GFLOP/s against 105 with B row-major).
+/// Measured one thread at a time:
+/// - float32: B is transposed into a buffer first (AVX-512 16x16 blocks, `transpose.rs`),
+///   then the crate's fast case: 64x256 @ (256x256)^T 94 GFLOP/s (matrixmultiply 77, the crate
+///   66), 16x256 @ (256x256)^T 70 (44, 26), 256x1024 @ (1024x1024)^T 97 (87, 63);
+/// - float64: `matrixmultiply` for K a multiple of 256 (64x512 @ (512x512)^T: 47-50 GFLOP/s,
+///   packing first 42, the crate 29-32); elsewhere the crate.
+///
+/// A single row or a few columns stay with the crate (gemv-like, where it is fast).
+fn layout_plan<T>(
     m: usize,
     n: usize,
     k: usize,
     a: Mat<*const T>,
     b: Mat<*const T>,
-) -> bool {
+    pack_transposed_b: bool,
+) -> Plan {
     let b_transposed = b.1 == 1 && b.2 != 1;
     let a_rows = a.2 == 1;
-    b_transposed && a_rows && m > 1 && n > 16 && k.is_multiple_of(256) && !(m >= 256 && k <= 256)
+    if b_transposed && a_rows && m >= 8 && n > 16 && k >= 16 {
+        if pack_transposed_b {
+            return Plan::PackB;
+        }
+        if k.is_multiple_of(256) {
+            return Plan::MatrixMultiply;
+        }
+    }
+    Plan::Crate
 }
 
 macro_rules! gemm_elem {
-    ($T:ty, $mm:path) => {
+    ($T:ty, $mm:path, $pack:expr) => {
         impl GemmElem for $T {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -124,15 +148,26 @@ macro_rules! gemm_elem {
                 c: Mat<*mut Self>,
                 acc: bool,
             ) {
+                thread_local! {
+                    static PACKED: std::cell::RefCell<Vec<$T>> = const { std::cell::RefCell::new(Vec::new()) };
+                }
                 // SAFETY: forwarded from the caller.
                 unsafe {
-                    if prefer_matrixmultiply(m, n, k, a, b) {
-                        let beta = if acc { 1.0 } else { 0.0 };
-                        $mm(
-                            m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
-                        );
-                    } else {
-                        crate_gemm(m, n, k, a, b, c, acc, Parallelism::None);
+                    match layout_plan(m, n, k, a, b, $pack) {
+                        Plan::PackB => PACKED.with_borrow_mut(|buf| {
+                            // B^T is row-major (n, k): lay B out row-major (k, n), then the
+                            // product is the crate's fast case.
+                            buf.clear();
+                            buf.reserve(k * n);
+                            super::transpose::transpose(b.0, b.2, 1, n, k, buf.as_mut_ptr());
+                            buf.set_len(k * n);
+                            crate_gemm(m, n, k, a, (buf.as_ptr(), n as isize, 1), c, acc, Parallelism::None);
+                        }),
+                        Plan::MatrixMultiply => {
+                            let beta = if acc { 1.0 } else { 0.0 };
+                            $mm(m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2);
+                        }
+                        Plan::Crate => crate_gemm(m, n, k, a, b, c, acc, Parallelism::None),
                     }
                 }
             }
@@ -140,8 +175,8 @@ macro_rules! gemm_elem {
     };
 }
 
-gemm_elem!(f32, matrixmultiply::sgemm);
-gemm_elem!(f64, matrixmultiply::dgemm);
+gemm_elem!(f32, matrixmultiply::sgemm, true);
+gemm_elem!(f64, matrixmultiply::dgemm, false);
 
 impl GemmElem for half::f16 {
     const ZERO: Self = half::f16::ZERO;

@@ -13,5 +13,6 @@ pub mod pool;
 pub mod resample;
 pub mod rnn;
 pub mod threads;
+pub mod transpose;
 pub mod vecmath;
 pub mod winograd;
