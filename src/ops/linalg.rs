@@ -363,6 +363,12 @@ fn add_scaled(input: &Tensor, prod: Tensor, beta: Scalar, alpha: Scalar) -> Resu
             &Operand::Scalar(beta),
         )?
     };
+    if i.dtype() == p.dtype() && !p.is_gpu() {
+        // The product is fresh and `input` broadcasts to its shape: add in place (a + b ==
+        // b + a exactly) rather than allocating a third buffer.
+        crate::ops::elementwise::binary_(BinaryOp::Add, &p, &Operand::Tensor(i))?;
+        return Ok(p);
+    }
     binary(BinaryOp::Add, &Operand::Tensor(i), &Operand::Tensor(p))
 }
 
