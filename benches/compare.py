@@ -618,9 +618,9 @@ def print_row(w: Workload, med: Dict[str, float], libs: List[str]):
     print("  ".join(parts), flush=True)
 
 
-def markdown(results, libs: List[str]) -> str:
+def markdown(results, libs: List[str], stat: str = "median") -> str:
     refs = [n for n in libs if n != "rtensor"]
-    head = ["workload"] + [f"{n} median" for n in libs] + [f"time ratio rt/{r}" for r in refs]
+    head = ["workload"] + [f"{n} {stat}" for n in libs] + [f"time ratio rt/{r}" for r in refs]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for w, med, _ in results:
         row = [w.name]
@@ -679,7 +679,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     results = run(ws, reps, warmup, libs, args.settle, args.best)
     if args.markdown:
         print()
-        print(markdown(results, list(libs)))
+        print(markdown(results, list(libs), "best" if args.best else "median"))
     return 0
 
 
