@@ -373,6 +373,9 @@ pub fn try_copy_into(dst: &Tensor, src: &Tensor) -> Result<()> {
 }
 
 fn cpu_copy_into(dst: &Tensor, src: &Tensor) {
+    if copy_transposed(dst, src) {
+        return;
+    }
     let src_layout = src
         .layout()
         .broadcast_to(dst.shape())
@@ -400,6 +403,59 @@ fn cpu_copy_into(dst: &Tensor, src: &Tensor) {
             }
         });
     }));
+}
+
+/// `x.t().contiguous()` and its batched forms (float32/float64, the last two dims of `src`
+/// stored transposed, `dst` contiguous): the AVX-512 block transpose instead of the
+/// element-at-a-time strided loop (256x256 float32: 64 us before). Returns false where the
+/// layouts do not fit.
+fn copy_transposed(dst: &Tensor, src: &Tensor) -> bool {
+    let nd = dst.ndim();
+    if nd < 2
+        || src.dtype() != dst.dtype()
+        || src.shape() != dst.shape()
+        || !dst.is_contiguous()
+        || dst.same_storage(src)
+    {
+        return false;
+    }
+    let (rows, cols) = (dst.shape()[nd - 2], dst.shape()[nd - 1]);
+    let (ss, rs) = (src.strides(), src.strides()[nd - 1]);
+    if rows < 16 || cols < 16 || ss[nd - 2] != 1 || rs < rows as isize {
+        return false;
+    }
+    let batch: usize = dst.shape()[..nd - 2].iter().product();
+    macro_rules! run {
+        ($T:ty) => {{
+            let (sp, dp) = (src.ptr::<$T>(), dst.ptr::<$T>());
+            for b in 0..batch {
+                // Offset of batch item b in `src` (its leading dims, any strides).
+                let (mut rem, mut off) = (b, 0isize);
+                for d in (0..nd - 2).rev() {
+                    off += (rem % dst.shape()[d]) as isize * ss[d];
+                    rem /= dst.shape()[d];
+                }
+                // SAFETY: src (rows, cols) at `off` has strides (1, rs), so its transpose is a
+                // row-major (cols, rows) view with row stride rs; dst item b is contiguous.
+                unsafe {
+                    crate::backend::cpu::transpose::transpose(
+                        sp.offset(off),
+                        rs,
+                        1,
+                        cols,
+                        rows,
+                        dp.add(b * rows * cols),
+                    )
+                }
+            }
+        }};
+    }
+    match dst.dtype() {
+        DType::F32 => run!(f32),
+        DType::F64 => run!(f64),
+        _ => return false,
+    }
+    true
 }
 
 /// Fills every element of a view with `value`.

@@ -770,3 +770,23 @@ def test_view_succeeds_exactly_when_numpy_needs_no_copy(shape, data):
         check(r, expect)
         assert shares(r, t)
     check(v.reshape(*new), av.reshape(new))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(16, 16), (17, 40), (300, 33), (3, 20, 18), (2, 3, 64, 48)])
+def test_contiguous_of_transposed_views_matches_numpy(dtype, shape):
+    """`.mT.contiguous()` (and `.t()`, batched permutes, a strided row pitch) goes through the
+    block transpose; NumPy's copy of the same view is the oracle."""
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal(shape).astype(dtype)
+    t = torch.from_numpy(a.copy())
+    np.testing.assert_array_equal(t.mT.contiguous().numpy(), np.ascontiguousarray(np.swapaxes(a, -1, -2)))
+    wide = rng.standard_normal(shape[:-1] + (shape[-1] + 7,)).astype(dtype)
+    tw = torch.from_numpy(wide.copy())[..., : shape[-1]]
+    np.testing.assert_array_equal(tw.mT.contiguous().numpy(),
+                                  np.ascontiguousarray(np.swapaxes(wide[..., : shape[-1]], -1, -2)))
+    if len(shape) == 2:
+        np.testing.assert_array_equal(t.t().clone().numpy(), a.T)
+        out = torch.empty(shape[::-1], dtype=t.dtype)
+        out.copy_(t.t())
+        np.testing.assert_array_equal(out.numpy(), a.T)
