@@ -28,25 +28,53 @@ pub const PAR_MIN: usize = 1 << 21;
 /// A matrix operand: base pointer, row stride, column stride (in elements).
 pub type Mat<P> = (P, isize, isize);
 
+/// `matrixmultiply::{s,d}gemm`: (m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc).
+pub type MatrixMultiply<T> = unsafe fn(
+    usize,
+    usize,
+    usize,
+    T,
+    *const T,
+    isize,
+    isize,
+    *const T,
+    isize,
+    isize,
+    T,
+    *mut T,
+    isize,
+    isize,
+);
+
 /// The float types with GEMM kernels.
 pub trait GemmElem: Copy + Send + Sync + 'static {
     const ZERO: Self;
     const ONE: Self;
-    /// `C = A B` (or `C += A B` when `acc`) on the calling thread, with the kernel that
-    /// measured fastest for the operands' layout.
-    ///
-    /// # Safety
-    /// As [`gemm`].
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn gemm_seq(
-        m: usize,
-        n: usize,
-        k: usize,
-        a: Mat<*const Self>,
-        b: Mat<*const Self>,
-        c: Mat<*mut Self>,
-        acc: bool,
-    );
+    /// How a transposed B (`x @ w.T`) is multiplied (see [`layout_plan`]).
+    const TRANSPOSED_B: Plan;
+    /// `matrixmultiply`'s kernel for this type, where it has one.
+    const MATRIXMULTIPLY: Option<MatrixMultiply<Self>>;
+}
+
+impl GemmElem for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    const TRANSPOSED_B: Plan = Plan::PackB;
+    const MATRIXMULTIPLY: Option<MatrixMultiply<Self>> = Some(matrixmultiply::sgemm);
+}
+
+impl GemmElem for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    const TRANSPOSED_B: Plan = Plan::MatrixMultiply;
+    const MATRIXMULTIPLY: Option<MatrixMultiply<Self>> = Some(matrixmultiply::dgemm);
+}
+
+impl GemmElem for half::f16 {
+    const ZERO: Self = half::f16::ZERO;
+    const ONE: Self = half::f16::ONE;
+    const TRANSPOSED_B: Plan = Plan::Crate;
+    const MATRIXMULTIPLY: Option<MatrixMultiply<Self>> = None;
 }
 
 /// `gemm` crate call: C (m, n) (+)= A (m, k) B (k, n), one thread unless `par` says otherwise.
@@ -92,7 +120,8 @@ unsafe fn crate_gemm<T: GemmElem>(
 }
 
 /// Which kernel runs a product on one thread.
-enum Plan {
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
     /// The `gemm` crate on the operands as they are.
     Crate,
     /// B transposed into a contiguous buffer first, then the `gemm` crate.
@@ -113,85 +142,79 @@ enum Plan {
 ///   packing first 42, the crate 29-32); elsewhere the crate.
 ///
 /// A single row or a few columns stay with the crate (gemv-like, where it is fast).
-fn layout_plan<T>(
+fn layout_plan<T: GemmElem>(
     m: usize,
     n: usize,
     k: usize,
     a: Mat<*const T>,
     b: Mat<*const T>,
-    pack_transposed_b: bool,
 ) -> Plan {
     let b_transposed = b.1 == 1 && b.2 != 1;
     let a_rows = a.2 == 1;
     if b_transposed && a_rows && m >= 8 && n > 16 && k >= 16 {
-        if pack_transposed_b {
-            return Plan::PackB;
-        }
-        if k.is_multiple_of(256) {
-            return Plan::MatrixMultiply;
+        match T::TRANSPOSED_B {
+            Plan::PackB => return Plan::PackB,
+            Plan::MatrixMultiply if k.is_multiple_of(256) => return Plan::MatrixMultiply,
+            _ => {}
         }
     }
     Plan::Crate
 }
 
-macro_rules! gemm_elem {
-    ($T:ty, $mm:path, $pack:expr) => {
-        impl GemmElem for $T {
-            const ZERO: Self = 0.0;
-            const ONE: Self = 1.0;
-            unsafe fn gemm_seq(
-                m: usize,
-                n: usize,
-                k: usize,
-                a: Mat<*const Self>,
-                b: Mat<*const Self>,
-                c: Mat<*mut Self>,
-                acc: bool,
-            ) {
-                thread_local! {
-                    static PACKED: std::cell::RefCell<Vec<$T>> = const { std::cell::RefCell::new(Vec::new()) };
-                }
-                // SAFETY: forwarded from the caller.
-                unsafe {
-                    match layout_plan(m, n, k, a, b, $pack) {
-                        Plan::PackB => PACKED.with_borrow_mut(|buf| {
-                            // B^T is row-major (n, k): lay B out row-major (k, n), then the
-                            // product is the crate's fast case.
-                            buf.clear();
-                            buf.reserve(k * n);
-                            super::transpose::transpose(b.0, b.2, 1, n, k, buf.as_mut_ptr());
-                            buf.set_len(k * n);
-                            crate_gemm(m, n, k, a, (buf.as_ptr(), n as isize, 1), c, acc, Parallelism::None);
-                        }),
-                        Plan::MatrixMultiply => {
-                            let beta = if acc { 1.0 } else { 0.0 };
-                            $mm(m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2);
-                        }
-                        Plan::Crate => crate_gemm(m, n, k, a, b, c, acc, Parallelism::None),
-                    }
-                }
-            }
-        }
-    };
+thread_local! {
+    /// The transposed B of [`Plan::PackB`], reused from product to product (8-byte words:
+    /// aligned for every float type).
+    static PACKED: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-gemm_elem!(f32, matrixmultiply::sgemm, true);
-gemm_elem!(f64, matrixmultiply::dgemm, false);
-
-impl GemmElem for half::f16 {
-    const ZERO: Self = half::f16::ZERO;
-    const ONE: Self = half::f16::ONE;
-    unsafe fn gemm_seq(
-        m: usize,
-        n: usize,
-        k: usize,
-        a: Mat<*const Self>,
-        b: Mat<*const Self>,
-        c: Mat<*mut Self>,
-        acc: bool,
-    ) {
-        // SAFETY: forwarded from the caller.
-        unsafe { crate_gemm(m, n, k, a, b, c, acc, Parallelism::None) }
+/// `C = A B` (or `C += A B` when `acc`) on the calling thread, with the kernel that measured
+/// fastest for the operands' layout.
+///
+/// # Safety
+/// As [`gemm`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_seq<T: GemmElem>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Mat<*const T>,
+    b: Mat<*const T>,
+    c: Mat<*mut T>,
+    acc: bool,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match (layout_plan(m, n, k, a, b), T::MATRIXMULTIPLY) {
+            (Plan::PackB, _) => PACKED.with_borrow_mut(|buf| {
+                // B^T is row-major (n, k): lay B out row-major (k, n), then the product is the
+                // crate's fast case.
+                buf.resize((k * n * std::mem::size_of::<T>()).div_ceil(8), 0);
+                let packed = buf.as_mut_ptr() as *mut T;
+                super::transpose::transpose(b.0, b.2, 1, n, k, packed);
+                let b = (packed as *const T, n as isize, 1);
+                crate_gemm(m, n, k, a, b, c, acc, Parallelism::None);
+            }),
+            (Plan::MatrixMultiply, Some(mm)) => {
+                let beta = if acc { T::ONE } else { T::ZERO };
+                mm(
+                    m,
+                    k,
+                    n,
+                    T::ONE,
+                    a.0,
+                    a.1,
+                    a.2,
+                    b.0,
+                    b.1,
+                    b.2,
+                    beta,
+                    c.0,
+                    c.1,
+                    c.2,
+                );
+            }
+            _ => crate_gemm(m, n, k, a, b, c, acc, Parallelism::None),
+        }
     }
 }
 
@@ -345,7 +368,7 @@ unsafe fn block<T: GemmElem>(
             }
             return;
         }
-        T::gemm_seq(
+        gemm_seq::<T>(
             m,
             n,
             k,
