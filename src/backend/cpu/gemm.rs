@@ -7,23 +7,21 @@
 //! 105 GFLOP/s, 512^3 at 113; float64 50-53) except where B is stored transposed (`x @ w.T`
 //! in every linear layer): see [`layout_plan`].
 //!
-//! Splitting: handing a product to the pool and waking its workers costs ~10 us or more, more
-//! than a whole 64^3 product, so products under [`PAR_MIN`] multiply-adds run on the calling
-//! thread.
-//! Larger ones are cut into one task per batch element or into bands of C (rows or columns,
-//! whichever side is longer), each a single-threaded product: both cores then run the
-//! crate's best kernel on their own part, which measured faster than the crates' own
-//! parallel loops (2048^3 float32 on two cores: 204 GFLOP/s).
+//! Splitting: products under [`PAR_MIN`] multiply-adds run on the calling thread. Larger ones
+//! are cut into one task per batch element or into bands of C (rows or columns, whichever side
+//! is longer), each a single-threaded product, run by the calling thread together with pool
+//! workers ([`run_tasks`](super::threads::run_tasks): no hand-over to the pool and back, and a
+//! worker stays awake for the next product). Both cores then run the crate's best kernel on
+//! their own part, which measured faster than the crates' own parallel loops (2048^3 float32
+//! on two cores: 204 GFLOP/s).
 
 use super::threads::pool;
 use gemm::Parallelism;
 
-/// Fewest multiply-adds (batch x m x n x k) worth splitting over the pool: 2^21, ~20 us on one
-/// core. Measured in the MLP benchmark (64-256-256-10, batch 64, two threads): splitting its
-/// 64x64x256 products too (2^19) made the step slower than on one thread, as the pool's
-/// hand-over and its workers' idle spinning beside the Python thread cost more than the
-/// half product saved.
-pub const PAR_MIN: usize = 1 << 21;
+/// Fewest multiply-adds (batch x m x n x k) worth splitting: 2^19, ~10 us on one core. In a
+/// loop on two threads, 64x64x128 (2^19) ran in 9.6 us against 11.1 on one; 64^3 (2^18)
+/// gained too, but by less than a worker's wake-up costs when it has gone to sleep.
+pub const PAR_MIN: usize = 1 << 19;
 
 /// A matrix operand: base pointer, row stride, column stride (in elements).
 pub type Mat<P> = (P, isize, isize);
@@ -320,22 +318,19 @@ pub unsafe fn gemm_batched<T: GemmElem>(
     }
     let row_bands = m >= n;
     let width = longer.div_ceil(bands).next_multiple_of(16);
-    use rayon::prelude::*;
-    pool().install(|| {
-        (0..bs * bands).into_par_iter().for_each(|t| {
-            let (i, band) = (t / bands, t % bands);
-            let span = (band * width, ((band + 1) * width).min(longer));
-            if span.0 >= span.1 {
-                return;
-            }
-            let (rows, cols) = if row_bands {
-                (span, (0, n))
-            } else {
-                ((0, m), span)
-            };
-            // SAFETY: forwarded from the caller; each task writes its own part of C.
-            unsafe { block::<T>(raw, i, rows, cols, k) };
-        })
+    super::threads::run_tasks(bs * bands, parts - 1, &|t| {
+        let (i, band) = (t / bands, t % bands);
+        let span = (band * width, ((band + 1) * width).min(longer));
+        if span.0 >= span.1 {
+            return;
+        }
+        let (rows, cols) = if row_bands {
+            (span, (0, n))
+        } else {
+            ((0, m), span)
+        };
+        // SAFETY: forwarded from the caller; each task writes its own part of C.
+        unsafe { block::<T>(raw, i, rows, cols, k) };
     });
 }
 

@@ -8,6 +8,7 @@
 //! BLAS libraries escape this by spinning for ~0.1 s after each call. Smaller pools are not
 //! pinned, so processes that each take a few threads still spread over the machine.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 static POOL: RwLock<Option<Arc<rayon::ThreadPool>>> = RwLock::new(None);
@@ -79,3 +80,165 @@ fn pin_current_thread(cpu: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn pin_current_thread(_cpu: usize) {}
+
+/// How long a worker that ran part of a [`run_tasks`] call keeps polling the pool for more
+/// work before it may sleep. Products in a training step come tens of microseconds apart, and
+/// waking a sleeping worker on the reference VMs takes about as long as the half product it
+/// would compute (OpenMP runtimes spin after each region for the same reason).
+const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
+
+/// Set while one worker lingers (at most one does, so that a core stays free for the caller).
+static LINGERING: AtomicBool = AtomicBool::new(false);
+
+/// The tasks of one [`run_tasks`] call, claimed one at a time by the caller and the helpers.
+struct Tasks {
+    count: usize,
+    next: AtomicUsize,
+    done: AtomicUsize,
+    panicked: AtomicBool,
+    /// The caller's closure with its lifetime erased: only called after claiming a task, and
+    /// the caller outlives every claimed task (see [`WaitClaimed`]).
+    f: *const (dyn Fn(usize) + Sync + 'static),
+}
+
+// SAFETY: the closure is `Sync` and outlives each use (see `Tasks::f`); the rest is atomics.
+unsafe impl Send for Tasks {}
+// SAFETY: as above.
+unsafe impl Sync for Tasks {}
+
+impl Tasks {
+    /// Claims and runs tasks until none are left.
+    fn work(&self) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.count {
+                return;
+            }
+            // SAFETY: a claimed task keeps the caller waiting, so the closure is alive.
+            let f = unsafe { &*self.f };
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i))).is_err() {
+                self.panicked.store(true, Ordering::Relaxed);
+            }
+            self.done.fetch_add(1, Ordering::Release);
+        }
+    }
+}
+
+/// Waits (spinning: the caller has nothing else to do) until every claimed task has finished;
+/// runs on unwinding too, so a panicking caller never frees what a helper still uses.
+struct WaitClaimed<'a>(&'a Tasks);
+
+impl Drop for WaitClaimed<'_> {
+    fn drop(&mut self) {
+        let t = self.0;
+        let claimed = t.next.fetch_add(t.count, Ordering::Relaxed).min(t.count);
+        let mut spins = 0u32;
+        while t.done.load(Ordering::Acquire) < claimed {
+            spins += 1;
+            if spins < 1 << 16 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// Runs `f(0)`, ..., `f(tasks - 1)` on up to `helpers + 1` threads: the calling thread and
+/// `helpers` pool workers, each claiming the next unclaimed task. The caller works instead of
+/// waiting for a worker to wake and then for the pool to wake it back (`install`'s two
+/// hand-overs), and a task no helper has claimed yet is run by the caller itself, so a slow
+/// wake-up costs at most the spawn. A helper then lingers (see [`LINGER`]) so the next call
+/// finds it awake. From inside the pool the tasks run as an ordinary parallel loop.
+pub fn run_tasks(tasks: usize, helpers: usize, f: &(dyn Fn(usize) + Sync)) {
+    let p = pool();
+    if tasks <= 1 || helpers == 0 || p.current_thread_index().is_some() {
+        use rayon::prelude::*;
+        if tasks > 1 && helpers > 0 {
+            p.install(|| (0..tasks).into_par_iter().for_each(f));
+        } else {
+            (0..tasks).for_each(f);
+        }
+        return;
+    }
+    // SAFETY: only the lifetime is erased; see `Tasks::f`.
+    let erased: &'static (dyn Fn(usize) + Sync) = unsafe { std::mem::transmute(f) };
+    let t = Arc::new(Tasks {
+        count: tasks,
+        next: AtomicUsize::new(0),
+        done: AtomicUsize::new(0),
+        panicked: AtomicBool::new(false),
+        f: erased,
+    });
+    for _ in 0..helpers.min(tasks - 1) {
+        let t = t.clone();
+        p.spawn(move || {
+            t.work();
+            drop(t);
+            linger();
+        });
+    }
+    {
+        let _wait = WaitClaimed(&t);
+        t.work();
+    }
+    if t.panicked.load(Ordering::Relaxed) {
+        panic!("a parallel task panicked");
+    }
+}
+
+/// Keeps this worker polling the pool for [`LINGER`] after its last job (one worker at a time).
+fn linger() {
+    if LINGERING.swap(true, Ordering::Acquire) {
+        return;
+    }
+    let mut last = std::time::Instant::now();
+    loop {
+        match rayon::yield_now() {
+            Some(rayon::Yield::Executed) => last = std::time::Instant::now(),
+            Some(rayon::Yield::Idle) => {
+                for _ in 0..64 {
+                    std::hint::spin_loop();
+                }
+                if last.elapsed() > LINGER {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    LINGERING.store(false, Ordering::Release);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_tasks_runs_each_task_once_and_reports_panics() {
+        set_num_threads(2);
+        for tasks in [0usize, 1, 2, 3, 17, 1000] {
+            let hits: Vec<AtomicUsize> = (0..tasks).map(|_| AtomicUsize::new(0)).collect();
+            run_tasks(tasks, 1, &|i| {
+                hits[i].fetch_add(1, Ordering::Relaxed);
+            });
+            assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1), "{tasks} tasks");
+        }
+        // Nested inside the pool: an ordinary parallel loop.
+        let total = AtomicUsize::new(0);
+        pool().install(|| {
+            run_tasks(8, 1, &|i| {
+                total.fetch_add(i, Ordering::Relaxed);
+            })
+        });
+        assert_eq!(total.load(Ordering::Relaxed), 28);
+        let caught = std::panic::catch_unwind(|| {
+            run_tasks(4, 1, &|i| {
+                if i == 3 {
+                    panic!("task 3");
+                }
+            })
+        });
+        assert!(caught.is_err());
+    }
+}
