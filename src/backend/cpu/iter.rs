@@ -5,7 +5,6 @@
 
 use super::threads::pool;
 use crate::shape::{Dims, Strides, coalesce};
-use rayon::prelude::*;
 use smallvec::SmallVec;
 
 /// Smallest number of elements worth handing to another thread (PyTorch's GRAIN_SIZE).
@@ -92,12 +91,10 @@ where
     }
     let chunks = (p.numel / GRAIN).min(threads * 4).max(1);
     let per = p.numel.div_ceil(chunks);
-    pool().install(|| {
-        (0..chunks).into_par_iter().for_each(|c| {
-            let start = c * per;
-            let end = ((c + 1) * per).min(p.numel);
-            walk_range(&p, start, end, &mut |o, n, s| f(o, n, s));
-        })
+    super::threads::run_tasks(chunks, threads - 1, &|c| {
+        let start = c * per;
+        let end = ((c + 1) * per).min(p.numel);
+        walk_range(&p, start, end, &mut |o, n, s| f(o, n, s));
     });
 }
 
@@ -118,14 +115,12 @@ pub fn par_flat<F: Fn(usize, usize) + Sync>(n: usize, f: F) {
     let chunks = (n / GRAIN).min(threads * 4).max(1);
     // Chunk starts on 64-element boundaries keep vector loads aligned alike.
     let per = n.div_ceil(chunks).next_multiple_of(64);
-    pool().install(|| {
-        (0..chunks).into_par_iter().for_each(|c| {
-            let start = c * per;
-            let end = ((c + 1) * per).min(n);
-            if start < end {
-                f(start, end - start);
-            }
-        })
+    super::threads::run_tasks(chunks, threads - 1, &|c| {
+        let start = c * per;
+        let end = ((c + 1) * per).min(n);
+        if start < end {
+            f(start, end - start);
+        }
     });
 }
 
@@ -149,13 +144,11 @@ pub fn par_ranges<F: Fn(usize, usize) + Sync>(items: usize, cost: usize, f: F) {
     }
     let chunks = (total / GRAIN).min(threads * 4).min(items).max(1);
     let per = items.div_ceil(chunks);
-    pool().install(|| {
-        (0..chunks).into_par_iter().for_each(|c| {
-            let (lo, hi) = (c * per, ((c + 1) * per).min(items));
-            if lo < hi {
-                f(lo, hi);
-            }
-        })
+    super::threads::run_tasks(chunks, threads - 1, &|c| {
+        let (lo, hi) = (c * per, ((c + 1) * per).min(items));
+        if lo < hi {
+            f(lo, hi);
+        }
     });
 }
 

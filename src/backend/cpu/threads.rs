@@ -222,7 +222,10 @@ mod tests {
             run_tasks(tasks, 1, &|i| {
                 hits[i].fetch_add(1, Ordering::Relaxed);
             });
-            assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1), "{tasks} tasks");
+            assert!(
+                hits.iter().all(|h| h.load(Ordering::Relaxed) == 1),
+                "{tasks} tasks"
+            );
         }
         // Nested inside the pool: an ordinary parallel loop.
         let total = AtomicUsize::new(0);
