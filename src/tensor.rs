@@ -445,6 +445,7 @@ fn copy_transposed(dst: &Tensor, src: &Tensor) -> bool {
                         cols,
                         rows,
                         dp.add(b * rows * cols),
+                        cols,
                     )
                 }
             }

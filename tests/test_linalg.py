@@ -130,14 +130,17 @@ def test_large_products_in_bands(threads):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_products_on_every_kernel_path(threads, dtype):
     """backend/cpu/gemm.rs picks a kernel per layout and splits large products over the pool:
-    B stored transposed with K a multiple of 256 (matrixmultiply), a single row, a few
-    columns, square K = 256 blocks (the gemm crate), a long K with a tiny C (the crate's own
-    split), batches that do and do not divide among the threads, and an empty K (zeros)."""
+    B stored transposed with few rows of A or a long K (C^T computed, then transposed into
+    place, also into bands of a wider C), with K a multiple of 256 (B transposed first, or
+    matrixmultiply), a single row, a few columns, square K = 256 blocks (the gemm crate), a
+    long K with a tiny C (the crate's own split), batches that do and do not divide among the
+    threads, and an empty K (zeros)."""
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         for (m, k, n) in [(64, 256, 256), (16, 512, 64), (1, 256, 256), (64, 256, 10),
-                          (256, 256, 256), (40, 1024, 33)]:
+                          (256, 256, 256), (40, 1024, 33), (8, 256, 300), (32, 1024, 257),
+                          (128, 784, 130), (200, 64, 70)]:
             a_t, a = data((m, k), dtype)
             w_t, w = data((n, k), dtype)
             close(a_t @ w_t.t(), ref_matmul(a, w.T))

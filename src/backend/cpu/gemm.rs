@@ -48,7 +48,8 @@ pub type MatrixMultiply<T> = unsafe fn(
 pub trait GemmElem: Copy + Send + Sync + 'static {
     const ZERO: Self;
     const ONE: Self;
-    /// How a transposed B (`x @ w.T`) is multiplied (see [`layout_plan`]).
+    /// How a transposed B (`x @ w.T`) is multiplied where [`Plan::TransposeC`] does not fit
+    /// ([`Plan::Crate`]: always the crate; see [`layout_plan`]).
     const TRANSPOSED_B: Plan;
     /// `matrixmultiply`'s kernel for this type, where it has one.
     const MATRIXMULTIPLY: Option<MatrixMultiply<Self>>;
@@ -126,6 +127,8 @@ pub enum Plan {
     PackB,
     /// `matrixmultiply`.
     MatrixMultiply,
+    /// C computed column-major into a buffer by the `gemm` crate, then transposed into place.
+    TransposeC,
 }
 
 /// The kernel for a layout (see the module note). B stored transposed (`x @ w.T`, every
@@ -133,11 +136,16 @@ pub enum Plan {
 /// of 256 (B's rows then lie a multiple of 1 KiB apart and, read unpacked, conflict in the
 /// cache: 64x256 @ (256x256)^T float32 at 66 GFLOP/s against 105 with B row-major).
 /// Measured one thread at a time:
-/// - float32: B is transposed into a buffer first (AVX-512 16x16 blocks, `transpose.rs`),
-///   then the crate's fast case: 64x256 @ (256x256)^T 94 GFLOP/s (matrixmultiply 77, the crate
-///   66), 16x256 @ (256x256)^T 70 (44, 26), 256x1024 @ (1024x1024)^T 97 (87, 63);
-/// - float64: `matrixmultiply` for K a multiple of 256 (64x512 @ (512x512)^T: 47-50 GFLOP/s,
-///   packing first 42, the crate 29-32); elsewhere the crate.
+/// - few rows of A (m <= 64) or a long K (k >= 4m), float32 and float64: C^T column-major
+///   through the crate, then transposed into C ([`Plan::TransposeC`]): float32 64x256 @
+///   (256x256)^T 90 GFLOP/s (transposing B first 82), 32x1024 @ (1024x1024)^T 102 (62), 8x256
+///   @ (256x256)^T 45 (37), 128x784 @ (784x512)^T 108 (97); float64 8x256 48 (26), 32x1024
+///   54 (44). With more rows the column-major C is slower (256x512 @ (512x128)^T: 60 against 108);
+/// - otherwise float32: B is transposed into a buffer first (AVX-512 16x16 blocks,
+///   `transpose.rs`), then the crate's fast case ([`Plan::PackB`]): 256x256 @ (256x256)^T 105,
+///   256x1024 @ (1024x1024)^T 97 (matrixmultiply 87, the crate 63);
+/// - otherwise float64: `matrixmultiply` for K a multiple of 256 (64x512 @ (512x512)^T: 47-50
+///   GFLOP/s, packing first 42, the crate 29-32); elsewhere the crate.
 ///
 /// A single row or a few columns stay with the crate (gemv-like, where it is fast).
 fn layout_plan<T: GemmElem>(
@@ -146,10 +154,15 @@ fn layout_plan<T: GemmElem>(
     k: usize,
     a: Mat<*const T>,
     b: Mat<*const T>,
+    c: Mat<*mut T>,
+    acc: bool,
 ) -> Plan {
     let b_transposed = b.1 == 1 && b.2 != 1;
     let a_rows = a.2 == 1;
     if b_transposed && a_rows && m >= 8 && n > 16 && k >= 16 {
+        if c.2 == 1 && !acc && (m <= 64 || k >= 4 * m) && T::TRANSPOSED_B != Plan::Crate {
+            return Plan::TransposeC;
+        }
         match T::TRANSPOSED_B {
             Plan::PackB => return Plan::PackB,
             Plan::MatrixMultiply if k.is_multiple_of(256) => return Plan::MatrixMultiply,
@@ -182,15 +195,23 @@ unsafe fn gemm_seq<T: GemmElem>(
 ) {
     // SAFETY: forwarded from the caller.
     unsafe {
-        match (layout_plan(m, n, k, a, b), T::MATRIXMULTIPLY) {
+        match (layout_plan(m, n, k, a, b, c, acc), T::MATRIXMULTIPLY) {
             (Plan::PackB, _) => PACKED.with_borrow_mut(|buf| {
                 // B^T is row-major (n, k): lay B out row-major (k, n), then the product is the
                 // crate's fast case.
                 buf.resize((k * n * std::mem::size_of::<T>()).div_ceil(8), 0);
                 let packed = buf.as_mut_ptr() as *mut T;
-                super::transpose::transpose(b.0, b.2, 1, n, k, packed);
+                super::transpose::transpose(b.0, b.2, 1, n, k, packed, n);
                 let b = (packed as *const T, n as isize, 1);
                 crate_gemm(m, n, k, a, b, c, acc, Parallelism::None);
+            }),
+            (Plan::TransposeC, _) => PACKED.with_borrow_mut(|buf| {
+                // C^T is the crate's fast case (its column-major output reads B^T as stored);
+                // the transpose then moves m x n elements instead of B's k x n.
+                buf.resize((m * n * std::mem::size_of::<T>()).div_ceil(8), 0);
+                let ct = buf.as_mut_ptr() as *mut T;
+                crate_gemm(m, n, k, a, b, (ct, 1, m as isize), false, Parallelism::None);
+                super::transpose::transpose(ct as *const T, m as isize, 1, n, m, c.0, c.1 as usize);
             }),
             (Plan::MatrixMultiply, Some(mm)) => {
                 let beta = if acc { T::ONE } else { T::ZERO };

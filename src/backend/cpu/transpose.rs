@@ -3,12 +3,12 @@
 //! float32 / 8x8 float64 are transposed in AVX-512 registers where the CPU has it (detected at
 //! run time); edges and other CPUs take the scalar loop.
 
-/// `dst[j * rows + i] = src[i * rs + j * cs]` for `i < rows`, `j < cols`: `dst` receives the
-/// transpose of the (rows, cols) view, row-major.
+/// `dst[j * ld + i] = src[i * rs + j * cs]` for `i < rows`, `j < cols`: `dst` receives the
+/// transpose of the (rows, cols) view, row-major with row stride `ld` (>= rows).
 ///
 /// # Safety
-/// `src` with strides (rs, cs) must address a valid (rows, cols) view and `dst` must hold
-/// rows * cols elements.
+/// `src` with strides (rs, cs) must address a valid (rows, cols) view and `dst` a writable
+/// (cols, rows) matrix with row stride `ld`, overlapping neither.
 pub unsafe fn transpose<T: Copy + 'static>(
     src: *const T,
     rs: isize,
@@ -16,6 +16,7 @@ pub unsafe fn transpose<T: Copy + 'static>(
     rows: usize,
     cols: usize,
     dst: *mut T,
+    ld: usize,
 ) {
     #[cfg(target_arch = "x86_64")]
     if cs == 1 && std::arch::is_x86_feature_detected!("avx512f") {
@@ -24,15 +25,29 @@ pub unsafe fn transpose<T: Copy + 'static>(
         // memory; the feature was detected.
         unsafe {
             if id == std::any::TypeId::of::<f32>() {
-                return avx512::transpose_f32(src as *const f32, rs, rows, cols, dst as *mut f32);
+                return avx512::transpose_f32(
+                    src as *const f32,
+                    rs,
+                    rows,
+                    cols,
+                    dst as *mut f32,
+                    ld,
+                );
             }
             if id == std::any::TypeId::of::<f64>() {
-                return avx512::transpose_f64(src as *const f64, rs, rows, cols, dst as *mut f64);
+                return avx512::transpose_f64(
+                    src as *const f64,
+                    rs,
+                    rows,
+                    cols,
+                    dst as *mut f64,
+                    ld,
+                );
             }
         }
     }
     // SAFETY: as the caller guarantees.
-    unsafe { scalar(src, rs, cs, 0, rows, 0, cols, rows, dst) }
+    unsafe { scalar(src, rs, cs, 0, rows, 0, cols, ld, dst) }
 }
 
 /// The rows `r0..r1` and columns `c0..c1` of the transpose, in tiles that keep both sides in
@@ -83,6 +98,7 @@ mod avx512 {
         rows: usize,
         cols: usize,
         dst: *mut f32,
+        ld: usize,
     ) {
         let (rb, cb) = (rows / 16 * 16, cols / 16 * 16);
         for i0 in (0..rb).step_by(16) {
@@ -115,7 +131,7 @@ mod avx512 {
                         let v1 = _mm512_shuffle_f32x4::<0xDD>(u[j], u[4 + j]);
                         let w0 = _mm512_shuffle_f32x4::<0x88>(u[8 + j], u[12 + j]);
                         let w1 = _mm512_shuffle_f32x4::<0xDD>(u[8 + j], u[12 + j]);
-                        let out = |c: usize| dst.add((j0 + c) * rows + i0);
+                        let out = |c: usize| dst.add((j0 + c) * ld + i0);
                         _mm512_storeu_ps(out(j), _mm512_shuffle_f32x4::<0x88>(v0, w0));
                         _mm512_storeu_ps(out(4 + j), _mm512_shuffle_f32x4::<0x88>(v1, w1));
                         _mm512_storeu_ps(out(8 + j), _mm512_shuffle_f32x4::<0xDD>(v0, w0));
@@ -126,8 +142,8 @@ mod avx512 {
         }
         // SAFETY: the edges, inside both matrices.
         unsafe {
-            super::scalar(src, rs, 1, 0, rows, cb, cols, rows, dst);
-            super::scalar(src, rs, 1, rb, rows, 0, cb, rows, dst);
+            super::scalar(src, rs, 1, 0, rows, cb, cols, ld, dst);
+            super::scalar(src, rs, 1, rb, rows, 0, cb, ld, dst);
         }
     }
 
@@ -142,6 +158,7 @@ mod avx512 {
         rows: usize,
         cols: usize,
         dst: *mut f64,
+        ld: usize,
     ) {
         let (rb, cb) = (rows / 8 * 8, cols / 8 * 8);
         for i0 in (0..rb).step_by(8) {
@@ -163,7 +180,7 @@ mod avx512 {
                         let v1 = _mm512_shuffle_f64x2::<0xDD>(t[j], t[2 + j]);
                         let w0 = _mm512_shuffle_f64x2::<0x88>(t[4 + j], t[6 + j]);
                         let w1 = _mm512_shuffle_f64x2::<0xDD>(t[4 + j], t[6 + j]);
-                        let out = |c: usize| dst.add((j0 + c) * rows + i0);
+                        let out = |c: usize| dst.add((j0 + c) * ld + i0);
                         _mm512_storeu_pd(out(j), _mm512_shuffle_f64x2::<0x88>(v0, w0));
                         _mm512_storeu_pd(out(2 + j), _mm512_shuffle_f64x2::<0x88>(v1, w1));
                         _mm512_storeu_pd(out(4 + j), _mm512_shuffle_f64x2::<0xDD>(v0, w0));
@@ -174,8 +191,8 @@ mod avx512 {
         }
         // SAFETY: the edges, inside both matrices.
         unsafe {
-            super::scalar(src, rs, 1, 0, rows, cb, cols, rows, dst);
-            super::scalar(src, rs, 1, rb, rows, 0, cb, rows, dst);
+            super::scalar(src, rs, 1, 0, rows, cb, cols, ld, dst);
+            super::scalar(src, rs, 1, rb, rows, 0, cb, ld, dst);
         }
     }
 }
@@ -196,17 +213,34 @@ mod tests {
             let rs = cols + 5;
             let src32: Vec<f32> = (0..rows * rs).map(|v| v as f32).collect();
             let src64: Vec<f64> = (0..rows * rs).map(|v| v as f64 * 0.5).collect();
-            let mut d32 = vec![0f32; rows * cols];
-            let mut d64 = vec![0f64; rows * cols];
+            let ld = rows + 3;
+            let mut d32 = vec![0f32; ld * cols];
+            let mut d64 = vec![0f64; ld * cols];
             // SAFETY: the buffers hold the views.
             unsafe {
-                super::transpose(src32.as_ptr(), rs as isize, 1, rows, cols, d32.as_mut_ptr());
-                super::transpose(src64.as_ptr(), rs as isize, 1, rows, cols, d64.as_mut_ptr());
+                super::transpose(
+                    src32.as_ptr(),
+                    rs as isize,
+                    1,
+                    rows,
+                    cols,
+                    d32.as_mut_ptr(),
+                    ld,
+                );
+                super::transpose(
+                    src64.as_ptr(),
+                    rs as isize,
+                    1,
+                    rows,
+                    cols,
+                    d64.as_mut_ptr(),
+                    ld,
+                );
             }
             for i in 0..rows {
                 for j in 0..cols {
-                    assert_eq!(d32[j * rows + i], src32[i * rs + j]);
-                    assert_eq!(d64[j * rows + i], src64[i * rs + j]);
+                    assert_eq!(d32[j * ld + i], src32[i * rs + j]);
+                    assert_eq!(d64[j * ld + i], src64[i * rs + j]);
                 }
             }
         }
