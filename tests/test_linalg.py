@@ -146,6 +146,14 @@ def test_products_on_every_kernel_path(threads, dtype):
             close(a_t @ w_t.t(), ref_matmul(a, w.T))
             close(torch.nn.functional.linear(a_t, w_t), ref_matmul(a, w.T))
             close(a_t.t().contiguous().t() @ w_t.t(), ref_matmul(a, w.T))
+            # The bias added in place into the fresh product: a vector, a (1, n) row, a
+            # strided view (the general path).
+            b_t, b = data((2, n), dtype)
+            expect = ref_matmul(a, w.T) + b[0].astype(np.float64)
+            close(torch.nn.functional.linear(a_t, w_t, b_t[0]), expect)
+            close(torch.addmm(b_t[:1], a_t, w_t.t()), expect)
+            c_t, c = data((n, 2), dtype)
+            close(torch.addmm(c_t[:, 0], a_t, w_t.t()), ref_matmul(a, w.T) + c[:, 0])
         x_t, x = data((4, 200000), dtype)
         y_t, y = data((200000, 3), dtype)
         close(x_t @ y_t, ref_matmul(x, y))

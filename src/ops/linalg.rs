@@ -366,10 +366,44 @@ fn add_scaled(input: &Tensor, prod: Tensor, beta: Scalar, alpha: Scalar) -> Resu
     if i.dtype() == p.dtype() && !p.is_gpu() {
         // The product is fresh and `input` broadcasts to its shape: add in place (a + b ==
         // b + a exactly) rather than allocating a third buffer.
+        if add_row_vector(&p, &i) {
+            return Ok(p);
+        }
         crate::ops::elementwise::binary_(BinaryOp::Add, &p, &Operand::Tensor(i))?;
         return Ok(p);
     }
     binary(BinaryOp::Add, &Operand::Tensor(i), &Operand::Tensor(p))
+}
+
+/// `p[r, :] += v` for a fresh contiguous float matrix and a contiguous vector of its row length
+/// (a linear layer's bias): one pass over the rows. False where the operands do not fit.
+fn add_row_vector(p: &Tensor, v: &Tensor) -> bool {
+    let n = match p.shape() {
+        [_, n] => *n,
+        _ => return false,
+    };
+    let row = v.shape() == [n] || v.shape() == [1, n];
+    if !row || !p.is_contiguous() || !v.is_contiguous() || p.same_storage(v) {
+        return false;
+    }
+    fn go<T: Element + std::ops::AddAssign>(p: &Tensor, v: &Tensor, n: usize) {
+        let bias = v.as_slice::<T>();
+        let base = p.ptr::<T>();
+        for r in 0..p.shape()[0] {
+            // SAFETY: row r of the contiguous (rows, n) product; `p` is fresh and shares no
+            // storage with `v`.
+            let out = unsafe { std::slice::from_raw_parts_mut(base.add(r * n), n) };
+            for (o, &b) in out.iter_mut().zip(bias) {
+                *o += b;
+            }
+        }
+    }
+    match p.dtype() {
+        DType::F32 => go::<f32>(p, v, n),
+        DType::F64 => go::<f64>(p, v, n),
+        _ => return false,
+    }
+    true
 }
 
 pub fn addmm(
