@@ -136,11 +136,12 @@ pub enum Plan {
 /// of 256 (B's rows then lie a multiple of 1 KiB apart and, read unpacked, conflict in the
 /// cache: 64x256 @ (256x256)^T float32 at 66 GFLOP/s against 105 with B row-major).
 /// Measured one thread at a time:
-/// - few rows of A (m <= 64) or a long K (k >= 4m), float32 and float64: C^T column-major
+/// - few rows of A (m <= 64) or a long K (k > 4m), float32 and float64: C^T column-major
 ///   through the crate, then transposed into C ([`Plan::TransposeC`]): float32 64x256 @
 ///   (256x256)^T 90 GFLOP/s (transposing B first 82), 32x1024 @ (1024x1024)^T 102 (62), 8x256
 ///   @ (256x256)^T 45 (37), 128x784 @ (784x512)^T 108 (97); float64 8x256 48 (26), 32x1024
-///   54 (44). With more rows the column-major C is slower (256x512 @ (512x128)^T: 60 against 108);
+///   54 (44). With more rows the column-major C is slower (256x512 @ (512x128)^T: 60 against 108;
+///   256x1024 @ (1024x1024)^T in two column bands: 3.2-3.3 ms against 4.0-4.8, hence k > 4m);
 /// - otherwise float32: B is transposed into a buffer first (AVX-512 16x16 blocks,
 ///   `transpose.rs`), then the crate's fast case ([`Plan::PackB`]): 256x256 @ (256x256)^T 105,
 ///   256x1024 @ (1024x1024)^T 97 (matrixmultiply 87, the crate 63);
@@ -160,7 +161,7 @@ fn layout_plan<T: GemmElem>(
     let b_transposed = b.1 == 1 && b.2 != 1;
     let a_rows = a.2 == 1;
     if b_transposed && a_rows && m >= 8 && n > 16 && k >= 16 {
-        if c.2 == 1 && !acc && (m <= 64 || k >= 4 * m) && T::TRANSPOSED_B != Plan::Crate {
+        if c.2 == 1 && !acc && (m <= 64 || k > 4 * m) && T::TRANSPOSED_B != Plan::Crate {
             return Plan::TransposeC;
         }
         match T::TRANSPOSED_B {
