@@ -13,6 +13,9 @@ use std::sync::{Arc, RwLock};
 
 static POOL: RwLock<Option<Arc<rayon::ThreadPool>>> = RwLock::new(None);
 
+/// Whether the current pool pins one worker per CPU (see the module note).
+static PINNED: AtomicBool = AtomicBool::new(false);
+
 fn default_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -41,7 +44,9 @@ pub fn set_num_threads(n: usize) {
         })
         .build()
         .expect("thread pool");
-    *POOL.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(p));
+    let mut slot = POOL.write().unwrap_or_else(|e| e.into_inner());
+    PINNED.store(pin, Ordering::Relaxed);
+    *slot = Some(Arc::new(p));
 }
 
 pub fn get_num_threads() -> usize {
@@ -170,12 +175,21 @@ pub fn run_tasks(tasks: usize, helpers: usize, f: &(dyn Fn(usize) + Sync)) {
         panicked: AtomicBool::new(false),
         f: erased,
     });
+    let caller_cpu = if PINNED.load(Ordering::Relaxed) {
+        current_cpu()
+    } else {
+        None
+    };
     for _ in 0..helpers.min(tasks - 1) {
         let t = t.clone();
         p.spawn(move || {
-            t.work();
-            drop(t);
-            linger();
+            // A worker pinned to the caller's CPU could only take turns with it there: it
+            // leaves the tasks to the caller and does not linger beside it.
+            if caller_cpu.is_none() || current_cpu() != caller_cpu {
+                t.work();
+                drop(t);
+                linger();
+            }
         });
     }
     {
@@ -185,6 +199,19 @@ pub fn run_tasks(tasks: usize, helpers: usize, f: &(dyn Fn(usize) + Sync)) {
     if t.panicked.load(Ordering::Relaxed) {
         panic!("a parallel task panicked");
     }
+}
+
+/// The CPU this thread runs on, where the OS says.
+#[cfg(target_os = "linux")]
+fn current_cpu() -> Option<usize> {
+    // SAFETY: no arguments; returns -1 on failure.
+    let c = unsafe { libc::sched_getcpu() };
+    usize::try_from(c).ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn current_cpu() -> Option<usize> {
+    None
 }
 
 /// Keeps this worker polling the pool for [`LINGER`] after its last job (one worker at a time).
