@@ -180,7 +180,34 @@ pub fn run_tasks(tasks: usize, helpers: usize, f: &(dyn Fn(usize) + Sync)) {
     } else {
         None
     };
-    for _ in 0..helpers.min(tasks - 1) {
+    if caller_cpu.is_some()
+        && !LINGERING.load(Ordering::Relaxed)
+        && helpers + 1 >= p.current_num_threads()
+    {
+        // No worker awake: wake them all, since rayon wakes the lowest-numbered sleeper first
+        // and that may be the one beside the caller (which then declines).
+        let t = t.clone();
+        p.spawn_broadcast(move |_| {
+            if current_cpu() != caller_cpu {
+                t.work();
+                linger();
+            }
+        });
+    } else {
+        spawn_helpers(&p, &t, helpers.min(tasks - 1), caller_cpu);
+    }
+    {
+        let _wait = WaitClaimed(&t);
+        t.work();
+    }
+    if t.panicked.load(Ordering::Relaxed) {
+        panic!("a parallel task panicked");
+    }
+}
+
+/// `n` helper jobs for [`run_tasks`].
+fn spawn_helpers(p: &rayon::ThreadPool, t: &Arc<Tasks>, n: usize, caller_cpu: Option<usize>) {
+    for _ in 0..n {
         let t = t.clone();
         p.spawn(move || {
             // A worker pinned to the caller's CPU could only take turns with it there: it
@@ -191,13 +218,6 @@ pub fn run_tasks(tasks: usize, helpers: usize, f: &(dyn Fn(usize) + Sync)) {
                 linger();
             }
         });
-    }
-    {
-        let _wait = WaitClaimed(&t);
-        t.work();
-    }
-    if t.panicked.load(Ordering::Relaxed) {
-        panic!("a parallel task panicked");
     }
 }
 
