@@ -5,6 +5,9 @@ import sys as _sys
 from . import (
     _C,
     _gpu_guard,  # noqa: F401  (wraps CPU-only natives before anything captures one)
+    _longtail_count,
+    _longtail_math,
+    _longtail_shape,
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
     autograd,
     gpu,
@@ -133,6 +136,12 @@ concatenate = cat
 
 globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 globals().update(_RANDOM_FUNCTIONS)
+
+# The long tail (atleast_2d, kron, cov, cummax, unique...): function forms and Tensor methods.
+for _lt in (_longtail_shape, _longtail_math, _longtail_count):
+    _longtail_shape.register(_lt.METHODS)
+    globals().update(_lt.FUNCTIONS)
+del _lt
 
 
 def is_tensor(obj):

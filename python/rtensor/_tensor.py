@@ -454,10 +454,35 @@ def where(self, condition, other):
     return _C.where(condition, self, other)
 
 
+def _int_list_kw(native, keyword):
+    """``t.flip(0, 1)``, ``t.flip((0, 1))`` and ``t.flip(dims=(0, 1))``: PyTorch's parser takes
+    an int-list argument as varargs, as one sequence or by its name."""
+
+    def f(self, *args, **kwargs):
+        if kwargs:
+            unknown = [k for k in kwargs if k != keyword]
+            if unknown:
+                raise TypeError(
+                    f"{native.__name__}() got an unexpected keyword argument '{unknown[0]}'"
+                )
+            if args:
+                raise TypeError(
+                    f"{native.__name__}() got multiple values for argument '{keyword}'"
+                )
+            args = (kwargs[keyword],)
+        return native(self, *args)
+
+    f.__name__ = native.__name__
+    return f
+
+
 # ----- dtype conversion -----
 
 
 def _parse_to(args, kwargs):
+    """PyTorch's three ``to`` overloads: ``to(dtype, non_blocking=False, copy=False)``,
+    ``to(device=None, dtype=None, non_blocking=False, copy=False)`` and ``to(other,
+    non_blocking=False, copy=False)``; ``memory_format`` is keyword-only."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
@@ -465,15 +490,25 @@ def _parse_to(args, kwargs):
     kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    for a in args:
-        if isinstance(a, _C.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            dtype, device = a.dtype, a.device
-        elif isinstance(a, bool):
-            copy = a
-        elif a is not None:
-            device = a
+    args = list(args)
+    if args and isinstance(args[0], Tensor):
+        other = args.pop(0)
+        dtype, device = other.dtype, other.device
+    elif args and isinstance(args[0], _C.dtype):
+        dtype = args.pop(0)
+    elif args and not isinstance(args[0], bool):
+        device = args.pop(0)
+        if args and (args[0] is None or isinstance(args[0], _C.dtype)):
+            dtype = args.pop(0)
+    # What is left are the positional non_blocking and copy flags, in that order.
+    # (`all` and `any` are Tensor methods in this module.)
+    if len(args) > 2 or [a for a in args if not isinstance(a, bool)]:
+        raise TypeError(
+            "to() received an invalid combination of arguments - got "
+            f"({', '.join(a.__class__.__name__ for a in args)})"
+        )
+    if len(args) == 2:
+        copy = args[1]
     return dtype, device, copy
 
 
@@ -774,6 +809,8 @@ _METHODS = {
     "index_add": index_add,
     "index_fill": index_fill,
     "where": where,
+    "flip": _int_list_kw(Tensor.flip, "dims"),
+    "tile": _int_list_kw(Tensor.tile, "dims"),
     "to": to,
     "type": type,
     "is_floating_point": is_floating_point,

@@ -6,8 +6,8 @@ and print one field a line; these are named tuples that behave and print the sam
 
 import collections
 
-__all__ = ["aminmax", "cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "sort",
-           "topk"]
+__all__ = ["aminmax", "cummax", "cummin", "frexp", "kthvalue", "max", "median", "min", "mode",
+           "sort", "topk"]
 
 
 def _repr(self):
@@ -33,3 +33,4 @@ mode = _make("mode")
 cummax = _make("cummax")
 cummin = _make("cummin")
 aminmax = _make("aminmax", ("min", "max"))
+frexp = _make("frexp", ("mantissa", "exponent"))

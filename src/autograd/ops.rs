@@ -795,6 +795,10 @@ pub fn prod(
         if x.numel() == 0 {
             return Ok(vec![Some(zeros_like(&x)?)]);
         }
+        if x.ndim() == 0 {
+            // The product of one element: its gradient is the incoming one (0-d, as x).
+            return Ok(vec![Some(reshape(g, &[])?)]);
+        }
         if all {
             let flat = reshape(&x, &[1, -1])?;
             let others = reshape(&prod_others_last(&flat)?, &shape)?;

@@ -346,6 +346,43 @@ pub fn flip(x: &Tensor, dims: &[i64]) -> Result<Tensor> {
     view_op_with("FlipBackward0", x, out, move |g| flip(g, &d))
 }
 
+/// `diag` is ATen's composite: `diag_embed` for a vector (DiagEmbedBackward0: the gradient's
+/// `offset` diagonal) and `diagonal_copy` for a matrix (DiagonalBackward0_copy: the gradient
+/// written onto that diagonal of zeros, by one differentiable `index_add` into the flattened
+/// matrix, so double backward works and it runs on both devices).
+pub fn diag(x: &Tensor, offset: i64) -> Result<Tensor> {
+    let out = join::diag(x, offset)?;
+    if !needs_grad(&[x]) {
+        return Ok(out);
+    }
+    if x.ndim() == 1 {
+        return Ok(record1("DiagEmbedBackward0", &[x], out, false, move |g| {
+            Ok(vec![Some(diagonal(g, offset, 0, 1)?)])
+        }));
+    }
+    let (r, c) = (x.shape()[0] as i64, x.shape()[1] as i64);
+    let n = out.numel() as i64;
+    let (row0, col0) = if offset >= 0 {
+        (0, offset)
+    } else {
+        (-offset, 0)
+    };
+    let pos: Vec<i64> = (0..n).map(|i| (row0 + i) * c + col0 + i).collect();
+    let pos = Tensor::from_vec(pos, &[n as usize]);
+    Ok(record1(
+        "DiagonalBackward0_copy",
+        &[x],
+        out,
+        false,
+        move |g| {
+            let z = g.zeros_like_here(&[(r * c) as usize], g.dtype())?;
+            let idx = crate::backend::gpu::to_device(&pos, g.device())?;
+            let flat = index_add(&z, 0, &idx, g)?;
+            Ok(vec![Some(reshape(&flat, &[r, c])?)])
+        },
+    ))
+}
+
 pub fn roll(x: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
     let out = join::roll(x, shifts, dims)?;
     let (s, d): (Vec<i64>, Vec<i64>) = (shifts.iter().map(|v| -v).collect(), dims.to_vec());
@@ -551,12 +588,17 @@ pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor>
     }
     let m = mask.clone();
     let has_v = vt.is_some();
+    let xshape = x.shape().to_vec();
     let f: BackwardFn = Box::new(move |g: &[Option<Tensor>]| {
         let Some(g) = &g[0] else { return Ok(vec![]) };
-        let gx = ag::where_(
-            &m,
-            &Operand::Scalar(Scalar::Int(0)),
-            &Operand::Tensor(g.clone()),
+        // The result has the broadcast shape of input and mask: sum back to the input's.
+        let gx = ag::sum_to(
+            &ag::where_(
+                &m,
+                &Operand::Scalar(Scalar::Int(0)),
+                &Operand::Tensor(g.clone()),
+            )?,
+            &xshape,
         )?;
         let mut v = vec![Some(gx)];
         if has_v {

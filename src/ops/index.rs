@@ -532,16 +532,32 @@ pub fn masked_fill(x: &Tensor, mask: &Tensor, value: &Operand) -> Result<Tensor>
             v.ndim()
         )));
     }
-    let shape = broadcast_shapes(x.shape(), mask.shape())?;
-    if shape.as_slice() != x.shape() {
-        return Err(Error::Runtime(format!(
-            "The expanded size of the tensor ({}) must match the existing size ({}) at non-singleton dimension 0",
-            x.shape().first().unwrap_or(&0),
-            shape[0]
-        )));
-    }
+    // Out of place, ATen's `masked_fill` expands input and mask together (`expand_outplace`):
+    // the result has their broadcast shape. The in-place form checks that it is the input's
+    // (`check_masked_fill_inplace`).
+    broadcast_shapes(x.shape(), mask.shape())?;
     let v = value.as_tensor(x.dtype())?;
     where_(mask, &Operand::Tensor(v), &Operand::Tensor(x.clone()))
+}
+
+/// `masked_fill_` writes into `x`: the mask must broadcast to `x`'s shape (TensorIterator's
+/// text for an output that does not match the broadcast shape).
+pub fn check_masked_fill_inplace(x: &Tensor, mask: &Tensor) -> Result<()> {
+    let shape = broadcast_shapes(x.shape(), mask.shape())?;
+    if shape.as_slice() != x.shape() {
+        let list = |s: &[usize]| {
+            s.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(Error::Runtime(format!(
+            "output with shape [{}] doesn't match the broadcast shape [{}]",
+            list(x.shape()),
+            list(&shape)
+        )));
+    }
+    Ok(())
 }
 
 fn index_vec(index: &Tensor, name: &str) -> Result<Vec<i64>> {
@@ -587,7 +603,13 @@ fn gather_offsets(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<
     let vals = index.try_to_vec::<i64>()?;
     let size = if x.ndim() == 0 { 1 } else { x.shape()[dim] };
     let mut out = Vec::with_capacity(vals.len());
-    let nd = index.ndim();
+    // A 0-d index (allowed with a 1-d input: ATen's `ensure_nonempty_dim`) walks as shape [1].
+    let ishape: &[usize] = if index.ndim() == 0 {
+        &[1]
+    } else {
+        index.shape()
+    };
+    let nd = ishape.len();
     for (flat, &v) in vals.iter().enumerate() {
         if v < -(size as i64) || v >= size as i64 {
             return Err(Error::Runtime(format!(
@@ -599,8 +621,8 @@ fn gather_offsets(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<
         let mut rem = flat;
         let mut off = x.layout().offset as isize;
         for d in (0..nd).rev() {
-            let i = (rem % index.shape()[d]) as isize;
-            rem /= index.shape()[d];
+            let i = (rem % ishape[d]) as isize;
+            rem /= ishape[d];
             if x.ndim() > 0 {
                 off += if d == dim { v } else { i } * x.strides()[d];
             }
@@ -699,7 +721,8 @@ fn combine_for(dtype: DType, mode: ScatterMode) -> crate::backend::gpu::shaders:
 
 fn check_gather_shape(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<()> {
     check_int_index(index, name)?;
-    if index.ndim() != x.ndim().max(1) && !(x.ndim() == 0 && index.ndim() <= 1) {
+    // ATen's gather_shape_check compares `ensure_nonempty_dim`s: a 0-d tensor counts as 1-d.
+    if index.ndim().max(1) != x.ndim().max(1) {
         return Err(Error::Runtime(
             "Index tensor must have the same number of dimensions as input tensor".to_string(),
         ));

@@ -173,13 +173,6 @@ pub fn repeat(t: &Tensor, reps: &[i64]) -> Result<Tensor> {
     view::reshape(&out, &out_shape)
 }
 
-/// `tile`: like repeat, but a shorter `reps` is padded with leading ones.
-pub fn tile(t: &Tensor, reps: &[i64]) -> Result<Tensor> {
-    let mut r = vec![1i64; t.ndim().saturating_sub(reps.len())];
-    r.extend_from_slice(reps);
-    repeat(t, &r)
-}
-
 pub fn flip(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
     let mut l = t.layout().clone();
     let mut seen = vec![];

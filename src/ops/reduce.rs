@@ -977,6 +977,11 @@ pub fn topk(x: &Tensor, k: i64, dim: i64, largest: bool) -> Result<(Tensor, Tens
             "topk does not support bool dtypes on CPU".into(),
         ));
     }
+    if x.ndim() == 0 {
+        // ATen copies a one-element 0-d input for any allowed k (its result sizes are the
+        // input's, with no dim to set to k).
+        return sort(x, dim, largest);
+    }
     if x.is_gpu() {
         return crate::ops::gpu::reduce::topk(x, k as usize, dim, largest);
     }

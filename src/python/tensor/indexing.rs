@@ -266,6 +266,7 @@ impl PyTensor {
         let v = operand_arg(value, "masked_fill_")?;
         let t = slf.get().t();
         let m = tensor_arg(mask, "masked_fill_")?;
+        index::check_masked_fill_inplace(&t, &m)?;
         let vt = match &v {
             Operand::Tensor(x) => Some(x.clone()),
             Operand::Scalar(_) => None,

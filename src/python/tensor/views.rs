@@ -3,7 +3,7 @@
 
 use super::{PyTensor, wrap, wrap_list};
 use crate::autograd::ops as ag;
-use crate::ops::{join, view};
+use crate::ops::view;
 use crate::python::convert::*;
 use crate::tensor::Tensor;
 use pyo3::exceptions::PyRuntimeError;
@@ -184,11 +184,17 @@ impl PyTensor {
     }
     #[pyo3(signature = (diagonal=0))]
     fn diag(&self, py: Python<'_>, diagonal: i64) -> PyResult<Py<PyAny>> {
-        wrap(py, join::diag(&self.t(), diagonal)?)
+        wrap(py, ag::diag(&self.t(), diagonal)?)
     }
 
+    /// `tile` is ATen's composite: `reps` padded with leading ones, then `repeat`
+    /// (RepeatBackward0).
     #[pyo3(signature = (*dims))]
     fn tile(&self, py: Python<'_>, dims: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        wrap(py, join::tile(&self.t(), &sizes_arg(dims)?)?)
+        let t = self.t();
+        let reps = sizes_arg(dims)?;
+        let mut r = vec![1i64; t.ndim().saturating_sub(reps.len())];
+        r.extend_from_slice(&reps);
+        wrap(py, ag::repeat(&t, &r)?)
     }
 }
