@@ -1009,8 +1009,6 @@ GPU_CASES = [
     ("cummax", lambda a, b: torch.cummax(a, 1)),
     ("kthvalue", lambda a, b: torch.kthvalue(a, 2, 1)),
     ("quantile", lambda a, b: torch.quantile(a, 0.3, dim=1)),
-    ("searchsorted", lambda a, b: torch.searchsorted(a.sort(1)[0], b)),
-    ("unique", lambda a, b: torch.unique(a.round(), return_counts=True)),
     ("repeat_interleave", lambda a, b: a.repeat_interleave(2, dim=0)),
     ("trapezoid", lambda a, b: torch.trapezoid(a, dx=0.5)),
     ("masked_fill", lambda a, b: a[:, :1].masked_fill(b[0] > 0, 2.0)),
@@ -1028,3 +1026,23 @@ def test_gpu_matches_cpu(gpu, name, f):
     for x, y in zip(cs, gs):
         assert y.device.type == "cuda" and x.dtype == y.dtype and x.shape == y.shape
         np.testing.assert_allclose(y.cpu().numpy(), x.numpy(), rtol=1e-4, atol=1e-5)
+
+
+HOST_ONLY = [
+    ("searchsorted", lambda a: torch.searchsorted(a.sort(1)[0], a)),
+    ("bincount", lambda a: torch.bincount(a.abs().to(torch.int64).reshape(-1))),
+    ("histc", lambda a: torch.histc(a)),
+    ("unique", lambda a: torch.unique(a.round(), return_counts=True)),
+    ("unique_consecutive", lambda a: torch.unique_consecutive(a)),
+    ("frexp", lambda a: torch.frexp(a)),
+    ("gcd", lambda a: torch.gcd(a.to(torch.int64), a.to(torch.int64))),
+]
+
+
+@pytest.mark.parametrize("name,f", HOST_ONLY, ids=[c[0] for c in HOST_ONLY])
+def test_host_only_ops_refuse_gpu_tensors(gpu, name, f):
+    """Counting and searching run on the host: a GPU tensor raises, naming the op, instead of
+    a silent round trip."""
+    a = torch.from_numpy(RNG.normal(size=(4, 5)).astype(np.float32)).to(gpu)
+    with pytest.raises(NotImplementedError, match=f'"{name}" is not implemented for the GPU'):
+        f(a)

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _C
 from ._C import Tensor
-from ._longtail_shape import _shape_str, on_device_of, type_name, wrap_dim
+from ._longtail_shape import _shape_str, cpu_only, on_device_of, type_name, wrap_dim
 
 FUNCTIONS: dict = {}
 METHODS: dict = {}
@@ -33,9 +33,11 @@ def _export(method=False, function=True):
     return deco
 
 
-def _np(t):
-    """The values of ``t`` as a NumPy array (bfloat16 through float32)."""
-    t = t.detach().cpu()
+def _np(t, op):
+    """The values of ``t`` as a NumPy array (bfloat16 through float32). These ops count and
+    search on the host; a GPU tensor raises rather than making a silent round trip."""
+    cpu_only(t, op)
+    t = t.detach()
     if t.dtype == _C.bfloat16:
         t = t.to(_C.float32)
     return np.array(t)
@@ -71,8 +73,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             )
         right = side == "right"
     scalar = not isinstance(input, Tensor)
-    seq = _np(sorted_sequence)
-    vals = np.asarray(input) if scalar else _np(input)
+    seq = _np(sorted_sequence, "searchsorted")
+    vals = np.asarray(input) if scalar else _np(input, "searchsorted")
     if seq.ndim == 0:
         raise RuntimeError(
             "torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 "
@@ -103,7 +105,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                 f"boundary tensor {_shape_str(seq.shape)}and got sorter tensor "
                 f"{_shape_str(sorter.shape)}"
             )
-        order = _np(sorter)
+        order = _np(sorter, "searchsorted")
         if order.size and (order.min() < 0 or order.max() >= seq.shape[-1]):
             raise RuntimeError("torch.searchsorted(): sorter index out of range")
     how = "right" if right else "left"
@@ -142,7 +144,7 @@ def bincount(input, weights=None, minlength=0):
         raise NotImplementedError("\"_bincount_cpu\" not implemented for 'Bool'")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
-    x = _np(input)
+    x = _np(input, "bincount")
     if input.ndim == 1 and x.size == 0:
         pass
     elif input.ndim != 1 or x.min() < 0:
@@ -154,7 +156,7 @@ def bincount(input, weights=None, minlength=0):
         return _tensor(counts.astype(np.int64), input, _C.int64)
     # ATen keeps float weights in float32; every other weight dtype sums in float64.
     dtype = _C.float32 if weights.dtype == _C.float32 else _C.float64
-    w = _np(weights).astype(np.float32 if dtype == _C.float32 else np.float64)
+    w = _np(weights, "bincount").astype(np.float32 if dtype == _C.float32 else np.float64)
     counts = np.zeros(max(minlength, int(x.max()) + 1 if x.size else 0), dtype=w.dtype)
     np.add.at(counts, x.astype(np.int64), w)
     return _tensor(counts, input, dtype)
@@ -168,7 +170,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
         )
     if bins <= 0:
         raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0")
-    x = _np(input).reshape(-1)
+    x = _np(input, "histc").reshape(-1)
     ftype = x.dtype.type
     lo, hi = float(min), float(max)
     if lo == hi and x.size > 0:
@@ -209,7 +211,7 @@ def _unique_result(values, inverse, counts, like, return_inverse, return_counts,
 
 @_export(method=True)
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    x = _np(input)
+    x = _np(input, "unique")
     if dim is None:
         kw = {"equal_nan": False} if np.lib.NumpyVersion(np.__version__) >= "1.24.0" else {}
         vals, inv, cnt = np.unique(x.reshape(-1), return_inverse=True, return_counts=True, **kw)
@@ -228,7 +230,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 @_export(method=True)
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
-    x = _np(input)
+    x = _np(input, "unique_consecutive")
     if dim is None:
         flat = x.reshape(-1)
         if flat.size == 0:
@@ -263,7 +265,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         if reps.dtype not in (_C.int64, _C.int32):
             raise RuntimeError("repeats has to be Long or Int tensor")
-        r = _np(reps).astype(np.int64).reshape(-1)
+        r = _np(reps, "repeat_interleave").astype(np.int64).reshape(-1)
         if r.size and r.min() < 0:
             raise RuntimeError("repeats can not be negative")
         return _tensor(np.repeat(np.arange(r.size, dtype=np.int64), r), input, reps.dtype)
@@ -281,7 +283,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         if repeats.dtype not in (_C.int64, _C.int32):
             raise RuntimeError("repeats has to be Long or Int tensor")
-        r = _np(repeats).astype(np.int64).reshape(-1)
+        r = _np(repeats, "repeat_interleave").astype(np.int64).reshape(-1)
         if r.size == 1:
             r = np.full(n, int(r[0]), dtype=np.int64)
         elif r.size != n:

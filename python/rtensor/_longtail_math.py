@@ -20,6 +20,7 @@ from . import _C, return_types
 from ._C import Tensor
 from ._longtail_shape import (
     _inplace,
+    cpu_only,
     infer_size,
     on_device_of,
     type_name,
@@ -264,7 +265,8 @@ def ldexp(input, other):
 def frexp(input):
     if not _is_float(input):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    arr = np.asarray(input.detach().cpu().to(_C.float64))
+    cpu_only(input, "frexp")
+    arr = np.asarray(input.detach().to(_C.float64))
     _, e = np.frexp(arr)
     e = np.array(e.astype(np.int32), order="C")
     exponent = on_device_of(_C.from_numpy(e).clone(), input)
@@ -284,8 +286,10 @@ def _int_binary(name, np_fn):
         if dt.is_floating_point or dt == _C.bool:
             raise _not_implemented(f"{name}_cpu", dt)
         shape = infer_size(list(a.shape), list(b.shape))
-        x = np.asarray(a.detach().cpu().to(_C.int64))
-        y = np.asarray(b.detach().cpu().to(_C.int64))
+        cpu_only(a, name)
+        cpu_only(b, name)
+        x = np.asarray(a.detach().to(_C.int64))
+        y = np.asarray(b.detach().to(_C.int64))
         r = np.array(np.broadcast_to(np_fn(x, y), shape).astype(np.int64), order="C")
         return on_device_of(_C.from_numpy(r).to(dt).clone(), a)
 

@@ -69,6 +69,13 @@ def _tensors_arg(tensors):
     return list(tensors)
 
 
+def cpu_only(t, op):
+    """Ops computed on the host (counting, searching, integer number theory) raise on a GPU
+    tensor instead of making a silent round trip."""
+    if t.device.type != "cpu":
+        raise NotImplementedError(f'"{op}" is not implemented for the GPU device')
+
+
 def on_device_of(t, like):
     """A freshly built (CPU) tensor on ``like``'s device."""
     return t if like.device.type == "cpu" else t.to(like.device)
