@@ -183,6 +183,18 @@ def test_solve_inv_det_gradcheck():
     assert gradgradcheck(LA.det, [a])
 
 
+def test_det_gradient_of_singular_matrices_is_the_adjugate():
+    sing = t(np.array([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [1.0, 3.0]]]), True)
+    LA.det(sing).sum().backward()
+    close(sing.grad, np.array([[[4.0, -2.0], [-2.0, 1.0]], [[3.0, -1.0], [-1.0, 2.0]]]),
+          atol=1e-12)
+    zero = t(np.zeros((3, 3)), True)
+    assert LA.det(zero).item() == 0.0
+    assert LA.slogdet(zero).logabsdet.item() == -math.inf
+    LA.det(zero).backward()
+    close(zero.grad, np.zeros((3, 3)))
+
+
 def test_node_names():
     a = t(spd(3), True)
     b = t(arr(3, 2), True)

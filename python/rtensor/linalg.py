@@ -280,10 +280,25 @@ def det(A, *, out=None):
     def backward(g):
         if g is None:
             return (None,)
+        if not _grad_mode() and bool((d == 0).any()):
+            return (g.unsqueeze(-1).unsqueeze(-1) * _adjugate_t(A),)
         ds = det(A) if _grad_mode() else d
         return ((g * ds).unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
 
     return _record("LinalgDetBackward0", [A], [d], backward)[0]
+
+
+def _adjugate_t(A):
+    """``adj(A)^T`` = ``det(U) det(V) U diag(prod_{j != i} s_j) V^T`` from the SVD: the
+    derivative of det that stays finite for singular matrices (first order only)."""
+    with no_grad():
+        U, S, Vh, _ = _C._linalg_svd(A.detach().contiguous(), False, True)
+        du = _C._linalg_det(U)[0]
+        dv = _C._linalg_det(Vh)[0]
+        n = S.shape[-1]
+        eye = _eye(n, S)
+        others = (S.unsqueeze(-2) * (1 - eye) + eye).prod(-1)
+        return (du * dv).unsqueeze(-1).unsqueeze(-1) * ((U * others.unsqueeze(-2)) @ Vh)
 
 
 def slogdet(A, *, out=None):

@@ -103,7 +103,7 @@ pub fn det<T: Real>(a: &[T], n: usize) -> (T, T, T) {
     };
     let mut det = sign;
     let mut logabs = zero::<T>();
-    let (mut singular, mut nan) = (false, None);
+    let mut nan = None;
     for i in 0..n {
         let d = u[(i, i)];
         det *= d;
@@ -111,15 +111,15 @@ pub fn det<T: Real>(a: &[T], n: usize) -> (T, T, T) {
         if d < zero::<T>() {
             sign = -sign;
         } else if d == zero::<T>() {
-            singular = true;
+            // faer divides by a zero pivot (LAPACK skips the column), so the later entries of
+            // U may be NaN: the determinant is zero whatever they hold.
+            return (zero::<T>(), zero::<T>(), <T as Float>::neg_infinity());
         } else if Float::is_nan(d) {
             nan = Some(d);
         }
     }
     if let Some(d) = nan {
         sign = d;
-    } else if singular {
-        sign = zero::<T>();
     }
     (det, sign, logabs)
 }
