@@ -11,6 +11,7 @@ from . import (
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
     autograd,
     gpu,
+    linalg,
     nn,
     optim,
     random,
@@ -112,6 +113,14 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
+
+# torch.inverse, torch.det... are the linalg functions (their Tensor methods are set there)
+cholesky = linalg._legacy_cholesky
+det = linalg.det
+inverse = linalg.inverse
+logdet = linalg.logdet
+slogdet = linalg._legacy_slogdet
+matrix_power = linalg.matrix_power
 
 cuda = gpu  # PyTorch's name for the GPU module: rtensor.cuda.is_available() ...
 

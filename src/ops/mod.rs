@@ -35,6 +35,7 @@ pub mod gpu;
 pub mod index;
 pub mod join;
 pub mod linalg;
+pub mod linalg_decomp;
 pub mod nn;
 pub mod norm;
 pub mod optim;

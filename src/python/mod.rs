@@ -7,6 +7,7 @@ mod convert;
 mod error;
 mod functions;
 mod gpu;
+mod linalg;
 mod nn;
 mod norm;
 mod optim;
@@ -38,5 +39,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     gpu::register(m)?;
     attention::register(m)?;
     rnn::register(m)?;
+    linalg::register(m)?;
     Ok(())
 }

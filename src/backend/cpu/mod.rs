@@ -7,6 +7,7 @@ pub mod elementwise;
 pub mod gemm;
 pub mod grid_sample;
 pub mod iter;
+pub mod lapack;
 pub mod math;
 pub mod norm;
 pub mod pool;
