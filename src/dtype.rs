@@ -14,18 +14,23 @@ pub enum DType {
     BF16,
     F32,
     F64,
+    /// `complex64`: interleaved (re, im) float32 pairs (`num_complex::Complex<f32>`).
+    C64,
+    /// `complex128`: interleaved (re, im) float64 pairs.
+    C128,
 }
 
-/// The three kinds PyTorch's promotion distinguishes between.
+/// The four kinds PyTorch's promotion distinguishes between.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Category {
     Bool,
     Int,
     Float,
+    Complex,
 }
 
 impl DType {
-    pub const ALL: [DType; 10] = [
+    pub const ALL: [DType; 12] = [
         DType::Bool,
         DType::U8,
         DType::I8,
@@ -36,6 +41,8 @@ impl DType {
         DType::BF16,
         DType::F32,
         DType::F64,
+        DType::C64,
+        DType::C128,
     ];
 
     pub fn size(self) -> usize {
@@ -43,7 +50,8 @@ impl DType {
             DType::Bool | DType::U8 | DType::I8 => 1,
             DType::I16 | DType::F16 | DType::BF16 => 2,
             DType::I32 | DType::F32 => 4,
-            DType::I64 | DType::F64 => 8,
+            DType::I64 | DType::F64 | DType::C64 => 8,
+            DType::C128 => 16,
         }
     }
 
@@ -60,6 +68,8 @@ impl DType {
             DType::BF16 => "bfloat16",
             DType::F32 => "float32",
             DType::F64 => "float64",
+            DType::C64 => "complex64",
+            DType::C128 => "complex128",
         }
     }
 
@@ -76,6 +86,8 @@ impl DType {
             DType::BF16 => "BFloat16Tensor",
             DType::F32 => "FloatTensor",
             DType::F64 => "DoubleTensor",
+            DType::C64 => "ComplexFloatTensor",
+            DType::C128 => "ComplexDoubleTensor",
         }
     }
 
@@ -87,7 +99,30 @@ impl DType {
         match self {
             DType::Bool => Category::Bool,
             DType::F16 | DType::BF16 | DType::F32 | DType::F64 => Category::Float,
+            DType::C64 | DType::C128 => Category::Complex,
             _ => Category::Int,
+        }
+    }
+
+    pub fn is_complex(self) -> bool {
+        self.category() == Category::Complex
+    }
+
+    /// The complex dtype with this float's precision (c10's `toComplexType`); float16 and
+    /// bfloat16 map to complex64 (rtensor has no complex32).
+    pub fn to_complex(self) -> DType {
+        match self {
+            DType::F64 | DType::C128 => DType::C128,
+            _ => DType::C64,
+        }
+    }
+
+    /// The real dtype of a complex one (c10's `toRealValueType`); other dtypes map to themselves.
+    pub fn to_real(self) -> DType {
+        match self {
+            DType::C64 => DType::F32,
+            DType::C128 => DType::F64,
+            d => d,
         }
     }
 
@@ -110,6 +145,21 @@ impl DType {
             return a;
         }
         match (a.category(), b.category()) {
+            (Category::Complex, Category::Complex) => a.max(b),
+            (Category::Complex, _) => {
+                if b == F64 {
+                    C128
+                } else {
+                    a
+                }
+            }
+            (_, Category::Complex) => {
+                if a == F64 {
+                    C128
+                } else {
+                    b
+                }
+            }
             (Category::Bool, _) => b,
             (_, Category::Bool) => a,
             (Category::Float, Category::Int) => a,
@@ -192,7 +242,13 @@ fn combine(higher: Option<DType>, lower: Option<DType>) -> Option<DType> {
         (None, l) => l,
         (h, None) => h,
         (Some(h), Some(l)) => {
-            if h.is_float() {
+            if h.is_complex() {
+                Some(h)
+            } else if l.is_complex() {
+                // c10's combine_categories: a float keeps its precision, an integer takes
+                // the lower-ranked complex dtype.
+                Some(if h.is_float() { h.to_complex() } else { l })
+            } else if h.is_float() {
                 Some(h)
             } else if h == DType::Bool || l.is_float() {
                 Some(DType::promote(h, l))
@@ -369,6 +425,61 @@ pub fn cast<S: Element, D: Element>(v: S) -> D {
 /// Runs `$body` with `$T` bound to the Rust type of `$dtype`: the one dtype `match`.
 #[macro_export]
 macro_rules! dispatch {
+    // The complex arm given explicitly, for the few generic callers that handle complex
+    // tensors themselves before dispatching (and cannot return an error).
+    ($dtype:expr, $T:ident => $body:expr, complex => $c:expr) => {
+        match $dtype {
+            $crate::dtype::DType::C64 | $crate::dtype::DType::C128 => $c,
+            d => $crate::dispatch!(@real d, $T => $body),
+        }
+    };
+    (@real $dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            $crate::dtype::DType::Bool => {
+                type $T = bool;
+                $body
+            }
+            $crate::dtype::DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            $crate::dtype::DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::dtype::DType::I16 => {
+                type $T = i16;
+                $body
+            }
+            $crate::dtype::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::dtype::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::dtype::DType::F16 => {
+                type $T = half::f16;
+                $body
+            }
+            $crate::dtype::DType::BF16 => {
+                type $T = half::bf16;
+                $body
+            }
+            $crate::dtype::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::dtype::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            $crate::dtype::DType::C64 | $crate::dtype::DType::C128 => {
+                unreachable!("complex dtypes are matched first")
+            }
+        }
+    };
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
             $crate::dtype::DType::Bool => {
@@ -411,8 +522,22 @@ macro_rules! dispatch {
                 type $T = f64;
                 $body
             }
+            // Complex tensors reach only the ops written for them (`ops/complex.rs`); every
+            // generic kernel refuses them here, as PyTorch's AT_DISPATCH does.
+            d @ ($crate::dtype::DType::C64 | $crate::dtype::DType::C128) => {
+                return Err($crate::dtype::complex_unsupported(d).into());
+            }
         }
     };
+}
+
+/// The error a kernel without a complex version raises (PyTorch names the kernel; rtensor
+/// names the dtype, and the op where the caller knows it: see `ops::complex`).
+pub fn complex_unsupported(d: DType) -> crate::error::Error {
+    crate::error::Error::NotImplemented(format!(
+        "this operation is not implemented for complex tensors ('{}')",
+        crate::spec::elementwise::type_title(d)
+    ))
 }
 
 static DEFAULT_FLOAT: std::sync::atomic::AtomicU8 =

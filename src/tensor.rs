@@ -6,7 +6,7 @@ use crate::backend::gpu;
 use crate::dispatch;
 use crate::dtype::{DType, Element, Scalar, cast};
 use crate::error::{Error, Result};
-use crate::shape::{Dims, Layout};
+use crate::shape::{Dims, Layout, Strides};
 use crate::storage::Storage;
 use std::sync::{Arc, OnceLock};
 
@@ -126,7 +126,45 @@ impl Tensor {
     }
 
     pub fn scalar_tensor(s: Scalar, dtype: DType) -> Tensor {
-        dispatch!(dtype, T => Tensor::from_vec(vec![scalar_as::<T>(s)], &[]))
+        dispatch!(dtype, T => Tensor::from_vec(vec![scalar_as::<T>(s)], &[]), complex => {
+            let t = Tensor::zeros(&[], dtype);
+            cpu_fill(&t, s);
+            t
+        })
+    }
+
+    /// A complex tensor's elements as a float tensor with a trailing dim of 2 (re, im), sharing
+    /// storage (`torch.view_as_real`). The caller checks the dtype is complex.
+    pub fn real_view(&self) -> Tensor {
+        debug_assert!(self.dtype().is_complex());
+        let l = self.layout();
+        let mut shape: Dims = l.shape.clone();
+        shape.push(2);
+        let mut strides: Strides = l.strides.iter().map(|s| s * 2).collect();
+        strides.push(1);
+        Tensor::from_parts(
+            self.0.storage.clone(),
+            Layout {
+                shape,
+                strides,
+                offset: l.offset * 2,
+            },
+            self.dtype().to_real(),
+        )
+    }
+
+    /// The real (`part` 0) or imaginary (1) parts of a complex tensor, as a float view.
+    pub fn complex_part(&self, part: usize) -> Tensor {
+        let l = self.layout();
+        Tensor::from_parts(
+            self.0.storage.clone(),
+            Layout {
+                shape: l.shape.clone(),
+                strides: l.strides.iter().map(|s| s * 2).collect(),
+                offset: l.offset * 2 + part,
+            },
+            self.dtype().to_real(),
+        )
     }
 
     /// A view sharing this tensor's storage with another layout.
@@ -206,7 +244,14 @@ impl Tensor {
         } else {
             self.contiguous()
         };
-        dispatch!(t.dtype(), S => t.as_slice::<S>().iter().map(|&v| cast::<S, T>(v)).collect())
+        // A complex tensor converts as its real part (C++'s complex-to-real cast).
+        let t = if t.dtype().is_complex() {
+            t.complex_part(0).contiguous()
+        } else {
+            t
+        };
+        dispatch!(t.dtype(), S => t.as_slice::<S>().iter().map(|&v| cast::<S, T>(v)).collect(),
+            complex => unreachable!("converted to its real part above"))
     }
 
     /// Same tensor if already contiguous, else a contiguous copy.
@@ -240,6 +285,9 @@ impl Tensor {
 
     /// `to_vec` that reports GPU errors (device loss).
     pub fn try_to_vec<T: Element>(&self) -> Result<Vec<T>> {
+        if self.dtype().is_complex() {
+            return Err(crate::dtype::complex_unsupported(self.dtype()));
+        }
         if self.is_gpu() {
             return Ok(gpu::download(self)?.to_vec::<T>());
         }
@@ -282,6 +330,11 @@ impl Tensor {
 
     /// `to_dtype_copy` that reports GPU errors (unsupported dtype, out of memory).
     pub fn try_to_dtype_copy(&self, dtype: DType) -> Result<Tensor> {
+        if self.dtype().is_complex() && !dtype.is_complex() {
+            // An op converting its input to a real compute dtype would drop the imaginary
+            // part: ops without a complex version refuse complex tensors here.
+            return Err(crate::dtype::complex_unsupported(self.dtype()));
+        }
         if self.is_gpu() {
             return gpu::ops::cast(self, dtype);
         }
@@ -313,6 +366,11 @@ impl Tensor {
 
     /// Element `i` in row-major order.
     pub fn get_flat(&self, mut i: usize) -> Scalar {
+        if self.dtype().is_complex() {
+            // Its real part, as C++ casts complex to real (Python's `item()` reads both
+            // parts through NumPy).
+            return self.complex_part(0).get_flat(i);
+        }
         let l = self.layout();
         let mut off = 0isize;
         for d in (0..l.ndim()).rev() {
@@ -323,7 +381,7 @@ impl Tensor {
             // SAFETY: offset inside the view.
             let v = unsafe { *self.ptr::<T>().offset(off) };
             scalar_of(v)
-        })
+        }, complex => unreachable!("handled above"))
     }
 }
 
@@ -380,6 +438,9 @@ fn cpu_copy_into(dst: &Tensor, src: &Tensor) {
         .layout()
         .broadcast_to(dst.shape())
         .expect("caller checked broadcast");
+    if dst.dtype().is_complex() || src.dtype().is_complex() {
+        return copy_complex(dst, &src.with_layout(src_layout));
+    }
     dispatch!(dst.dtype(), D => dispatch!(src.dtype(), S => {
         let dp = dst.ptr::<D>() as usize;
         let sp = src.data_ptr() as usize;
@@ -402,7 +463,22 @@ fn cpu_copy_into(dst: &Tensor, src: &Tensor) {
                 }
             }
         });
-    }));
+    }, complex => unreachable!("handled above")), complex => unreachable!("handled above"));
+}
+
+/// Copies where either side is complex, as float copies of the (re, im) parts: complex to
+/// complex part by part, real into the real part (imaginary zero), complex to real its real
+/// part (C++'s cast, which PyTorch warns about in `Tensor.to`). `src` has `dst`'s shape.
+fn copy_complex(dst: &Tensor, src: &Tensor) {
+    match (dst.dtype().is_complex(), src.dtype().is_complex()) {
+        (true, true) => cpu_copy_into(&dst.real_view(), &src.real_view()),
+        (true, false) => {
+            cpu_copy_into(&dst.complex_part(0), src);
+            cpu_fill(&dst.complex_part(1), Scalar::Int(0));
+        }
+        (false, true) => cpu_copy_into(dst, &src.complex_part(0)),
+        (false, false) => unreachable!("copy_complex takes a complex side"),
+    }
 }
 
 /// `x.t().contiguous()` and its batched forms (float32/float64, the last two dims of `src`
@@ -473,6 +549,11 @@ pub fn try_fill(dst: &Tensor, value: Scalar) -> Result<()> {
 }
 
 fn cpu_fill(dst: &Tensor, value: Scalar) {
+    if dst.dtype().is_complex() {
+        cpu_fill(&dst.complex_part(0), value);
+        cpu_fill(&dst.complex_part(1), Scalar::Int(0));
+        return;
+    }
     dispatch!(dst.dtype(), D => {
         let v: D = scalar_as(value);
         let dp = dst.ptr::<D>() as usize;
@@ -485,7 +566,7 @@ fn cpu_fill(dst: &Tensor, value: Scalar) {
                 }
             }
         });
-    });
+    }, complex => unreachable!("handled above"));
 }
 
 pub fn dims(shape: &[usize]) -> Dims {

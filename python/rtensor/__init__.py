@@ -4,12 +4,14 @@ import sys as _sys
 
 from . import (
     _C,
+    _complex,
     _gpu_guard,  # noqa: F401  (wraps CPU-only natives before anything captures one)
     _longtail_count,
     _longtail_math,
     _longtail_shape,
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
     autograd,
+    fft,
     gpu,
     linalg,
     nn,
@@ -36,6 +38,8 @@ from ._device import device
 from ._dtype import (
     bfloat16,
     bool,
+    complex64,
+    complex128,
     float16,
     float32,
     float64,
@@ -136,6 +140,8 @@ _sys.modules[__name__ + ".cuda"] = gpu
 
 float = float32
 double = float64
+cfloat = complex64
+cdouble = complex128
 half = float16
 long = int64
 int = int32
@@ -151,6 +157,9 @@ for _lt in (_longtail_shape, _longtail_math, _longtail_count):
     _longtail_shape.register(_lt.METHODS)
     globals().update(_lt.FUNCTIONS)
 del _lt
+# Complex numbers (after the long tail: `sgn` and `angle` take complex inputs here).
+_complex.register()
+globals().update(_complex.FUNCTIONS)
 
 
 def is_tensor(obj):

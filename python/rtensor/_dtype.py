@@ -12,10 +12,25 @@ int16 = _C.int16
 int8 = _C.int8
 uint8 = _C.uint8
 bool = _C.bool
+complex64 = _C.complex64
+complex128 = _C.complex128
 
 _BY_NAME = {
     d._name: d
-    for d in (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool)
+    for d in (
+        float32,
+        float64,
+        float16,
+        bfloat16,
+        int64,
+        int32,
+        int16,
+        int8,
+        uint8,
+        bool,
+        complex64,
+        complex128,
+    )
 }
 _BY_LEGACY = {d._legacy_name: d for d in _BY_NAME.values()}
 

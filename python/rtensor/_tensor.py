@@ -609,10 +609,6 @@ def is_floating_point(self):
     return self.dtype.is_floating_point
 
 
-def is_complex(self):
-    return False
-
-
 def numpy(self, *, force=False):
     return np.asarray(self)
 
@@ -814,7 +810,6 @@ _METHODS = {
     "to": to,
     "type": type,
     "is_floating_point": is_floating_point,
-    "is_complex": is_complex,
     "numpy": numpy,
     "__iter__": __iter__,
     "__reversed__": __reversed__,

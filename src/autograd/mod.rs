@@ -13,6 +13,7 @@ pub mod meta;
 pub mod node;
 pub mod ops;
 pub mod ops_attention;
+pub mod ops_complex;
 pub mod ops_conv;
 pub mod ops_nn;
 pub mod ops_norm;

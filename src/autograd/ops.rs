@@ -44,7 +44,7 @@ pub fn record(
         .into_iter()
         .enumerate()
         .map(|(i, o)| {
-            if !o.dtype().is_float() {
+            if !o.dtype().is_float() && !o.dtype().is_complex() {
                 return o;
             }
             let o = if o.meta().is_some() || inputs.iter().any(|t| t.same_impl(&o)) {
@@ -162,6 +162,9 @@ pub enum GradName {
 
 /// `binary`, recorded under `grad`.
 pub fn binary_as(op: BinaryOp, a: &Operand, b: &Operand, grad: GradName) -> Result<Tensor> {
+    if crate::autograd::ops_complex::is_complex(a) || crate::autograd::ops_complex::is_complex(b) {
+        return crate::autograd::ops_complex::binary(op, a, b);
+    }
     let out = ew::binary(op, a, b)?;
     let (ta, tb) = (operand_tensor(a), operand_tensor(b));
     // (inline storage: no heap allocation on the per-op hot path)
@@ -414,6 +417,9 @@ pub fn neg(a: &Tensor) -> Result<Tensor> {
 }
 
 pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
+    if x.dtype().is_complex() {
+        return crate::autograd::ops_complex::unary(op, x);
+    }
     let out = ew::unary(op, x)?;
     if !needs_grad(&[x]) || !out.dtype().is_float() {
         return Ok(out);
@@ -499,6 +505,9 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
 }
 
 pub fn where_(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
+    if crate::autograd::ops_complex::is_complex(a) || crate::autograd::ops_complex::is_complex(b) {
+        return crate::autograd::ops_complex::where_(cond, a, b);
+    }
     let out = ew::where_(cond, a, b)?;
     let (ta, tb) = (operand_tensor(a), operand_tensor(b));
     let mut ins: Vec<&Tensor> = vec![];
@@ -614,8 +623,13 @@ pub fn to_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
     if x.dtype() == dtype {
         return Ok(x.clone());
     }
+    if x.dtype().is_complex() && !dtype.is_complex() {
+        // An explicit cast keeps the real part (PyTorch warns that the imaginary part is
+        // discarded); implicit casts inside ops refuse complex input (`try_to_dtype_copy`).
+        return to_dtype(&crate::autograd::ops_complex::part(x, 0)?, dtype);
+    }
     let out = x.try_to_dtype_copy(dtype)?;
-    if !dtype.is_float() {
+    if !dtype.is_float() && !dtype.is_complex() {
         return Ok(out);
     }
     let src = x.dtype();
@@ -678,6 +692,9 @@ pub fn sum(
     keepdim: bool,
     dtype: Option<DType>,
 ) -> Result<Tensor> {
+    if x.dtype().is_complex() {
+        return crate::autograd::ops_complex::reduce(x, dims, keepdim, dtype, false);
+    }
     let out = reduce::sum(x, dims, keepdim, dtype)?;
     if !needs_grad(&[x]) || !out.dtype().is_float() {
         return Ok(out);
@@ -733,6 +750,9 @@ pub fn mean(
     keepdim: bool,
     dtype: Option<DType>,
 ) -> Result<Tensor> {
+    if x.dtype().is_complex() {
+        return crate::autograd::ops_complex::reduce(x, dims, keepdim, dtype, true);
+    }
     let out = reduce::mean(x, dims, keepdim, dtype)?;
     if !needs_grad(&[x]) {
         return Ok(out);

@@ -685,6 +685,12 @@ fn mm_mat2_grad(g: &Tensor, mat1: &Tensor, mat2_col_major: bool) -> Result<Tenso
 }
 
 pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.dtype().is_complex() || b.dtype().is_complex() {
+        if !needs_grad(&[a, b]) {
+            return linalg::mm(a, b);
+        }
+        return crate::autograd::ops_complex::matmul(a, b);
+    }
     let out = linalg::mm(a, b)?;
     if !needs_grad(&[a, b]) {
         return Ok(out);
@@ -712,6 +718,12 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.dtype().is_complex() || b.dtype().is_complex() {
+        if !needs_grad(&[a, b]) {
+            return linalg::bmm(a, b);
+        }
+        return crate::autograd::ops_complex::matmul(a, b);
+    }
     let out = linalg::bmm(a, b)?;
     if !needs_grad(&[a, b]) {
         return Ok(out);
@@ -729,6 +741,12 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 pub fn mv(a: &Tensor, v: &Tensor) -> Result<Tensor> {
+    if a.dtype().is_complex() || v.dtype().is_complex() {
+        if !needs_grad(&[a, v]) {
+            return linalg::mv(a, v);
+        }
+        return crate::autograd::ops_complex::matmul(a, v);
+    }
     let out = linalg::mv(a, v)?;
     if !needs_grad(&[a, v]) {
         return Ok(out);
@@ -744,6 +762,12 @@ pub fn mv(a: &Tensor, v: &Tensor) -> Result<Tensor> {
 }
 
 pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.dtype().is_complex() || b.dtype().is_complex() {
+        if !needs_grad(&[a, b]) {
+            return linalg::dot(a, b);
+        }
+        return crate::autograd::ops_complex::matmul(a, b);
+    }
     let out = linalg::dot(a, b)?;
     if !needs_grad(&[a, b]) {
         return Ok(out);
@@ -759,6 +783,12 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `matmul` decomposed into differentiable dot/mv/mm/bmm and views, as PyTorch does.
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.dtype().is_complex() || b.dtype().is_complex() {
+        if !needs_grad(&[a, b]) {
+            return linalg::matmul(a, b);
+        }
+        return crate::autograd::ops_complex::matmul(a, b);
+    }
     let (da, db) = (a.ndim(), b.ndim());
     if da == 0 || db == 0 || (da <= 2 && db <= 2) {
         return match (da, db) {

@@ -144,8 +144,8 @@ fn linspace_values(start: f64, end: f64, n: usize, dtype: DType) -> Vec<f64> {
         DType::BF16 => half_linspace::<bf16>(start, end, n),
         _ => {
             // Integer outputs: start and end are cast to the integer type first.
-            let (s, e) =
-                dispatch!(dtype, T => (T::from_f64(start).to_f64(), T::from_f64(end).to_f64()));
+            let (s, e) = dispatch!(dtype, T => (T::from_f64(start).to_f64(), T::from_f64(end).to_f64()),
+                    complex => (start, end));
             let step = (e - s) / last;
             (0..n)
                 .map(|i| {

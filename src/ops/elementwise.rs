@@ -282,6 +282,8 @@ pub fn unary_plan(op: UnaryOp, d: DType) -> Result<UnaryPlan> {
             }
         },
         Category::Int => int_plan(),
+        // Complex unary ops are compositions on the (re, im) views (autograd/ops_complex.rs).
+        Category::Complex => Err(not_implemented_for(op.name(), d)),
         Category::Bool => match op.bool_rule() {
             BoolRule::AsInt => int_plan(),
             BoolRule::Copy => plan(UnaryKernel::Copy, d, d),

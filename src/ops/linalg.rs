@@ -86,9 +86,9 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
                     m,
                     n,
                     k,
-                    ((a.ptr::<$T>() as *const $T, sa[1], sa[2]), sa[0]),
-                    ((b.ptr::<$T>() as *const $T, sb[1], sb[2]), sb[0]),
-                    ((out.ptr::<$T>(), n as isize, 1), (m * n) as isize),
+                    ((a.data_ptr() as *const $T, sa[1], sa[2]), sa[0]),
+                    ((b.data_ptr() as *const $T, sb[1], sb[2]), sb[0]),
+                    ((out.data_ptr() as *mut $T, n as isize, 1), (m * n) as isize),
                     false,
                     threads,
                 )
@@ -99,7 +99,9 @@ fn bmm_cpu(a: &Tensor, b: &Tensor) -> Tensor {
         DType::F32 => run!(f32),
         DType::F64 => run!(f64),
         DType::F16 => run!(half::f16),
-        d => dispatch!(d, T => int_bmm::<T>(a, b, &out)),
+        DType::C64 => run!(num_complex::Complex32),
+        DType::C128 => run!(num_complex::Complex64),
+        d => dispatch!(d, T => int_bmm::<T>(a, b, &out), complex => unreachable!("matched above")),
     }
     out
 }

@@ -31,6 +31,7 @@ pub mod attention;
 pub mod conv;
 pub mod create;
 pub mod elementwise;
+pub mod fft;
 pub mod gpu;
 pub mod index;
 pub mod join;

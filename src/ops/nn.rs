@@ -636,9 +636,13 @@ fn int_range(d: DType) -> (f64, f64) {
         DType::I32 => (i32::MIN as f64, i32::MAX as f64),
         // 2^63 itself is out of range: the upper bound is the float just below it.
         DType::I64 => (i64::MIN as f64, 9.223372036854775e18),
-        DType::Bool | DType::F16 | DType::BF16 | DType::F32 | DType::F64 => {
-            (f64::NEG_INFINITY, f64::INFINITY)
-        }
+        DType::Bool
+        | DType::F16
+        | DType::BF16
+        | DType::F32
+        | DType::F64
+        | DType::C64
+        | DType::C128 => (f64::NEG_INFINITY, f64::INFINITY),
     }
 }
 
@@ -655,6 +659,8 @@ fn c_type_name(d: DType) -> &'static str {
         DType::BF16 => "c10::BFloat16",
         DType::F32 => "float",
         DType::F64 => "double",
+        DType::C64 => "c10::complex<float>",
+        DType::C128 => "c10::complex<double>",
     }
 }
 

@@ -12,7 +12,9 @@ use crate::tensor::Tensor;
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyBytes, PyComplex, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple,
+};
 
 #[pyclass(name = "dtype", module = "rtensor", frozen, eq, hash)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,7 +41,7 @@ impl PyDType {
     }
     #[getter]
     fn is_complex(&self) -> bool {
-        false
+        self.d.is_complex()
     }
     /// Name used by `Tensor.type()` (`FloatTensor`).
     #[getter]
@@ -118,6 +120,13 @@ pub fn to_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<Scalar>> {
     Ok(None)
 }
 
+/// A 0-d tensor of the default complex dtype holding `re + im j`.
+pub fn complex_scalar(re: f64, im: f64) -> PyResult<Tensor> {
+    let out = Tensor::zeros(&[], default_float().to_complex());
+    crate::tensor::try_copy_into(&out.real_view(), &Tensor::from_vec(vec![re, im], &[2]))?;
+    Ok(out)
+}
+
 pub fn scalar_to_py(py: Python<'_>, s: Scalar) -> PyResult<Py<PyAny>> {
     Ok(match s {
         Scalar::Bool(b) => PyBool::new(py, b).to_owned().into_any().unbind(),
@@ -130,6 +139,11 @@ pub fn scalar_to_py(py: Python<'_>, s: Scalar) -> PyResult<Py<PyAny>> {
 pub fn to_operand(o: &Bound<'_, PyAny>) -> PyResult<Option<Operand>> {
     if let Ok(t) = o.cast::<PyTensor>() {
         return Ok(Some(Operand::Tensor(t.get().t())));
+    }
+    if let Ok(c) = o.cast::<PyComplex>() {
+        // A Python complex number: a 0-d tensor of the default complex dtype, which promotes
+        // as PyTorch's wrapped complex number does (float64 * 1j is complex128).
+        return Ok(Some(Operand::Tensor(complex_scalar(c.real(), c.imag())?)));
     }
     Ok(to_scalar(o)?.map(Operand::Scalar))
 }
@@ -250,7 +264,7 @@ fn type_name(o: &Bound<'_, PyAny>) -> String {
 }
 
 /// A NumPy scalar (`np.float32(1)`, `np.int16(2)`, `np.bool_(True)`): its dtype and value.
-fn numpy_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType)>> {
+fn numpy_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType, f64)>> {
     if o.is_instance_of::<PyTensor>()
         || o.cast::<PyUntypedArray>().is_ok()
         || !o.hasattr("dtype")?
@@ -270,26 +284,40 @@ fn numpy_scalar(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType)>> {
     let size: usize = descr.getattr("itemsize")?.extract()?;
     let dtype = numpy_dtype(kind.bytes().next().unwrap_or(b'?'), size).ok_or_else(|| {
         PyTypeError::new_err(format!(
-            "can't convert np.ndarray of type numpy.{}. The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.",
+            "can't convert np.ndarray of type numpy.{}. The only supported types are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.",
             type_name(o)
         ))
     })?;
-    match to_scalar(&o.call_method0("item")?)? {
-        Some(s) => Ok(Some((s, dtype))),
+    let item = o.call_method0("item")?;
+    if let Ok(c) = item.cast::<PyComplex>() {
+        return Ok(Some((Scalar::Float(c.real()), dtype, c.imag())));
+    }
+    match to_scalar(&item)? {
+        Some(s) => Ok(Some((s, dtype, 0.0))),
         None => Ok(None),
     }
 }
 
 /// A leaf of `tensor(data)`: a Python or NumPy number, with the dtype PyTorch infers for it
 /// (`infer_scalar_type`: bool, int64, the default float, or the NumPy scalar's own dtype).
-fn leaf(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType)>> {
+/// Complex numbers come as their real part (the Scalar), dtype and imaginary part.
+fn leaf(o: &Bound<'_, PyAny>) -> PyResult<Option<(Scalar, DType, f64)>> {
     if let Some(l) = numpy_scalar(o)? {
         return Ok(Some(l));
     }
+    if let Ok(c) = o.cast::<PyComplex>() {
+        return Ok(Some((
+            Scalar::Float(c.real()),
+            default_float().to_complex(),
+            c.imag(),
+        )));
+    }
     if o.is_instance_of::<PyBool>() || o.is_instance_of::<PyInt>() || o.is_instance_of::<PyFloat>()
     {
-        let s = to_scalar(o)?.expect("a Python number");
-        return Ok(Some((s, s.natural_dtype(default_float()))));
+        let Some(s) = to_scalar(o)? else {
+            return Ok(None);
+        };
+        return Ok(Some((s, s.natural_dtype(default_float()), 0.0)));
     }
     Ok(None)
 }
@@ -302,9 +330,30 @@ struct Gather {
     done: bool,
     dtype: Option<DType>,
     vals: Vec<Scalar>,
+    /// Imaginary parts, kept from the first complex value on (zeros before it).
+    imag: Option<Vec<f64>>,
 }
 
 impl Gather {
+    fn push(&mut self, s: Scalar, im: f64) {
+        if im != 0.0 && self.imag.is_none() {
+            self.imag = Some(vec![0.0; self.vals.len()]);
+        }
+        if let Some(v) = &mut self.imag {
+            v.push(im);
+        }
+        self.vals.push(s);
+    }
+
+    /// The values of a complex tensor (real parts as Scalars, imaginary parts alongside).
+    fn complex_values(&mut self, t: &Tensor) -> PyResult<()> {
+        let parts = t.real_view().to_vec::<f64>();
+        for p in parts.chunks_exact(2) {
+            self.push(Scalar::Float(p[0]), p[1]);
+        }
+        Ok(())
+    }
+
     fn promote(&mut self, d: DType) {
         self.dtype = Some(match self.dtype {
             None => d,
@@ -341,8 +390,15 @@ impl Gather {
             }
         }
         self.promote(t.dtype());
+        let t = crate::backend::gpu::host(t)?;
+        if t.dtype().is_complex() {
+            return self.complex_values(&t);
+        }
         dispatch!(t.dtype(), T => {
-            self.vals.extend(t.try_contiguous()?.as_slice::<T>().iter().map(|&v| crate::tensor::scalar_of(v)));
+            let vals = t.try_contiguous()?;
+            for &v in vals.as_slice::<T>() {
+                self.push(crate::tensor::scalar_of(v), 0.0);
+            }
         });
         Ok(())
     }
@@ -366,12 +422,16 @@ impl Gather {
         }
         self.done = true;
         self.promote(t.dtype());
-        self.vals.push(t.item()?);
+        if t.dtype().is_complex() {
+            return self.complex_values(&crate::backend::gpu::host(t)?);
+        }
+        let v = t.item()?;
+        self.push(v, 0.0);
         Ok(())
     }
 
     fn walk(&mut self, o: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
-        if let Some((s, d)) = leaf(o)? {
+        if let Some((s, d, im)) = leaf(o)? {
             if depth < self.shape.len() {
                 return Err(PyTypeError::new_err(format!(
                     "not a sequence: expected a sequence of length {} at dim {} (got {})",
@@ -382,7 +442,7 @@ impl Gather {
             }
             self.done = true;
             self.promote(d);
-            self.vals.push(s);
+            self.push(s, im);
             return Ok(());
         }
         if o.is_instance_of::<PyString>() || o.is_instance_of::<PyBytes>() {
@@ -463,10 +523,29 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
         done: false,
         dtype: None,
         vals: vec![],
+        imag: None,
     };
     g.walk(data, 0)?;
     let dt = dtype.or(g.dtype).unwrap_or(default_float());
     let out = crate::ops::create::try_zeros(&g.shape, dt)?;
+    if dt.is_complex() {
+        let parts: Vec<f64> = g
+            .vals
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| [v.to_f64(), g.imag.as_ref().map_or(0.0, |im| im[i])])
+            .collect();
+        let mut shape = g.shape.clone();
+        shape.push(2);
+        crate::tensor::try_copy_into(&out.real_view(), &Tensor::from_vec(parts, &shape))?;
+        return Ok(out);
+    }
+    if g.imag.is_some() {
+        return Err(PyTypeError::new_err(format!(
+            "can't convert complex to {} (an explicit dtype= drops the imaginary part only for complex dtypes)",
+            dt.name()
+        )));
+    }
     dispatch!(dt, T => {
         // SAFETY: fresh contiguous buffer of exactly vals.len() elements.
         let dst = unsafe { std::slice::from_raw_parts_mut(out.ptr::<T>(), out.numel()) };
@@ -488,6 +567,8 @@ fn numpy_dtype(kind: u8, size: usize) -> Option<DType> {
         (b'f', 2) => DType::F16,
         (b'f', 4) => DType::F32,
         (b'f', 8) => DType::F64,
+        (b'c', 8) => DType::C64,
+        (b'c', 16) => DType::C128,
         _ => return None,
     })
 }
@@ -497,7 +578,7 @@ pub fn from_numpy(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
     let descr = arr.dtype();
     let dtype = numpy_dtype(descr.kind(), descr.itemsize()).ok_or_else(|| {
         PyTypeError::new_err(format!(
-            "can't convert np.ndarray of type {}. The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.",
+            "can't convert np.ndarray of type {}. The only supported types are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.",
             descr.typeobj().name().map(|n| n.to_string()).unwrap_or_default()
         ))
     })?;
@@ -552,6 +633,25 @@ pub fn from_numpy(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
 /// Nested Python lists of the tensor's values (`tolist()`).
 pub fn tensor_tolist(py: Python<'_>, t: &Tensor) -> PyResult<Py<PyAny>> {
     let t = crate::backend::gpu::host(t)?.try_contiguous()?;
+    if t.dtype().is_complex() {
+        let parts = t.real_view().to_vec::<f64>();
+        let vals: Vec<Py<PyAny>> = parts
+            .chunks_exact(2)
+            .map(|p| PyComplex::from_doubles(py, p[0], p[1]).into_any().unbind())
+            .collect();
+        fn nest(py: Python<'_>, vals: &[Py<PyAny>], shape: &[usize]) -> PyResult<Py<PyAny>> {
+            if shape.is_empty() {
+                return Ok(vals[0].clone_ref(py));
+            }
+            let n = shape[0];
+            let step = vals.len().checked_div(n).unwrap_or(0);
+            let items: Vec<Py<PyAny>> = (0..n)
+                .map(|i| nest(py, &vals[i * step..(i + 1) * step], &shape[1..]))
+                .collect::<PyResult<_>>()?;
+            Ok(PyList::new(py, items)?.into_any().unbind())
+        }
+        return nest(py, &vals, t.shape());
+    }
     fn build<T: Element>(py: Python<'_>, vals: &[T], shape: &[usize]) -> PyResult<Py<PyAny>> {
         if shape.is_empty() {
             return scalar_to_py(py, crate::tensor::scalar_of(vals[0]));

@@ -2,6 +2,7 @@
 
 mod attention;
 mod autograd;
+mod complex;
 mod conv;
 mod convert;
 mod error;
@@ -40,5 +41,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     attention::register(m)?;
     rnn::register(m)?;
     linalg::register(m)?;
+    complex::register(m)?;
     Ok(())
 }

@@ -257,8 +257,8 @@ fn float_only(t: &Tensor, kernel: &str) -> PyResult<()> {
     }
 }
 
-fn rng_dtype(d: DType) -> RngDType {
-    match d {
+fn rng_dtype(d: DType) -> PyResult<RngDType> {
+    Ok(match d {
         DType::Bool => RngDType::Bool,
         DType::U8 => RngDType::U8,
         DType::I8 => RngDType::I8,
@@ -269,7 +269,8 @@ fn rng_dtype(d: DType) -> RngDType {
         DType::BF16 => RngDType::BF16,
         DType::F32 => RngDType::F32,
         DType::F64 => RngDType::F64,
-    }
+        DType::C64 | DType::C128 => return Err(not_implemented_for("random_", d).into()),
+    })
 }
 
 /// A per-element distribution computed in f64 and cast to the tensor's dtype (through f32 for
@@ -393,7 +394,7 @@ fn _random_(
     generator: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
     let x = tensor_self(t, "random_")?;
-    let dt = rng_dtype(x.dtype());
+    let dt = rng_dtype(x.dtype())?;
     let g = self::generator(generator)?;
     let mut g = lock(&g);
     dispatch!(x.dtype(), T => fill_ordered::<T>(&x, |o| via(o, |w| {

@@ -250,6 +250,8 @@ fn run_binary(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<()> 
         DType::I16 => int_ops!(i16),
         DType::I32 => int_ops!(i32),
         DType::I64 => int_ops!(i64),
+        // Complex arithmetic is composed from float ops on the (re, im) views (ops/complex.rs).
+        DType::C64 | DType::C128 => Err(no_kernel(op.name(), d)),
         DType::Bool => {
             match op {
                 Add | LogicalOr | BitOr | Maximum => zip::<bool, bool>(a, b, out, |x, y| x | y),

@@ -69,6 +69,20 @@ impl GemmElem for f64 {
     const MATRIXMULTIPLY: Option<MatrixMultiply<Self>> = Some(matrixmultiply::dgemm);
 }
 
+impl GemmElem for num_complex::Complex32 {
+    const ZERO: Self = num_complex::Complex32::new(0.0, 0.0);
+    const ONE: Self = num_complex::Complex32::new(1.0, 0.0);
+    const TRANSPOSED_B: Plan = Plan::Crate;
+    const MATRIXMULTIPLY: Option<MatrixMultiply<Self>> = None;
+}
+
+impl GemmElem for num_complex::Complex64 {
+    const ZERO: Self = num_complex::Complex64::new(0.0, 0.0);
+    const ONE: Self = num_complex::Complex64::new(1.0, 0.0);
+    const TRANSPOSED_B: Plan = Plan::Crate;
+    const MATRIXMULTIPLY: Option<MatrixMultiply<Self>> = None;
+}
+
 impl GemmElem for half::f16 {
     const ZERO: Self = half::f16::ZERO;
     const ONE: Self = half::f16::ONE;

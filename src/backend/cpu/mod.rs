@@ -4,6 +4,7 @@ pub mod attention;
 pub mod conv;
 pub mod distance;
 pub mod elementwise;
+pub mod fft;
 pub mod gemm;
 pub mod grid_sample;
 pub mod iter;

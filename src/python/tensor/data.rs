@@ -64,7 +64,14 @@ impl PyTensor {
         wrap(slf.py(), ag::to_dtype(&t, d)?)
     }
     fn item(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        scalar_to_py(py, self.t().item()?)
+        let t = self.t();
+        if t.dtype().is_complex() && t.numel() == 1 {
+            let v = crate::backend::gpu::host(&t)?.real_view().to_vec::<f64>();
+            return Ok(pyo3::types::PyComplex::from_doubles(py, v[0], v[1])
+                .into_any()
+                .unbind());
+        }
+        scalar_to_py(py, t.item()?)
     }
     fn tolist(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         tensor_tolist(py, &self.t())
@@ -124,6 +131,8 @@ impl PyTensor {
             DType::F16 => "<f2",
             DType::F32 => "<f4",
             DType::F64 => "<f8",
+            DType::C64 => "<c8",
+            DType::C128 => "<c16",
             DType::BF16 => {
                 return Err(PyTypeError::new_err("Got unsupported ScalarType BFloat16"));
             }
@@ -143,6 +152,7 @@ impl PyTensor {
         let t = self.t();
         let d = match t.dtype() {
             d if d.is_float() => DType::F64,
+            d if d.is_complex() => DType::C128,
             DType::Bool => DType::Bool,
             _ => DType::I64,
         };

@@ -27,7 +27,7 @@ impl PyTensor {
             }
             return Ok(());
         }
-        if on && !t.dtype().is_float() {
+        if on && !t.dtype().is_float() && !t.dtype().is_complex() {
             return Err(PyRuntimeError::new_err(
                 "only Tensors of floating point and complex dtype can require gradients",
             ));
@@ -83,6 +83,8 @@ impl PyTensor {
                     DType::I8 => "signed char",
                     DType::U8 => "unsigned char",
                     DType::Bool => "bool",
+                    DType::C64 => "c10::complex<float>",
+                    DType::C128 => "c10::complex<double>",
                 };
                 if g.dtype() != t.dtype() {
                     return Err(PyRuntimeError::new_err(format!(

@@ -1,0 +1,76 @@
+//! Discrete Fourier transforms of contiguous complex buffers along one dim, on `rustfft`
+//! (its AVX kernels where the CPU has them, chosen at run time by its planner).
+//!
+//! A transform along the last dim runs on consecutive rows in place; along another dim each
+//! line is gathered into a contiguous scratch line, transformed and scattered back. Lines are
+//! split over the pool in bands when the work is large.
+
+use crate::backend::cpu::threads::{pool, run_tasks};
+use num_complex::Complex;
+use rustfft::{Fft, FftNum, FftPlanner};
+use std::sync::Arc;
+
+/// Work (elements times log2 of the length) below which one thread does the transform.
+const PAR_MIN: usize = 1 << 16;
+
+fn plan<T: FftNum>(n: usize, forward: bool) -> Arc<dyn Fft<T>> {
+    let mut p = FftPlanner::<T>::new();
+    if forward {
+        p.plan_fft_forward(n)
+    } else {
+        p.plan_fft_inverse(n)
+    }
+}
+
+/// Unnormalised DFT of `data` (row-major `shape`) along `dim`: forward `e^{-2 pi i jk/n}`,
+/// inverse `e^{+2 pi i jk/n}`.
+pub fn c2c<T: FftNum>(data: &mut [Complex<T>], shape: &[usize], dim: usize, forward: bool) {
+    let n = shape[dim];
+    let total: usize = shape.iter().product();
+    if n <= 1 || total == 0 {
+        return;
+    }
+    let inner: usize = shape[dim + 1..].iter().product();
+    let outer = total / (n * inner);
+    let fft = plan::<T>(n, forward);
+    let lines = outer * inner;
+    let work = total.saturating_mul(usize::BITS as usize - n.leading_zeros() as usize);
+    let threads = pool().current_num_threads();
+    let bands = if threads > 1 && work >= PAR_MIN && lines > 1 {
+        threads.min(lines)
+    } else {
+        1
+    };
+    let base = data.as_mut_ptr() as usize;
+    let run_band = |b: usize| {
+        let (lo, hi) = (lines * b / bands, lines * (b + 1) / bands);
+        let mut scratch =
+            vec![Complex::<T>::new(T::zero(), T::zero()); fft.get_inplace_scratch_len()];
+        let p = base as *mut Complex<T>;
+        if inner == 1 {
+            // SAFETY: rows lo..hi are disjoint between bands and inside `data`.
+            let rows = unsafe { std::slice::from_raw_parts_mut(p.add(lo * n), (hi - lo) * n) };
+            fft.process_with_scratch(rows, &mut scratch);
+            return;
+        }
+        let mut line = vec![Complex::<T>::new(T::zero(), T::zero()); n];
+        for l in lo..hi {
+            let (o, i) = (l / inner, l % inner);
+            let start = o * n * inner + i;
+            for (k, v) in line.iter_mut().enumerate() {
+                // SAFETY: start + k * inner < total; each line belongs to one band.
+                *v = unsafe { *p.add(start + k * inner) };
+            }
+            fft.process_with_scratch(&mut line, &mut scratch);
+            for (k, v) in line.iter().enumerate() {
+                // SAFETY: as above.
+                unsafe { *p.add(start + k * inner) = *v };
+            }
+        }
+    };
+    if bands == 1 {
+        run_band(0);
+    } else {
+        run_tasks(bands, bands - 1, &run_band);
+    }
+}
