@@ -200,3 +200,22 @@ if __name__ == "__main__":
     for g in sys.argv[1:] or ["rtensor", "linalg", "functional", "Tensor"]:
         for line in panics(g):
             print(line, flush=True)
+
+
+# ----- fixed in Python: these looped for ever or crashed the process (PyTorch's messages) -----
+
+
+@pytest.mark.parametrize("fn", ["tensor_split", "hsplit"])
+def test_huge_section_count_raises(fn):
+    with pytest.raises(RuntimeError, match=r"cannot create std::vector larger than max_size\(\)"):
+        getattr(rtensor, fn)(rtensor.zeros(0), HUGE)
+
+
+def test_repeat_interleave_overflowing_total_raises():
+    x = rtensor.arange(12.0).reshape(3, 4).t()
+    with pytest.raises(RuntimeError, match="numel: integer multiplication overflow"):
+        rtensor.repeat_interleave(x, HUGE)
+    with pytest.raises(RuntimeError, match="IntArrayRef contains an int that cannot be "
+                       "represented as a SymInt: -9223372036854775808"):
+        rtensor.repeat_interleave(rtensor.tensor([HUGE, HUGE]))
+    assert rtensor.repeat_interleave(rtensor.tensor([2, 1])).tolist() == [0, 0, 1]

@@ -268,8 +268,11 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         r = _np(reps, "repeat_interleave").astype(np.int64).reshape(-1)
         if r.size and r.min() < 0:
             raise RuntimeError("repeats can not be negative")
-        if r.size and sum(map(int, r)) > 2**63 - 1:
-            raise RuntimeError("numel: integer multiplication overflow")
+        total = sum(map(int, r))
+        if total > 2**63 - 1:  # ATen's int64 cumsum wraps around
+            raise RuntimeError(
+                "IntArrayRef contains an int that cannot be represented as a SymInt: "
+                f"{(total + 2**63) % 2**64 - 2**63}")
         return _tensor(np.repeat(np.arange(r.size, dtype=np.int64), r), input, reps.dtype)
     x = input.reshape(-1) if dim is None else input
     d = 0 if dim is None else wrap_dim(dim, input.ndim)
