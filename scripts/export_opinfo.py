@@ -27,10 +27,14 @@ they stay counted under ``too_large_*`` as well), and records:
   A sample for which no plain call reproduces ``op.op`` (exactly, same seed) is counted as
   ``no_plain_call``; when ``op.op`` is the named function or method itself it is used as is.
 - the outputs of ``op.op`` (PyTorch's reference), and, when some floating output requires grad,
-  the gradients of ``L = sum_k (out_k * w_k).sum()`` with respect to every floating input tensor
-  that requires grad (in the order the tensors appear in input, args, kwargs). The weights are
-  not stored: ``w_k`` is ``cos(1.3 * i + 0.7 + k)`` (float64, cast to float32) over the flat
-  index ``i`` of output ``k``'s elements (``weights()`` below; the replay computes the same).
+  the gradients of ``L = sum_j (p_j * w_j).sum()`` with respect to every floating input tensor
+  that requires grad (in the order the tensors appear in input, args, kwargs), where ``p_j`` are
+  the tensors of the sample's ``output_process_fn_grad(out)`` (what OpInfo's own gradient tests
+  differentiate; recorded as ``["out", k, j]`` (flat output ``k``) or ``["abs", k, j]``
+  (``abs()`` of it, for sign-ambiguous eigen/singular vectors); a sample whose processing is
+  neither gets no gradients, counted as ``grad_process_unreplayable``). The weights are not
+  stored: ``w_j`` is ``cos(1.3 * i + 0.7 + j)`` (float64, cast to float32) over the flat index
+  ``i`` of ``p_j``'s elements (``weights()`` below; the replay computes the same).
 
 The file ``tests/data/opinfo_samples.npz`` holds (NumPy only, no pickles):
 
@@ -39,8 +43,9 @@ The file ``tests/data/opinfo_samples.npz`` holds (NumPy only, no pickles):
   "variant", "supports_autograd", "status" ("ok", "no_float32", "sample_inputs_error"),
   "drawn" (samples drawn), "skips" ({reason: count}), "samples": [...]}``; a sample is
   ``{"form", "values" (false for the ``empty*`` ops: their outputs are stored as zeros and only
-  shapes and dtypes count), "input", "args", "kwargs", "out", "grad_out" (indices into the flattened output
-  tensors that the loss uses) or null, "grads" (one per differentiable input: a tensor
+  shapes and dtypes count), "input", "args", "kwargs", "out",
+  "grad_out" (the ``[kind, k, j]`` terms of the loss)
+  or null, "grads" (one per differentiable input: a tensor
   reference or null for an unused input) or null, "grad_error" (text) or null}``.
 - values: a tensor is ``{"T": index}`` into ``tensors``, whose entries are ``{"dtype" (torch
   name), "shape", "buf", "off", "rg" (requires_grad)}``, the elements in C order at ``off`` in
@@ -335,19 +340,37 @@ def export_sample(op, s, forms, enc, skips, max_in=MAX_IN, max_out=MAX_OUT):
     leaves = [t for t in tensors_in([inp, args, kwargs])
               if t.requires_grad and (t.is_floating_point() or t.is_complex())]
     outs = list(tensors_in(want))
-    diff = [k for k, o in enumerate(outs)
-            if o.requires_grad and (o.is_floating_point() or o.is_complex())]
+    # OpInfo's gradient tests differentiate output_process_fn_grad(out): a selection of the
+    # outputs, or abs() of some (eigenvectors and singular vectors are unique up to sign)
+    proc = getattr(s, "output_process_fn_grad", None)
+    plist = list(tensors_in(proc(want) if proc else want))
+    spec = []
+    for p in plist:
+        k = next((k for k, o in enumerate(outs) if p is o), None)
+        if k is not None:
+            spec.append(["out", k])
+            continue
+        k = next((k for k, o in enumerate(outs) if o.shape == p.shape and o.dtype == p.dtype
+                  and torch.equal(p.detach(), o.detach().abs())), None)
+        if k is None:
+            spec = None
+            break
+        spec.append(["abs", k])
+    diff = [] if spec is None else [
+        spec[j] + [j] for j, p in enumerate(plist)
+        if p.requires_grad and (p.is_floating_point() or p.is_complex())]
+    if spec is None and op.supports_autograd and leaves:
+        skips["grad_process_unreplayable"] += 1
+        rec["grad_error"] = "output_process_fn_grad is neither a selection nor abs()"
     if op.supports_autograd and leaves and diff:
         rec["grad_out"] = diff
         try:
             loss = 0
-            for k in diff:
-                o = outs[k]
+            for _kind, _k, j in diff:
+                o = plist[j]
                 if o.is_complex():  # real and imaginary parts weighted alike
                     o = torch.view_as_real(o.resolve_conj())
-                    loss = loss + (o * torch.from_numpy(weights(tuple(o.shape), k))).sum()
-                else:
-                    loss = loss + (o * torch.from_numpy(weights(tuple(o.shape), k))).sum()
+                loss = loss + (o * torch.from_numpy(weights(tuple(o.shape), j))).sum()
             grads = torch.autograd.grad(loss, leaves, allow_unused=True)
             rec["grads"] = [None if g is None else enc.tensor(g) for g in grads]
         except Exception as e:  # noqa: BLE001

@@ -7,8 +7,9 @@ A sample passes **forward** when the call returns without an exception and its r
 PyTorch's structure (tuples/lists of the same length, Python scalars of the same kind), and each
 tensor PyTorch's shape, dtype and values: floating and complex to ``rtol=1e-4, atol=1e-5`` (NaN
 equal to NaN, infinities equal), integers and booleans exactly (the ``empty*`` ops: shapes and
-dtypes only). A sample with recorded gradients passes **backward** when it passes forward, every
-output the loss uses requires grad, ``rtensor.autograd.grad`` of the same weighted sum runs, and
+dtypes only). A sample with recorded gradients passes **backward** when it passes forward,
+``rtensor.autograd.grad`` of the same weighted sum (of the outputs, or of ``abs()`` of some, as
+recorded from OpInfo's ``output_process_fn_grad``) runs, and
 each gradient matches PyTorch's the same way (a missing gradient, ``None``, counts as equal to a
 zero one). An op rtensor lacks fails all its samples ("missing").
 """
@@ -271,14 +272,16 @@ def backward(sample, dec, got, leaves):
     disagree the failure is "not_differentiable"."""
     outs = list(tensors_of(got))
     loss, dropped = None, []
-    for k in sample["grad_out"]:
+    for kind_, k, j in sample["grad_out"]:
         o = outs[k]
         if not o.requires_grad:
             dropped.append(k)
             continue
+        if kind_ == "abs":
+            o = o.abs()
         if dtype_name(o).startswith("complex"):
             o = rtensor.view_as_real(o)
-        term = (o * rtensor.tensor(weights(tuple(o.shape), k))).sum()
+        term = (o * rtensor.tensor(weights(tuple(o.shape), j))).sum()
         loss = term if loss is None else loss + term
     if loss is None:
         grads = [None] * len(leaves)
