@@ -34,7 +34,12 @@ they stay counted under ``too_large_*`` as well), and records:
   (``abs()`` of it, for sign-ambiguous eigen/singular vectors); a sample whose processing is
   neither gets no gradients, counted as ``grad_process_unreplayable``). The weights are not
   stored: ``w_j`` is ``cos(1.3 * i + 0.7 + j)`` (float64, cast to float32) over the flat index
-  ``i`` of ``p_j``'s elements (``weights()`` below; the replay computes the same).
+  ``i`` of ``p_j``'s elements (``weights()`` below; the replay computes the same). Ops whose
+  OpInfo has a ``gradcheck_wrapper`` that transforms the input are differentiated through it, as
+  OpInfo's gradient tests do, recorded as ``grad_wrapper``: ``hermitian`` (the op applied to
+  ``input + input.mH``: cholesky, linalg.cholesky(_ex), eigh, eigvalsh, pinv.hermitian) and
+  ``log_softmax_dim2`` (ctc_loss); the other wrappers (cholesky_inverse's triangular input,
+  masked.*'s zeroing of masked-out outputs) are not applied.
 
 The file ``tests/data/opinfo_samples.npz`` holds (NumPy only, no pickles):
 
@@ -46,7 +51,8 @@ The file ``tests/data/opinfo_samples.npz`` holds (NumPy only, no pickles):
   shapes and dtypes count), "input", "args", "kwargs", "out",
   "grad_out" (the ``[kind, k, j]`` terms of the loss)
   or null, "grads" (one per differentiable input: a tensor
-  reference or null for an unused input) or null, "grad_error" (text) or null}``.
+  reference or null for an unused input) or null, "grad_error" (text) or null, "grad_wrapper"
+  (see above) or null}``.
 - values: a tensor is ``{"T": index}`` into ``tensors``, whose entries are ``{"dtype" (torch
   name), "shape", "buf", "off", "rg" (requires_grad)}``, the elements in C order at ``off`` in
   the buffer array ``buf`` (``buf_float32`` also holds float16/bfloat16 values exactly);
@@ -107,6 +113,12 @@ BUF_OF = {
 
 class Unencodable(Exception):
     """A value the format above cannot hold; the message names its kind."""
+
+
+# OpInfo gradcheck wrappers the replay reproduces: the input is transformed before the call
+GRAD_WRAPPERS = {"gradcheck_wrapper_hermitian_input": "hermitian",
+                 "gradcheck_wrapper_ctc_loss": "log_softmax_dim2"}
+WRAP_INPUT = {"hermitian": lambda x: x + x.mH, "log_softmax_dim2": lambda x: x.log_softmax(dim=2)}
 
 
 def weights(shape, k):
@@ -297,8 +309,8 @@ def seeded(f, *a, **k):
 
 
 def export_sample(op, s, forms, enc, skips, max_in=MAX_IN, max_out=MAX_OUT):
-    forms, exact = forms
     """Encode one sample into ``enc``; return its record, or None (counting why in skips)."""
+    forms, exact = forms
     if numel([s.input, s.args, s.kwargs]) > max_in:
         skips["too_large_input"] += 1
         return None
@@ -332,11 +344,22 @@ def export_sample(op, s, forms, enc, skips, max_in=MAX_IN, max_out=MAX_OUT):
         rec = {"form": form, "values": op.name not in EMPTY_OPS, "input": enc.value(s.input),
                "args": enc.value(list(s.args)), "kwargs": enc.value(dict(s.kwargs)),
                "out": enc.value(want),
-               "grad_out": None, "grads": None, "grad_error": None}
+               "grad_out": None, "grads": None, "grad_error": None, "grad_wrapper": None}
     except Unencodable as e:
         enc.rollback(mark)
         skips[f"unencodable: {e}"] += 1
         return None
+    wrapper = GRAD_WRAPPERS.get(getattr(op.gradcheck_wrapper, "__name__", ""))
+    if wrapper is not None and op.supports_autograd:
+        # OpInfo's gradient tests call the op through this wrapper: differentiate the same
+        inp, args, kwargs = clone(s.input), clone(list(s.args)), clone(dict(s.kwargs))
+        try:
+            want = seeded(op.op, WRAP_INPUT[wrapper](inp), *args, **kwargs)
+        except Exception as e:  # noqa: BLE001
+            rec["grad_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+            skips["torch_backward_raises"] += 1
+            return rec
+        rec["grad_wrapper"] = wrapper
     leaves = [t for t in tensors_in([inp, args, kwargs])
               if t.requires_grad and (t.is_floating_point() or t.is_complex())]
     outs = list(tensors_in(want))

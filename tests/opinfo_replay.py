@@ -9,7 +9,8 @@ tensor PyTorch's shape, dtype and values: floating and complex to ``rtol=1e-4, a
 equal to NaN, infinities equal), integers and booleans exactly (the ``empty*`` ops: shapes and
 dtypes only). A sample with recorded gradients passes **backward** when it passes forward,
 ``rtensor.autograd.grad`` of the same weighted sum (of the outputs, or of ``abs()`` of some, as
-recorded from OpInfo's ``output_process_fn_grad``) runs, and
+recorded from OpInfo's ``output_process_fn_grad``; for cholesky, eigh, eigvalsh, pinv.hermitian
+and ctc_loss through OpInfo's ``gradcheck_wrapper``, as recorded) runs, and
 each gradient matches PyTorch's the same way (a missing gradient, ``None``, counts as equal to a
 zero one). An op rtensor lacks fails all its samples ("missing").
 """
@@ -33,6 +34,11 @@ NP_DTYPES = {"float32": np.float32, "float16": np.float32, "bfloat16": np.float3
              "float64": np.float64, "complex64": np.complex64, "complex128": np.complex128,
              "bool": np.bool_, "int64": np.int64, "int32": np.int32, "int16": np.int16,
              "int8": np.int8, "uint8": np.uint8}
+
+
+# the gradcheck wrappers of scripts/export_opinfo.py (float32 inputs: mH is mT)
+WRAP_INPUT = {"hermitian": lambda x: x + x.transpose(-2, -1),
+              "log_softmax_dim2": lambda x: x.log_softmax(dim=2)}
 
 
 def weights(shape, k):
@@ -355,6 +361,14 @@ def run_sample(op, sample, dec, fn):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            wrapper = sample.get("grad_wrapper")
+            if wrapper is not None:  # differentiate fn(wrapper(input), ...), fresh inputs
+                leaves = []
+                inp = dec.value(sample["input"], leaves)
+                args = dec.value(sample["args"], leaves)
+                kwargs = dec.value(sample["kwargs"], leaves)
+                rtensor.manual_seed(42)
+                got = fn(WRAP_INPUT[wrapper](inp), args, kwargs)
             bad = backward(sample, dec, got, leaves)
     except (KeyboardInterrupt, SystemExit):
         raise

@@ -2,8 +2,10 @@
 
 Every public function of ``rtensor``, ``rtensor.linalg`` and ``rtensor.nn.functional`` and every
 public ``Tensor`` method (plus the operator dunders) is called with awkward arguments: empty,
-0-d, non-contiguous, integer and boolean tensors, huge and overflowing integers, NaN, strings,
-None, odd lists and objects, in one- to three-argument combinations and as ``dim=``. Only
+0-d, non-contiguous, integer, boolean and singular float64 matrix tensors, index tensors with
+out-of-range entries, huge and overflowing integers, negative lists, NaN, strings, None and
+objects, in one- to four-argument combinations (``(input, dim, index[, src])`` among them) and as
+``dim=``. Only
 ordinary exceptions (``Exception`` subclasses) may come out; pyo3's ``PanicException`` derives
 from ``BaseException`` and fails the sweep. Panics already known are listed in ``KNOWN_PANICS``
 and checked one by one as strict xfails, so they fail loudly once fixed.
@@ -56,14 +58,16 @@ TENSORS = {
     "noncontig": lambda: rtensor.arange(12.0).reshape(3, 4).t(),
     "int": lambda: rtensor.tensor([1, 0, 2]),
     "bool": lambda: rtensor.tensor([True, False]),
+    "matrix": lambda: rtensor.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=rtensor.float64),
+    "badindex": lambda: rtensor.tensor([5, -7]),
 }
 SCALARS = {
     "huge": HUGE, "neg_huge": -HUGE, "overflow": 2**64, "neg1": -1, "zero": 0,
-    "nan": math.nan, "str": "a", "none": None, "list_huge": [HUGE, 2], "empty_tuple": (),
-    "object": object(),
+    "nan": math.nan, "str": "a", "none": None, "list_huge": [HUGE, 2], "list_neg": [-1, -3],
+    "empty_tuple": (), "object": object(),
 }
-FIRST = ["empty", "scalar", "noncontig", "int", "empty3d", "bool"]
-SECOND = ["empty", "scalar", "noncontig"]
+FIRST = ["empty", "scalar", "noncontig", "int", "empty3d", "bool", "matrix"]
+SECOND = ["empty", "scalar", "noncontig", "int", "badindex", "matrix"]
 THIRD = ["huge", "neg1", "none", "str"]
 
 
@@ -85,6 +89,11 @@ def patterns(method):
                 for u in SECOND]
         out += [(f"({t}, dim={s})", lambda mk=mk, s=s: ((mk(),), {"dim": SCALARS[s]}))
                 for s in ("huge", "neg_huge", "overflow")]
+        # (input, dim, index[, src]) shapes: gather, scatter, index_select, index_add, ...
+        out += [(f"({t}, {s}, {u})", lambda mk=mk, s=s, u=u: ((mk(), SCALARS[s], TENSORS[u]()), {}))
+                for s in ("zero", "neg1") for u in ("badindex", "int", "empty")]
+        out += [(f"({t}, zero, {u}, {t})", lambda mk=mk, u=u: ((mk(), 0, TENSORS[u](), mk()), {}))
+                for u in ("badindex", "int")]
     return out
 
 
