@@ -430,12 +430,30 @@ def namespace(op_id):
     """A planning group for a missing op."""
     name = op_id.split(".")[0] if not op_id.startswith(("nn.functional.", "signal.windows.")) \
         else ".".join(op_id.split(".")[:2])
-    if op_id.startswith(("_", "native_", "torch.ops.")) or name in (
+    if (op_id.startswith(("_", "native_", "torch.ops.")) and not op_id.startswith("__")) or name in (
             "constant_pad_nd", "scalar_tensor", "nonzero_static"):
         return "internal (aten-level, not public torch API)"
     if name in ("linalg", "fft", "special", "masked", "signal.windows", "nn.functional", "sparse"):
         return f"torch.{name}"
     return "torch / Tensor"
+
+
+def elsewhere(name):
+    """Where rtensor has an op of this name in another form (a hint that the fix is an alias)."""
+    last = name.split(".")[-1]
+    found = []
+    if name.startswith("masked."):  # masked.sum is not sum
+        return ""
+    if "." in name and callable(getattr(rtensor, last, None)):
+        found.append(f"rtensor.{last}")
+    if hasattr(rtensor.Tensor, last):
+        found.append(f"Tensor.{last}")
+    if not name.startswith("nn.functional.") and callable(getattr(rtensor.nn.functional, last,
+                                                                  None)):
+        found.append(f"F.{last}")
+    if callable(getattr(rtensor, "_C", None) and getattr(rtensor._C, "_" + last, None)):
+        found.append(f"_C._{last}")
+    return ", ".join(found)
 
 
 def _pct(a, b):
@@ -510,14 +528,18 @@ def markdown(result):
               f"{len(miss)} OpInfos ({sum(miss.values())} samples, "
               f"{sum(b is not None for o in ops if o['id'] in miss for _, b in o['samples'])} of "
               "them with gradients). Top 40 by sample count:", ""]
-    lines += ["| op | samples | form |", "|---|---|---|"]
+    lines += ["| op | samples | call form | rtensor has it as |", "|---|---|---|---|"]
     for op_id, n in miss.most_common(40):
-        lines.append(f"| `{op_id}` | {n} | {mops[op_id]['samples'][0]['form']} |")
+        lines.append(f"| `{op_id}` | {n} | {mops[op_id]['samples'][0]['form']} | "
+                     f"{elsewhere(mops[op_id]['name'])} |")
     lines += ["", "All missing ops by group (samples in parentheses):", ""]
     for g, lst in sorted(groups.items(), key=lambda kv: -sum(n for _, n in kv[1])):
         lines.append(f"- **{g}** ({len(lst)} ops, {sum(n for _, n in lst)} samples): "
                      + ", ".join(f"`{i}` ({n})" for i, n in lst))
-    lines.append("")
+    alias = [(i, elsewhere(mops[i]["name"])) for i in miss if elsewhere(mops[i]["name"])]
+    lines += ["", f"Missing under the OpInfo's name but present in another form ({len(alias)} "
+              "OpInfos; the call form OpInfo uses is in the table above): "
+              + ", ".join(f"`{i}` ({w})" for i, w in alias), ""]
 
     for idx, title, skip in ((0, "Forward failures of ops rtensor has", {"missing"}),
                              (1, "Backward failures where forward passes",
