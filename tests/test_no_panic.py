@@ -63,7 +63,7 @@ TENSORS = {
 }
 SCALARS = {
     "huge": HUGE, "neg_huge": -HUGE, "overflow": 2**64, "neg1": -1, "zero": 0,
-    "nan": math.nan, "str": "a", "none": None, "list_huge": [HUGE, 2], "list_neg": [-1, -3],
+    "five": 5, "nan": math.nan, "str": "a", "none": None, "list_huge": [HUGE, 2], "list_neg": [-1, -3],
     "empty_tuple": (), "object": object(),
 }
 FIRST = ["empty", "scalar", "noncontig", "int", "empty3d", "bool", "matrix"]
@@ -85,6 +85,15 @@ def patterns(method):
         out += [(f"({t}, {u})", lambda mk=mk, u=u: ((mk(), TENSORS[u]()), {})) for u in SECOND]
         out += [(f"({t}, {s}, {s})", lambda mk=mk, s=s: ((mk(), SCALARS[s], SCALARS[s]), {}))
                 for s in THIRD]
+        # two ints (dim/size/step/start/length): zero steps, out-of-range starts, huge sizes
+        out += [(f"({t}, {a}, {b}, {c})", lambda mk=mk, a=a, b=b, c=c: (
+            (mk(), SCALARS[a], SCALARS[b], SCALARS[c]), {}))
+            for a, b, c in (("zero", "zero", "zero"), ("zero", "five", "zero"),
+                            ("zero", "zero", "five"), ("neg1", "huge", "neg1"),
+                            ("zero", "neg1", "five"))]
+        out += [(f"({t}, {a}, {b})", lambda mk=mk, a=a, b=b: ((mk(), SCALARS[a], SCALARS[b]), {}))
+                for a, b in (("zero", "five"), ("five", "zero"), ("zero", "huge"),
+                             ("huge", "zero"), ("neg1", "five"), ("zero", "neg1"))]
         out += [(f"({t}, {u}, {u})", lambda mk=mk, u=u: ((mk(), TENSORS[u](), TENSORS[u]()), {}))
                 for u in SECOND]
         out += [(f"({t}, dim={s})", lambda mk=mk, s=s: ((mk(),), {"dim": SCALARS[s]}))
@@ -94,6 +103,13 @@ def patterns(method):
                 for s in ("zero", "neg1") for u in ("badindex", "int", "empty")]
         out += [(f"({t}, zero, {u}, {t})", lambda mk=mk, u=u: ((mk(), 0, TENSORS[u](), mk()), {}))
                 for u in ("badindex", "int")]
+        # keyword forms: a wrong-shaped or wrong-dtype out=, an unusual dtype=
+        out += [(f"({t}, out={u})", lambda mk=mk, u=u: ((mk(),), {"out": TENSORS[u]()}))
+                for u in ("scalar", "int", "noncontig")]
+        out += [(f"({t}, {t}, out={u})", lambda mk=mk, u=u: ((mk(), mk()), {"out": TENSORS[u]()}))
+                for u in ("scalar", "int", "noncontig")]
+        out += [(f"({t}, dtype={d})", lambda mk=mk, d=d: ((mk(),), {"dtype": getattr(rtensor, d)}))
+                for d in ("bool", "int8", "float16")]
     return out
 
 
@@ -142,6 +158,10 @@ KNOWN_PANICS = {
     "Tensor.stride(scalar, zero)": _STRIDE,
     "functional.fractional_max_pool2d(empty3d, neg1, neg1)": _FRAC,
     "functional.fractional_max_pool2d_with_indices(empty3d, neg1, neg1)": _FRAC,
+    "functional.fractional_max_pool2d(empty3d, zero, neg1)": _FRAC,
+    "functional.fractional_max_pool2d_with_indices(empty3d, zero, neg1)": _FRAC,
+    "functional.fractional_max_pool2d(empty3d, zero, neg1, five)": _FRAC,
+    "functional.fractional_max_pool2d_with_indices(empty3d, zero, neg1, five)": _FRAC,
 }
 
 # Calls left out of the sweep: they abort the process or run too long (id -> why).
