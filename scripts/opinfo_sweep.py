@@ -43,8 +43,11 @@ def main(argv=None):
         floor = {k: math.floor(t[f"{k}_rate"] * 1000) / 1000 for k in ("fwd", "bwd")}
         doc = {"data_sha256": opinfo_replay.data_digest(), "floor": floor,
                "passing": opinfo_replay.passing_sets(result)}
+        rows = ",\n".join(f" {json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}"
+                           for k, v in doc["passing"].items())
         opinfo_replay.PASSING.write_text(
-            json.dumps(doc, indent=0, separators=(",", ":")) + "\n")
+            f'{{"data_sha256": "{doc["data_sha256"]}",\n"floor": {json.dumps(floor)},\n'
+            f'"passing": {{\n{rows}\n}}}}\n')
         print(f"wrote {opinfo_replay.PASSING} (floor {floor})")
     return 0
 
