@@ -268,6 +268,11 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         r = _np(reps, "repeat_interleave").astype(np.int64).reshape(-1)
         if r.size and r.min() < 0:
             raise RuntimeError("repeats can not be negative")
+        total = sum(map(int, r))
+        if total > 2**63 - 1:  # ATen's int64 cumsum wraps around
+            raise RuntimeError(
+                "IntArrayRef contains an int that cannot be represented as a SymInt: "
+                f"{(total + 2**63) % 2**64 - 2**63}")
         return _tensor(np.repeat(np.arange(r.size, dtype=np.int64), r), input, reps.dtype)
     x = input.reshape(-1) if dim is None else input
     d = 0 if dim is None else wrap_dim(dim, input.ndim)
@@ -293,6 +298,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             )
         if r.size and r.min() < 0:
             raise RuntimeError("repeats can not be negative")
+    if r.size and int(r.max()) > (2**63 - 1) // r.size and sum(map(int, r)) > 2**63 - 1:
+        # np.repeat would wrap the total around (and crash the process)
+        raise RuntimeError("numel: integer multiplication overflow")
     if output_size is not None and int(r.sum()) != output_size:
         raise RuntimeError("allocated size does not match required size")
     idx = _tensor(np.repeat(np.arange(n, dtype=np.int64), r), input, _C.int64)

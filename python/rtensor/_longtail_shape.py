@@ -220,6 +220,8 @@ def tensor_split(input, indices_or_sections, dim=0):
         n = int(ios)
         if n <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        if n > 2**60 - 1:  # ATen's std::vector<Tensor> limit; a loop this long would never end
+            raise RuntimeError("cannot create std::vector larger than max_size()")
         small, extra = divmod(size, n)
         parts, start = [], 0
         for i in range(n):
