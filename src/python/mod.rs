@@ -16,6 +16,8 @@ mod random;
 mod resample;
 mod rnn;
 mod tensor;
+// issue 16, linalg2: LAPACK-convention factorizations
+mod linalg_factor;
 
 use pyo3::prelude::*;
 
@@ -40,5 +42,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     attention::register(m)?;
     rnn::register(m)?;
     linalg::register(m)?;
+    linalg_factor::register(m)?;
     Ok(())
 }
