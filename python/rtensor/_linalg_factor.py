@@ -17,7 +17,6 @@ differentiable. ``lu``/``lu_factor`` use PyTorch's closed-form ``linalg_lu_backw
 """
 
 import math
-import numbers
 
 from . import _C
 from . import return_types as _rt
@@ -29,7 +28,6 @@ from .autograd.grad_mode import enable_grad, no_grad
 from .linalg import (
     LinAlgError,
     _broadcast_batch,
-    _check_errors,
     _check_float,
     _check_matrix,
     _check_square,
@@ -37,7 +35,6 @@ from .linalg import (
     _eye,
     _record,
     _scalar_name,
-    _sum_to,
     inv,
     qr,
     solve,
@@ -170,7 +167,13 @@ def _check_pivot(pivot, op):
 
 
 def _lu_factor_core(A, op):
-    _check_matrix(A, op)
+    _check_tensor(A, op)
+    if A.ndim < 2:
+        raise RuntimeError("torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(A.shape)} instead")
+    if not A.dtype.is_floating_point:
+        raise NotImplementedError(f'"lu_cpu" not implemented for \'{_scalar_name(A.dtype)}\'')
+    _check_float(A, op)
     with no_grad():
         LU0, piv, info = _C._linalg_lu_factor(A.detach())
 
@@ -225,12 +228,12 @@ def lu(A, *, pivot=True, out=None):
     """``(P, L, U)`` with ``A = P L U`` (L unit lower ``m x k``, U upper ``k x n``)."""
     op = "linalg.lu"
     _check_matrix(A, op)
-    _check_pivot(pivot, op)
+    _check_pivot(pivot, "linalg.lu_factor")
     with no_grad():
         LU, piv, _ = _C._linalg_lu_factor(A.detach())
         P, L0, U0 = _unpack(LU, piv)
 
-    def backward(gP, gL, gU):
+    def backward(gL, gU):
         if gL is None and gU is None:
             return (None,)
         if _grad_mode():
@@ -239,7 +242,7 @@ def lu(A, *, pivot=True, out=None):
             Ls, Us = L0, U0
         return (_lu_backward(gL, gU, P, Ls, Us),)
 
-    P_, L, U = _record("LinalgLuBackward0", [A], [P, L0, U0], backward)
+    L, U = _record("LinalgLuBackward0", [A], [L0, U0], backward)
     return _rt.linalg_lu(P, L, U)
 
 
@@ -260,7 +263,9 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     op = "linalg.lu_solve"
     _check_tensor(LU, op, "LU")
     _check_tensor(B, op, "B")
-    _int_tensor_check(pivots, op, "pivots")
+    _check_tensor(pivots, op, "pivots")
+    if pivots.dtype != _C.int32:
+        raise RuntimeError(f"{op}: pivots should be a Tensor of scalar type torch.int32")
     _check_float(LU, op)
     if LU.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor LU must have at least 2 dimensions.")
@@ -324,13 +329,13 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
     else:
         P = empty
     if not unpack_data:
-        return _rt.lu_unpack(P, empty, empty)
+        return _rt.lu_unpack(P, empty, _zeros((0,), LU_data))
     with no_grad():
         Ld = LU_data.detach()
         L0 = Ld[..., :, :k].tril(-1) + _eye(m, Ld)[:, :k]
         U0 = Ld[..., :k, :].triu()
 
-    def backward(gP, gL, gU):
+    def backward(gL, gU):
         g = _zeros(LU_data.shape, LU_data)
         if gL is not None:
             g = g + _C.cat([gL.tril(-1), _zeros((*gL.shape[:-1], n - k), gL)], -1)
@@ -338,7 +343,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
             g = g + _C.cat([gU.triu(), _zeros((*gU.shape[:-2], m - k, n), gU)], -2)
         return (g, None)
 
-    _, L, U = _record("LuUnpackBackward0", [LU_data, LU_pivots], [P, L0, U0], backward)
+    L, U = _record("LuUnpackBackward0", [LU_data, LU_pivots], [L0, U0], backward)
     return _rt.lu_unpack(P, L, U)
 
 
@@ -383,7 +388,7 @@ def ldl_factor(A, *, hermitian=False, out=None):
     """``(LD, pivots)``; raises ``LinAlgError`` for a zero 1x1 block of D."""
     op = "torch.linalg.ldl_factor"
     _check_hermitian_flag(hermitian, "linalg_ldl_factor")
-    _check_square(A, op)
+    _check_square(A, "torch.linalg.ldl_factor_ex")
     with no_grad():
         LD, piv, info = _C._linalg_ldl_factor(A.detach())
     _check_ldl_errors(info, op, A.ndim == 2)
@@ -427,7 +432,7 @@ def geqrf(input, *, out=None):
     op = "geqrf"
     _check_tensor(input, op, "input")
     if input.ndim < 2:
-        raise RuntimeError(f"torch.geqrf: input must have at least 2 dimensions.")
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     _check_float(input, "torch.geqrf")
     with no_grad():
         a, tau = _C._linalg_geqrf(input.detach())
@@ -505,7 +510,7 @@ def _orgqr(input, tau):
 
 
 def _ormqr_compose(A, tau, C, left, transpose):
-    mn, ka = A.shape[-2], A.shape[-1]
+    mn = A.shape[-2]
     k = tau.shape[-1]
     Af = _C.cat([A[..., :, :k], _zeros((*A.shape[:-1], mn - k), A)], -1) if mn != k else A[..., :, :k]
     tf = _C.cat([tau, _zeros((*tau.shape[:-1], mn - k), tau)], -1) if mn != k else tau
@@ -524,7 +529,7 @@ def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     mn = other.shape[-2] if left else other.shape[-1]
     if input.shape[-2] != mn:
         which = "other.shape[-2]" if left else "other.shape[-1]"
-        raise RuntimeError(f"{op}: input.shape[-2] must be equal to {which}")
+        raise RuntimeError(f"{op}: {which} must be equal to input.shape[-2]")
     if tau.shape[-1] > input.shape[-1]:
         raise RuntimeError(f"{op}: tau.shape[-1] must be less than or equal to input.shape[-1]")
     if tau.shape[-1] > mn:
@@ -693,15 +698,19 @@ def cholesky_solve(B, L, upper=False, *, out=None):
                            f"{L.shape[-1]} by {L.shape[-1]} but each b matrix is "
                            f"{B.shape[-2]} by {B.shape[-1]}")
 
-    def compose(b, l_):
+    def forward(b, l_):
         if upper:
             y = solve_triangular(l_.mT, b, upper=False)
             return solve_triangular(l_, y, upper=True)
         y = solve_triangular(l_, b, upper=False)
         return solve_triangular(l_.mT, y, upper=True)
 
+    # PyTorch differentiates A = L L^T over every entry of L (not only its triangle).
+    def compose(b, l_):
+        return solve(_chol_A(l_, upper), b)
+
     with no_grad():
-        X = compose(B.detach(), L.detach())
+        X = forward(B.detach(), L.detach())
     return _composite("CholeskySolveBackward0", [B, L], [X], compose)[0]
 
 
@@ -710,13 +719,13 @@ def cholesky_inverse(L, upper=False, *, out=None):
     op = "cholesky_inverse"
     _check_tensor(L, op, "input")
     if L.ndim < 2:
-        raise RuntimeError(f"The input tensor input must have at least 2 dimensions.")
+        raise RuntimeError("The input tensor input must have at least 2 dimensions.")
     _check_float(L, "cholesky_inverse")
     if L.shape[-1] != L.shape[-2]:
         raise RuntimeError(f"cholesky_inverse: A must be batches of square matrices, but they "
                            f"are {L.shape[-2]} by {L.shape[-1]} matrices")
 
-    def compose(l_):
+    def forward(l_):
         n = l_.shape[-1]
         eye = _eye(n, l_).expand(*l_.shape)
         if upper:
@@ -725,8 +734,11 @@ def cholesky_inverse(L, upper=False, *, out=None):
         y = solve_triangular(l_, eye, upper=False)
         return solve_triangular(l_.mT, y, upper=True)
 
+    def compose(l_):
+        return inv(_chol_A(l_, upper))
+
     with no_grad():
-        X = compose(L.detach())
+        X = forward(L.detach())
     return _composite("CholeskyInverseBackward0", [L], [X], compose)[0]
 
 
@@ -873,12 +885,8 @@ def _lstsq_svd(A, B, rcond):
     return Vh.mT @ (Sinv.unsqueeze(-1) * (U.mT @ B)), rank, S
 
 
-def lstsq(A, B, rcond=None, *, driver=None, out=None):
-    """``(solution, residuals, rank, singular_values)`` of ``min ||A X - B||``, each as
-    PyTorch's CPU drivers return them: 'gelsy' (default) and 'gelsd'/'gelss' give the
-    minimum-norm solution of rank-deficient A (rank from ``rcond``), 'gels' assumes full rank;
-    residuals when ``m > n`` (for 'gelsd'/'gelss' only when every matrix has full rank, never
-    for 'gelsy'); rank except for 'gels'; singular values for 'gelsd'/'gelss'."""
+def _lstsq(A, B, rcond, driver):
+    """``lstsq`` as differentiable compositions (QR for 'gels', the SVD otherwise)."""
     op = "torch.linalg.lstsq"
     _check_tensor(A, "linalg.lstsq")
     _check_tensor(B, "linalg.lstsq", "B")
@@ -905,26 +913,51 @@ def lstsq(A, B, rcond=None, *, driver=None, out=None):
     batch = _broadcast_batch(tuple(A.shape[:-2]), tuple(B_.shape[:-2]))
     Ae = A.expand(*batch, m, n)
     Be = B_.expand(*batch, *B_.shape[-2:])
-    empty = _zeros((0,), A)
+
+    def empty():
+        return _zeros((0,), A)
+
     if min(m, n) == 0:
         X = _zeros((*batch, n, Be.shape[-1]), A)
         rank = _zeros_f(batch, dtype=_C.int64) if driver != "gels" else _zeros_f((0,), dtype=_C.int64)
-        sv = _zeros((*batch, 0), A) if driver in ("gelsd", "gelss") else empty
-        res = empty
+        sv = _zeros((*batch, 0), A) if driver in ("gelsd", "gelss") else empty()
+        res = empty()
     elif driver == "gels":
         X = _lstsq_qr(Ae, Be)
-        rank, sv = _zeros_f((0,), dtype=_C.int64), empty
-        res = ((Ae @ X - Be) ** 2).sum(-2) if m > n else empty
+        rank, sv = _zeros_f((0,), dtype=_C.int64), empty()
+        res = ((Ae @ X - Be) ** 2).sum(-2) if m > n else empty()
     else:
         X, rank, S = _lstsq_svd(Ae, Be, rc)
-        sv = S.detach() if driver in ("gelsd", "gelss") else empty
+        sv = S.detach() if driver in ("gelsd", "gelss") else empty()
         full = bool((rank == n).all())
-        res = ((Ae @ X - Be) ** 2).sum(-2) if m > n and driver != "gelsy" and full else empty
+        res = ((Ae @ X - Be) ** 2).sum(-2) if m > n and driver != "gelsy" and full else empty()
     if vector_case:
         X = X.squeeze(-1)
         if res.numel():
             res = res.squeeze(-1)
     return _rt.linalg_lstsq(X, res, rank, sv)
+
+
+def lstsq(A, B, rcond=None, *, driver=None, out=None):
+    """``(solution, residuals, rank, singular_values)`` of ``min ||A X - B||``, each as
+    PyTorch's CPU drivers return them: 'gelsy' (default) and 'gelsd'/'gelss' give the
+    minimum-norm solution of rank-deficient A (rank from ``rcond``), 'gels' assumes full rank;
+    residuals when ``m > n`` (for 'gelsd'/'gelss' only when every matrix has full rank, never
+    for 'gelsy'); rank except for 'gels'; singular values for 'gelsd'/'gelss'. One
+    ``LinalgLstsqBackward0`` node covers the solution and the residuals."""
+    with no_grad():
+        r = _lstsq(A.detach() if isinstance(A, Tensor) else A,
+                   B.detach() if isinstance(B, Tensor) else B, rcond, driver)
+    if not (_C.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
+                                         for t in (A, B))):
+        return r
+
+    def compose(a, b):
+        s = _lstsq(a, b, rcond, driver)
+        return s.solution, s.residuals
+
+    X, res = _composite("LinalgLstsqBackward0", [A, B], [r.solution, r.residuals], compose)
+    return _rt.linalg_lstsq(X, res, r.rank, r.singular_values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -960,7 +993,7 @@ def chain_matmul(*matrices, out=None):
         matrices = tuple(matrices[0])
     if len(matrices) == 0:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
-    for i, t in enumerate(matrices):
+    for t in matrices:
         if t.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {t.ndim}, expected 2 instead.")
     if len(matrices) == 1:
@@ -968,8 +1001,6 @@ def chain_matmul(*matrices, out=None):
     from .linalg import multi_dot
     return multi_dot(matrices)
 
-
-_ = numbers  # kept for argument checks shared with linalg.py
 
 # Tensor methods (PyTorch's names).
 Tensor.lu = lambda self, pivot=True, get_infos=False: _legacy_lu(self, pivot, get_infos)
