@@ -137,8 +137,8 @@ pub fn lu_factor(a: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
     let mut info = vec![0i32; batch];
     let lu = real_dispatch!(a.dtype(), op, T => {
         let mut x: Vec<T> = data::<T>(&a).to_vec();
-        for i in 0..batch {
-            info[i] = lf::lu_factor(item_mut(&mut x, i, m * n), m, n, item_mut(&mut piv, i, k));
+        for (i, code) in info.iter_mut().enumerate() {
+            *code = lf::lu_factor(item_mut(&mut x, i, m * n), m, n, item_mut(&mut piv, i, k));
         }
         Tensor::from_vec(x, s)
     });
@@ -254,8 +254,8 @@ pub fn ldl_factor(a: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
     let mut info = vec![0i32; batch];
     let ld = real_dispatch!(a.dtype(), op, T => {
         let mut x: Vec<T> = data::<T>(&a).to_vec();
-        for i in 0..batch {
-            info[i] = lf::ldl_factor(item_mut(&mut x, i, n * n), n, item_mut(&mut piv, i, n));
+        for (i, code) in info.iter_mut().enumerate() {
+            *code = lf::ldl_factor(item_mut(&mut x, i, n * n), n, item_mut(&mut piv, i, n));
         }
         Tensor::from_vec(x, s)
     });
