@@ -411,3 +411,19 @@ def test_linalg_namespace_is_complete_for_real_dtypes():
               "triangular_solve", "cholesky_solve", "cholesky_inverse", "vander", "svd", "qr",
               "pinverse", "chain_matmul"):
         assert callable(getattr(torch, n)), n
+
+
+def test_gradgradcheck_second_order():
+    """A recorded backward (create_graph) is itself differentiable (NOTE [composite
+    backward]; lu/matrix_exp recompute their factors from the inputs)."""
+    from rtensor.autograd import gradgradcheck
+
+    assert gradgradcheck(LA.matrix_exp, [t(arr(3, 3), True)])
+    assert gradgradcheck(lambda a: LA.lu(a)[1:], [t(arr(3, 3), True)])
+    assert gradgradcheck(lambda a: LA.lu_factor(a)[0], [t(arr(3, 3), True)])
+    LU, piv = LA.lu_factor(t(arr(3, 3) + 3 * np.eye(3)))
+    assert gradgradcheck(lambda lu_, b_: LA.lu_solve(lu_, piv, b_),
+                         [t(LU.numpy(), True), t(arr(3, 2), True)])
+    assert gradgradcheck(LA.householder_product, [t(arr(4, 3), True), t(arr(2), True)])
+    assert gradgradcheck(lambda a, b: LA.lstsq(a, b, driver="gels")[0],
+                         [t(arr(5, 3), True), t(arr(5, 2), True)])
