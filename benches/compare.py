@@ -549,6 +549,36 @@ register(Workload("scaled_dot_product_attention causal fwd+bwd, (8,4,128,32)",
 
 
 # ----------------------------------------------------------------------------------------
+# torch.linalg (rtensor on faer, PyTorch on LAPACK, NumPy's np.linalg where it has the op):
+# 512x512 float32, the target rows (solve, inv, eigh, svd) and lu_factor
+
+def _linalg_input(n, kind):
+    a = data((n, n), 60)
+    if kind == "spd":
+        return a @ a.T + n * np.eye(n, dtype=np.float32)
+    return a + n ** 0.5 * np.eye(n, dtype=np.float32)
+
+
+def _linalg(name, n, kind, call):
+    def make(lib):
+        A = to_lib(lib, _linalg_input(n, kind))
+        B = to_lib(lib, data((n, n), 61))
+        return lambda: call(lib, A, B)
+    libs = {k: make for k in LIBS}
+    if name == "lu_factor":  # NumPy has no LU
+        libs.pop("numpy")
+    register(Workload(f"linalg.{name} {n}x{n} f32", libs, group="linalg"))
+
+
+for _n in (512,):
+    _linalg("solve", _n, "general", lambda lib, A, B: lib.linalg.solve(A, B))
+    _linalg("inv", _n, "general", lambda lib, A, B: lib.linalg.inv(A))
+    _linalg("eigh", _n, "spd", lambda lib, A, B: lib.linalg.eigh(A))
+    _linalg("svd", _n, "general", lambda lib, A, B: lib.linalg.svd(A))
+    _linalg("lu_factor", _n, "general", lambda lib, A, B: lib.linalg.lu_factor(A))
+
+
+# ----------------------------------------------------------------------------------------
 # Runner
 
 def time_calls(fn: Callable[[], object], number: int) -> float:

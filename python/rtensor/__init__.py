@@ -125,6 +125,9 @@ inverse = linalg.inverse
 logdet = linalg.logdet
 slogdet = linalg._legacy_slogdet
 matrix_power = linalg.matrix_power
+# issue 16, linalg2: torch.lu, lu_unpack, lu_solve, matrix_exp, geqrf, orgqr, ormqr,
+# triangular_solve, cholesky_solve, cholesky_inverse, vander, svd, qr, pinverse, chain_matmul
+globals().update(linalg._lf.TOP_LEVEL)
 
 cuda = gpu  # PyTorch's name for the GPU module: rtensor.cuda.is_available() ...
 

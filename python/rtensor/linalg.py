@@ -28,7 +28,7 @@ from .autograd.grad_mode import no_grad
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh",
-    "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_norm", "matrix_power",
+    "eigvalsh", "inv", "inv_ex", "matmul", "matrix_norm", "matrix_power",
     "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
     "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]
@@ -855,42 +855,6 @@ def cond(A, p=None, *, out=None):
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 
-def lstsq(A, B, rcond=None, *, driver=None, out=None):
-    """The least-squares solution of ``A X = B`` (minimum norm for rank-deficient A):
-    ``(solution, residuals, rank, singular_values)`` as the default CPU driver ('gelsy')
-    returns them (empty singular values)."""
-    op = "torch.linalg.lstsq"
-    _check_matrix(A, "linalg.lstsq")
-    _check_tensor(B, "linalg.lstsq", "B")
-    if A.dtype != B.dtype:
-        raise RuntimeError(f"{op}: Expected input and other to have the same dtype, but got "
-                           f"input's dtype {A.dtype} and other's dtype {B.dtype}")
-    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"{op}: parameter `driver` should be one of (gels, gelsy, gelsd, "
-                           f"gelss)")
-    vector_case = B.ndim == A.ndim - 1
-    B_ = B.unsqueeze(-1) if vector_case else B
-    if B_.shape[-2] != A.shape[-2]:
-        raise RuntimeError(f"{op}: input.size(-2) should match other.size(-2)")
-    m, n = A.shape[-2], A.shape[-1]
-    rtol = rcond if rcond is not None and rcond >= 0 else None
-    X = pinv(A, rtol=rtol) @ B_
-    rank = matrix_rank(A, rtol=rtol)
-    residuals = _zeros((0,), dtype=A.dtype)
-    if m > n and bool((rank == n).all()):
-        residuals = ((A @ X - B_) ** 2).sum(-2)
-        if vector_case:
-            residuals = residuals.squeeze(-1)
-    if vector_case:
-        X = X.squeeze(-1)
-    if driver == "gels":
-        rank = _zeros((0,), dtype=_C.int64)
-    sv = _zeros((0,), dtype=A.dtype)
-    if driver in ("gelsd", "gelss"):
-        sv = svdvals(A)
-    return _rt.linalg_lstsq(X, residuals, rank, sv)
-
-
 # ---------------------------------------------------------------------------------------------
 # legacy names (torch.inverse, torch.det...) and Tensor methods
 
@@ -920,3 +884,11 @@ Tensor.logdet = lambda self: _logdet(self)
 Tensor.slogdet = lambda self: _legacy_slogdet(self)
 Tensor.cholesky = lambda self, upper=False: _legacy_cholesky(self, upper)
 Tensor.matrix_power = lambda self, n: matrix_power(self, n)
+
+
+# issue 16, linalg2: lu*, ldl*, matrix_exp, householder_product, tensorinv/tensorsolve, vander
+# and a QR/SVD lstsq live in _linalg_factor.py.
+from . import _linalg_factor as _lf  # noqa: E402
+
+globals().update(_lf.LINALG)
+__all__ = sorted(set(__all__) | set(_lf.LINALG))

@@ -45,5 +45,7 @@ pub mod reduce;
 pub mod resample;
 pub mod rnn;
 pub mod view;
+// issue 16, linalg2: LAPACK-convention factorizations
+pub mod linalg_factor;
 
 pub use crate::dtype::{default_float, set_default_float};

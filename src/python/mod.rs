@@ -17,6 +17,8 @@ mod random;
 mod resample;
 mod rnn;
 mod tensor;
+// issue 16, linalg2: LAPACK-convention factorizations
+mod linalg_factor;
 
 use pyo3::prelude::*;
 
@@ -42,5 +44,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rnn::register(m)?;
     linalg::register(m)?;
     complex::register(m)?;
+    linalg_factor::register(m)?;
     Ok(())
 }

@@ -18,3 +18,5 @@ pub mod threads;
 pub mod transpose;
 pub mod vecmath;
 pub mod winograd;
+// issue 16, linalg2: LAPACK-convention factorizations
+pub mod lapack_factor;
