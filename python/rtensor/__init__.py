@@ -6,15 +6,18 @@ from . import (
     _C,
     _gpu_guard,  # noqa: F401  (wraps CPU-only natives before anything captures one)
     _longtail_count,
+    _longtail_index,
     _longtail_math,
     _longtail_shape,
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
     autograd,
     gpu,
     linalg,
+    masked,
     nn,
     optim,
     random,
+    signal,
     utils,
 )
 from ._C import (
@@ -147,10 +150,11 @@ globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 globals().update(_RANDOM_FUNCTIONS)
 
 # The long tail (atleast_2d, kron, cov, cummax, unique...): function forms and Tensor methods.
-for _lt in (_longtail_shape, _longtail_math, _longtail_count):
+for _lt in (_longtail_shape, _longtail_math, _longtail_count, _longtail_index):
     _longtail_shape.register(_lt.METHODS)
     globals().update(_lt.FUNCTIONS)
 del _lt
+globals().update(signal.windows.TOPLEVEL)  # torch.hann_window, kaiser_window...
 
 
 def is_tensor(obj):
