@@ -85,6 +85,12 @@ case("sr_nan", "torch.scatter_reduce(x, 0, idx, src, 'amax')",
       "src": np.array([np.nan, 2.0, 1.0, 0.5])})
 case("sr_empty_index", "torch.scatter_reduce(x, 0, idx, src, 'sum')",
      {"x": randn(3), "idx": np.zeros(0, np.int64), "src": randn(0)})
+case("sr_0d", "torch.scatter_reduce(x, 0, idx, src, 'prod')",
+     {"x": np.array(2.0), "idx": np.array(0), "src": np.array(3.0)}, ["x", "src"])
+case("sr_0d_index_1d", "torch.scatter_reduce(x, 0, idx, src, 'amin', include_self=False)",
+     {"x": np.array(2.0), "idx": np.array([0, 0]), "src": np.array([3.0, 5.0])})
+case("sr_noncontig", "torch.scatter_reduce(x.t(), 0, idx.t(), src.t(), 'sum')",
+     {"x": randn(4, 3), "idx": ints(0, 3, 4, 2), "src": randn(4, 2)}, ["x", "src"])
 case("sr_f32", "torch.scatter_reduce(x, 1, idx, src, 'mean', include_self=False)",
      {"x": randn(2, 3, dtype=np.float32), "idx": ints(0, 3, 2, 4),
       "src": randn(2, 4, dtype=np.float32)}, ["x", "src"])
@@ -105,8 +111,34 @@ case("sr_index_int32", "torch.scatter_reduce(x, 0, idx, src, 'sum')",
      {"x": randn(3), "idx": np.array([0, 2, 0], np.int32), "src": randn(3)})
 error("sr_oob", "torch.scatter_reduce(x, 0, idx, src, 'sum')",
       {"x": randn(3), "idx": np.array([5]), "src": randn(1)})
+error("sr_negative", "torch.scatter_reduce(x, 0, idx, src, 'sum')",
+      {"x": randn(3), "idx": np.array([-1]), "src": randn(1)})
+error("sr_src_small", "torch.scatter_reduce(x, 1, idx, src, 'sum')",
+      {"x": randn(3, 4), "idx": ints(0, 3, 2, 3), "src": randn(2, 2)})
+error("sr_self_small", "torch.scatter_reduce(x, 1, idx, src, 'sum')",
+      {"x": randn(1, 4), "idx": ints(0, 3, 2, 3), "src": randn(2, 3)})
+error("ir_negative", "torch.index_reduce(x, 0, idx, src, 'prod')",
+      {"x": randn(3), "idx": np.array([-1]), "src": randn(1)})
+error("ir_oob", "torch.index_reduce(x, 0, idx, src, 'amax')",
+      {"x": randn(3, 2), "idx": np.array([0, 3]), "src": randn(2, 2)})
 error("sr_ndim", "torch.scatter_reduce(x, 0, idx, src, 'sum')",
       {"x": randn(3, 2), "idx": np.array([0]), "src": randn(1)})
+
+# --- segment_reduce -------------------------------------------------------------------------
+for red in ["sum", "mean", "max", "min", "prod"]:
+    case(f"seg_{red}", f"torch.segment_reduce(x, '{red}', lengths=L)",
+         {"x": randn(5), "L": np.array([2, 0, 3])}, ["x"])
+    case(f"seg_{red}_init", f"torch.segment_reduce(x, '{red}', lengths=L, initial=0.5)",
+         {"x": randn(5, 2), "L": np.array([1, 0, 4])}, ["x"])
+    case(f"seg_{red}_axis1", f"torch.segment_reduce(x, '{red}', lengths=L, axis=1)",
+         {"x": randn(2, 6), "L": np.array([[2, 4], [3, 3]])}, ["x"])
+case("seg_offsets", "torch.segment_reduce(x, 'sum', offsets=o)",
+     {"x": randn(5), "o": np.array([0, 2, 2, 5])}, ["x"])
+error("seg_bad_reduce", "torch.segment_reduce(x, 'foo', lengths=L)",
+      {"x": randn(5), "L": np.array([2, 3])})
+error("seg_bad_lengths", "torch.segment_reduce(x, 'sum', lengths=L)",
+      {"x": randn(5), "L": np.array([2, 2])})
+error("seg_none", "torch.segment_reduce(x, 'sum')", {"x": randn(5)})
 
 # --- index_reduce ---------------------------------------------------------------------------
 for red in ["prod", "mean", "amax", "amin"]:
@@ -281,6 +313,20 @@ case("f_is_same_size", "torch.tensor(torch.is_same_size(x, y))", {"x": randn(2, 
 case("f_is_nonzero", "torch.tensor(torch.is_nonzero(x))", {"x": np.array([0.5])})
 case("f_is_signed", "torch.tensor([torch.is_signed(x), y.is_signed()])",
      {"x": ints(0, 2, 2), "y": np.array([True])})
+for name in ["abs_", "ceil_", "neg_", "sqrt_", "trunc_", "rsqrt_", "frac_", "exp2_"]:
+    case(f"f_{name}", f"torch.{name}(x.clone().abs())", {"x": randn(2, 3)})
+case("f_clamp_", "torch.clamp_(x.clone(), -0.5, 0.5)", {"x": randn(2, 3)})
+case("f_fill_diag", "x.clone().fill_diagonal_(2.5)", {"x": randn(3, 4)})
+case("f_fill_diag_tall", "x.clone().fill_diagonal_(-1.0)", {"x": randn(7, 3)})
+case("f_fill_diag_wrap", "x.clone().fill_diagonal_(-1.0, wrap=True)", {"x": randn(7, 3)})
+case("f_fill_diag_3d", "x.clone().fill_diagonal_(4.0)", {"x": randn(3, 3, 3)})
+case("f_type_as", "x.type_as(y)", {"x": randn(3), "y": ints(0, 2, 2)})
+case("f_ndimension", "torch.tensor(x.ndimension())", {"x": randn(2, 1, 3)})
+case("f_sum_to_size", "x.sum_to_size(3, 1)", {"x": randn(2, 3, 4)}, ["x"])
+case("f_sum_to_size_list", "x.sum_to_size([1, 4])", {"x": randn(3, 4)}, ["x"])
+error("f_fill_diag_1d", "x.fill_diagonal_(1.0)", {"x": randn(3)})
+error("f_fill_diag_uneven", "x.fill_diagonal_(1.0)", {"x": randn(2, 3, 2)})
+error("f_sum_to_size_bad", "x.sum_to_size(3, 2)", {"x": randn(3, 4)})
 error("f_is_nonzero_many", "torch.is_nonzero(x)", {"x": randn(2)})
 error("f_is_nonzero_empty", "torch.is_nonzero(x)", {"x": randn(0)})
 case("f_unravel_oob", "torch.unravel_index(i, (2, 2))", {"i": np.array([4, -1, -5, 9])})

@@ -21,7 +21,7 @@ def _env(cid, names, grad=()):
     env = {}
     for n in names:
         a = DATA[f"{cid}|in|{n}"]
-        t = torch.from_numpy(np.ascontiguousarray(a))
+        t = torch.from_numpy(a.copy())  # (ascontiguousarray makes 0-d arrays 1-d)
         if n in grad:
             t.requires_grad_(True)
         env[n] = t

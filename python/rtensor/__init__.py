@@ -154,6 +154,8 @@ for _lt in (_longtail_shape, _longtail_math, _longtail_count, _longtail_index):
     _longtail_shape.register(_lt.METHODS)
     globals().update(_lt.FUNCTIONS)
 del _lt
+_longtail_index.add_inplace_forms()  # torch.abs_(t) ... (after every method exists)
+globals().update({k: v for k, v in _longtail_index.FUNCTIONS.items() if k not in globals()})
 globals().update(signal.windows.TOPLEVEL)  # torch.hann_window, kaiser_window...
 
 

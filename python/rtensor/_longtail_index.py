@@ -183,6 +183,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
             f"Destination slice shape: {_shape_str(xs)} at dimension {d} and source slice "
             f"shape: {_shape_str(ss)} at dimension 0."
         )
+    size = input.shape[d] if input.ndim else 1
+    if n and (int(index.min()) < 0 or int(index.max()) >= size):
+        raise IndexError("index out of range in self")
     if input.ndim == 0:
         idx = index.to(_C.int64).reshape(())
         source = source.reshape(())
@@ -774,3 +777,134 @@ def isposinf(input):
 @_export(method=True)
 def isneginf(input):
     return input == float("-inf") if input.dtype.is_floating_point else input != input
+
+
+@_export()
+def segment_reduce(data, reduce, *, lengths=None, indices=None, offsets=None, axis=0,
+                   unsafe=False, initial=None):
+    """``torch.segment_reduce``: consecutive segments of ``data`` along ``axis`` (``lengths``
+    or ``offsets``, batched over the leading dims) reduced with ``scatter_reduce``'s kernel;
+    an empty segment gives ``initial`` or the reduction's identity (nan for the mean)."""
+    ops = {"sum": "sum", "mean": "sum", "max": "amax", "min": "amin", "prod": "prod"}
+    if reduce not in ops:
+        raise RuntimeError(
+            "reduce argument must be either sum, prod, mean, amax or amin, got "
+            f"{reduce}")
+    if lengths is None and offsets is None:
+        raise RuntimeError("segment_reduce(): Either lengths or offsets must be defined.")
+    if indices is not None:
+        raise NotImplementedError("segment_reduce(): indices are not supported (as PyTorch)")
+    ax = wrap_dim(axis, data.ndim)
+    if lengths is None:
+        off = offsets.cpu().numpy()
+        lens = off[..., 1:] - off[..., :-1]
+    else:
+        lens = lengths.cpu().numpy()
+    import numpy as np
+
+    lens = np.asarray(lens, dtype=np.int64)
+    if lens.ndim != ax + 1 or tuple(lens.shape[:-1]) != tuple(data.shape[:ax]):
+        raise RuntimeError(
+            "segment_reduce(): Expected lengths to have the leading dims of data up to axis")
+    if not unsafe and (lens.sum(-1) != data.shape[ax]).any():
+        raise RuntimeError(
+            "segment_reduce(): Expected all rows of lengths along axis to sum to "
+            "data.size(lengths.dim()-1) when !unsafe.")
+    nseg = lens.shape[-1]
+    # Segment id of every position along axis, per leading index.
+    ids = np.zeros(tuple(data.shape[:ax + 1]), dtype=np.int64)
+    for lead in np.ndindex(*lens.shape[:-1]):
+        ids[lead] = np.repeat(np.arange(nseg), lens[lead])[: data.shape[ax]]
+    tail = tuple(data.shape[ax + 1:])
+    idx = _rt().tensor(ids.tolist(), dtype=_C.int64).reshape(
+        *ids.shape, *([1] * len(tail))).expand(*data.shape).to(data.device)
+    ident = {"sum": 0.0, "mean": 0.0, "max": float("-inf"), "min": float("inf"),
+             "prod": 1.0}[reduce]
+    fill = ident if initial is None else initial
+    shape = tuple(data.shape[:ax]) + (nseg,) + tail
+    base = _rt().full(shape, fill, dtype=data.dtype, device=data.device)
+    count = _rt().tensor(lens.tolist(), dtype=data.dtype).reshape(
+        *lens.shape, *([1] * len(tail))).to(data.device)
+    if initial is not None:
+        count = count.clamp(min=1)
+
+    def fn(x):
+        r = _reduce_op("segment_reduce", "SegmentReduceBackward0", base, ax, idx, x,
+                       ops[reduce], True)
+        return r / count if reduce == "mean" else r
+
+    return _named("SegmentReduceBackward0", fn, data)
+
+
+# --- function forms of in-place methods (torch.abs_(t) is t.abs_()) and small methods ---------
+
+_INPLACE_FORMS = (
+    "abs_ acos_ arccos_ arcsin_ arctan_ asin_ atan_ ceil_ clamp_ clip_ cos_ cosh_ deg2rad_ "
+    "erf_ erfc_ exp2_ expm1_ fix_ floor_ frac_ gcd_ lcm_ ldexp_ log10_ log1p_ log2_ log_ "
+    "nan_to_num_ neg_ negative_ rad2deg_ reciprocal_ round_ rsqrt_ sin_ sinh_ sqrt_ tan_ "
+    "trunc_"
+).split()
+
+
+def _inplace_form(name):
+    def f(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+
+    f.__name__ = name
+    return f
+
+
+def add_inplace_forms():
+    """Publishes ``rtensor.<name>_`` for the in-place methods that exist (called once every
+    Tensor method is registered)."""
+    for name in _INPLACE_FORMS:
+        if hasattr(_C.Tensor, name):
+            FUNCTIONS.setdefault(name, _inplace_form(name))
+
+
+def _fill_diagonal_(self, fill_value, wrap=False):
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    n = self.shape[0]
+    if self.ndim > 2 and builtins.any(s != n for s in self.shape):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    stride = builtins.sum(
+        int(_prod(self.shape[k + 1:])) for k in range(self.ndim))
+    pos = list(range(0, self.numel(), stride))
+    if self.ndim == 2 and not wrap:
+        pos = pos[: builtins.min(self.shape)]
+    flat = _rt().tensor(pos, dtype=_C.int64).to(self.device)
+    fill = _rt().full((len(pos),), fill_value, dtype=self.dtype, device=self.device)
+    return self.put_(flat, fill)
+
+
+def _prod(xs):
+    r = 1
+    for v in xs:
+        r *= v
+    return r
+
+
+METHODS["fill_diagonal_"] = _fill_diagonal_
+METHODS["type_as"] = lambda self, other: self.to(other.dtype)
+METHODS["ndimension"] = lambda self: self.ndim
+
+
+def _sum_to_size(self, *size):
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
+    try:
+        infer_size(list(size), list(self.shape))
+        ok = tuple(infer_size(list(size), list(self.shape))) == tuple(self.shape)
+    except RuntimeError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"size {{{_shape_str(size)}}} is not expandable to size "
+                           f"{{{_shape_str(self.shape)}}}.")
+    lead = self.ndim - len(size)
+    dims = list(range(lead)) + [lead + k for k, s in enumerate(size)
+                                if s == 1 and self.shape[lead + k] != 1]
+    r = self.sum(dims, keepdim=True) if dims else self
+    return r.reshape(*size) if tuple(r.shape) != tuple(size) else r
+
+
+METHODS["sum_to_size"] = _sum_to_size

@@ -598,12 +598,7 @@ pub fn index_select(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
 
 /// Offsets of `x[..., index[i], ...]` for gather/scatter: for each element of `index`,
 /// the offset in `x` (with `index` values along `dim`) and its position in `index`.
-pub(crate) fn gather_offsets(
-    x: &Tensor,
-    dim: usize,
-    index: &Tensor,
-    name: &str,
-) -> Result<Vec<isize>> {
+fn gather_offsets(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Result<Vec<isize>> {
     check_gather_shape(x, dim, index, name)?;
     let vals = index.try_to_vec::<i64>()?;
     let size = if x.ndim() == 0 { 1 } else { x.shape()[dim] };

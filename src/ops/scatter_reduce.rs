@@ -7,6 +7,7 @@ use crate::backend::cpu::scatter_reduce::{self as kernel, Reduce};
 use crate::dispatch;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use crate::ops::index::IndexItem;
 use crate::shape::wrap_dim;
 use crate::tensor::Tensor;
 
@@ -57,46 +58,98 @@ pub fn scatter_reduce(
             op
         )));
     }
-    if index.ndim().max(1) != src.ndim().max(1) && index.numel() > 0 {
+    // 0-d tensors walk as shape [1] (ATen's ensure_nonempty_dim).
+    let nd = x.ndim().max(1);
+    let one = |t: &Tensor| -> Vec<usize> {
+        if t.ndim() == 0 {
+            vec![1]
+        } else {
+            t.shape().to_vec()
+        }
+    };
+    let (xs, is, ss) = (one(x), one(index), one(src));
+    if is.len() != nd {
+        return Err(Error::Runtime(
+            "Index tensor must have the same number of dimensions as self tensor".to_string(),
+        ));
+    }
+    if ss.len() != nd {
         return Err(Error::Runtime(
             "Index tensor must have the same number of dimensions as src tensor".to_string(),
         ));
     }
-    for k in 0..index.ndim() {
-        if src.ndim() > k && index.shape()[k] > src.shape()[k] {
-            return Err(Error::Runtime(format!(
-                "Expected index [{}] to be no larger than self [{}] apart from dimension {} and to be no larger size than src [{}]",
-                fmt(index.shape()),
-                fmt(x.shape()),
-                d,
-                fmt(src.shape())
-            )));
-        }
+    if (0..nd).any(|k| (k != d && is[k] > xs[k]) || is[k] > ss[k]) {
+        return Err(Error::Runtime(format!(
+            "Expected index [{}] to be no larger than self [{}] apart from dimension {} and to be no larger size than src [{}]",
+            fmt(index.shape()),
+            fmt(x.shape()),
+            d,
+            fmt(src.shape())
+        )));
     }
     let out = x.to_dtype_copy(x.dtype());
-    if index.numel() == 0 {
+    let n: usize = is.iter().product();
+    if n == 0 {
         return Ok(out);
     }
-    let offs = crate::ops::index::gather_offsets(&out, d, index, op)?;
-    let offs: Vec<usize> = offs.into_iter().map(|o| o as usize).collect();
-    // src read at the index positions, row-major (the same walk as the offsets).
-    let items: Vec<crate::ops::index::IndexItem> = index
-        .shape()
-        .iter()
-        .map(|&n| crate::ops::index::IndexItem::Slice(Some(0), Some(n as i64), 1))
-        .collect();
-    let vals = if src.ndim() == 0 {
-        src.to_dtype_copy(src.dtype())
+    let offs = offsets(&index.try_contiguous()?, &xs, &is, d)?;
+    // src read at the index positions, row-major (a view when the shapes agree).
+    let src1 = crate::ops::view::reshape(src, &ss.iter().map(|&v| v as i64).collect::<Vec<_>>())?;
+    let vals = if is == ss {
+        src1.try_contiguous()?
     } else {
-        crate::ops::index::getitem(src, &items)?.to_dtype_copy(src.dtype())
+        let items: Vec<IndexItem> = is
+            .iter()
+            .map(|&k| IndexItem::Slice(Some(0), Some(k as i64), 1))
+            .collect();
+        crate::ops::index::getitem(&src1, &items)?.try_contiguous()?
     };
     dispatch!(x.dtype(), T => {
-        let n = out.numel();
-        // SAFETY: `out` is a fresh contiguous tensor of n elements, not shared.
-        let dst = unsafe { std::slice::from_raw_parts_mut(out.ptr::<T>(), n) };
+        let len = out.numel();
+        // SAFETY: `out` is a fresh contiguous tensor of `len` elements, not shared.
+        let dst = unsafe { std::slice::from_raw_parts_mut(out.ptr::<T>(), len) };
         kernel::scatter_reduce(dst, &offs, vals.as_slice::<T>(), r, include_self);
     });
     Ok(out)
+}
+
+/// The offset in a contiguous tensor of shape `xs` of every element of the (contiguous int64)
+/// `index` of shape `is` (its value taken along `dim`), with ATen's out-of-range error.
+fn offsets(index: &Tensor, xs: &[usize], is: &[usize], dim: usize) -> Result<Vec<usize>> {
+    let nd = xs.len();
+    let mut ost = vec![1usize; nd];
+    for k in (0..nd.saturating_sub(1)).rev() {
+        ost[k] = ost[k + 1] * xs[k + 1];
+    }
+    let iv = index.as_slice::<i64>();
+    let inner = is[nd - 1];
+    let size = xs[dim];
+    let mut offs = Vec::with_capacity(iv.len());
+    let mut counter = vec![0usize; nd - 1];
+    for row in iv.chunks(inner) {
+        let base: usize = (0..nd - 1)
+            .filter(|&k| k != dim)
+            .map(|k| counter[k] * ost[k])
+            .sum();
+        for (j, &v) in row.iter().enumerate() {
+            if v < 0 || v as usize >= size {
+                return Err(Error::Runtime(format!(
+                    "index {} is out of bounds for dimension {} with size {}",
+                    v, dim, size
+                )));
+            }
+            let lane = if dim == nd - 1 { 0 } else { j * ost[nd - 1] };
+            offs.push(base + lane + v as usize * ost[dim]);
+        }
+        for k in (0..nd - 1).rev() {
+            counter[k] += 1;
+            if counter[k] < is[k] {
+                break;
+            }
+            counter[k] = 0;
+        }
+    }
+    Ok(offs)
 }
 
 fn fmt(s: &[usize]) -> String {
