@@ -262,6 +262,14 @@ case("c_as_strided", "torch.as_strided_copy(x, (2, 2), (1, 3), 1)", {"x": randn(
 case("c_unfold", "torch.unfold_copy(x, 1, 2, 1)", {"x": randn(2, 4)}, ["x"])
 case("c_narrow", "torch.narrow_copy(x, 0, 1, 2)", {"x": randn(4, 2)}, ["x"])
 case("c_narrow_m", "x.narrow_copy(1, 1, 2)", {"x": randn(4, 3)})
+case("as_strided", "torch.as_strided(x, (2, 2), (1, 3), 1)", {"x": randn(3, 3)}, ["x"])
+case("as_strided_overlap", "x.as_strided((3, 3), (1, 1))", {"x": randn(6)}, ["x"])
+case("as_strided_view_of_view", "x[1:].as_strided((2, 2), (2, 1))", {"x": randn(3, 3)}, ["x"])
+case("as_strided_t", "x.t().as_strided((2,), (4,), 0)", {"x": randn(3, 3)}, ["x"])
+case("c_as_strided_t", "torch.as_strided_copy(x.t(), (2, 3), (1, 2))", {"x": randn(3, 3)},
+     ["x"])
+error("as_strided_neg", "torch.as_strided(x, (2,), (-1,))", {"x": randn(3)})
+error("as_strided_oob", "x.as_strided((4,), (1,), 3)", {"x": randn(3, 2)})
 error("c_view_bad", "torch.view_copy(x, (4, 2))", {"x": randn(2, 3)})
 error("c_as_strided_oob", "torch.as_strided_copy(x, (3, 3), (3, 1), 2)", {"x": randn(3, 3)})
 

@@ -237,6 +237,23 @@ def test_gradcheck_scatter_family():
     assert gradcheck(lambda a, b: torch.masked_scatter(a, m, b), (x, _d(6, seed=14)))
 
 
+def test_gradcheck_as_strided():
+    x = _d(3, 4, seed=20)
+    assert gradcheck(lambda a: a.as_strided((2, 3), (1, 2), 1), (x,))
+    assert gradcheck(lambda a: torch.as_strided(a[1:], (3, 2), (1, 1)), (x,))  # overlapping
+    v = x.detach().as_strided((2,), (5,))
+    v.fill_(7.0)  # a view: writes reach the base
+    assert x[0, 0].item() == 7.0 and x[1, 1].item() == 7.0
+
+
+def test_gradcheck_segment_reduce():
+    x = _d(6, 2, seed=21)
+    lengths = torch.tensor([2, 0, 4])
+    for r in ["sum", "mean", "max", "min", "prod"]:
+        assert gradcheck(lambda a, r=r: torch.segment_reduce(a, r, lengths=lengths, initial=0.5),
+                         (x,))
+
+
 @pytest.mark.parametrize("fn", ["view_copy", "expand_copy", "permute_copy", "transpose_copy",
                                 "diagonal_copy", "slice_copy", "split_copy", "unbind_copy",
                                 "as_strided_copy", "unfold_copy", "narrow_copy"])
@@ -284,6 +301,8 @@ def test_gpu_scatter_reduce_raises(gpu):
         x.scatter_reduce(0, torch.tensor([0], device=gpu), torch.ones(1, device=gpu), "sum")
     with pytest.raises(NotImplementedError, match="index_reduce"):
         x.index_reduce(0, torch.tensor([0], device=gpu), torch.ones(1, device=gpu), "prod")
+    with pytest.raises(NotImplementedError, match="segment_reduce"):
+        torch.segment_reduce(x, "sum", lengths=torch.tensor([1, 2]))
 
 
 def test_gpu_compositions_match_cpu(gpu):
@@ -308,6 +327,9 @@ def test_gpu_compositions_match_cpu(gpu):
             torch.slice_scatter(t, s[:, :2], 1, 1, 5, 2),
             torch.as_strided_scatter(t, s[:2, :2], (2, 2), (1, 5)),
             torch.permute_copy(t, (1, 0)),
+            t.as_strided((3, 2), (2, 3), 1),
+            torch.as_strided_copy(t, (2, 2), (5, 1)),
+            t.clone().fill_diagonal_(3.0),
             torch.masked.sum(t, 1, mask=mk),
             torch.masked.softmax(t, 1, mask=mk),
             torch.masked.var(t, 0, mask=mk),

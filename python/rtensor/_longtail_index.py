@@ -512,19 +512,52 @@ def detach_copy(input):
 FUNCTIONS["detach_copy"] = detach_copy
 
 
+def _storage_positions(size, stride, offset, device):
+    """The storage offset of every element of a (size, stride, offset) view, row-major."""
+    pos = _rt().full((), int(offset), dtype=_C.int64)
+    for n, st in zip(size, stride):
+        pos = pos.unsqueeze(-1) + _rt().arange(int(n), dtype=_C.int64) * int(st)
+    return pos.reshape(-1).to(device)
+
+
+@_export(method=True)
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of ``input``'s storage with any sizes, strides and offset (in elements). Its
+    ``AsStridedBackward0`` sums the gradient into a zero storage at the view's positions and
+    reads it back at ``input``'s positions."""
+    size, stride = [int(v) for v in size], [int(v) for v in stride]
+    if len(size) != len(stride):
+        raise RuntimeError(
+            "mismatch in length of strides and shape"
+        )
+    if builtins.any(v < 0 for v in stride):
+        raise RuntimeError("as_strided: Negative strides are not supported at the moment, "
+                           f"got strides: {_shape_str(stride)}")
+    if builtins.any(v < 0 for v in size):
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {builtins.min(size)}: "
+            f"{_shape_str(size)}"
+        )
+    off = input.storage_offset() if storage_offset is None else int(storage_offset)
+    out = input._storage_view(size, stride, off)
+    if not (input.requires_grad and _C.is_grad_enabled()):
+        return out
+    in_geom = (tuple(input.shape), tuple(input.stride()), input.storage_offset())
+    total = input._storage_nbytes() // builtins.max(input.element_size(), 1)
+
+    def backward(g):
+        p_out = _storage_positions(size, stride, off, g.device)
+        p_in = _storage_positions(*in_geom, g.device)
+        store = g.new_zeros((total,)).index_add(0, p_out, g.reshape(-1))
+        return (store.index_select(0, p_in).reshape(*in_geom[0]),)
+
+    return _node("AsStridedBackward0", [input], out.detach(), backward)
+
+
 @_export()
 def as_strided_copy(input, size, stride, storage_offset=None):
-    """``input.as_strided(size, stride, storage_offset).clone()`` for a contiguous ``input``
-    (rtensor has no ``as_strided`` view, so the strides address its elements in row-major
-    order; another layout raises instead of reading other elements than PyTorch would)."""
-    if not input.is_contiguous() or input.storage_offset() != 0:
-        raise NotImplementedError(
-            "as_strided_copy: rtensor supports only contiguous inputs with storage offset 0"
-        )
-    pos = _strided_positions(size, stride, storage_offset, input)
-    pos = pos.to(input.device)
-    return _named("AsStridedBackward0_copy", lambda x: x.reshape(-1)[pos.reshape(-1)].reshape(
-        *pos.shape), input)
+    return _named("AsStridedBackward0_copy",
+                  lambda x: as_strided(x, size, stride, storage_offset).clone(), input)
 
 
 # --- function forms and aliases PyTorch has (torch.argwhere, torch.ravel, ...) ---------------
