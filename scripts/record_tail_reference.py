@@ -379,6 +379,14 @@ case("m_norm_all", "torch.masked.norm(x, mask=m)", {"x": MX, "m": MROW}, ["x"])
 for fn in ["softmax", "log_softmax", "softmin"]:
     case(f"m_{fn}", f"torch.masked.{fn}(x, 1, mask=m)", {"x": MX, "m": MROW}, ["x"])
     case(f"m_{fn}_d0", f"torch.masked.{fn}(x, 0, mask=m)", {"x": MX, "m": MROW}, ["x"])
+case("m_median", "torch.masked.median(x, 1, mask=m)", {"x": MX, "m": MASK}, ["x"])
+case("m_median_d0_keep", "torch.masked.median(x, 0, keepdim=True, mask=m)",
+     {"x": randn(4, 3), "m": np.array([[True, False, True], [True, False, False], [False, False, True], [True, False, True]])}, ["x"])
+case("m_median_default", "torch.masked.median(x, mask=m)", {"x": MX, "m": MROW}, ["x"])
+case("m_median_nomask", "torch.masked.median(x, 1)", {"x": randn(3, 5)}, ["x"])
+case("m_median_int", "torch.masked.median(x, 1, mask=m)", {"x": ints(-5, 5, 3, 4), "m": MROW})
+error("m_median_int_empty", "torch.masked.median(x, 1, mask=m)",
+      {"x": ints(-5, 5, 3, 4), "m": MASK})
 case("m_normalize", "torch.masked.normalize(x, 2.0, 1, mask=m)", {"x": MX, "m": MROW}, ["x"])
 case("m_normalize_1", "torch.masked.normalize(x, 1.0, 0, eps=1e-3, mask=m)",
      {"x": MX, "m": MROW}, ["x"])

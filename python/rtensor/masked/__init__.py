@@ -13,7 +13,7 @@ import rtensor as _rt
 
 __all__ = [
     "amax", "amin", "argmax", "argmin", "cumprod", "cumsum", "log_softmax", "logaddexp",
-    "logsumexp", "mean", "norm", "normalize", "prod", "softmax", "softmin", "std", "sum", "var",
+    "logsumexp", "mean", "median", "norm", "normalize", "prod", "softmax", "softmin", "std", "sum", "var",
 ]
 
 _SMALL_INTS = None
@@ -178,6 +178,38 @@ def mean(input, dim=None, *, keepdim=False, dtype=None, mask=None):
         count = inmask.sum(dim=_canonical_dim(dim, input.ndim), keepdim=bool(keepdim))
         total = sum(input, dim, keepdim=keepdim, dtype=dtype, mask=inmask)
     return total / count
+
+
+def median(input, dim=-1, *, keepdim=False, dtype=None, mask=None):
+    """The lower median of the masked-in elements along ``dim`` (PyTorch's ``nanmedian`` of
+    the input with masked-out elements set to nan): nan for a fully masked-out row."""
+    dtype = input.dtype if dtype is None else dtype
+    d = _canonical_dim(dim, input.ndim)[0]
+    is_float = input.dtype.is_floating_point
+    if not is_float:
+        input = input.to(dtype=_rt.float32)
+    if mask is None:
+        mi = input
+    else:
+        nan = _rt.full((), float("nan"), dtype=input.dtype, device=input.device)
+        mi = _rt.where(_input_mask(input, mask), input, nan)
+
+    def nanmedian(x):
+        # sort puts nan last; the lower median of the n non-nan values is at (n - 1) // 2.
+        n = (~_rt.isnan(x)).sum(d, keepdim=True)
+        k = ((n - 1).clamp(min=0)).div(2, rounding_mode="floor")
+        out = x.sort(d)[0].gather(d, k)
+        return out if keepdim or x.ndim == 0 else out.squeeze(d)
+
+    from ..nn.functional import _named
+
+    output = _named("NanmedianBackward1", nanmedian, mi)
+    if is_float:
+        return output
+    if not _rt.isnan(output).any():
+        return output.to(dtype=dtype)
+    raise ValueError(
+        "masked median expects no fully masked out rows if dtype is not floating point")
 
 
 def logsumexp(input, dim=None, *, keepdim=False, dtype=None, mask=None):
