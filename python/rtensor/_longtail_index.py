@@ -202,6 +202,15 @@ METHODS["index_reduce_"] = _inplace(index_reduce, "index_reduce_")
 
 # --- index_put / put / masked_scatter -----------------------------------------------------------
 
+def _accumulate_flat(x, pos, v):
+    """``x.reshape(-1)`` with ``v[k]`` added at ``pos[k]`` (repeats add up): the native
+    scatter_reduce kernel on the host, ``index_add`` (atomic) on the GPU."""
+    flat = x.reshape(-1)
+    if flat.device.type == "cpu":
+        return scatter_reduce(flat, 0, pos, v.to(flat.dtype), "sum")
+    return flat.index_add(0, pos, v)
+
+
 def _positions(x, indices):
     """The flat offset of every element ``x[indices]`` selects (advanced-indexing rules)."""
     n = x.numel()
@@ -241,7 +250,7 @@ def index_put(input, indices, values, accumulate=False):
 
     def acc(x, v):
         v = v.expand(*pos.shape).reshape(-1) if pos.ndim else v.reshape(-1)
-        return x.reshape(-1).index_add(0, flat_pos, v).reshape(*shape)
+        return _accumulate_flat(x, flat_pos, v).reshape(*shape)
 
     try:
         infer_size(list(pos.shape), list(values.shape))
@@ -289,7 +298,7 @@ def put(input, index, source, accumulate=False):
     def fn(x, s):
         s = s.reshape(-1)
         if accumulate:
-            return x.reshape(-1).index_add(0, flat, s).reshape(*shape)
+            return _accumulate_flat(x, flat, s).reshape(*shape)
         out = x.reshape(-1).clone()
         out[flat] = s
         return out.reshape(*shape)
@@ -320,10 +329,13 @@ def masked_scatter(input, mask, source):
             "Number of elements of source < number of ones in mask"
         )
 
+    # The k-th masked-in position (row-major) takes source element k.
+    take = (m.reshape(-1).to(_C.int64).cumsum(0) - 1).clamp(min=0).reshape(*shape)
+
     def fn(x, s):
-        out = x.expand(*shape).clone()
-        out[m] = s.reshape(-1)[:count]
-        return out
+        if count == 0:
+            return x.expand(*shape).clone()
+        return _rt().where(m, s.reshape(-1)[:count].take(take), x.expand(*shape))
 
     return _named("MaskedScatterBackward0", fn, input, source)
 
