@@ -355,24 +355,28 @@ METHODS["masked_scatter_"] = _masked_scatter_
 
 # --- *_scatter --------------------------------------------------------------------------------
 
-def _scatter_into(name, view_fn, input, src):
-    """``out = input.clone(); view_fn(out).copy_(src)``, written as a write at the flat
-    positions the view covers (so that autograd reaches both inputs)."""
-    shape = tuple(input.shape)
-    pos = view_fn(_rt().arange(input.numel(), dtype=_C.int64).reshape(*shape))
-    if tuple(pos.shape) != tuple(src.shape):
+def _scatter_into(name, view_fn, input, src, probe=None):
+    """``out = input.clone(); view_fn(out).copy_(src)`` (the clone contiguous), attached to a
+    node named ``name`` whose backward is ``(g * mask, view_fn(g))``, ``mask`` being zero where
+    the view lies (both differentiable, so double backward works)."""
+    view = view_fn(input) if probe is None else probe
+    if tuple(view.shape) != tuple(src.shape):
         raise RuntimeError(
             f"expected src to have a size equal to the slice of self. src size = "
-            f"{_shape_str(src.shape)}, slice size = {_shape_str(pos.shape)}"
+            f"{_shape_str(src.shape)}, slice size = {_shape_str(view.shape)}"
         )
-    flat = pos.reshape(-1).to(input.device)
+    contiguous = _C_contiguous()
+    out = input.detach().clone(memory_format=contiguous)
+    view_fn(out).copy_(src.detach())
+    if not ((input.requires_grad or src.requires_grad) and _C.is_grad_enabled()):
+        return out
+    mask = _rt().ones_like(out)
+    view_fn(mask).zero_()
 
-    def fn(x, s):
-        out = x.reshape(-1).clone()
-        out[flat] = s.reshape(-1)
-        return out.reshape(*shape)
+    def backward(g):
+        return g * mask, view_fn(g.contiguous())
 
-    return _named(name, fn, input, src)
+    return _node(name, [input, src], out, backward)
 
 
 @_export(method=True)
@@ -433,15 +437,10 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
             f"expected src to have a size equal to the slice of self. src size = "
             f"{_shape_str(src.shape)}, slice size = {_shape_str(pos.shape)}"
         )
-    pos = pos.to(input.device)
-    shape = tuple(input.shape)
-
-    def fn(x, s):
-        out = x.reshape(-1).clone()
-        out[pos.reshape(-1)] = s.reshape(-1)
-        return out.reshape(*shape)
-
-    return _named("AsStridedScatterBackward0", fn, input, src)
+    off = 0 if storage_offset is None else int(storage_offset)
+    return _scatter_into("AsStridedScatterBackward0",
+                         lambda t: as_strided(t, size, stride, t.storage_offset() + off),
+                         input, src, probe=pos)
 
 
 # --- *_copy -----------------------------------------------------------------------------------
