@@ -303,6 +303,8 @@ def test_gpu_scatter_reduce_raises(gpu):
         x.index_reduce(0, torch.tensor([0], device=gpu), torch.ones(1, device=gpu), "prod")
     with pytest.raises(NotImplementedError, match="segment_reduce"):
         torch.segment_reduce(x, "sum", lengths=torch.tensor([1, 2]))
+    with pytest.raises(NotImplementedError, match="isin"):
+        torch.isin(x, torch.tensor([0.0]))
 
 
 def test_gpu_compositions_match_cpu(gpu):

@@ -952,3 +952,33 @@ def _sum_to_size(self, *size):
 
 
 METHODS["sum_to_size"] = _sum_to_size
+
+
+@_export()
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` is in ``test_elements`` (NumPy's ``isin`` on the
+    host, compared in the promoted dtype; GPU tensors raise naming the op, as the other
+    searching ops)."""
+    import numbers
+
+    import numpy as np
+
+    from ._longtail_shape import cpu_only
+
+    a_t, b_t = isinstance(elements, _C.Tensor), isinstance(test_elements, _C.Tensor)
+    if not (a_t or b_t) or (not a_t and not isinstance(elements, numbers.Number)) or (
+            not b_t and not isinstance(test_elements, numbers.Number)):
+        raise TypeError(
+            "isin() received an invalid combination of arguments - got "
+            f"({type(elements).__name__}, {type(test_elements).__name__})")
+    for t in (elements, test_elements):
+        if isinstance(t, _C.Tensor):
+            cpu_only(t, "isin")
+            if t.dtype == _C.bool:
+                raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    dtype = _C.result_type(elements, test_elements)
+    a = elements.to(dtype).numpy() if a_t else np.array(elements)
+    b = test_elements.to(dtype).numpy() if b_t else np.array(test_elements)
+    r = np.isin(a, b, invert=invert)
+    out = _rt().tensor(r.tolist(), dtype=_C.bool)
+    return out.reshape(*a.shape) if a_t else out.reshape(())
