@@ -287,10 +287,13 @@ def test_gradcheck_masked(fn):
     assert gradcheck(call, (x,))
 
 
-def test_gradcheck_windows():
-    # The windows with requires_grad are graphs over linspace (PyTorch's composition).
+def test_window_requires_grad_is_a_graph():
+    # signal.windows with requires_grad are graphs over linspace (PyTorch's composition); the
+    # ATen factories give a leaf.
     w = torch.signal.windows.gaussian(5, requires_grad=True, dtype=torch.float64)
-    assert w.grad_fn is not None and w.requires_grad
+    assert w.requires_grad and not w.is_leaf and w.grad_fn.name() == "ExpBackward0"
+    w = torch.kaiser_window(5, requires_grad=True)
+    assert w.requires_grad and w.is_leaf
 
 
 # --- GPU ----------------------------------------------------------------------------------
