@@ -7,6 +7,7 @@ from . import (
     _complex,
     _gpu_guard,  # noqa: F401  (wraps CPU-only natives before anything captures one)
     _longtail_count,
+    _longtail_index,
     _longtail_math,
     _longtail_shape,
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
@@ -14,9 +15,11 @@ from . import (
     fft,
     gpu,
     linalg,
+    masked,
     nn,
     optim,
     random,
+    signal,
     utils,
 )
 from ._C import (
@@ -156,10 +159,13 @@ globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 globals().update(_RANDOM_FUNCTIONS)
 
 # The long tail (atleast_2d, kron, cov, cummax, unique...): function forms and Tensor methods.
-for _lt in (_longtail_shape, _longtail_math, _longtail_count):
+for _lt in (_longtail_shape, _longtail_math, _longtail_count, _longtail_index):
     _longtail_shape.register(_lt.METHODS)
     globals().update(_lt.FUNCTIONS)
 del _lt
+_longtail_index.add_inplace_forms()  # torch.abs_(t) ... (after every method exists)
+globals().update({k: v for k, v in _longtail_index.FUNCTIONS.items() if k not in globals()})
+globals().update(signal.windows.TOPLEVEL)  # torch.hann_window, kaiser_window...
 # Complex numbers (after the long tail: `sgn` and `angle` take complex inputs here).
 _complex.register()
 globals().update(_complex.FUNCTIONS)

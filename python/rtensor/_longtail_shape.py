@@ -706,7 +706,11 @@ def index_copy(input, dim, index, source):
         return source.reshape(()).clone()
     idx = index.reshape(-1)
     one = True if input.dtype == _C.bool else 1
-    return input.index_fill(d, idx, 0).index_add(d, idx, source, alpha=one)
+    from .nn.functional import _named
+
+    return _named("IndexCopyBackward0",
+                  lambda x, s: x.index_fill(d, idx, 0).index_add(d, idx, s, alpha=one),
+                  input, source)
 
 
 METHODS["index_copy_"] = _inplace(index_copy, "index_copy_")

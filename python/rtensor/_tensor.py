@@ -447,7 +447,9 @@ def index_add(self, dim, index, source, *, alpha=1):
 
 
 def index_fill(self, dim, index, value):
-    return self.clone().index_fill_(dim, index, value)
+    from .nn.functional import _named
+
+    return _named("IndexFillBackward0", lambda x: x.clone().index_fill_(dim, index, value), self)
 
 
 def where(self, condition, other):

@@ -44,6 +44,7 @@ pub mod pool;
 pub mod reduce;
 pub mod resample;
 pub mod rnn;
+pub mod scatter_reduce;
 pub mod view;
 // issue 16, linalg2: LAPACK-convention factorizations
 pub mod linalg_factor;

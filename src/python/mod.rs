@@ -16,6 +16,7 @@ mod pool;
 mod random;
 mod resample;
 mod rnn;
+mod scatter_reduce;
 mod tensor;
 // issue 16, linalg2: LAPACK-convention factorizations
 mod linalg_factor;
@@ -45,5 +46,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     linalg::register(m)?;
     complex::register(m)?;
     linalg_factor::register(m)?;
+    scatter_reduce::register(m)?;
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod norm;
 pub mod pool;
 pub mod resample;
 pub mod rnn;
+pub mod scatter_reduce;
 pub mod threads;
 pub mod transpose;
 pub mod vecmath;

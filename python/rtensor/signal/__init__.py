@@ -1,0 +1,5 @@
+"""``rtensor.signal``: ``signal.windows`` (PyTorch's ``torch.signal``)."""
+
+from . import windows
+
+__all__ = ["windows"]
