@@ -85,6 +85,7 @@ from ._memory_format import (
     preserve_format,
 )
 from ._random import FUNCTIONS as _RANDOM_FUNCTIONS
+from ._random_samplers import FUNCTIONS as _SAMPLER_FUNCTIONS
 from ._size import Size
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from .autograd.grad_mode import (
@@ -152,6 +153,9 @@ for _lt in (_longtail_shape, _longtail_math, _longtail_count):
     globals().update(_lt.FUNCTIONS)
 del _lt
 
+# torch.distributions' samplers: _standard_gamma, _sample_dirichlet, poisson, binomial.
+globals().update(_SAMPLER_FUNCTIONS)
+
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
@@ -170,3 +174,6 @@ def swapaxes(input, axis0, axis1):
 
 
 __version__ = "0.1.0"
+
+# torch.distributions, imported with the package as PyTorch does (it needs the names above).
+from . import distributions  # noqa: E402

@@ -299,6 +299,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if mean_t and std_t:
         _check_std_tensor(std)
         t = _C.zeros(*_broadcast_shape(mean.shape, std.shape), dtype=mean.dtype)
+        if mean.is_cuda:  # drawn on the CPU generator into a tensor on mean's device
+            t = t.to(mean.device)
         _C._normal_(t, 0.0, 1.0, generator)
         t.mul_(std).add_(mean)
     elif mean_t:
