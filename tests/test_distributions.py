@@ -44,6 +44,10 @@ SAMPLE_RTOL = {
     "wishart": 2e-6,
 }
 
+# log_prob values that cancel float32 lgamma terms of size ~10^3 (one ulp there is 6e-5), so
+# a one-ulp difference in lgamma shows: compared with this absolute tolerance.
+LOGPROB_ATOL = {"poisson": 3e-4, "binomial": 3e-4, "negbinomial": 1e-4}
+
 # grad_fn names that differ from PyTorch's for a reason outside this package: rtensor names
 # the node of an in-place masked assignment (``sample[mask] = new``) CopySlices where PyTorch
 # says IndexPutBackward0.
@@ -178,7 +182,7 @@ def test_log_prob_and_gradients(cid):
         assert type(ei.value).__name__ == info["errors"]["log_prob"]["type"]
         return
     lp = run(lambda: d.log_prob(value))
-    close(lp, f"{cid}|log_prob", rtol=1e-5, atol=1e-5)
+    close(lp, f"{cid}|log_prob", rtol=1e-5, atol=LOGPROB_ATOL.get(cid, 1e-5))
     assert (lp.grad_fn.name() if lp.grad_fn is not None else None) == info["log_prob_grad_fn"]
     for k, g in run(lambda: grads(lp.sum(), p)).items():
         key = f"{cid}|lpgrad|{k}"

@@ -26,6 +26,11 @@ def batch_mahalanobis(bL, bx):
     """``x^T (L L^T)^-1 x`` for batches of lower-triangular ``L`` broadcast against ``x``."""
     torch = _torch()
     n = bx.shape[-1]
+    if bL.dim() == 2:
+        # one factor for every x: a single solve with the x's as columns
+        cols = bx.reshape(-1, n).mT
+        z = torch.linalg.solve_triangular(bL, cols, upper=False)
+        return z.pow(2).sum(0).reshape(bx.shape[:-1])
     batch = torch.broadcast_shapes(tuple(bL.shape[:-2]), tuple(bx.shape[:-1]))
     L = bL.expand(tuple(batch) + (n, n))
     x = bx.expand(tuple(batch) + (n,))
