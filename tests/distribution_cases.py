@@ -141,6 +141,17 @@ KL_PAIRS = [
     ("independent", "independent"), ("cbernoulli", "cbernoulli"), ("exponential", "normal"),
     ("gamma", "normal"), ("beta", "uniform"), ("uniform", "gumbel"), ("normal", "gumbel"),
     ("pareto", "pareto"), ("chi2", "chi2"),
+    # infinite everywhere (p's support is not inside q's)
+    ("bernoulli", "poisson"), ("beta", "pareto"), ("cbernoulli", "pareto"),
+    ("exponential", "beta"), ("exponential", "cbernoulli"), ("exponential", "pareto"),
+    ("exponential", "uniform"), ("gamma", "beta"), ("gamma", "cbernoulli"), ("gamma", "pareto"),
+    ("gamma", "uniform"), ("gumbel", "beta"), ("gumbel", "cbernoulli"), ("gumbel", "exponential"),
+    ("gumbel", "gamma"), ("gumbel", "pareto"), ("gumbel", "uniform"), ("laplace", "beta"),
+    ("laplace", "cbernoulli"), ("laplace", "exponential"), ("laplace", "gamma"),
+    ("laplace", "pareto"), ("laplace", "uniform"), ("normal", "beta"), ("normal", "cbernoulli"),
+    ("normal", "exponential"), ("normal", "gamma"), ("normal", "pareto"), ("normal", "uniform"),
+    ("pareto", "beta"), ("pareto", "cbernoulli"), ("pareto", "uniform"), ("poisson", "bernoulli"),
+    ("poisson", "binomial"),
 ]
 
 # Second cases for the KL pairs, with different parameters of the same shapes.
@@ -216,6 +227,12 @@ TRANSFORMS = [
     ("corr_cholesky", "T.CorrCholeskyTransform()", (2, 3)),
     ("reshape", "T.ReshapeTransform((4,), (2, 2))", (3, 4)),
     ("independent_t", "T.IndependentTransform(T.ExpTransform(), 1)", (3, 4)),
+    ("cumulative", "T.CumulativeDistributionTransform(D.Normal(0.0, 1.0))", (3, 4)),
+    ("stack", "T.StackTransform([T.ExpTransform(), T.SigmoidTransform()], dim=1)", (3, 2)),
+    ("cat", "T.CatTransform([T.ExpTransform(), T.SigmoidTransform()], dim=1, lengths=[2, 2])",
+     (3, 4)),
+    ("cat_event", "T.CatTransform([T.StickBreakingTransform(), T.ExpTransform()], dim=-1, "
+     "lengths=[2, 2])", (3, 4)),
 ]
 
 # Constraints: (name, expression with C = lib.distributions.constraints) checked on fixed values.
@@ -266,6 +283,8 @@ def biject_cases():
             (kind, "C.corr_cholesky", (2, 3)), (kind, "C.real_vector", (2, 3)),
         ]
     out.append(("transform", "C.positive_definite", (2, 2, 2)))
+    out.append(("biject", "C.cat([C.positive, C.real], 0, [2, 1])", (3, 2)))
+    out.append(("transform", "C.stack([C.positive, C.unit_interval], 1)", (3, 2)))
     return out
 
 

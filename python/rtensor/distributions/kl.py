@@ -341,6 +341,11 @@ def _kl_gaussian_gaussian(p, q):
 # ----- across families -----
 
 
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p, q):
+    return -p.entropy() - (p.probs * q.rate.log() - q.rate)
+
+
 @register_kl(Beta, Uniform)
 def _kl_beta_uniform(p, q):
     result = -p.entropy() + (q.high - q.low).log()
@@ -435,3 +440,35 @@ def _kl_normal_gumbel(p, q):
     t2 = mean_scale_ratio - loc_scale_ratio
     t3 = torch.exp(-mean_scale_ratio + 0.5 * var_scale_sqr_ratio + loc_scale_ratio)
     return -t1 + t2 + t3 - (0.5 * (1 + math.log(2 * math.pi)))
+
+
+# ----- pairs whose KL is infinite everywhere: p puts mass where q has none -----
+
+_INFINITE = [
+    (Beta, Pareto, "concentration1"),
+    (ContinuousBernoulli, Pareto, "probs"), (Exponential, Beta, "rate"),
+    (Exponential, ContinuousBernoulli, "rate"), (Exponential, Pareto, "rate"),
+    (Exponential, Uniform, "rate"), (Gamma, Beta, "concentration"),
+    (Gamma, ContinuousBernoulli, "concentration"), (Gamma, Pareto, "concentration"),
+    (Gamma, Uniform, "concentration"), (Gumbel, Beta, "loc"),
+    (Gumbel, ContinuousBernoulli, "loc"), (Gumbel, Exponential, "loc"), (Gumbel, Gamma, "loc"),
+    (Gumbel, Pareto, "loc"), (Gumbel, Uniform, "loc"), (Laplace, Beta, "loc"),
+    (Laplace, ContinuousBernoulli, "loc"), (Laplace, Exponential, "loc"),
+    (Laplace, Gamma, "loc"), (Laplace, Pareto, "loc"), (Laplace, Uniform, "loc"),
+    (Normal, Beta, "loc"), (Normal, ContinuousBernoulli, "loc"), (Normal, Exponential, "loc"),
+    (Normal, Gamma, "loc"), (Normal, Pareto, "loc"), (Normal, Uniform, "loc"),
+    (Pareto, Beta, "scale"), (Pareto, ContinuousBernoulli, "scale"), (Pareto, Uniform, "scale"),
+    (Poisson, Bernoulli, "rate"), (Poisson, Binomial, "rate"),
+]
+
+
+def _infinite(param):
+    def kl(p, q):
+        return torch.full_like(getattr(p, param), math.inf)
+
+    return kl
+
+
+for _p, _q, _param in _INFINITE:
+    register_kl(_p, _q)(_infinite(_param))
+del _p, _q, _param

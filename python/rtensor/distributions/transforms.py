@@ -10,10 +10,11 @@ from . import constraints
 from .utils import sum_rightmost
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "ComposeTransform", "CorrCholeskyTransform",
-    "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
+    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+    "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
     "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
-    "SoftplusTransform", "TanhTransform", "SoftmaxTransform", "StickBreakingTransform",
+    "SoftplusTransform", "StackTransform", "TanhTransform", "SoftmaxTransform",
+    "StickBreakingTransform",
     "Transform", "identity_transform",
 ]
 
@@ -797,6 +798,180 @@ class CorrCholeskyTransform(Transform):
         D = shape[-1]
         N = D * (D - 1) // 2
         return tuple(shape[:-2]) + (N,)
+
+
+class _PiecewiseTransform(Transform):
+    """Transforms applied to consecutive pieces of dim ``dim`` (``CatTransform``: slices of
+    ``lengths``; ``StackTransform``: single indices, the dim removed)."""
+
+    def __init__(self, tseq, dim, cache_size):
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.dim = dim
+
+    def _check(self, z, name):
+        if not (-z.dim() <= self.dim < z.dim()):
+            raise AssertionError(
+                f"dim {self.dim} out of range for tensor with {z.dim()} dimensions")
+        if z.shape[self.dim] != self._total():
+            raise AssertionError(f"{name}.size({self.dim}) = {z.shape[self.dim]} must equal "
+                                 f"{self._total_name()} {self._total()}")
+
+    def _map(self, z, name, fn):
+        self._check(z, name)
+        return self._join([fn(t, piece) for t, piece in zip(self.transforms, self._pieces(z))])
+
+    def _call(self, x):
+        return self._map(x, "x", lambda t, p: t(p))
+
+    def _inverse(self, y):
+        return self._map(y, "y", lambda t, p: t.inv(p))
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+
+class CatTransform(_PiecewiseTransform):
+    """``transforms[i]`` on the i-th slice (of length ``lengths[i]``) of dim ``dim``, the
+    results concatenated as ``torch.cat`` would."""
+
+    def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
+        super().__init__(tseq, dim, cache_size)
+        self.lengths = [1] * len(self.transforms) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.transforms):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms "
+                                 f"({len(self.transforms)})")
+
+    def _total(self):
+        return sum(self.lengths)
+
+    def _total_name(self):
+        return "length"
+
+    @property
+    def length(self):
+        return sum(self.lengths)
+
+    @property
+    def event_dim(self):
+        return max(t.event_dim for t in self.transforms)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
+
+    def _pieces(self, z):
+        out, start = [], 0
+        for length in self.lengths:
+            out.append(z.narrow(self.dim, start, length))
+            start += length
+        return out
+
+    def _join(self, pieces):
+        return _torch().cat(pieces, dim=self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        self._check(x, "x")
+        self._check(y, "y")
+        terms = []
+        for t, xs, ys in zip(self.transforms, self._pieces(x), self._pieces(y)):
+            term = t.log_abs_det_jacobian(xs, ys)
+            if t.event_dim < self.event_dim:
+                term = sum_rightmost(term, self.event_dim - t.event_dim)
+            terms.append(term)
+        dim = self.dim - x.dim() if self.dim >= 0 else self.dim
+        dim = dim + self.event_dim
+        if dim < 0:
+            return _torch().cat(terms, dim=dim)
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return total
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+
+class StackTransform(_PiecewiseTransform):
+    """``transforms[i]`` on ``z.select(dim, i)``, the results stacked as ``torch.stack``
+    would."""
+
+    def __init__(self, tseq, dim=0, cache_size=0):
+        super().__init__(tseq, dim, cache_size)
+
+    def _total(self):
+        return len(self.transforms)
+
+    def _total_name(self):
+        return "len(transforms)"
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return StackTransform(self.transforms, self.dim, cache_size)
+
+    def _pieces(self, z):
+        return [z.select(self.dim, i) for i in range(z.shape[self.dim])]
+
+    def _join(self, pieces):
+        return _torch().stack(pieces, dim=self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        self._check(x, "x")
+        self._check(y, "y")
+        terms = [t.log_abs_det_jacobian(xs, ys) for t, xs, ys in
+                 zip(self.transforms, self._pieces(x), self._pieces(y))]
+        return _torch().stack(terms, dim=self.dim)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)
+
+
+class CumulativeDistributionTransform(Transform):
+    """``y = distribution.cdf(x)``: a univariate distribution's CDF as a transform onto the unit
+    interval (for copulas)."""
+
+    bijective = True
+    codomain = constraints.unit_interval
+    sign = +1
+
+    def __init__(self, distribution, cache_size=0):
+        super().__init__(cache_size=cache_size)
+        self.distribution = distribution
+
+    @property
+    def domain(self):
+        return self.distribution.support
+
+    def _call(self, x):
+        return self.distribution.cdf(x)
+
+    def _inverse(self, y):
+        return self.distribution.icdf(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return self.distribution.log_prob(x)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return CumulativeDistributionTransform(self.distribution, cache_size=cache_size)
 
 
 def _functional():
