@@ -126,6 +126,14 @@ CASES = [
      lambda lib, p: D(lib).Wishart(p["df"], covariance_matrix=p["covariance_matrix"])),
     ("pareto", dict(scale=f32(1.0, 2.0), alpha=f32(1.5, 3.0)),
      lambda lib, p: D(lib).Pareto(p["scale"], p["alpha"])),
+    ("inverse_gamma", dict(concentration=f32(0.5, 2.0, 4.0), rate=f32(1.0, 0.5, 3.0)),
+     lambda lib, p: D(lib).InverseGamma(p["concentration"], p["rate"])),
+    ("fisher", dict(df1=f32(1.0, 4.0, 10.0), df2=f32(3.0, 5.0, 12.0)),
+     lambda lib, p: D(lib).FisherSnedecor(p["df1"], p["df2"])),
+    ("logistic_normal", dict(loc=f32(0.0, 1.0, -0.5), scale=f32(1.0, 0.5, 2.0)),
+     lambda lib, p: D(lib).LogisticNormal(p["loc"], p["scale"])),
+    ("onehot_st", dict(probs=PROBS3),
+     lambda lib, p: D(lib).OneHotCategoricalStraightThrough(probs=p["probs"])),
 ]
 
 # (p, q) case ids whose KL divergence is registered in PyTorch.

@@ -21,17 +21,20 @@ from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
+from .fishersnedecor import FisherSnedecor
 from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_cauchy import HalfCauchy
 from .half_normal import HalfNormal
 from .independent import Independent
+from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .lkj_cholesky import LKJCholesky
 from .log_normal import LogNormal
+from .logistic_normal import LogisticNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
@@ -56,7 +59,7 @@ __all__ = [
     "NegativeBinomial", "Poisson", "StudentT", "MultivariateNormal", "LowRankMultivariateNormal",
     "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Weibull", "Kumaraswamy",
     "Pareto", "LogitRelaxedBernoulli", "ExpRelaxedCategorical", "ContinuousBernoulli", "VonMises",
-    "LKJCholesky", "Wishart", "Cauchy", "Distribution", "Exponential", "ExponentialFamily",
+    "LKJCholesky", "Wishart", "FisherSnedecor", "InverseGamma", "LogisticNormal", "Cauchy", "Distribution", "Exponential", "ExponentialFamily",
     "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal",
     "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
     "TransformedDistribution", "Uniform", "biject_to", "kl_divergence", "register_kl",
