@@ -39,6 +39,8 @@ CASES = [
     ("normal_scalar", dict(), lambda lib, p: D(lib).Normal(0.5, 2.0)),
     ("uniform", dict(low=f32(0.0, -1.0, 2.0), high=f32(1.0, 3.0, 2.5)),
      lambda lib, p: D(lib).Uniform(p["low"], p["high"])),
+    ("uniform_unit", dict(low=f32(0.1, 0.25, 0.0), high=f32(0.6, 0.5, 1.0)),
+     lambda lib, p: D(lib).Uniform(p["low"], p["high"])),
     ("bernoulli", dict(probs=f32(0.2, 0.5, 0.9)),
      lambda lib, p: D(lib).Bernoulli(probs=p["probs"])),
     ("bernoulli_logits", dict(logits=f32(-1.0, 0.0, 2.0)),
@@ -124,7 +126,7 @@ CASES = [
      lambda lib, p: D(lib).LKJCholesky(3, p["concentration"])),
     ("wishart", dict(df=f32(4.0), covariance_matrix=m32([[2.0, 0.5], [0.5, 1.0]])),
      lambda lib, p: D(lib).Wishart(p["df"], covariance_matrix=p["covariance_matrix"])),
-    ("pareto", dict(scale=f32(1.0, 2.0), alpha=f32(1.5, 3.0)),
+    ("pareto", dict(scale=f32(1.0, 2.0, 0.5), alpha=f32(1.5, 3.0, 0.8)),
      lambda lib, p: D(lib).Pareto(p["scale"], p["alpha"])),
     ("inverse_gamma", dict(concentration=f32(0.5, 2.0, 4.0), rate=f32(1.0, 0.5, 3.0)),
      lambda lib, p: D(lib).InverseGamma(p["concentration"], p["rate"])),
@@ -160,6 +162,14 @@ KL_PAIRS = [
     ("normal", "exponential"), ("normal", "gamma"), ("normal", "pareto"), ("normal", "uniform"),
     ("pareto", "beta"), ("pareto", "cbernoulli"), ("pareto", "uniform"), ("poisson", "bernoulli"),
     ("poisson", "binomial"),
+    # closed forms across families
+    ("beta", "cbernoulli"), ("beta", "exponential"), ("beta", "gamma"), ("beta", "normal"),
+    ("cbernoulli", "exponential"), ("cbernoulli", "normal"), ("cbernoulli", "uniform"),
+    ("exponential", "gumbel"), ("gamma", "gumbel"), ("gumbel", "normal"),
+    ("pareto", "exponential"), ("pareto", "gamma"), ("pareto", "normal"), ("uniform", "beta"),
+    ("uniform", "cbernoulli"), ("uniform", "exponential"), ("uniform", "gamma"),
+    ("uniform", "pareto"), ("uniform_unit", "beta"), ("uniform_unit", "cbernoulli"),
+    ("uniform_unit", "gamma"), ("uniform_unit", "pareto"),
 ]
 
 # Second cases for the KL pairs, with different parameters of the same shapes.
@@ -187,7 +197,7 @@ KL_Q = {
                         cov_diag=f32(2.0, 1.0, 1.0)),
     "independent": dict(loc=m32([[1.0, 0.0], [0.0, 0.0]]), scale=m32([[2.0, 1.0], [1.0, 1.0]])),
     "cbernoulli": dict(probs=f32(0.6, 0.3, 0.5)),
-    "pareto": dict(scale=f32(0.5, 1.0), alpha=f32(2.0, 1.0)),
+    "pareto": dict(scale=f32(0.5, 1.0, 0.2), alpha=f32(2.0, 1.0, 1.5)),
     "chi2": dict(df=f32(2.0, 3.0)),
 }
 
