@@ -134,6 +134,9 @@ CASES = [
      lambda lib, p: D(lib).FisherSnedecor(p["df1"], p["df2"])),
     ("logistic_normal", dict(loc=f32(0.0, 1.0, -0.5), scale=f32(1.0, 0.5, 2.0)),
      lambda lib, p: D(lib).LogisticNormal(p["loc"], p["scale"])),
+    ("gen_pareto", dict(loc=f32(0.0, 1.0, -1.0), scale=f32(1.0, 2.0, 0.5),
+                        concentration=f32(0.3, 0.0, -0.4)),
+     lambda lib, p: D(lib).GeneralizedPareto(p["loc"], p["scale"], p["concentration"])),
     ("onehot_st", dict(probs=PROBS3),
      lambda lib, p: D(lib).OneHotCategoricalStraightThrough(probs=p["probs"])),
 ]

@@ -23,6 +23,7 @@ from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .fishersnedecor import FisherSnedecor
 from .gamma import Gamma
+from .generalized_pareto import GeneralizedPareto
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_cauchy import HalfCauchy
@@ -44,8 +45,8 @@ from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .pareto import Pareto
 from .poisson import Poisson
-from .relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
-from .relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
+from .relaxed_bernoulli import RelaxedBernoulli
+from .relaxed_categorical import RelaxedOneHotCategorical
 from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F403
@@ -58,7 +59,7 @@ __all__ = [
     "Bernoulli", "Beta", "Binomial", "Categorical", "Chi2", "Dirichlet", "Gamma", "Multinomial",
     "NegativeBinomial", "Poisson", "StudentT", "MultivariateNormal", "LowRankMultivariateNormal",
     "MixtureSameFamily", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Weibull", "Kumaraswamy",
-    "Pareto", "LogitRelaxedBernoulli", "ExpRelaxedCategorical", "ContinuousBernoulli", "VonMises",
+    "Pareto", "ContinuousBernoulli", "VonMises", "GeneralizedPareto",
     "LKJCholesky", "Wishart", "FisherSnedecor", "InverseGamma", "LogisticNormal", "Cauchy", "Distribution", "Exponential", "ExponentialFamily",
     "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal",
     "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",

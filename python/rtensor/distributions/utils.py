@@ -136,3 +136,7 @@ def _tril_indices(n, diag):
                 cols.append(c)
     return rows, cols
 
+
+# PyTorch's private spellings, which some libraries import
+_standard_normal = standard_normal
+_sum_rightmost = sum_rightmost
