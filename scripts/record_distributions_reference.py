@@ -42,12 +42,13 @@ import torch.distributions.transforms as T
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from distribution_cases import (  # noqa: E402  # noqa: E402
+from distribution_cases import (  # noqa: E402
     BAD,
     CASES,
     CONSTRAINTS,
     KL_PAIRS,
     KL_Q,
+    REINFORCE_SCRIPT,
     SAMPLER_BAD,
     TRANSFORMS,
     biject_cases,
@@ -245,6 +246,13 @@ def main():
             meta["samplers"][bid] = None
         except Exception as e:  # noqa: BLE001
             meta["samplers"][bid] = err(e)
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(REINFORCE_SCRIPT, {"__name__": "__main__"})
+    meta["reinforce_stdout"] = buf.getvalue()
     np.savez_compressed(OUT, meta=np.array(json.dumps(meta)), **arrays)
     print(f"wrote {OUT}: {len(arrays)} arrays, {len(meta['cases'])} cases")
 

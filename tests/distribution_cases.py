@@ -339,3 +339,28 @@ SAMPLER_BAD = [
     ("binomial_long", "lib.binomial(lib.tensor([1, 2]), lib.tensor([0.5, 0.5]))"),
     ("dirichlet_long", "lib._sample_dirichlet(lib.tensor([[1, 2]]))"),
 ]
+
+
+# A small REINFORCE loop written for PyTorch; the tests run it with ``python -m rtensor.compat``
+# and compare its output with what the recorder printed under PyTorch.
+REINFORCE_SCRIPT = """\
+import torch
+import torch.nn as nn
+from torch.distributions import Categorical, Normal, kl_divergence
+
+torch.manual_seed(0)
+policy = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 3))
+opt = torch.optim.Adam(policy.parameters(), lr=0.01)
+for step in range(5):
+    obs = torch.randn(8, 4)
+    dist = Categorical(logits=policy(obs))
+    action = dist.sample()
+    reward = (action == 1).float() - 0.5
+    loss = -(dist.log_prob(action) * reward).mean() - 0.01 * dist.entropy().mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    print(step, action.tolist(), round(loss.item(), 5))
+p, q = Normal(torch.zeros(2), torch.ones(2)), Normal(torch.ones(2), 2 * torch.ones(2))
+print(kl_divergence(p, q))
+"""

@@ -551,6 +551,23 @@ def test_compat_resolves_torch_distributions():
                                                                       / "python")})
 
 
+def test_compat_reinforce_script(tmp_path):
+    """A PyTorch policy-gradient script run by ``python -m rtensor.compat`` prints what it
+    printed under PyTorch (seeded init, Categorical draws, log_prob/entropy gradients, Adam)."""
+    import os
+    import subprocess
+    import sys
+
+    from distribution_cases import REINFORCE_SCRIPT
+
+    script = tmp_path / "reinforce.py"
+    script.write_text(REINFORCE_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "python")}
+    out = subprocess.run([sys.executable, "-m", "rtensor.compat", str(script)], env=env,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout == META["reinforce_stdout"]
+
+
 # ----- GPU: draws are made on the CPU generator and uploaded, so they equal the CPU's -----
 
 
