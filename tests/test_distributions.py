@@ -392,6 +392,17 @@ def test_native_samplers_generator_and_statistics():
     np.testing.assert_allclose(d.mean(0), [1 / 6, 2 / 6, 3 / 6], atol=0.01)
 
 
+def test_binomial_nan_count_draws_nothing():
+    """PyTorch's inversion sampler never ends for a NaN count; here it is NaN and the other
+    elements draw exactly what they draw without it."""
+    torch.manual_seed(3)
+    ref = torch.binomial(torch.tensor([5.0, 7.0]), torch.tensor([0.3, 0.6]))
+    torch.manual_seed(3)
+    out = torch.binomial(torch.tensor([5.0, float("nan"), 7.0]), torch.tensor([0.3, 0.5, 0.6]))
+    assert math.isnan(out[1].item())
+    assert out[0].item() == ref[0].item() and out[2].item() == ref[1].item()
+
+
 def test_standard_gamma_gradient():
     """``_standard_gamma`` records StandardGammaBackward0; its gradient is the implicit
     reparameterization gradient, checked against the finite difference of the gamma CDF

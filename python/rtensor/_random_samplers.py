@@ -71,7 +71,15 @@ def binomial(count, prob, generator=None):
     n, p = count.detach(), prob.detach()
     if tuple(p.shape) != tuple(n.shape):
         p = p.expand(n.shape).contiguous()
-    out = _C._binomial(n, p, generator)
+    # A NaN count would loop forever in ATen's inversion sampler (PyTorch hangs); it draws
+    # nothing and gives NaN here, as a NaN probability does.
+    nan_count = n != n
+    has_nan = bool(nan_count.any()) if n.numel() else False
+    if has_nan:
+        n = n.masked_fill(nan_count, 0.0)
+    out = _C._binomial(n.contiguous(), p, generator)
+    if has_nan:
+        out = out.masked_fill(nan_count, float("nan"))
     return _node("BinomialBackward0", [count, prob], out, lambda g: (g * 0, g * 0))
 
 
