@@ -595,3 +595,18 @@ def test_gpu_samples_equal_cpu(gpu, cid):
     torch.manual_seed(21)
     sg = dg.sample((4,))
     gpu_close(sg, sc, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("form", ["both", "mean", "std"])
+def test_gpu_normal_tensor_arguments(gpu, form):
+    """``torch.normal`` with GPU mean and/or std (what ``Normal.sample`` calls) returns a GPU
+    tensor holding the CPU's draws."""
+    from gpu_util import close as gpu_close
+
+    mean, std = torch.tensor([0.5, -1.0, 2.0]), torch.tensor([1.0, 0.5, 3.0])
+    args = {"both": (mean, std), "mean": (mean, 2.0), "std": (1.5, std)}[form]
+    torch.manual_seed(4)
+    c = torch.normal(*args)
+    torch.manual_seed(4)
+    g = torch.normal(*[a.to("cuda") if isinstance(a, torch.Tensor) else a for a in args])
+    gpu_close(g, c, rtol=0, atol=0)
