@@ -106,11 +106,11 @@ def test_missing_attribute_is_named(tmp_path):
 
 
 def test_missing_module(tmp_path):
-    result = run(tmp_path, "import torch.distributions\n")
+    # (torch.distributions was the example here until rtensor.distributions existed)
+    result = run(tmp_path, "import torch.fx\n")
     assert result.returncode == 1
     assert result.stderr.splitlines()[-2] == (
-        "ModuleNotFoundError: rtensor does not implement torch.distributions "
-        "(needed by script.py)")
+        "ModuleNotFoundError: rtensor does not implement torch.fx (needed by script.py)")
 
 
 def test_failures_explained():

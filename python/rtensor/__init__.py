@@ -92,6 +92,7 @@ from ._memory_format import (
     preserve_format,
 )
 from ._random import FUNCTIONS as _RANDOM_FUNCTIONS
+from ._random_samplers import FUNCTIONS as _SAMPLER_FUNCTIONS
 from ._size import Size
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from .autograd.grad_mode import (
@@ -170,6 +171,9 @@ globals().update(signal.windows.TOPLEVEL)  # torch.hann_window, kaiser_window...
 _complex.register()
 globals().update(_complex.FUNCTIONS)
 
+# torch.distributions' samplers: _standard_gamma, _sample_dirichlet, poisson, binomial.
+globals().update(_SAMPLER_FUNCTIONS)
+
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
@@ -188,3 +192,6 @@ def swapaxes(input, axis0, axis1):
 
 
 __version__ = "0.1.0"
+
+# torch.distributions, imported with the package as PyTorch does (it needs the names above).
+from . import distributions  # noqa: E402

@@ -52,6 +52,9 @@ _MODULE_GPU = frozenset({
     "_resample",
     "_pdist",
     "_rnn_layer",
+    # torch.distributions' samplers: drawn on the CPU generator (as every random fill is) and
+    # uploaded; their gradient helpers (_standard_gamma_grad, _dirichlet_grad) stay CPU-only.
+    "_standard_gamma", "_sample_dirichlet", "_poisson", "_binomial",
 })
 
 _state = {"gpu_used": False}

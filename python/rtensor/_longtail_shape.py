@@ -174,7 +174,8 @@ def broadcast_tensors(*tensors):
     shape = []
     for t in ts:
         shape = infer_size(shape, list(t.shape))
-    return tuple(t.expand(*shape) for t in ts)
+    # A tensor that already has the shape comes back as itself, as in PyTorch (no ExpandBackward0).
+    return tuple(t if list(t.shape) == shape else t.expand(*shape) for t in ts)
 
 
 # ----- joins and splits -----

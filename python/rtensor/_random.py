@@ -299,15 +299,21 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if mean_t and std_t:
         _check_std_tensor(std)
         t = _C.zeros(*_broadcast_shape(mean.shape, std.shape), dtype=mean.dtype)
+        if mean.is_cuda:  # drawn on the CPU generator into a tensor on mean's device
+            t = t.to(mean.device)
         _C._normal_(t, 0.0, 1.0, generator)
         t.mul_(std).add_(mean)
     elif mean_t:
         t = _C.zeros(*mean.shape, dtype=mean.dtype)
+        if mean.is_cuda:
+            t = t.to(mean.device)
         _C._normal_(t, 0.0, _float("normal", "std", std), generator)
         t.add_(mean)
     elif std_t:
         _check_std_tensor(std)
         t = _C.zeros(*std.shape, dtype=std.dtype)
+        if std.is_cuda:
+            t = t.to(std.device)
         _C._normal_(t, 0.0, 1.0, generator)
         t.mul_(std).add_(_float("normal", "mean", mean))
     else:

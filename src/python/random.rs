@@ -620,6 +620,191 @@ fn _multinomial(
     wrap(py, Tensor::from_vec(v, &shape))
 }
 
+// ----- rejection samplers (`_standard_gamma`, `_sample_dirichlet`, `poisson`, `binomial`) -----
+
+/// A float32/float64 tensor's values in row-major order, or ATen's "not implemented" error
+/// naming `kernel`.
+fn sampler_input(t: &Bound<'_, PyAny>, what: &str, kernel: &str) -> PyResult<Tensor> {
+    let x = tensor_arg(t, what)?;
+    match x.dtype() {
+        DType::F32 | DType::F64 => Ok(x),
+        d => Err(not_implemented_for(kernel, d).into()),
+    }
+}
+
+fn sampled<S: Element + rng::Real>(
+    py: Python<'_>,
+    v: Vec<S>,
+    like: &Tensor,
+) -> PyResult<Py<PyAny>> {
+    let out = Tensor::from_vec(v, like.shape());
+    let out = if like.is_gpu() {
+        crate::python::gpu::to_device(&out, like.device())?
+    } else {
+        out
+    };
+    wrap(py, out)
+}
+
+#[pyfunction]
+#[pyo3(signature = (alpha, generator=None))]
+fn _standard_gamma(
+    py: Python<'_>,
+    alpha: &Bound<'_, PyAny>,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let a = sampler_input(alpha, "_standard_gamma", "gamma_cpu")?;
+    let g = self::generator(generator)?;
+    let mut g = lock(&g);
+    if a.dtype() == DType::F64 {
+        let v = rng::standard_gamma(&mut g, &a.try_to_vec::<f64>()?);
+        sampled(py, v, &a)
+    } else {
+        let v = rng::standard_gamma(&mut g, &a.try_to_vec::<f32>()?);
+        sampled(py, v, &a)
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (alpha, generator=None))]
+fn _sample_dirichlet(
+    py: Python<'_>,
+    alpha: &Bound<'_, PyAny>,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let a = sampler_input(alpha, "_sample_dirichlet", "dirichlet")?;
+    let k = a.shape().last().copied().unwrap_or(1);
+    let g = self::generator(generator)?;
+    let mut g = lock(&g);
+    if a.dtype() == DType::F64 {
+        let v = rng::sample_dirichlet(&mut g, &a.try_to_vec::<f64>()?, k);
+        sampled(py, v, &a)
+    } else {
+        let v = rng::sample_dirichlet(&mut g, &a.try_to_vec::<f32>()?, k);
+        sampled(py, v, &a)
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (rates, generator=None))]
+fn _poisson(
+    py: Python<'_>,
+    rates: &Bound<'_, PyAny>,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let r = sampler_input(rates, "poisson", "poisson_cpu")?;
+    let g = self::generator(generator)?;
+    let mut g = lock(&g);
+    let rates: Vec<f64> = if r.dtype() == DType::F64 {
+        r.try_to_vec::<f64>()?
+    } else {
+        r.try_to_vec::<f32>()?.into_iter().map(f64::from).collect()
+    };
+    let v = rng::poisson(&mut g, &rates).map_err(rt_err)?;
+    if r.dtype() == DType::F64 {
+        sampled(py, v, &r)
+    } else {
+        sampled(py, v.into_iter().map(|x| x as f32).collect(), &r)
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (count, prob, generator=None))]
+fn _binomial(
+    py: Python<'_>,
+    count: &Bound<'_, PyAny>,
+    prob: &Bound<'_, PyAny>,
+    generator: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let n = sampler_input(count, "binomial", "binomial_cpu")?;
+    let p = tensor_arg(prob, "binomial")?;
+    if p.dtype() != n.dtype() {
+        return Err(rt_err(format!(
+            "expected scalar type {} but found {}",
+            type_title(n.dtype()),
+            type_title(p.dtype())
+        )));
+    }
+    if p.shape() != n.shape() {
+        return Err(rt_err(format!(
+            "binomial: count and prob must have the same shape, got {:?} and {:?}",
+            n.shape(),
+            p.shape()
+        )));
+    }
+    let g = self::generator(generator)?;
+    let mut g = lock(&g);
+    if n.dtype() == DType::F64 {
+        let v = rng::binomial(&mut g, &n.try_to_vec::<f64>()?, &p.try_to_vec::<f64>()?);
+        sampled(py, v, &n)
+    } else {
+        let v = rng::binomial(&mut g, &n.try_to_vec::<f32>()?, &p.try_to_vec::<f32>()?);
+        sampled(py, v, &n)
+    }
+}
+
+/// The same-dtype, same-shape float tensors of an elementwise gradient helper.
+fn grad_inputs(args: &[&Bound<'_, PyAny>], what: &str, kernel: &str) -> PyResult<Vec<Tensor>> {
+    let ts = args
+        .iter()
+        .map(|a| sampler_input(a, what, kernel))
+        .collect::<PyResult<Vec<_>>>()?;
+    if ts
+        .iter()
+        .any(|t| t.dtype() != ts[0].dtype() || t.shape() != ts[0].shape())
+    {
+        return Err(rt_err(format!(
+            "{what}: expected tensors of one dtype and shape"
+        )));
+    }
+    Ok(ts)
+}
+
+#[pyfunction]
+fn _standard_gamma_grad(
+    py: Python<'_>,
+    alpha: &Bound<'_, PyAny>,
+    x: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    let t = grad_inputs(
+        &[alpha, x],
+        "_standard_gamma_grad",
+        "_standard_gamma_grad_cpu",
+    )?;
+    if t[0].dtype() == DType::F64 {
+        let v = rng::standard_gamma_grad(&t[0].try_to_vec::<f64>()?, &t[1].try_to_vec::<f64>()?);
+        sampled(py, v, &t[0])
+    } else {
+        let v = rng::standard_gamma_grad(&t[0].try_to_vec::<f32>()?, &t[1].try_to_vec::<f32>()?);
+        sampled(py, v, &t[0])
+    }
+}
+
+#[pyfunction]
+fn _dirichlet_grad(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    alpha: &Bound<'_, PyAny>,
+    total: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    let t = grad_inputs(&[x, alpha, total], "_dirichlet_grad", "_dirichlet_grad_cpu")?;
+    if t[0].dtype() == DType::F64 {
+        let v = rng::dirichlet_grad(
+            &t[0].try_to_vec::<f64>()?,
+            &t[1].try_to_vec::<f64>()?,
+            &t[2].try_to_vec::<f64>()?,
+        );
+        sampled(py, v, &t[0])
+    } else {
+        let v = rng::dirichlet_grad(
+            &t[0].try_to_vec::<f32>()?,
+            &t[1].try_to_vec::<f32>()?,
+            &t[2].try_to_vec::<f32>()?,
+        );
+        sampled(py, v, &t[0])
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<PyGenerator>()?;
@@ -642,5 +827,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_cauchy_, m)?)?;
     m.add_function(wrap_pyfunction!(_randperm, m)?)?;
     m.add_function(wrap_pyfunction!(_multinomial, m)?)?;
+    m.add_function(wrap_pyfunction!(_standard_gamma, m)?)?;
+    m.add_function(wrap_pyfunction!(_sample_dirichlet, m)?)?;
+    m.add_function(wrap_pyfunction!(_poisson, m)?)?;
+    m.add_function(wrap_pyfunction!(_binomial, m)?)?;
+    m.add_function(wrap_pyfunction!(_standard_gamma_grad, m)?)?;
+    m.add_function(wrap_pyfunction!(_dirichlet_grad, m)?)?;
     Ok(())
 }

@@ -14,6 +14,8 @@
 
 mod cephes;
 mod distributions;
+mod gamma;
+mod gamma_grad;
 mod generator;
 mod integers;
 mod mt19937;
@@ -28,6 +30,8 @@ pub use distributions::{
     fill_cauchy_f32, fill_cauchy_f64, fill_exponential_f32, fill_exponential_f64, fill_geometric,
     fill_uniform_f32, fill_uniform_f64, fill_uniform_reduced,
 };
+pub use gamma::{Real, binomial, poisson, sample_dirichlet, standard_gamma};
+pub use gamma_grad::{dirichlet_grad, standard_gamma_grad};
 pub use generator::{DEFAULT_SEED, Generator, STATE_SIZE};
 pub use integers::{
     RngDType, fill_randint, fill_random, fill_random_from_to, fill_random_to, randperm,
