@@ -271,7 +271,10 @@ impl Tensor {
         if self.is_gpu() {
             return gpu::ops::contiguous(self);
         }
-        Ok(self.contiguous())
+        if self.is_contiguous() {
+            return Ok(self.clone());
+        }
+        self.try_to_dtype_copy(self.dtype())
     }
 
     /// `to_dtype` that reports GPU errors (unsupported dtype, out of memory).
@@ -338,7 +341,10 @@ impl Tensor {
         if self.is_gpu() {
             return gpu::ops::cast(self, dtype);
         }
-        Ok(self.to_dtype_copy(dtype))
+        // Allocated fallibly: an expanded view can describe more elements than memory holds.
+        let out = try_zeros(self.shape(), dtype)?;
+        copy_into(&out, self);
+        Ok(out)
     }
 
     /// `self` if it already has `dtype`, else a converted copy (PyTorch's `.to(dtype)`).

@@ -773,8 +773,8 @@ pub fn along_dim<T: Element, O: Element>(
     let row_len = *moved.shape().last().unwrap_or(&1);
     let mut out_shape: Dims = moved.shape().into();
     *out_shape.last_mut().expect("ndim >= 1") = out_len;
-    let vals = Tensor::zeros(&out_shape, O::DTYPE);
-    let idx = Tensor::zeros(&out_shape, DType::I64);
+    let vals = crate::tensor::try_zeros(&out_shape, O::DTYPE)?;
+    let idx = crate::tensor::try_zeros(&out_shape, DType::I64)?;
     // The product of the other dims (numel / row_len, also when the rows are empty).
     let rows: usize = out_shape[..out_shape.len() - 1].iter().product();
     let (ps, pv, pi) = (
