@@ -15,6 +15,7 @@ from . import (
     nn,
     optim,
     random,
+    special,
     utils,
 )
 from ._C import (
@@ -151,6 +152,10 @@ for _lt in (_longtail_shape, _longtail_math, _longtail_count):
     _longtail_shape.register(_lt.METHODS)
     globals().update(_lt.FUNCTIONS)
 del _lt
+
+# torch.special's top-level aliases and methods (polygamma, mvlgamma, igamma, logit...).
+_longtail_shape.register(special.METHODS)
+globals().update(special.FUNCTIONS)
 
 
 def is_tensor(obj):

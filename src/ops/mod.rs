@@ -43,6 +43,7 @@ pub mod pool;
 pub mod reduce;
 pub mod resample;
 pub mod rnn;
+pub mod special;
 pub mod view;
 
 pub use crate::dtype::{default_float, set_default_float};

@@ -15,6 +15,7 @@ mod pool;
 mod random;
 mod resample;
 mod rnn;
+mod special;
 mod tensor;
 
 use pyo3::prelude::*;
@@ -40,5 +41,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     attention::register(m)?;
     rnn::register(m)?;
     linalg::register(m)?;
+    special::register(m)?;
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod norm;
 pub mod pool;
 pub mod resample;
 pub mod rnn;
+pub mod special;
 pub mod threads;
 pub mod transpose;
 pub mod vecmath;
