@@ -39,7 +39,8 @@ POLYS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomi
          "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
          "laguerre_polynomial_l", "legendre_polynomial_p"]
 BESSEL = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1"]
-GRID_UNARY = ["spherical_bessel_j0", "modified_bessel_i0", "modified_bessel_i1", "ndtr", "log_ndtr", "erfcx", "i0",
+GRID_UNARY = ["spherical_bessel_j0", "modified_bessel_i0", "modified_bessel_k0",
+              "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "modified_bessel_i1", "ndtr", "log_ndtr", "erfcx", "i0",
               "i0e", "i1", "i1e", "entr", "gammaln", "digamma", "psi", "erfc", "erf", "sinc",
               "expit", "exp2", "expm1", "log1p", "round"]
 UNIT_UNARY = ["ndtri", "erfinv", "logit"]

@@ -7,7 +7,8 @@ The elementwise functions are rows of the native op registry (``src/spec/element
 so they run on every device, differentiate with PyTorch's formulas and names, and are in the
 differential test. ``polygamma`` (``digamma`` or a signed factorial times ``zeta``),
 ``multigammaln`` (a sum of ``lgamma``) and ``ndtr`` (``erf``) are compositions recorded under
-PyTorch's node names. The Bessel functions of the first and second kind, the orthogonal
+PyTorch's node names. The Bessel functions of the first and second kind, the modified ones
+of the second kind (K0, K1 and their scaled forms), the orthogonal
 polynomials and the incomplete gamma functions are CPU kernels (``_C._special_cpu_*``): a GPU
 tensor raises ``NotImplementedError`` naming the op.
 """
@@ -240,6 +241,10 @@ bessel_j1 = _cpu_unary("bessel_j1")
 bessel_y0 = _cpu_unary("bessel_y0")
 bessel_y1 = _cpu_unary("bessel_y1")
 spherical_bessel_j0 = _cpu_unary("spherical_bessel_j0")
+modified_bessel_k0 = _cpu_unary("modified_bessel_k0")
+modified_bessel_k1 = _cpu_unary("modified_bessel_k1")
+scaled_modified_bessel_k0 = _cpu_unary("scaled_modified_bessel_k0")
+scaled_modified_bessel_k1 = _cpu_unary("scaled_modified_bessel_k1")
 chebyshev_polynomial_t = _cpu_binary("chebyshev_polynomial_t")
 chebyshev_polynomial_u = _cpu_binary("chebyshev_polynomial_u")
 chebyshev_polynomial_v = _cpu_binary("chebyshev_polynomial_v")

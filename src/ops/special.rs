@@ -1,5 +1,5 @@
 //! `torch.special` functions without a GPU kernel (the Bessel functions of the first and
-//! second kind, the orthogonal polynomial families, the regularized incomplete gamma
+//! second kind, the modified Bessel functions of the second kind, the orthogonal polynomial families, the regularized incomplete gamma
 //! functions): CPU only; a GPU tensor is refused naming the op (`python/rtensor/special.py`
 //! checks before calling, the native GPU guard behind it). Values from
 //! `backend/cpu/special.rs`; no autograd node (PyTorch records none for these, except
@@ -19,6 +19,10 @@ enum Op {
     Y0,
     Y1,
     SphericalJ0,
+    K0,
+    K1,
+    ScaledK0,
+    ScaledK1,
     Poly(Poly),
     Igamma,
     Igammac,
@@ -32,6 +36,10 @@ fn op_of(name: &str) -> Option<Op> {
         "bessel_y0" => Op::Y0,
         "bessel_y1" => Op::Y1,
         "spherical_bessel_j0" => Op::SphericalJ0,
+        "modified_bessel_k0" => Op::K0,
+        "modified_bessel_k1" => Op::K1,
+        "scaled_modified_bessel_k0" => Op::ScaledK0,
+        "scaled_modified_bessel_k1" => Op::ScaledK1,
         "chebyshev_polynomial_t" => Op::Poly(ChebyshevT),
         "chebyshev_polynomial_u" => Op::Poly(ChebyshevU),
         "chebyshev_polynomial_v" => Op::Poly(ChebyshevV),
@@ -97,6 +105,10 @@ fn unary_kernel<T: SpecialFloat + crate::dtype::Element>(op: Op, v: Vec<T>) -> V
         Op::J1 => |x: T| if x.is_infinite() { T::nan() } else { x.j1() },
         Op::Y0 => |x: T| if x.is_infinite() { T::nan() } else { x.y0() },
         Op::Y1 => |x: T| if x.is_infinite() { T::nan() } else { x.y1() },
+        Op::K0 => |x: T| sp::k0(x, false),
+        Op::K1 => |x: T| sp::k1(x, false),
+        Op::ScaledK0 => |x: T| sp::k0(x, true),
+        Op::ScaledK1 => |x: T| sp::k1(x, true),
         _ => sp::spherical_bessel_j0,
     };
     v.into_iter().map(f).collect()
