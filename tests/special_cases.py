@@ -134,6 +134,12 @@ ERROR_CASES = [
     ("zeta_backward", "S.zeta(x.requires_grad_(), x).sum().backward()"),
     ("igamma_backward", "S.gammainc(x.requires_grad_(), x).sum().backward()"),
     ("heaviside_backward", "T.heaviside(x.requires_grad_(), x).sum().backward()"),
+    ("logaddexp_number", "T.logaddexp(x, 2)"),
+    ("hypot_number_method", "x.hypot(2.0)"),
+    ("heaviside_number", "T.heaviside(x, 0.5)"),
+    ("ldexp_number", "T.ldexp(x, 3)"),
+    ("hypot_inplace_number", "x.hypot_(2.0)"),
+    ("fmax_number", "T.fmax(x, 1.0)"),
 ]
 
 # Result dtypes of integer and bool inputs.

@@ -312,3 +312,52 @@ METHODS["igamma"] = gammainc
 METHODS["igammac"] = gammaincc
 METHODS["igamma_"] = lambda self, other: self.copy_(gammainc(self, other))
 METHODS["igammac_"] = lambda self, other: self.copy_(gammaincc(self, other))
+
+
+# ----- Tensor-only operands -----
+# PyTorch's binary functions below have no Scalar overload: a number operand is its argument
+# parser's TypeError, not a wrapped 0-d tensor.
+
+
+def _tensor_only(name, arg="other"):
+    method = getattr(Tensor, name)
+
+    def check(other, position=2, fn=name):
+        # The method forms count from self: `other` is their position 1.
+        if not isinstance(other, Tensor):
+            raise TypeError(
+                f"{fn}(): argument '{arg}' (position {position}) must be Tensor, not "
+                f"{type(other).__name__}"
+            )
+
+    def f(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            raise TypeError(
+                f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                f"{type(input).__name__}"
+            )
+        check(other)
+        return _finish(method(input, other), out)
+
+    def m(self, other):
+        check(other, 1)
+        return method(self, other)
+
+    f.__name__ = f.__qualname__ = m.__name__ = m.__qualname__ = name
+    FUNCTIONS[name] = f
+    METHODS[name] = m
+    inplace = getattr(Tensor, name + "_", None)
+    if inplace is not None:
+
+        def m_(self, other):
+            check(other, 1, name + "_")
+            return inplace(self, other)
+
+        m_.__name__ = m_.__qualname__ = name + "_"
+        METHODS[name + "_"] = m_
+
+
+for _name in ("logaddexp", "logaddexp2", "hypot", "fmax", "fmin", "nextafter", "ldexp"):
+    _tensor_only(_name)
+_tensor_only("heaviside", "values")
+del _name
