@@ -154,6 +154,9 @@ def call(lib, name, kind, inputs, dim=None):
         return F.threshold(x, 0.0, 0.0)
     if name == "erf":
         return lib.erf(x)
+    if name.startswith("special_"):
+        # Rows with no top-level spelling in PyTorch: torch.special.<name>.
+        return getattr(lib.special, name[len("special_"):])(*inputs)
     if kind == "unary":
         return getattr(lib, name)(x)
     if kind == "activation":

@@ -60,7 +60,20 @@ from rtensor import _C
 # "errors" (test_errors: inputs PyTorch rejects), "bulk" (test_gpu_matches_cpu), "grad"
 # (test_backward). The checks are separate so that an entry for one does not hide a
 # regression in another.
-KNOWN_DISAGREEMENTS = {}
+_F32_CANCELLATION = (
+    "float32 cancellation on the GPU (no f64 there): near the zeros of lgamma/digamma and "
+    "where logaddexp's max and log1p terms cancel, the GPU's rounding differs from the CPU's "
+    "by more than rtol 1e-5 relative to a tiny result; the CPU kernels agree with PyTorch")
+KNOWN_DISAGREEMENTS = {
+    ("values", "lgamma", "cuda"): _F32_CANCELLATION,
+    ("values", "digamma", "cuda"): _F32_CANCELLATION,
+    ("values", "logaddexp2", "cuda"): "logaddexp2(-1, -1): PyTorch's fused multiply-add gives "
+    "-1.06e-8 where the GPU rounds to 0",
+    ("bulk", "lgamma", "cuda"): _F32_CANCELLATION,
+    ("bulk", "digamma", "cuda"): _F32_CANCELLATION,
+    ("bulk", "logaddexp", "cuda"): _F32_CANCELLATION,
+    ("bulk", "logaddexp2", "cuda"): _F32_CANCELLATION,
+}
 
 REFERENCE = Path(__file__).parent / "data" / "op_reference.npz"
 with np.load(REFERENCE, allow_pickle=False) as _z:
@@ -75,7 +88,8 @@ TINY = float(np.finfo(np.float32).tiny)
 # Results that are one of the inputs, or an integer value: no rounding anywhere.
 EXACT = {"neg", "abs", "sign", "floor", "ceil", "round", "trunc", "relu", "minimum", "maximum",
          "hardtanh", "threshold", "hardshrink", "amax", "amin", "max", "min", "median", "sort",
-         "topk", "floor_divide", "div_trunc", "fmod"}
+         "topk", "floor_divide", "div_trunc", "fmod", "fmax", "fmin", "copysign", "heaviside",
+         "nextafter"}
 # One correctly rounded IEEE operation (or two: frac, reciprocal, softshrink).
 IEEE = {"add", "sub", "mul", "div", "sqrt", "square", "reciprocal", "frac", "softshrink"}
 GRAD_RTOL, GRAD_ATOL = 1e-4, 1e-6

@@ -20,6 +20,7 @@ from . import (
     optim,
     random,
     signal,
+    special,
     utils,
 )
 from ._C import (
@@ -173,6 +174,10 @@ globals().update(_complex.FUNCTIONS)
 
 # torch.distributions' samplers: _standard_gamma, _sample_dirichlet, poisson, binomial.
 globals().update(_SAMPLER_FUNCTIONS)
+
+# torch.special's top-level aliases and methods (polygamma, mvlgamma, igamma, logit...).
+_longtail_shape.register(special.METHODS)
+globals().update(special.FUNCTIONS)
 
 
 def is_tensor(obj):

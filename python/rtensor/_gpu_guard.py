@@ -21,7 +21,7 @@ _TENSOR_GPU = frozenset({
     "_set_data", "view", "reshape", "transpose", "t_", "_t", "permute", "expand", "squeeze",
     "unsqueeze", "squeeze_", "unsqueeze_", "flatten", "unflatten", "narrow", "select", "split",
     "unfold",
-    "chunk", "unbind", "movedim", "diagonal", "_slice", "_binary", "_binary_", "_unary",
+    "chunk", "unbind", "movedim", "diagonal", "_slice", "_binary", "_binary_", "_rbinary", "_unary",
     "_unary_", "clamp", "clamp_", "_sum", "_nansum", "_mean", "_amax", "_max_all", "_max_dim", "_argmax",
     "mm", "bmm", "mv", "dot", "matmul", "__getitem__", "__setitem__", "requires_grad_", "detach",
     "_addmm", "_all_any", "_count_nonzero", "_cumulative", "_logsumexp", "_median", "_median_dim",

@@ -1,10 +1,11 @@
-"""The long tail of pointwise, reduction and statistics functions (``addcmul``, ``logaddexp``,
-``hypot``, ``nan_to_num``, ``diff``, ``cross``, ``cov``, ``trapezoid``, ``cummax``,
-``logcumsumexp``, ``kthvalue``, ``quantile``...).
+"""The long tail of pointwise, reduction and statistics functions (``addcmul``,
+``nan_to_num``, ``diff``, ``cross``, ``cov``, ``trapezoid``, ``cummax``, ``logcumsumexp``,
+``kthvalue``, ``quantile``...). The elementwise binary ones with a kernel of their own
+(``logaddexp``, ``hypot``, ``copysign``, ``fmax``, ``heaviside``, ``ldexp``, ``xlogy``...) are
+rows of the native op registry (``src/spec/elementwise.rs``), not compositions here.
 
 The differentiable ones are compositions of differentiable native ops, written so that their
-gradients are PyTorch's (``copysign``'s is ``result / input`` away from 0 and 0 at 0,
-``logaddexp``'s splits evenly at ties); scans (``cummax``, ``logcumsumexp``) are Hillis-Steele
+gradients are PyTorch's; scans (``cummax``, ``logcumsumexp``) are Hillis-Steele
 scans of ``log2(n)`` whole-tensor steps. Integer-only results with data-dependent sizes
 (``unique``, ``bincount``, ``searchsorted``...) are in ``_longtail_count.py``.
 """
@@ -61,17 +62,6 @@ def _as_tensor(x, like):
     return on_device_of(_C.tensor(x, _C.result_type(like, x)), like)
 
 
-def _float_pair(a, b, kernel):
-    """Operands of a float-only binary kernel (``hypot``, ``logaddexp``): PyTorch's
-    NotImplementedError when their common dtype is not floating."""
-    a = _as_tensor(a, b) if not isinstance(a, Tensor) else a
-    b = _as_tensor(b, a)
-    dt = _C.result_type(a, b)
-    if not dt.is_floating_point:
-        raise _not_implemented(kernel, dt)
-    return a.to(dt), b.to(dt)
-
-
 # ----- pointwise -----
 
 
@@ -92,25 +82,6 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
             "(input + value * tensor1 / tensor2), for all dtypes."
         )
     return input + value * tensor1 / tensor2
-
-
-@_export(method=True)
-def logaddexp(input, other):
-    a, b = _float_pair(input, other, "logaddexp_cpu")
-    m = a.maximum(b)
-    r = m + (-(a - b).abs()).exp().log1p()
-    # Equal infinities: the formula's inf - inf would be NaN.
-    same_inf = a.isinf() & (a == b)
-    return _C.where(same_inf, a, r)
-
-
-@_export(method=True)
-def logaddexp2(input, other):
-    a, b = _float_pair(input, other, "logaddexp2_cpu")
-    m = a.maximum(b)
-    r = m + (-(a - b).abs()).exp2().log1p() * (1.0 / math.log(2.0))
-    same_inf = a.isinf() & (a == b)
-    return _C.where(same_inf, a, r)
 
 
 @_export(method=True)
@@ -180,35 +151,6 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     return x.nansum(dim, keepdim) / count
 
 
-@_export(method=True, inplace=True)
-def heaviside(input, values):
-    if isinstance(values, Tensor) and input.dtype != values.dtype:
-        raise RuntimeError(
-            "heaviside is not yet implemented for tensors with different dtypes"
-        )
-    from .autograd.grad_mode import no_grad
-
-    # PyTorch has no derivative for heaviside: the result does not require grad.
-    with no_grad():
-        pos = (input > 0).to(input.dtype)
-        return _C.where(input == 0, values, pos)
-
-
-def _nan_aware(name, take_max):
-    def f(input, other):
-        other = _as_tensor(other, input)
-        r = input.maximum(other) if take_max else input.minimum(other)
-        r = _C.where(other.isnan(), input.to(r.dtype), r)
-        return _C.where(input.isnan(), other.to(r.dtype), r)
-
-    f.__name__ = name
-    return f
-
-
-fmax = _export(method=True)(_nan_aware("fmax", True))
-fmin = _export(method=True)(_nan_aware("fmin", False))
-
-
 _INT_VIEW = {_C.float16: _C.int16, _C.bfloat16: _C.int16, _C.float32: _C.int32,
              _C.float64: _C.int64}
 
@@ -227,38 +169,6 @@ def signbit(input):
 @_export(method=True, inplace=True)
 def sgn(input):
     return input.sign()
-
-
-@_export(method=True, inplace=True)
-def copysign(input, other):
-    a = _to_float(input)
-    mag = a.abs()
-    # Negation flips the sign bit of NaN too (a product by -1 need not).
-    if isinstance(other, Tensor):
-        r = _C.where(signbit(other), -mag, mag)
-    else:
-        r = -mag if math.copysign(1.0, other) < 0 else mag
-    dt = _C.result_type(a, other)
-    if not dt.is_floating_point:
-        dt = _C.get_default_dtype()
-    return r.to(dt)
-
-
-@_export(method=True, inplace=True)
-def hypot(input, other):
-    a, b = _float_pair(input, other, "hypot_cpu")
-    aa, bb = a.abs(), b.abs()
-    m = aa.maximum(bb)
-    safe = _C.where(m == 0, 1.0, m)
-    r = m * ((aa / safe).square() + (bb / safe).square()).sqrt()
-    # hypot(inf, NaN) is inf, as std::hypot.
-    return _C.where(aa.isinf() | bb.isinf(), math.inf, r).to(a.dtype)
-
-
-@_export(method=True, inplace=True)
-def ldexp(input, other):
-    two = on_device_of(_C.tensor(2.0, _C.get_default_dtype()), input)
-    return input * two.pow(other)
 
 
 @_export(method=True)
@@ -596,7 +506,7 @@ def logcumsumexp(input, dim):
     x = input.movedim(d, -1)
 
     def step(v, s, n):
-        return _cat_tail(v, logaddexp(v.narrow(-1, s, n - s), v.narrow(-1, 0, n - s)), s)
+        return _cat_tail(v, v.narrow(-1, s, n - s).logaddexp(v.narrow(-1, 0, n - s)), s)
 
     return _scan_last(x, step).movedim(-1, d).contiguous()
 

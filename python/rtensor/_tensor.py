@@ -28,6 +28,11 @@ UNARY_INPLACE = [r["name"] for r in _REGISTRY if r["kind"] == "unary" and r["py_
 BINARY_OPS = [
     r["name"]
     for r in _REGISTRY
+    if r["kind"] in ("binary", "comparison") and r["py_forms"] in ("all", "no_inplace")
+]
+BINARY_INPLACE = [
+    r["name"]
+    for r in _REGISTRY
     if r["kind"] in ("binary", "comparison") and r["py_forms"] == "all"
 ]
 
@@ -71,6 +76,7 @@ for _n in UNARY_INPLACE:
     setattr(Tensor, _n + "_", _method_(_n))
 for _n in BINARY_OPS:
     setattr(Tensor, _n, _bmethod(_n))
+for _n in BINARY_INPLACE:
     setattr(Tensor, _n + "_", _bmethod_(_n))
 
 

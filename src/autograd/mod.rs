@@ -21,3 +21,4 @@ pub mod ops_pool;
 pub mod ops_resample;
 pub mod ops_rnn;
 pub mod ops_shape;
+pub mod ops_special;

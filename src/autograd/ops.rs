@@ -7,6 +7,7 @@ use crate::autograd::engine::gradient_edge;
 use crate::autograd::grad_mode;
 use crate::autograd::node::{BackwardFn, Node, Saved};
 pub use crate::autograd::ops_shape::*;
+use crate::autograd::ops_special::{special_binary_grads, special_unary_grad};
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::elementwise::{self as ew, BinaryOp, Operand, UnaryOp};
@@ -209,6 +210,13 @@ pub fn binary_as(op: BinaryOp, a: &Operand, b: &Operand, grad: GradName) -> Resu
         Div => (need_b, true),
         Remainder | Fmod => (need_b, need_b),
         Pow | Atan2 | Minimum | Maximum => (true, true),
+        Logaddexp | Logaddexp2 | Hypot | Fmax | Fmin => (true, true),
+        Copysign => (true, need_a),
+        Nextafter => (need_a, need_a),
+        Heaviside => (false, false),
+        Ldexp => (true, true),
+        Xlogy | SpecialXlog1py => (need_a || need_b, true),
+        SpecialZeta => (need_b, need_b),
         Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor | BitAnd | BitOr
         | BitXor => (false, false),
     };
@@ -310,6 +318,11 @@ pub fn binary_as(op: BinaryOp, a: &Operand, b: &Operand, grad: GradName) -> Resu
             }
             // Floor and truncating division are piecewise constant.
             DivFloor | DivTrunc => (Some(zeros_like(g)?), Some(zeros_like(g)?)),
+            Logaddexp | Logaddexp2 | Hypot | Nextafter | Copysign | Fmax | Fmin | Heaviside
+            | Ldexp | Xlogy | SpecialXlog1py | SpecialZeta => {
+                let (av, bv) = (av.clone(), bv.clone());
+                special_binary_grads(op, g, av.as_ref(), bv.as_ref(), need_a, need_b)?
+            }
             Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor | BitAnd | BitOr
             | BitXor => return Err(not_differentiable(op.name())),
         };
@@ -495,6 +508,10 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
             Frac => g.clone(),
             Reciprocal => neg(&binary(BinaryOp::Div, &tn(g), &tn(&mul(&x, &x)?))?)?,
             Square => gm(mul_scalar(&x, 2.0)?)?,
+            Lgamma | Digamma | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1
+            | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
+                special_unary_grad(op, g, &x)?
+            }
             LogicalNot | BitwiseNot | IsNan | IsInf | IsFinite => {
                 return Err(not_differentiable(op.name()));
             }

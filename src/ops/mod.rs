@@ -45,6 +45,7 @@ pub mod reduce;
 pub mod resample;
 pub mod rnn;
 pub mod scatter_reduce;
+pub mod special;
 pub mod view;
 // issue 16, linalg2: LAPACK-convention factorizations
 pub mod linalg_factor;

@@ -17,6 +17,7 @@ mod random;
 mod resample;
 mod rnn;
 mod scatter_reduce;
+mod special;
 mod tensor;
 // issue 16, linalg2: LAPACK-convention factorizations
 mod linalg_factor;
@@ -47,5 +48,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     complex::register(m)?;
     linalg_factor::register(m)?;
     scatter_reduce::register(m)?;
+    special::register(m)?;
     Ok(())
 }

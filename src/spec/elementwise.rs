@@ -180,6 +180,23 @@ unary_ops! {
     IsNan = "isnan", grad: None, ints: Predicate, bools: AsInt, py: NoInplace;
     IsInf = "isinf", grad: None, ints: Predicate, bools: AsInt, py: NoInplace;
     IsFinite = "isfinite", grad: None, ints: Predicate, bools: AsInt, py: NoInplace;
+    // torch.special and its top-level aliases (`backend/cpu/special.rs`, `shaders/special.wgsl`).
+    // The `special_*` rows have no method or top-level function in PyTorch: `rtensor.special`
+    // reaches them.
+    Lgamma = "lgamma", grad: Some("LgammaBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Digamma = "digamma", grad: Some("DigammaBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Erfinv = "erfinv", grad: Some("ErfinvBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Erfc = "erfc", grad: Some("ErfcBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    I0 = "i0", grad: Some("I0Backward0"), ints: ToFloat, bools: AsInt, py: All;
+    Sinc = "sinc", grad: Some("SincBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Logit = "logit", grad: Some("LogitBackward0"), ints: ToFloat, bools: AsInt, py: Internal;
+    SpecialI0e = "special_i0e", grad: Some("SpecialI0EBackward0"), ints: ToFloat, bools: AsInt, py: Internal;
+    SpecialI1 = "special_i1", grad: Some("SpecialI1Backward0"), ints: ToFloat, bools: AsInt, py: Internal;
+    SpecialI1e = "special_i1e", grad: Some("SpecialI1EBackward0"), ints: ToFloat, bools: AsInt, py: Internal;
+    SpecialNdtri = "special_ndtri", grad: Some("SpecialNdtriBackward0"), ints: ToFloat, bools: AsInt, py: Internal;
+    SpecialLogNdtr = "special_log_ndtr", grad: Some("SpecialLogNdtrBackward0"), ints: ToFloat, bools: AsInt, py: Internal;
+    SpecialErfcx = "special_erfcx", grad: Some("SpecialErfcxBackward0"), ints: ToFloat, bools: AsInt, py: Internal;
+    SpecialEntr = "special_entr", grad: Some("SpecialEntrBackward0"), ints: ToFloat, bools: AsInt, py: Internal;
 }
 
 const NEG_BOOL: &str = "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
@@ -205,6 +222,9 @@ pub enum BinaryKind {
     Comparison,
     /// bool result, operands read as truth values.
     Logical,
+    /// Float operands only: integer and bool operands are PyTorch's NotImplementedError naming
+    /// the `<op>_cpu` kernel (`logaddexp`, `hypot`, `nextafter`).
+    FloatOnly,
 }
 
 macro_rules! binary_ops {
@@ -261,7 +281,24 @@ binary_ops! {
     BitAnd = "bitwise_and", grad: None, kind: Bitwise, py: All;
     BitOr = "bitwise_or", grad: None, kind: Bitwise, py: All;
     BitXor = "bitwise_xor", grad: None, kind: Bitwise, py: All;
+    // The elementwise long tail and torch.special's binary functions (`backend/cpu/special.rs`).
+    Logaddexp = "logaddexp", grad: Some("LogaddexpBackward0"), kind: FloatOnly, py: NoInplace;
+    Logaddexp2 = "logaddexp2", grad: Some("Logaddexp2Backward0"), kind: FloatOnly, py: NoInplace;
+    Hypot = "hypot", grad: Some("HypotBackward0"), kind: FloatOnly, py: All;
+    Nextafter = "nextafter", grad: Some("NextafterBackward0"), kind: FloatOnly, py: All;
+    Copysign = "copysign", grad: Some("CopysignBackward0"), kind: FloatArith, py: All;
+    Fmax = "fmax", grad: Some("FmaxBackward0"), kind: Arith, py: NoInplace;
+    Fmin = "fmin", grad: Some("FminBackward0"), kind: Arith, py: NoInplace;
+    Heaviside = "heaviside", grad: Some(NOT_IMPLEMENTED_GRAD), kind: Arith, py: All;
+    Ldexp = "ldexp", grad: Some("LdexpBackward0"), kind: FloatArith, py: All;
+    Xlogy = "xlogy", grad: Some("XlogyBackward0"), kind: FloatArith, py: All;
+    SpecialXlog1py = "special_xlog1py", grad: Some("SpecialXlog1PyBackward0"), kind: FloatArith, py: Internal;
+    SpecialZeta = "special_zeta", grad: Some("SpecialZetaBackward0"), kind: FloatArith, py: Internal;
 }
+
+/// PyTorch's text for `heaviside` of two dtypes.
+pub const HEAVISIDE_DTYPES: &str =
+    "heaviside is not yet implemented for tensors with different dtypes.";
 
 impl BinaryOp {
     pub fn is_comparison(self) -> bool {
@@ -284,6 +321,13 @@ impl BinaryOp {
             // `remainder(number, t)` has no derivative formula in PyTorch.
             (BinaryOp::Remainder, false, _) => Some(NOT_IMPLEMENTED_GRAD),
             (BinaryOp::Fmod, true, false) => Some("FmodBackward0"),
+            (BinaryOp::Xlogy, false, _) => Some("XlogyBackward1"),
+            (BinaryOp::Xlogy, true, false) => Some("XlogyBackward2"),
+            (BinaryOp::SpecialXlog1py, false, _) => Some("SpecialXlog1PyBackward1"),
+            (BinaryOp::SpecialXlog1py, true, false) => Some("SpecialXlog1PyBackward2"),
+            (BinaryOp::SpecialZeta, false, _) => Some("SpecialZetaBackward1"),
+            (BinaryOp::SpecialZeta, true, false) => Some("SpecialZetaBackward2"),
+            (BinaryOp::Copysign, true, false) => Some("CopysignBackward1"),
             _ => self.grad_fn(),
         }
     }
@@ -311,7 +355,9 @@ impl BinaryOp {
                 Pow => Some("pow"),
                 Sub => return Err(Error::Runtime(SUB_BOOLS.into())),
                 Add | Mul | Div | Atan2 | Minimum | Maximum | Eq | Ne | Lt | Le | Gt | Ge
-                | LogicalAnd | LogicalOr | LogicalXor | BitAnd | BitOr | BitXor => None,
+                | LogicalAnd | LogicalOr | LogicalXor | BitAnd | BitOr | BitXor | Logaddexp
+                | Logaddexp2 | Hypot | Nextafter | Copysign | Fmax | Fmin | Heaviside | Ldexp
+                | Xlogy | SpecialXlog1py | SpecialZeta => None,
             };
             if let Some(kernel) = kernel {
                 return Err(not_implemented_for(kernel, common));
@@ -320,6 +366,9 @@ impl BinaryOp {
         match self.kind() {
             BinaryKind::Logical => Ok((DType::Bool, DType::Bool)),
             BinaryKind::Comparison => Ok((compute_dtype(common), DType::Bool)),
+            BinaryKind::FloatOnly if !common.is_float() => {
+                Err(not_implemented_for(&format!("{}_cpu", self.name()), common))
+            }
             BinaryKind::FloatArith if !common.is_float() => {
                 Ok((compute_dtype(default_float()), default_float()))
             }
@@ -335,6 +384,9 @@ impl BinaryOp {
     pub fn check_operands(self, a: &Operand, b: &Operand) -> Result<()> {
         if self == BinaryOp::Sub && (a.dtype() == DType::Bool || b.dtype() == DType::Bool) {
             return Err(Error::Runtime(SUB_BOOL.into()));
+        }
+        if self == BinaryOp::Heaviside && a.dtype() != b.dtype() {
+            return Err(Error::Runtime(HEAVISIDE_DTYPES.into()));
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 use super::iter::{par_flat, par_runs};
 use super::math::{FloatMath, IntMath};
+use super::special::{self as sp, SpecialFloat};
 use super::vecmath::{self, VecFn};
 use crate::dtype::{DType, Element, Scalar};
 use crate::error::{Error, Result};
@@ -50,7 +51,9 @@ pub fn unary(plan: &UnaryPlan, a: &Tensor) -> Result<Tensor> {
                 IsNan | IsInf => {}
                 Neg | Abs | Sign | Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sqrt
                 | Rsqrt | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Sigmoid
-                | Relu | Floor | Ceil | Round | Trunc | Frac | Reciprocal | Square | BitwiseNot => {
+                | Relu | Floor | Ceil | Round | Trunc | Frac | Reciprocal | Square | BitwiseNot
+                | Lgamma | Digamma | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1
+                | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
                     return Err(no_kernel(op.name(), a.dtype()));
                 }
             }
@@ -70,7 +73,10 @@ pub fn unary(plan: &UnaryPlan, a: &Tensor) -> Result<Tensor> {
                         Floor | Ceil | Round | Trunc => map::<$T, $T>(a, &out, |x| x),
                         Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sqrt | Rsqrt | Sin
                         | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Sigmoid | Frac
-                        | Reciprocal | LogicalNot | IsNan | IsInf | IsFinite => {
+                        | Reciprocal | LogicalNot | IsNan | IsInf | IsFinite | Lgamma | Digamma
+                        | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1
+                        | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx
+                        | SpecialEntr => {
                             return Err(no_kernel(op.name(), a.dtype()));
                         }
                     }
@@ -185,6 +191,18 @@ fn run_binary(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<()> 
                 Le => zip::<$T, bool>(a, b, out, |x, y| x <= y),
                 Gt => zip::<$T, bool>(a, b, out, |x, y| x > y),
                 Ge => zip::<$T, bool>(a, b, out, |x, y| x >= y),
+                Logaddexp => zip::<$T, $T>(a, b, out, sp::logaddexp),
+                Logaddexp2 => zip::<$T, $T>(a, b, out, sp::logaddexp2),
+                Hypot => zip::<$T, $T>(a, b, out, |x, y| x.hypot(y)),
+                Nextafter => zip::<$T, $T>(a, b, out, sp::nextafter),
+                Copysign => zip::<$T, $T>(a, b, out, sp::copysign),
+                Fmax => zip::<$T, $T>(a, b, out, sp::fmax),
+                Fmin => zip::<$T, $T>(a, b, out, sp::fmin),
+                Heaviside => zip::<$T, $T>(a, b, out, sp::heaviside),
+                Ldexp => zip::<$T, $T>(a, b, out, sp::ldexp),
+                Xlogy => zip::<$T, $T>(a, b, out, sp::xlogy),
+                SpecialXlog1py => zip::<$T, $T>(a, b, out, sp::xlog1py),
+                SpecialZeta => zip::<$T, $T>(a, b, out, sp::zeta),
                 LogicalAnd | LogicalOr | LogicalXor | BitAnd | BitOr | BitXor => {
                     return Err(no_kernel(op.name(), <$T as Element>::DTYPE));
                 }
@@ -232,7 +250,15 @@ fn run_binary(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<()> 
                 BitAnd => zip::<$T, $T>(a, b, out, |x, y| x & y),
                 BitOr => zip::<$T, $T>(a, b, out, |x, y| x | y),
                 BitXor => zip::<$T, $T>(a, b, out, |x, y| x ^ y),
-                Div | Atan2 | LogicalAnd | LogicalOr | LogicalXor => {
+                Fmax => zip::<$T, $T>(a, b, out, |x, y| x.max(y)),
+                Fmin => zip::<$T, $T>(a, b, out, |x, y| x.min(y)),
+                Heaviside => zip::<$T, $T>(a, b, out, |x, y| match x {
+                    0 => y,
+                    _ if x > 0 => 1,
+                    _ => 0,
+                }),
+                Div | Atan2 | LogicalAnd | LogicalOr | LogicalXor | Logaddexp | Logaddexp2
+                | Hypot | Nextafter | Copysign | Ldexp | Xlogy | SpecialXlog1py | SpecialZeta => {
                     return Err(no_kernel(op.name(), <$T as Element>::DTYPE));
                 }
             }
@@ -254,14 +280,23 @@ fn run_binary(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) -> Result<()> 
         DType::C64 | DType::C128 => Err(no_kernel(op.name(), d)),
         DType::Bool => {
             match op {
-                Add | LogicalOr | BitOr | Maximum => zip::<bool, bool>(a, b, out, |x, y| x | y),
-                Mul | LogicalAnd | BitAnd | Minimum => zip::<bool, bool>(a, b, out, |x, y| x & y),
+                // heaviside(x, v): v where x is 0 (false), 1 where x is true.
+                Add | LogicalOr | BitOr | Maximum | Fmax | Heaviside => {
+                    zip::<bool, bool>(a, b, out, |x, y| x | y)
+                }
+                Mul | LogicalAnd | BitAnd | Minimum | Fmin => {
+                    zip::<bool, bool>(a, b, out, |x, y| x & y)
+                }
                 LogicalXor | BitXor | Ne => zip::<bool, bool>(a, b, out, |x, y| x ^ y),
                 Eq => zip::<bool, bool>(a, b, out, |x, y| x == y),
                 Lt => zip::<bool, bool>(a, b, out, |x, y| !x & y),
                 Le => zip::<bool, bool>(a, b, out, |x, y| x <= y),
                 Gt => zip::<bool, bool>(a, b, out, |x, y| x & !y),
                 Ge => zip::<bool, bool>(a, b, out, |x, y| x >= y),
+                Logaddexp | Logaddexp2 | Hypot | Nextafter | Copysign | Ldexp | Xlogy
+                | SpecialXlog1py | SpecialZeta => {
+                    return Err(no_kernel(op.name(), d));
+                }
                 Sub | Div | DivTrunc | DivFloor | Remainder | Fmod | Pow | Atan2 => {
                     // Arithmetic that has no bool meaning runs in int64 and casts back.
                     let r = Tensor::zeros(out.shape(), DType::I64);
@@ -398,7 +433,7 @@ fn float_pred(a: &Tensor, out: &Tensor, f: impl Fn(f64) -> bool + Sync) {
     }
 }
 
-fn float_unary<T: FloatMath>(op: UnaryOp, a: &Tensor, out: &Tensor) -> Result<()> {
+fn float_unary<T: FloatMath + SpecialFloat>(op: UnaryOp, a: &Tensor, out: &Tensor) -> Result<()> {
     use UnaryOp::*;
     if T::DTYPE == DType::F32 {
         let vf = match op {
@@ -450,6 +485,20 @@ fn float_unary<T: FloatMath>(op: UnaryOp, a: &Tensor, out: &Tensor) -> Result<()
         Frac => map::<T, T>(a, out, |x| x - x.trunc()),
         Reciprocal => map::<T, T>(a, out, |x| T::one() / x),
         Square => map::<T, T>(a, out, |x| x * x),
+        Lgamma => map::<T, T>(a, out, |x| SpecialFloat::lgamma(x)),
+        Digamma => map::<T, T>(a, out, sp::digamma),
+        Erfinv => map::<T, T>(a, out, sp::erfinv),
+        Erfc => map::<T, T>(a, out, |x| SpecialFloat::erfc(x)),
+        I0 => map::<T, T>(a, out, sp::i0),
+        Sinc => map::<T, T>(a, out, sp::sinc),
+        Logit => map::<T, T>(a, out, sp::logit),
+        SpecialI0e => map::<T, T>(a, out, sp::i0e),
+        SpecialI1 => map::<T, T>(a, out, sp::i1),
+        SpecialI1e => map::<T, T>(a, out, sp::i1e),
+        SpecialNdtri => map::<T, T>(a, out, sp::ndtri),
+        SpecialLogNdtr => map::<T, T>(a, out, sp::log_ndtr),
+        SpecialErfcx => map::<T, T>(a, out, sp::erfcx),
+        SpecialEntr => map::<T, T>(a, out, sp::entr),
         LogicalNot | BitwiseNot | IsNan | IsInf | IsFinite => {
             return Err(no_kernel(op.name(), T::DTYPE));
         }

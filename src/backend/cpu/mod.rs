@@ -15,6 +15,7 @@ pub mod pool;
 pub mod resample;
 pub mod rnn;
 pub mod scatter_reduce;
+pub mod special;
 pub mod threads;
 pub mod transpose;
 pub mod vecmath;

@@ -29,7 +29,12 @@ fn binary_expr(op: BinaryOp, t: Ty) -> Option<(&'static str, Ty)> {
                 Le => "!a || b",
                 Gt => "a && !b",
                 Ge => "a || !b",
-                Sub | Div | DivTrunc | DivFloor | Remainder | Fmod | Pow | Atan2 => return None,
+                // heaviside(x, v): v where x is false, true where x is.
+                Fmax | Heaviside => "a || b",
+                Fmin => "a && b",
+                Sub | Div | DivTrunc | DivFloor | Remainder | Fmod | Pow | Atan2 | Logaddexp
+                | Logaddexp2 | Hypot | Nextafter | Copysign | Ldexp | Xlogy | SpecialXlog1py
+                | SpecialZeta => return None,
             },
             Ty::Bool,
         ));
@@ -54,6 +59,18 @@ fn binary_expr(op: BinaryOp, t: Ty) -> Option<(&'static str, Ty)> {
             Atan2 => "atan2_f(a, b)",
             Maximum => "max_f(a, b)",
             Minimum => "min_f(a, b)",
+            Logaddexp => "sp_logaddexp(a, b)",
+            Logaddexp2 => "sp_logaddexp2(a, b)",
+            Hypot => "sp_hypot(a, b)",
+            Nextafter => "sp_nextafter(a, b)",
+            Copysign => "copysign_f(a, b)",
+            Fmax => "sp_fmax(a, b)",
+            Fmin => "sp_fmin(a, b)",
+            Heaviside => "sp_heaviside(a, b)",
+            Ldexp => "keep_nan2(a, b, a * exp2_f(b))",
+            Xlogy => "sp_xlogy(a, b)",
+            SpecialXlog1py => "sp_xlog1py(a, b)",
+            SpecialZeta => "sp_zeta(a, b)",
             BitAnd | BitOr | BitXor | LogicalAnd | LogicalOr | LogicalXor => return None,
         };
         return Some((e, t));
@@ -78,7 +95,11 @@ fn binary_expr(op: BinaryOp, t: Ty) -> Option<(&'static str, Ty)> {
         BitAnd => "a & b",
         BitOr => "a | b",
         BitXor => "a ^ b",
-        Div | Atan2 | LogicalAnd | LogicalOr | LogicalXor => return None,
+        Fmax => "max(a, b)",
+        Fmin => "min(a, b)",
+        Heaviside => "select(select(0, 1, a > 0), b, a == 0)",
+        Div | Atan2 | LogicalAnd | LogicalOr | LogicalXor | Logaddexp | Logaddexp2 | Hypot
+        | Nextafter | Copysign | Ldexp | Xlogy | SpecialXlog1py | SpecialZeta => return None,
     };
     Some((e, t))
 }
@@ -120,6 +141,21 @@ fn float_expr(op: UnaryOp) -> Option<&'static str> {
         Frac => "select(keep_nan(a, a - trunc(a)), nan_f(), is_inf_f(a))",
         Reciprocal => "keep_nan(a, reciprocal_f(a))",
         Square => "keep_nan(a, a * a)",
+        // shaders/special.wgsl (each keeps NaN).
+        Lgamma => "sp_lgamma(a)",
+        Digamma => "sp_digamma(a)",
+        Erfinv => "sp_erfinv(a)",
+        Erfc => "sp_erfc(a)",
+        I0 => "sp_i0(a)",
+        Sinc => "sp_sinc(a)",
+        Logit => "sp_logit(a)",
+        SpecialI0e => "sp_i0e(a)",
+        SpecialI1 => "sp_i1(a)",
+        SpecialI1e => "sp_i1e(a)",
+        SpecialNdtri => "sp_ndtri(a)",
+        SpecialLogNdtr => "sp_log_ndtr(a)",
+        SpecialErfcx => "sp_erfcx(a)",
+        SpecialEntr => "sp_entr(a)",
         LogicalNot | BitwiseNot | IsNan | IsInf | IsFinite => return None,
     })
 }
@@ -138,7 +174,10 @@ fn int_expr(op: UnaryOp) -> Option<&'static str> {
         Floor | Ceil | Round | Trunc => "a",
         Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sqrt | Rsqrt | Sin | Cos | Tan | Asin
         | Acos | Atan | Sinh | Cosh | Tanh | Sigmoid | Frac | Reciprocal | LogicalNot | IsNan
-        | IsInf | IsFinite => return None,
+        | IsInf | IsFinite | Lgamma | Digamma | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e
+        | SpecialI1 | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
+            return None;
+        }
     })
 }
 
@@ -156,7 +195,9 @@ fn predicate_expr(op: UnaryOp, float: bool) -> Option<(Ty, &'static str)> {
         IsNan | IsInf => (Ty::I32, "false"),
         Neg | Abs | Sign | Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sqrt | Rsqrt | Sin
         | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Sigmoid | Relu | Floor | Ceil
-        | Round | Trunc | Frac | Reciprocal | Square | BitwiseNot => return None,
+        | Round | Trunc | Frac | Reciprocal | Square | BitwiseNot | Lgamma | Digamma | Erfinv
+        | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1 | SpecialI1e | SpecialNdtri
+        | SpecialLogNdtr | SpecialErfcx | SpecialEntr => return None,
     })
 }
 

@@ -6,6 +6,8 @@ use crate::dtype::DType;
 
 const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
 const MATH: &str = include_str!("../../../shaders/math.wgsl");
+/// The special functions (`sp_*`), appended to the helpers of the maps that call them.
+const SPECIAL: &str = include_str!("../../../shaders/special.wgsl");
 const REDUCE: &str = include_str!("../../../shaders/reduce.wgsl");
 const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
 const OFFSETS: &str = include_str!("../../../shaders/offsets.wgsl");
@@ -167,9 +169,14 @@ impl MapSpec {
             "out[off[0]] = {};",
             store(self.expr_ty, self.out, &self.expr)
         );
+        let helpers = if self.expr.contains("sp_") {
+            format!("{}\n{}", MATH, SPECIAL)
+        } else {
+            MATH.to_string()
+        };
         ELEMENTWISE
             .replace("{{BINDINGS}}", &bindings)
-            .replace("{{HELPERS}}", MATH)
+            .replace("{{HELPERS}}", &helpers)
             .replace("{{NOPS}}", &self.nops().to_string())
             .replace("{{BODY}}", &body)
     }

@@ -111,6 +111,18 @@ impl PyTensor {
         ag::binary_inplace(op, &slf.get().t(), &scaled(o, alpha)?, grad)?;
         Ok(slf.clone().into_any().unbind())
     }
+    /// `name(other, self)` with a number `other` first (`xlogy(2.0, t)`, `special.zeta(2.0,
+    /// t)`): PyTorch's Scalar-self overload, with its own grad_fn name.
+    fn _rbinary(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        other: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let (op, grad) = binary_form(name)?;
+        let o = operand_arg(other, name)?;
+        wrap(py, ag::binary_as(op, &o, &Operand::Tensor(self.t()), grad)?)
+    }
     fn _unary(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
         wrap(py, ag::unary(unary_op(name)?, &self.t())?)
     }
