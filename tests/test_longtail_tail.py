@@ -66,9 +66,8 @@ def test_against_pytorch(cid):
             _close(got, DATA[f"{cid}|grad|{n}"], f"{cid} grad {n}")
 
 
-# rtensor.logaddexp (python/rtensor/_longtail_math.py, outside this suite's area) records its
-# composition's last node; its values and gradients are still compared.
-GRAD_FN_DIFFERS = {"m_logaddexp": "WhereBackward0"}
+# Names that differ from PyTorch's (none now: logaddexp became a registry op with its own node).
+GRAD_FN_DIFFERS = {}
 
 _EXC = {"RuntimeError": RuntimeError, "IndexError": IndexError, "ValueError": ValueError,
         "TypeError": TypeError}

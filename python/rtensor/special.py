@@ -165,7 +165,8 @@ def multigammaln(input, p, *, out=None):
     dtype = input.dtype if input.dtype.is_floating_point else _C.get_default_dtype()
 
     def f(x):
-        args = _C.tensor([-p / 2.0 + 0.5 + 0.5 * j for j in range(p)], dtype)
+        # Natively allocated (a huge p is the allocator's error, not a huge Python list).
+        args = _C.arange(0, p, 1, dtype=dtype) * 0.5 + (0.5 - p / 2.0)
         if x.device.type != "cpu":
             args = args.to(x.device)
         r = (x.unsqueeze(-1) + args).lgamma().sum(-1)
