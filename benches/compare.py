@@ -579,6 +579,26 @@ for _n in (512,):
 
 
 # ----------------------------------------------------------------------------------------
+# torch.fft (rtensor on rustfft, PyTorch on pocketfft/MKL, NumPy's pocketfft in float64):
+# the 2^20 complex64 transform, and rfft of 2^20 float32
+
+def _fft(name, make_input, call):
+    def make(lib):
+        x = to_lib(lib, make_input())
+        return lambda: call(lib, x)
+    register(Workload(name, {k: make for k in LIBS}, group="fft"))
+
+
+_fft("fft 2^20 complex64",
+     lambda: (data((1 << 20,), 70) + 1j * data((1 << 20,), 71)).astype(np.complex64),
+     lambda lib, x: lib.fft.fft(x))
+_fft("rfft 2^20 float32", lambda: data((1 << 20,), 72), lambda lib, x: lib.fft.rfft(x))
+_fft("fft2 256x256 complex64",
+     lambda: (data((256, 256), 73) + 1j * data((256, 256), 74)).astype(np.complex64),
+     lambda lib, x: lib.fft.fft2(x))
+
+
+# ----------------------------------------------------------------------------------------
 # Runner
 
 def time_calls(fn: Callable[[], object], number: int) -> float:

@@ -8,13 +8,33 @@
 use crate::backend::cpu::threads::{pool, run_tasks};
 use num_complex::Complex;
 use rustfft::{Fft, FftNum, FftPlanner};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Work (elements times log2 of the length) below which one thread does the transform.
 const PAR_MIN: usize = 1 << 16;
 
-fn plan<T: FftNum>(n: usize, forward: bool) -> Arc<dyn Fft<T>> {
-    let mut p = FftPlanner::<T>::new();
+/// One planner per element type for the process: rustfft's planner caches the plans it has
+/// made (and their twiddle tables), which for 2^20 points cost more than the transform.
+pub trait Planned: FftNum {
+    fn planner() -> &'static Mutex<FftPlanner<Self>>;
+}
+
+impl Planned for f32 {
+    fn planner() -> &'static Mutex<FftPlanner<f32>> {
+        static P: OnceLock<Mutex<FftPlanner<f32>>> = OnceLock::new();
+        P.get_or_init(|| Mutex::new(FftPlanner::new()))
+    }
+}
+
+impl Planned for f64 {
+    fn planner() -> &'static Mutex<FftPlanner<f64>> {
+        static P: OnceLock<Mutex<FftPlanner<f64>>> = OnceLock::new();
+        P.get_or_init(|| Mutex::new(FftPlanner::new()))
+    }
+}
+
+fn plan<T: Planned>(n: usize, forward: bool) -> Arc<dyn Fft<T>> {
+    let mut p = T::planner().lock().unwrap_or_else(|e| e.into_inner());
     if forward {
         p.plan_fft_forward(n)
     } else {
@@ -24,7 +44,7 @@ fn plan<T: FftNum>(n: usize, forward: bool) -> Arc<dyn Fft<T>> {
 
 /// Unnormalised DFT of `data` (row-major `shape`) along `dim`: forward `e^{-2 pi i jk/n}`,
 /// inverse `e^{+2 pi i jk/n}`.
-pub fn c2c<T: FftNum>(data: &mut [Complex<T>], shape: &[usize], dim: usize, forward: bool) {
+pub fn c2c<T: Planned>(data: &mut [Complex<T>], shape: &[usize], dim: usize, forward: bool) {
     let n = shape[dim];
     let total: usize = shape.iter().product();
     if n <= 1 || total == 0 {
