@@ -557,9 +557,10 @@ def test_compat_resolves_torch_distributions():
             "from torch.distributions import Normal, constraints;"
             "assert d is rtensor.distributions and Normal is rtensor.distributions.Normal;"
             "assert torch.distributions.kl_divergence is rtensor.distributions.kl_divergence")
+    # The rtensor this suite imports (the installed wheel under CI, python/ in development).
+    root = str(Path(torch.__file__).resolve().parent.parent)
     subprocess.run([sys.executable, "-c", code], check=True,
-                   env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).parent.parent
-                                                                      / "python")})
+                   env={**__import__("os").environ, "PYTHONPATH": root})
 
 
 def test_compat_reinforce_script(tmp_path):
@@ -573,7 +574,7 @@ def test_compat_reinforce_script(tmp_path):
 
     script = tmp_path / "reinforce.py"
     script.write_text(REINFORCE_SCRIPT)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "python")}
+    env = {**os.environ, "PYTHONPATH": str(Path(torch.__file__).resolve().parent.parent)}
     out = subprocess.run([sys.executable, "-m", "rtensor.compat", str(script)], env=env,
                          capture_output=True, text=True, check=True)
     assert out.stdout == META["reinforce_stdout"]
