@@ -635,6 +635,38 @@ fn asin_f(x: f32) -> f32 {
     return atan2_f(x, sqrt((1.0 - x) * (1.0 + x)));
 }
 
+// asinh/acosh/atanh through log1p: no cancellation near 0 (asinh, atanh) or 1 (acosh), and
+// log(2|x|) where x^2 would overflow.
+fn asinh_f(x: f32) -> f32 {
+    let ax = abs(x);
+    if (ax > 1.0e8) {
+        return copysign_f(log(ax) + 0.69314718055994531, x);
+    }
+    return copysign_f(log1p_f(ax + ax * ax / (1.0 + sqrt(1.0 + ax * ax))), x);
+}
+
+fn acosh_f(x: f32) -> f32 {
+    if (x < 1.0) {
+        return nan_f();
+    }
+    if (x > 1.0e8) {
+        return log(x) + 0.69314718055994531;
+    }
+    let t = x - 1.0;
+    return log1p_f(t + sqrt(2.0 * t + t * t));
+}
+
+fn atanh_f(x: f32) -> f32 {
+    let ax = abs(x);
+    if (ax > 1.0) {
+        return nan_f();
+    }
+    if (ax == 1.0) {
+        return copysign_f(f32_inf(), x);
+    }
+    return copysign_f(0.5 * log1p_f(2.0 * ax / (1.0 - ax)), x);
+}
+
 fn acos_f(x: f32) -> f32 {
     if (is_nan_f(x) || abs(x) > 1.0) {
         return nan_f();

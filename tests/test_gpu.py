@@ -157,7 +157,7 @@ UNARY = {
     "floor": BASE * 3, "ceil": BASE * 3, "round": BASE * 3, "trunc": BASE * 3,
     "frac": BASE * 3, "sign": BASE, "reciprocal": POS, "square": BASE, "exp2": BASE,
     "log2": POS, "log10": POS, "log1p": POS, "expm1": BASE, "asin": UNIT, "acos": UNIT,
-    "atan": BASE,
+    "atan": BASE, "asinh": BASE * 30, "acosh": POS + 1, "atanh": UNIT,
 }
 
 

@@ -22,6 +22,7 @@ prints every panicking call (GROUP: rtensor, linalg, functional, Tensor).
 """
 
 import math
+import re
 import sys
 import types
 import warnings
@@ -144,25 +145,10 @@ def calls(group):
             yield f"{group}.{name}{label}", fn, is_method, build
 
 
-# Calls that panic today (id -> what panics and where). Each id is a call made by the sweep.
-_STRIDE = ("Rust panic (index out of bounds) in Tensor.stride, src/python/tensor/mod.rs: "
-           "wrap_dim accepts dim 0/-1 on a 0-d tensor, then strides()[0] is indexed; PyTorch "
-           "raises IndexError: Dimension specified as 0 but tensor has no dimensions")
-_FRAC = ("Rust panic (capacity overflow) in rtensor::ops::pool::fractional_windows "
-         "(src/ops/pool.rs), reached from _C._fractional_max_pool: a negative kernel_size/"
-         "output_size is not checked; PyTorch raises RuntimeError: Trying to create tensor with "
-         "negative dimension -1: [1, 1, -1, -1] (or, for the empty input, fractional_max_pool2d(): "
-         "Expected input to have non-zero size for non-batch dimensions)")
-KNOWN_PANICS = {
-    "Tensor.stride(scalar, neg1)": _STRIDE,
-    "Tensor.stride(scalar, zero)": _STRIDE,
-    "functional.fractional_max_pool2d(empty3d, neg1, neg1)": _FRAC,
-    "functional.fractional_max_pool2d_with_indices(empty3d, neg1, neg1)": _FRAC,
-    "functional.fractional_max_pool2d(empty3d, zero, neg1)": _FRAC,
-    "functional.fractional_max_pool2d_with_indices(empty3d, zero, neg1)": _FRAC,
-    "functional.fractional_max_pool2d(empty3d, zero, neg1, five)": _FRAC,
-    "functional.fractional_max_pool2d_with_indices(empty3d, zero, neg1, five)": _FRAC,
-}
+# Calls that panic today (id -> what panics and where), left out of the sweep until fixed. Empty:
+# the last ones (Tensor.stride on a 0-d tensor, fractional_max_pool2d with negative sizes) are
+# fixed and checked below with PyTorch's messages.
+KNOWN_PANICS: dict[str, str] = {}
 
 # Calls left out of the sweep: they abort the process or run too long (id -> why).
 SKIP_CALLS = {}  # none at present: the sweep runs every call it builds
@@ -202,29 +188,6 @@ def test_sweep_reaches_the_api():
     assert {"view", "flip", "__getitem__", "add_"} <= names["Tensor"]
 
 
-def _known(cid):
-    group, rest = cid.split(".", 1)
-    name = rest.split("(", 1)[0]
-    for c, f, m, build in calls(group):
-        if c == cid:
-            return f, m, build
-    raise LookupError(f"{cid} is not a call the sweep makes ({name})")
-
-
-@pytest.mark.parametrize("cid", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=r))
-                                 for c, r in sorted(KNOWN_PANICS.items())])
-def test_known_panic(cid):
-    """Each known panic, alone: fails (xfail) while it panics, passes (an XPASS, which strict
-    turns into a failure) once it raises an ordinary exception; then remove it from the list."""
-    fn, is_method, build = _known(cid)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            call(fn, is_method, build)
-        except Exception:  # noqa: BLE001,S110
-            pass
-
-
 if __name__ == "__main__":
     for g in sys.argv[1:] or ["rtensor", "linalg", "functional", "Tensor"]:
         for line in panics(g):
@@ -248,3 +211,33 @@ def test_repeat_interleave_overflowing_total_raises():
                        "represented as a SymInt: -9223372036854775808"):
         rtensor.repeat_interleave(rtensor.tensor([HUGE, HUGE]))
     assert rtensor.repeat_interleave(rtensor.tensor([2, 1])).tolist() == [0, 0, 1]
+
+
+# ----- fixed panics (PyTorch's classes and messages, recorded from PyTorch 2.13) -----
+
+
+@pytest.mark.parametrize("dim", [-2, -1, 0, 1])
+def test_stride_of_a_scalar_raises_index_error(dim):
+    with pytest.raises(IndexError, match=f"^Dimension specified as {dim} but tensor has no "
+                       "dimensions$"):
+        rtensor.tensor(1.5).stride(dim)
+    assert rtensor.tensor(1.5).stride() == ()
+
+
+@pytest.mark.parametrize("shape,k,out,msg", [
+    ((1, 1, 4, 4), -1, -1, "Trying to create tensor with negative dimension -1: [1, 1, -1, -1]"),
+    ((1, 1, 4, 4), 2, -1, "Trying to create tensor with negative dimension -1: [1, 1, -1, -1]"),
+    ((0, 4, 4), 2, (3, -1), "Trying to create tensor with negative dimension -1: [0, 3, -1]"),
+    ((2, 0, 3), -1, -1, "fractional_max_pool2d(): Expected input to have non-zero size for "
+     "non-batch dimensions, but got[2, 0, 3] with dimension 1 being empty."),
+])
+def test_fractional_max_pool2d_bad_sizes_raise(shape, k, out, msg):
+    with pytest.raises(RuntimeError, match=re.escape(msg)):
+        F.fractional_max_pool2d(rtensor.zeros(*shape), k, out)
+
+
+def test_fractional_max_pool3d_empty_dim_raises():
+    with pytest.raises(RuntimeError, match=re.escape(
+            "fractional_max_pool3d_out(): Expected input to have non-zero size for non-batch "
+            "dimensions, but got[1, 2, 0, 3, 3] with dimension 2 being empty.")):
+        F.fractional_max_pool3d(rtensor.zeros(1, 2, 0, 3, 3), 1, 1)

@@ -883,7 +883,7 @@ def segment_reduce(data, reduce, *, lengths=None, indices=None, offsets=None, ax
 # --- function forms of in-place methods (torch.abs_(t) is t.abs_()) and small methods ---------
 
 _INPLACE_FORMS = (
-    "abs_ acos_ arccos_ arcsin_ arctan_ asin_ atan_ ceil_ clamp_ clip_ cos_ cosh_ deg2rad_ "
+    "abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ atan_ atanh_ ceil_ clamp_ clip_ cos_ cosh_ deg2rad_ "
     "erf_ erfc_ exp2_ expm1_ fix_ floor_ frac_ gcd_ lcm_ ldexp_ log10_ log1p_ log2_ log_ "
     "nan_to_num_ neg_ negative_ rad2deg_ reciprocal_ round_ rsqrt_ sin_ sinh_ sqrt_ tan_ "
     "trunc_"

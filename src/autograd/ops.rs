@@ -491,6 +491,19 @@ pub fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
                 &tn(g),
                 &tn(&binary(BinaryOp::Add, &tn(&mul(&x, &x)?), &s(1.0))?),
             )?,
+            // PyTorch: (x^2 + 1).rsqrt(), (x^2 - 1).rsqrt(), 1 / (1 - x^2).
+            Asinh | Acosh => {
+                let one = if op == Asinh { 1.0 } else { -1.0 };
+                gm(unary(
+                    Rsqrt,
+                    &binary(BinaryOp::Add, &tn(&mul(&x, &x)?), &s(one))?,
+                )?)?
+            }
+            Atanh => binary(
+                BinaryOp::Div,
+                &tn(g),
+                &tn(&binary(BinaryOp::Sub, &s(1.0), &tn(&mul(&x, &x)?))?),
+            )?,
             Sinh => gm(u(Cosh)?)?,
             Cosh => gm(u(Sinh)?)?,
             Tanh => {

@@ -361,9 +361,9 @@ pub fn unary(op: UnaryOp, z: &Tensor) -> Result<Tensor> {
                 "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead.".into(),
             ));
         }
-        Asin | Acos | Atan | Relu | Floor | Ceil | Round | Trunc | Frac | BitwiseNot | Lgamma
-        | Digamma | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1 | SpecialI1e
-        | SpecialNdtri | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
+        Asin | Acos | Atan | Asinh | Acosh | Atanh | Relu | Floor | Ceil | Round | Trunc | Frac
+        | BitwiseNot | Lgamma | Digamma | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e
+        | SpecialI1 | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
             return Err(not_implemented_for(op.name(), dt));
         }
     })

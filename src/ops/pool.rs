@@ -494,6 +494,15 @@ pub fn fractional_windows(
             sizes(s)
         ));
     }
+    // ATen checks every dim after the first, batched or not.
+    if let Some(d) = (1..ndim).find(|&d| s[d] == 0) {
+        return rt(format!(
+            "{}: Expected input to have non-zero size for non-batch dimensions, but got{} with dimension {} being empty.",
+            name,
+            sizes(s),
+            d
+        ));
+    }
     let batch = if ndim == nd + 2 { s[0] } else { 1 };
     let chans = s[ndim - nd - 1];
     let ss = samples.shape();
@@ -514,6 +523,15 @@ pub fn fractional_windows(
             "expected scalar type {} but found {}",
             crate::ops::elementwise::type_title(x.dtype()),
             crate::ops::elementwise::type_title(samples.dtype())
+        ));
+    }
+    if output_size.iter().any(|&o| o < 0) {
+        let mut shape: Vec<i64> = s[..ndim - nd].iter().map(|&v| v as i64).collect();
+        shape.extend_from_slice(output_size);
+        let bad = output_size.iter().find(|&&o| o < 0).copied().unwrap_or(-1);
+        return rt(format!(
+            "Trying to create tensor with negative dimension {}: {:?}",
+            bad, shape
         ));
     }
     let (_, inp) = split(x, nd);

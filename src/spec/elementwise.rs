@@ -163,6 +163,9 @@ unary_ops! {
     Asin = "asin", grad: Some("AsinBackward0"), ints: ToFloat, bools: AsInt, py: All;
     Acos = "acos", grad: Some("AcosBackward0"), ints: ToFloat, bools: AsInt, py: All;
     Atan = "atan", grad: Some("AtanBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Asinh = "asinh", grad: Some("AsinhBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Acosh = "acosh", grad: Some("AcoshBackward0"), ints: ToFloat, bools: AsInt, py: All;
+    Atanh = "atanh", grad: Some("AtanhBackward0"), ints: ToFloat, bools: AsInt, py: All;
     Sinh = "sinh", grad: Some("SinhBackward0"), ints: ToFloat, bools: AsInt, py: All;
     Cosh = "cosh", grad: Some("CoshBackward0"), ints: ToFloat, bools: AsInt, py: All;
     Tanh = "tanh", grad: Some("TanhBackward0"), ints: ToFloat, bools: AsInt, py: All;

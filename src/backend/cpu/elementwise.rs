@@ -50,10 +50,11 @@ pub fn unary(plan: &UnaryPlan, a: &Tensor) -> Result<Tensor> {
                 // Integers are never nan or inf.
                 IsNan | IsInf => {}
                 Neg | Abs | Sign | Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sqrt
-                | Rsqrt | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Sigmoid
-                | Relu | Floor | Ceil | Round | Trunc | Frac | Reciprocal | Square | BitwiseNot
-                | Lgamma | Digamma | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1
-                | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
+                | Rsqrt | Sin | Cos | Tan | Asin | Acos | Atan | Asinh | Acosh | Atanh | Sinh
+                | Cosh | Tanh | Sigmoid | Relu | Floor | Ceil | Round | Trunc | Frac
+                | Reciprocal | Square | BitwiseNot | Lgamma | Digamma | Erfinv | Erfc | I0
+                | Sinc | Logit | SpecialI0e | SpecialI1 | SpecialI1e | SpecialNdtri
+                | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
                     return Err(no_kernel(op.name(), a.dtype()));
                 }
             }
@@ -72,11 +73,11 @@ pub fn unary(plan: &UnaryPlan, a: &Tensor) -> Result<Tensor> {
                         // Rounding is the identity on integers.
                         Floor | Ceil | Round | Trunc => map::<$T, $T>(a, &out, |x| x),
                         Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sqrt | Rsqrt | Sin
-                        | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Sigmoid | Frac
-                        | Reciprocal | LogicalNot | IsNan | IsInf | IsFinite | Lgamma | Digamma
-                        | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1
-                        | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx
-                        | SpecialEntr => {
+                        | Cos | Tan | Asin | Acos | Atan | Asinh | Acosh | Atanh | Sinh | Cosh
+                        | Tanh | Sigmoid | Frac | Reciprocal | LogicalNot | IsNan | IsInf
+                        | IsFinite | Lgamma | Digamma | Erfinv | Erfc | I0 | Sinc | Logit
+                        | SpecialI0e | SpecialI1 | SpecialI1e | SpecialNdtri | SpecialLogNdtr
+                        | SpecialErfcx | SpecialEntr => {
                             return Err(no_kernel(op.name(), a.dtype()));
                         }
                     }
@@ -467,6 +468,9 @@ fn float_unary<T: FloatMath + SpecialFloat>(op: UnaryOp, a: &Tensor, out: &Tenso
         Asin => map::<T, T>(a, out, |x| x.asin()),
         Acos => map::<T, T>(a, out, |x| x.acos()),
         Atan => map::<T, T>(a, out, |x| x.atan()),
+        Asinh => map::<T, T>(a, out, |x| x.asinh()),
+        Acosh => map::<T, T>(a, out, |x| x.acosh()),
+        Atanh => map::<T, T>(a, out, |x| x.atanh()),
         Sinh => map::<T, T>(a, out, |x| x.sinh()),
         Cosh => map::<T, T>(a, out, |x| x.cosh()),
         Tanh => map::<T, T>(a, out, |x| x.tanh()),

@@ -128,6 +128,9 @@ fn float_expr(op: UnaryOp) -> Option<&'static str> {
         Asin => "asin_f(a)",
         Acos => "acos_f(a)",
         Atan => "atan_f(a)",
+        Asinh => "keep_nan(a, asinh_f(a))",
+        Acosh => "keep_nan(a, acosh_f(a))",
+        Atanh => "keep_nan(a, atanh_f(a))",
         Sinh => "keep_nan(a, sinh_f(a))",
         Cosh => "keep_nan(a, cosh_f(a))",
         Tanh => "keep_nan(a, tanh_f(a))",
@@ -173,9 +176,10 @@ fn int_expr(op: UnaryOp) -> Option<&'static str> {
         // Rounding is the identity on integers.
         Floor | Ceil | Round | Trunc => "a",
         Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sqrt | Rsqrt | Sin | Cos | Tan | Asin
-        | Acos | Atan | Sinh | Cosh | Tanh | Sigmoid | Frac | Reciprocal | LogicalNot | IsNan
-        | IsInf | IsFinite | Lgamma | Digamma | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e
-        | SpecialI1 | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
+        | Acos | Atan | Asinh | Acosh | Atanh | Sinh | Cosh | Tanh | Sigmoid | Frac
+        | Reciprocal | LogicalNot | IsNan | IsInf | IsFinite | Lgamma | Digamma | Erfinv | Erfc
+        | I0 | Sinc | Logit | SpecialI0e | SpecialI1 | SpecialI1e | SpecialNdtri
+        | SpecialLogNdtr | SpecialErfcx | SpecialEntr => {
             return None;
         }
     })
@@ -194,10 +198,10 @@ fn predicate_expr(op: UnaryOp, float: bool) -> Option<(Ty, &'static str)> {
         // Integers are never nan or inf.
         IsNan | IsInf => (Ty::I32, "false"),
         Neg | Abs | Sign | Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sqrt | Rsqrt | Sin
-        | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh | Sigmoid | Relu | Floor | Ceil
-        | Round | Trunc | Frac | Reciprocal | Square | BitwiseNot | Lgamma | Digamma | Erfinv
-        | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1 | SpecialI1e | SpecialNdtri
-        | SpecialLogNdtr | SpecialErfcx | SpecialEntr => return None,
+        | Cos | Tan | Asin | Acos | Atan | Asinh | Acosh | Atanh | Sinh | Cosh | Tanh | Sigmoid
+        | Relu | Floor | Ceil | Round | Trunc | Frac | Reciprocal | Square | BitwiseNot
+        | Lgamma | Digamma | Erfinv | Erfc | I0 | Sinc | Logit | SpecialI0e | SpecialI1
+        | SpecialI1e | SpecialNdtri | SpecialLogNdtr | SpecialErfcx | SpecialEntr => return None,
     })
 }
 

@@ -145,6 +145,13 @@ impl PyTensor {
         match dim {
             None => Ok(PyTuple::new(py, t.strides())?.into_any().unbind()),
             Some(d) => {
+                if t.ndim() == 0 {
+                    // wrap_dim treats a 0-d tensor as 1-d (sum(dim=0) works on scalars);
+                    // a stride lookup does not.
+                    return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                        "Dimension specified as {d} but tensor has no dimensions"
+                    )));
+                }
                 let d = crate::shape::wrap_dim(d, t.ndim())?;
                 Ok(t.strides()[d].into_pyobject(py)?.into_any().unbind())
             }
