@@ -10,6 +10,7 @@ from . import (
     _longtail_index,
     _longtail_math,
     _longtail_shape,
+    _longtail_stats,
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
     autograd,
     fft,
@@ -161,7 +162,8 @@ globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 globals().update(_RANDOM_FUNCTIONS)
 
 # The long tail (atleast_2d, kron, cov, cummax, unique...): function forms and Tensor methods.
-for _lt in (_longtail_shape, _longtail_math, _longtail_count, _longtail_index):
+for _lt in (_longtail_shape, _longtail_math, _longtail_count, _longtail_index,
+            _longtail_stats):
     _longtail_shape.register(_lt.METHODS)
     globals().update(_lt.FUNCTIONS)
 del _lt

@@ -8,7 +8,8 @@ import collections
 
 __all__ = ["aminmax", "cummax", "cummin", "frexp", "kthvalue", "linalg_cholesky_ex", "linalg_eigh",
            "linalg_inv_ex", "linalg_lstsq", "linalg_qr", "linalg_slogdet", "linalg_solve_ex",
-           "linalg_svd", "max", "median", "min", "mode", "slogdet", "sort", "topk"]
+           "linalg_svd", "max", "median", "min", "mode", "slogdet", "sort", "topk", "nanmedian",
+           "histogram", "histogramdd"]
 
 
 def _repr(self):
@@ -31,6 +32,9 @@ topk = _make("topk")
 median = _make("median")
 kthvalue = _make("kthvalue")
 mode = _make("mode")
+nanmedian = _make("nanmedian")
+histogram = _make("histogram", ("hist", "bin_edges"))
+histogramdd = _make("histogramdd", ("hist", "bin_edges"))
 cummax = _make("cummax")
 cummin = _make("cummin")
 aminmax = _make("aminmax", ("min", "max"))
