@@ -805,17 +805,16 @@ def tensorsolve(A, B, dims=None, *, out=None):
     _check_tensor(B, op, "B")
     ndim = A.ndim
     if dims is not None:
+        # ATen: movedim(dims -> the last len(dims) positions), then only the products must agree.
         dims = [d + ndim if d < 0 else d for d in dims]
-        rest = [d for d in range(ndim) if d not in dims]
-        A = A.permute(*rest, *dims)
+        A = A.movedim(list(dims), list(range(ndim - len(dims), ndim)))
     result_shape = tuple(A.shape[B.ndim:])
     result_product = math.prod(result_shape)
-    other_product = math.prod(tuple(B.shape))
-    expected = math.prod(tuple(A.shape[:B.ndim]))
-    if tuple(A.shape[:B.ndim]) != tuple(B.shape) or result_product != other_product:
+    other_product = B.numel()
+    if result_product != other_product:
         raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[other.ndim:])"
                            f" == prod(self.shape[:other.ndim]), but got {result_product} != "
-                           f"{expected}")
+                           f"{other_product}")
     X = solve(A.reshape(other_product, result_product), B.reshape(other_product))
     return X.reshape(*result_shape)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 
 from . import _C
+from ._C import Tensor
 from ._longtail_shape import _inplace, _shape_str, infer_size, type_name, wrap_dim
 
 FUNCTIONS: dict = {}
@@ -755,11 +756,15 @@ def constant_pad_nd(input, pad, value=0):
 
 @_export(method=True)
 def clamp_min(input, min):
+    if isinstance(min, Tensor):  # clamp_min.Tensor: the gradient also reaches `min`
+        return _named("ClampMinBackward1", lambda x, m: x.clamp(min=m), input, min)
     return _named("ClampMinBackward0", lambda x: x.clamp(min=min), input)
 
 
 @_export(method=True)
 def clamp_max(input, max):
+    if isinstance(max, Tensor):
+        return _named("ClampMaxBackward1", lambda x, m: x.clamp(max=m), input, max)
     return _named("ClampMaxBackward0", lambda x: x.clamp(max=max), input)
 
 

@@ -401,7 +401,12 @@ def tensordot(a, b, dims=2, out=None):
     da = [wrap_dim(d, a.ndim) for d in da]
     db = [wrap_dim(d, b.ndim) for d in db]
     for x, y in zip(da, db):
-        if a.shape[x] != b.shape[y]:
+        # ATen sums a contracted dim of size 1 against the other operand's dim right away.
+        if b.shape[y] == 1:
+            a = a.sum(x, keepdim=True)
+        elif a.shape[x] == 1:
+            b = b.sum(y, keepdim=True)
+        elif a.shape[x] != b.shape[y]:
             raise RuntimeError(
                 f"contracted dimensions need to match, but first has size {a.shape[x]} in dim "
                 f"{x} and second has size {b.shape[y]} in dim {y}"

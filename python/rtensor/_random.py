@@ -296,6 +296,16 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     ``normal(mean, std, size)`` with numbers."""
     _check_device(device)
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if (mean_t and mean.requires_grad) or (std_t and std.requires_grad):
+        # PyTorch's normal is not reparameterised: the gradients to mean and std are zeros
+        # (derivatives.yaml); distributions' rsample is the differentiable draw.
+        name = "NormalBackward3" if mean_t and std_t else (
+            "NormalBackward1" if mean_t else "NormalBackward2")
+        params = [a for a in (mean, std) if isinstance(a, Tensor)]
+        t = normal(mean.detach() if mean_t else mean, std.detach() if std_t else std, size,
+                   generator=generator, dtype=dtype, layout=layout, device=device)
+        t = _zero_grad_node(name, params, t)
+        return _finish(t, out, requires_grad and not t.requires_grad)
     if mean_t and std_t:
         _check_std_tensor(std)
         t = _C.zeros(*_broadcast_shape(mean.shape, std.shape), dtype=mean.dtype)
@@ -332,8 +342,18 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     t = _C.zeros(*input.shape, dtype=input.dtype)
     if input.is_cuda:
         t = t.to(input.device)
-    _C._bernoulli_(t, input if p is None else _float("bernoulli", "p", p), generator)
+    _C._bernoulli_(t, input.detach() if p is None else _float("bernoulli", "p", p), generator)
+    if p is None:
+        t = _zero_grad_node("BernoulliBackward0", [input], t)  # zeros, as PyTorch
     return _finish(t, out, False)
+
+
+def _zero_grad_node(name, params, t):
+    """``t`` recorded as node ``name`` whose gradients to ``params`` are zeros (a sample does
+    not depend differentiably on its parameters in PyTorch's ``normal``/``bernoulli``)."""
+    from .nn.functional import _node
+
+    return _node(name, params, t, lambda g: tuple(g.new_zeros(p.shape) for p in params))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):

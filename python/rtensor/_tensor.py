@@ -292,7 +292,11 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2.0
     elif p == "nuc":
-        raise NotImplementedError("norm(p='nuc') is not supported")
+        # torch.norm hands the nuclear norm to matrix_norm over `dim` (every dim by default).
+        from . import linalg
+
+        dims = list(range(self.ndim)) if dim is None else dim
+        return linalg.matrix_norm(self, "nuc", dims, keepdim, dtype=dtype)
     r = self._norm(float(p), dim, keepdim)
     return r if dtype is None else r.to(dtype)
 
@@ -455,7 +459,20 @@ def index_add(self, dim, index, source, *, alpha=1):
 def index_fill(self, dim, index, value):
     from .nn.functional import _named
 
-    return _named("IndexFillBackward0", lambda x: x.clone().index_fill_(dim, index, value), self)
+    if not isinstance(value, Tensor):
+        return _named("IndexFillBackward0", lambda x: x.clone().index_fill_(dim, index, value),
+                      self)
+
+    def fill(x, v):
+        # The in-place kernel checks the arguments and fills; `where` over the filled positions
+        # carries the gradient to the 0-d `v` (the sum over the filled elements, as ATen).
+        out = x.clone().index_fill_(dim, index, v.detach())
+        if not v.requires_grad:
+            return out
+        mask = x.detach().new_zeros(x.shape, dtype=_C.bool).index_fill_(dim, index, True)
+        return _C.where(mask, v.to(x.dtype), x)
+
+    return _named("IndexFillBackward1", fill, self, value)
 
 
 def where(self, condition, other):

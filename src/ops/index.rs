@@ -753,6 +753,14 @@ fn check_gather_shape(x: &Tensor, dim: usize, index: &Tensor, name: &str) -> Res
 pub fn gather(x: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     let d = wrap_dim(dim, x.ndim())?;
     crate::backend::gpu::same_device(&[x, index])?;
+    if index.numel() == 0 {
+        // ATen returns before its shape and dtype checks when there is nothing to gather.
+        return if x.is_gpu() {
+            crate::backend::gpu::empty(index.shape(), x.dtype())
+        } else {
+            Ok(Tensor::zeros(index.shape(), x.dtype()))
+        };
+    }
     if x.is_gpu() {
         let offs = gather_offsets_gpu(x, d, index, "gather")?;
         let out = crate::backend::gpu::empty(index.shape(), x.dtype())?;
@@ -791,6 +799,9 @@ pub fn scatter_(
     crate::backend::gpu::same_device(&[x, index])?;
     if let Operand::Tensor(s) = src {
         crate::backend::gpu::same_device(&[x, s])?;
+    }
+    if index.numel() == 0 {
+        return Ok(()); // ATen: nothing to scatter, so no shape or dtype checks either
     }
     if x.is_gpu() {
         check_gather_shape(x, d, index, "scatter")?;

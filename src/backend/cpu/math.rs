@@ -56,6 +56,30 @@ pub trait FloatMath: Element + Float + Send + Sync {
             y
         }
     }
+    /// asinh without overflow: Rust's squares |x| and gives inf from about 1.8e19 (f32), where
+    /// the C library's (PyTorch's) returns log(2|x|).
+    #[inline(always)]
+    fn asinh_big(self) -> Self {
+        let ax = self.abs();
+        let r = if ax > Self::from(1e8).unwrap() {
+            ax.ln() + Self::from(std::f64::consts::LN_2).unwrap()
+        } else {
+            (ax + ax * ax / (Self::one() + (Self::one() + ax * ax).sqrt())).ln_1p()
+        };
+        r.copysign(self)
+    }
+    /// acosh without overflow (as `asinh_big`) and without cancellation just above 1.
+    #[inline(always)]
+    fn acosh_big(self) -> Self {
+        if self < Self::one() {
+            return Self::nan();
+        }
+        if self > Self::from(1e8).unwrap() {
+            return self.ln() + Self::from(std::f64::consts::LN_2).unwrap();
+        }
+        let t = self - Self::one();
+        (t + (t + t + t * t).sqrt()).ln_1p()
+    }
     /// PyTorch's `(0 < x) - (x < 0)`: NaN and -0.0 both give +0.0 (NumPy keeps NaN).
     #[inline(always)]
     fn sign0(self) -> Self {
