@@ -4,6 +4,7 @@ import sys as _sys
 
 from . import (
     _C,
+    _aten_internal,
     _complex,
     _gpu_guard,  # noqa: F401  (wraps CPU-only natives before anything captures one)
     _longtail_count,
@@ -11,6 +12,7 @@ from . import (
     _longtail_math,
     _longtail_shape,
     _longtail_stats,
+    _storage_ops,
     _tensor,  # noqa: F401  (adds the Python-level Tensor methods)
     autograd,
     fft,
@@ -163,7 +165,7 @@ globals().update(_RANDOM_FUNCTIONS)
 
 # The long tail (atleast_2d, kron, cov, cummax, unique...): function forms and Tensor methods.
 for _lt in (_longtail_shape, _longtail_math, _longtail_count, _longtail_index,
-            _longtail_stats):
+            _longtail_stats, _storage_ops):
     _longtail_shape.register(_lt.METHODS)
     globals().update(_lt.FUNCTIONS)
 del _lt
@@ -173,6 +175,9 @@ globals().update(signal.windows.TOPLEVEL)  # torch.hann_window, kaiser_window...
 # Complex numbers (after the long tail: `sgn` and `angle` take complex inputs here).
 _complex.register()
 globals().update(_complex.FUNCTIONS)
+
+# ATen-level functions (native_layer_norm, _chunk_cat, grid_sampler...).
+globals().update({k: v for k, v in _aten_internal.FUNCTIONS.items() if k not in globals()})
 
 # torch.distributions' samplers: _standard_gamma, _sample_dirichlet, poisson, binomial.
 globals().update(_SAMPLER_FUNCTIONS)

@@ -21,7 +21,7 @@ _FROM_METHODS = _REGISTERED + (
     "swapaxes swapdims t permute squeeze unsqueeze flatten unflatten narrow select chunk split "
     "unbind movedim diagonal index_select gather scatter scatter_add index_add index_fill "
     "masked_fill masked_select nonzero take flip roll tril triu diag tile clamp clip numel "
-    "absolute negative arcsin arccos arctan arcsinh arccosh arctanh arctan2 fix greater greater_equal less less_equal "
+    "absolute negative adjoint isreal arcsin arccos arctan arcsinh arccosh arctanh arctan2 fix greater greater_equal less less_equal "
     "not_equal subtract multiply divide true_divide is_floating_point is_complex clone "
     "square_ exp_ relu_ sigmoid_ tanh_ softmax log_softmax erf"
 ).split()

@@ -141,6 +141,10 @@ def copy_as(t, fmt, dtype=None):
     strides = target_strides(t, fmt)
     if dtype is None or dtype == t.dtype:
         return t._clone_strided(strides)
+    if dtype.is_complex or t.is_complex():
+        # Complex conversions are compositions (NOTE [complex by composition]): convert, then
+        # lay out, so that the gradient flows.
+        return t._to_dtype(dtype)._clone_strided(strides)
     return t._clone_strided(strides, dtype)
 
 

@@ -401,6 +401,35 @@ def _mT(self):
     return self.transpose(-2, -1)
 
 
+def _mH(self):
+    if self.ndim < 2:
+        raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
+                           f"Got {self.ndim}-D tensor.")
+    return self.transpose(-2, -1).conj()
+
+
+def _H(self):
+    if self.ndim > 2:
+        raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.ndim}-D tensor. For batches of matrices, consider using "
+                           "tensor.mH")
+    return _T(self).conj() if self.is_complex() else _T(self)
+
+
+def adjoint(self):
+    if self.ndim < 2:
+        raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {self.ndim}-D tensor.")
+    return self.transpose(-2, -1).conj()
+
+
+def isreal(self):
+    """True where the imaginary part is zero: everywhere for a real tensor."""
+    if self.is_complex():
+        return self.imag == 0
+    return self.new_ones(self.shape, dtype=_C.bool)
+
+
 def transpose_(self, dim0, dim1):
     self._set_data(self.transpose(dim0, dim1))
     return self
@@ -852,6 +881,11 @@ _METHODS = {
     "new_ones": _new_factory(_C.ones),
     "float": _typed(_C.float32),
     "double": _typed(_C.float64),
+    "cfloat": _typed(_C.complex64),
+    "cdouble": _typed(_C.complex128),
+    "adjoint": adjoint,
+    "isreal": isreal,
+    "__rdiv__": lambda self, other: self.__rtruediv__(other),
     "half": _typed(_C.float16),
     "bfloat16": _typed(_C.bfloat16),
     "long": _typed(_C.int64),
@@ -899,7 +933,8 @@ for _name, _fn in _METHODS.items():
 Tensor.shape = property(_shape)
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
-Tensor.H = property(_T)
+Tensor.H = property(_H)
+Tensor.mH = property(_mH)
 Tensor.device = property(_device)
 Tensor.is_cuda = property(lambda self: _C._is_gpu(self))
 Tensor.is_cpu = property(lambda self: not _C._is_gpu(self))

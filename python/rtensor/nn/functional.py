@@ -2390,6 +2390,28 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _C._nll_loss(input, target, weight, reduction, ignore_index)
 
 
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction="mean", ignore_index=None, label_smoothing=0.0,
+                         options=None):
+    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``: PyTorch's
+    reference path. A weight of shape (C, d_1, ..., d_K, in_features) gives K-dimensional
+    logits (N, C, d_1, ..., d_K). ``options`` (PyTorch's chunked path) is not supported."""
+    if options is not None:
+        raise NotImplementedError("linear_cross_entropy: the chunked path (options=...) is not "
+                                  "supported; pass options=None")
+    if linear_weight.ndim == 2:
+        logits = linear(input, linear_weight, linear_bias)
+    else:
+        out_shape = list(linear_weight.shape[:-1])
+        logits = input.matmul(linear_weight.reshape(-1, linear_weight.shape[-1]).t())
+        logits = logits.reshape(*input.shape[:-1], *out_shape)
+        if linear_bias is not None:
+            logits = logits + linear_bias
+    return cross_entropy(logits, target, weight, ignore_index=-100 if ignore_index is None
+                         else ignore_index, reduction=reduction,
+                         label_smoothing=label_smoothing)
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     reduction = _reduction(size_average, reduce, reduction)
