@@ -6,6 +6,7 @@ from . import (
     _C,
     _aten_internal,
     _complex,
+    _function_forms,
     _gpu_guard,  # noqa: F401  (wraps CPU-only natives before anything captures one)
     _longtail_count,
     _longtail_index,
@@ -175,6 +176,12 @@ globals().update(signal.windows.TOPLEVEL)  # torch.hann_window, kaiser_window...
 # Complex numbers (after the long tail: `sgn` and `angle` take complex inputs here).
 _complex.register()
 globals().update(_complex.FUNCTIONS)
+
+# torch.dropout, torch.batch_norm, torch.kl_div... (ATen's signatures) and in-place function
+# forms; only names nothing above defined.
+_longtail_shape.register({k: v for k, v in _function_forms.METHODS.items()
+                          if not hasattr(Tensor, k)})
+globals().update({k: v for k, v in _function_forms.FUNCTIONS.items() if k not in globals()})
 
 # ATen-level functions (native_layer_norm, _chunk_cat, grid_sampler...).
 globals().update({k: v for k, v in _aten_internal.FUNCTIONS.items() if k not in globals()})

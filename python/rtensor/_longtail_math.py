@@ -211,6 +211,47 @@ gcd = _export(method=True, inplace=True)(_int_binary("gcd", np.gcd))
 lcm = _export(method=True, inplace=True)(_int_binary("lcm", np.lcm))
 
 
+def _shift(name, left):
+    kernel = "lshift_cpu" if left else "rshift_cpu"
+
+    def f(input, other):
+        a = _as_tensor(input, other) if not isinstance(input, Tensor) else input
+        b = _as_tensor(other, a)
+        dt = _C.result_type(a, b)
+        if dt.is_floating_point or dt == _C.bool or dt.is_complex:
+            raise _not_implemented(kernel, dt)
+        a, b = a.to(dt), b.to(dt)
+        bits = dt.itemsize * 8
+        # ATen: a shift by a negative amount or by the width or more gives 0 (left) or the
+        # sign fill a >> (bits - 1) (right); otherwise a multiply (wrapping) or a floor
+        # division by 2^b, which is the arithmetic shift.
+        if left:
+            ok = (b >= 0) & (b < bits)
+            p = _C.where(ok, b, b.new_zeros(()))
+            r = a * (a.new_full((), 2) ** p)
+            return _C.where(ok, r, r.new_zeros(()))
+        # 2^(bits - 1) overflows a signed type, whose a >> (bits - 1) is the sign fill anyway.
+        ok = (b >= 0) & (b < (bits if dt == _C.uint8 else bits - 1))
+        p = _C.where(ok, b, b.new_zeros(()))
+        r = a.div(a.new_full((), 2) ** p, rounding_mode="floor")
+        # uint8 never holds a negative value: its fill is 0 (a logical shift).
+        fill = _C.where(a < 0, a.new_full((), -1), a.new_zeros(()))
+        return _C.where(ok, r, fill)
+
+    f.__name__ = name
+    return f
+
+
+bitwise_left_shift = _export(method=True, inplace=True)(_shift("bitwise_left_shift", True))
+bitwise_right_shift = _export(method=True, inplace=True)(_shift("bitwise_right_shift", False))
+METHODS["__lshift__"] = bitwise_left_shift
+METHODS["__rshift__"] = bitwise_right_shift
+METHODS["__rlshift__"] = lambda self, other: bitwise_left_shift(other, self)
+METHODS["__rrshift__"] = lambda self, other: bitwise_right_shift(other, self)
+METHODS["__ilshift__"] = METHODS["bitwise_left_shift_"]
+METHODS["__irshift__"] = METHODS["bitwise_right_shift_"]
+
+
 # ----- reductions and statistics -----
 
 
