@@ -234,9 +234,19 @@ mod tests {
             (5.0, 0.000_108_344_428_136_074_42),
             (-100.0, 0.176_753_393_239_552_9),
         ];
+        // Beyond the series band the phase 2/3 |x|^(3/2) + pi/4 is rounded to float64 (as in
+        // ATen), an error of a few 1e-15 relative to the amplitude |x|^(-1/4) / sqrt(pi).
         for (x, v) in cases {
             let r = airy_ai(x);
-            assert!((r - v).abs() <= 1e-14 * v.abs(), "Ai({x}) = {r}, want {v}");
+            let amplitude = if x < 0.0 {
+                (-x).powf(-0.25) * FRAC_1_SQRT_PI
+            } else {
+                v
+            };
+            assert!(
+                (r - v).abs() <= 2e-14 * amplitude,
+                "Ai({x}) = {r}, want {v}"
+            );
         }
         assert!(airy_ai(f64::INFINITY).is_nan());
         assert!(airy_ai(f64::NEG_INFINITY).is_nan());
