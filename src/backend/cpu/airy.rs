@@ -1,13 +1,14 @@
 //! The Airy function Ai (`torch.special.airy_ai`), written from its textbook formulas
 //! (DLMF 9.4 and 9.7) rather than from a rational fit:
 //!
-//! - near the origin, the Maclaurin series `Ai(x) = c1 f(x) - c2 g(x)` with
-//!   `f = sum 3^k (1/3)_k x^(3k) / (3k)!`, `g = sum 3^k (2/3)_k x^(3k+1) / (3k+1)!`,
-//!   `c1 = Ai(0)`, `c2 = -Ai'(0)`. Both series grow like `exp(zeta)` (`zeta = 2/3 |x|^(3/2)`)
-//!   while Ai decays (x > 0) or stays O(|x|^(-1/4)) (x < 0), so the difference cancels
-//!   about `2 zeta` (x > 0) or `zeta` (x < 0) nats: summed in double-double arithmetic
-//!   (about 32 digits) the float64 result keeps full precision up to the switch below;
-//!   (float32 results sum it in plain float64, whose cancellation stays below 1e-8 there);
+//! - near the origin (-9.66 < x < 8.67), the Taylor series about the nearest of 77 nodes
+//!   spaced 1/4 apart, its coefficients from Airy's equation `Ai'' = x Ai`; the nodes'
+//!   values Ai(x0), Ai'(x0) come (once, at first use) from the Maclaurin series
+//!   `Ai(x) = c1 f(x) - c2 g(x)` with `f = sum 3^k (1/3)_k x^(3k) / (3k)!`,
+//!   `g = sum 3^k (2/3)_k x^(3k+1) / (3k+1)!`, `c1 = Ai(0)`, `c2 = -Ai'(0)`. Both series
+//!   grow like `exp(zeta)` (`zeta = 2/3 |x|^(3/2)`) while Ai decays (x > 0) or stays
+//!   O(|x|^(-1/4)) (x < 0), so the difference cancels about `2 zeta` (x > 0) or `zeta`
+//!   (x < 0) nats: it is summed in double-double arithmetic (about 32 digits);
 //! - far from it, the asymptotic expansions (DLMF 9.7.5 and 9.7.9) in `1/zeta` with the
 //!   coefficients `u_k = (6k-5)(6k-3)(6k-1) / (216 k (2k-1)) u_(k-1)`, whose optimally
 //!   truncated error is about `exp(-2 zeta)`.
@@ -78,44 +79,83 @@ impl Dd {
     }
 }
 
-/// The Maclaurin series, summed in double-double until the terms no longer change it.
-fn series(x: f64) -> f64 {
+/// (Ai(x), Ai'(x)) from the Maclaurin series, summed in double-double until the terms no
+/// longer change it (`f' = sum 3k a_k x^(3k-1)`, `g' = 1 + sum (3k+1) b_k x^(3k)`).
+fn series(x: f64) -> (f64, f64) {
     let x3 = Dd(x, 0.0).mul_f(x).mul_f(x);
     let (mut f, mut uf) = (Dd(1.0, 0.0), Dd(1.0, 0.0));
     let (mut g, mut ug) = (Dd(x, 0.0), Dd(x, 0.0));
+    // x f' and x (g' - 1), divided by x at the end.
+    let (mut xfp, mut xgp) = (Dd(0.0, 0.0), Dd(0.0, 0.0));
     let mut k = 0.0f64;
-    // 3k+1 grows past |x|^(3/2) within a few hundred terms for |x| <= 15; the cap is a guard.
+    // 3k grows past |x|^(3/2) within about a hundred terms for |x| <= 10; the cap is a guard.
     for _ in 0..400 {
         uf = uf.mul(x3).div_f((k + 2.0) * (k + 3.0));
         ug = ug.mul(x3).div_f((k + 3.0) * (k + 4.0));
         f = f.add(uf);
         g = g.add(ug);
+        xfp = xfp.add(uf.mul_f(k + 3.0));
+        xgp = xgp.add(ug.mul_f(k + 4.0));
         k += 3.0;
         if uf.0.abs() <= 1e-34 * f.0.abs() && ug.0.abs() <= 1e-34 * g.0.abs().max(f64::MIN_POSITIVE)
         {
             break;
         }
     }
-    let r = Dd(C1.0, C1.1).mul(f).add(Dd(C2.0, C2.1).mul(g).neg());
-    r.0 + r.1
+    let (c1, c2) = (Dd(C1.0, C1.1), Dd(C2.0, C2.1));
+    let ai = c1.mul(f).add(c2.mul(g).neg());
+    let dai = if x == 0.0 {
+        c2.neg()
+    } else {
+        let fp = xfp.div_f(x);
+        let gp = xgp.div_f(x).add(Dd(1.0, 0.0));
+        c1.mul(fp).add(c2.mul(gp).neg())
+    };
+    (ai.0 + ai.1, dai.0 + dai.1)
 }
 
-/// The Maclaurin series in plain float64 (for float32 results).
-fn series_f64(x: f64) -> f64 {
-    let x3 = x * x * x;
-    let (mut f, mut uf, mut g, mut ug) = (1.0f64, 1.0f64, x, x);
-    let mut k = 0.0f64;
-    for _ in 0..400 {
-        uf *= x3 / ((k + 2.0) * (k + 3.0));
-        ug *= x3 / ((k + 3.0) * (k + 4.0));
-        f += uf;
-        g += ug;
-        k += 3.0;
-        if uf.abs() <= 1e-17 * f.abs() && ug.abs() <= 1e-17 * g.abs().max(f64::MIN_POSITIVE) {
+/// Nodes of the Taylor band: x0 = NODE_LO + i * NODE_STEP.
+const NODE_LO: f64 = -10.0;
+const NODE_STEP: f64 = 0.25;
+const NODES: usize = 77; // up to x0 = 9
+
+/// (Ai(x0), Ai'(x0)) at the nodes, from the double-double series (computed once).
+fn nodes() -> &'static [(f64, f64); NODES] {
+    static TABLE: std::sync::OnceLock<[(f64, f64); NODES]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|i| series(NODE_LO + i as f64 * NODE_STEP)))
+}
+
+/// Ai(x) for -10 <= x <= 9 as the Taylor series about the nearest node (|h| <= 1/8):
+/// Airy's equation `Ai'' = x Ai` gives the coefficients `a_(n+2) = (x0 a_n + a_(n-1)) /
+/// ((n+1)(n+2))`, which fall off like `(sqrt|x0| |h|)^n / n!`, so a dozen float64 terms
+/// reach full precision with no cancellation to speak of.
+fn taylor(x: f64) -> f64 {
+    let i = (((x - NODE_LO) / NODE_STEP).round() as usize).min(NODES - 1);
+    let x0 = NODE_LO + i as f64 * NODE_STEP;
+    let (a0, a1) = nodes()[i];
+    let h = x - x0;
+    let (mut prev2, mut prev1, mut cur) = (0.0f64, a0, a1); // a_(n-1), a_n, a_(n+1) at n = 0
+    let mut sum = a0 + a1 * h;
+    let mut hp = h;
+    // Every third coefficient can vanish (x0 = 0), so stop on three small terms in a row.
+    let mut small = 0;
+    for n in 0..40 {
+        let nf = n as f64;
+        let next = (x0 * prev1 + prev2) / ((nf + 1.0) * (nf + 2.0)); // a_(n+2)
+        hp *= h;
+        let term = next * hp;
+        sum += term;
+        (prev2, prev1, cur) = (prev1, cur, next);
+        small = if term.abs() <= 1e-18 * sum.abs() {
+            small + 1
+        } else {
+            0
+        };
+        if small == 3 {
             break;
         }
     }
-    C1.0 * f - C2.0 * g
+    sum
 }
 
 /// The asymptotic sums of DLMF 9.7.9 in `1/zeta`: `P = sum (-1)^j u_2j / zeta^2j` and
@@ -154,21 +194,18 @@ fn airy_ai_f64(x: f64, f32_phase: bool) -> f64 {
     }
     let ax = x.abs();
     let zeta = 2.0 * ax * ax.sqrt() / 3.0;
-    // Where the series' cancellation stays below the double-double precision and the
-    // asymptotic expansion's error exp(-2 zeta) is below float64's (float32's) epsilon.
-    // In float32 the plain float64 series is enough (its cancellation stays below 1e-8).
-    let (pos_switch, neg_switch) = if f32_phase { (9.0, 9.0) } else { (17.0, 20.0) };
-    let sum = if f32_phase { series_f64 } else { series };
+    // Beyond these the asymptotic expansion's error, about exp(-2 zeta), is below float64's
+    // epsilon; within them (-9.66 < x < 8.67) the Taylor band.
     if x >= 0.0 {
-        if zeta <= pos_switch {
-            return sum(x);
+        if zeta <= 17.0 {
+            return taylor(x);
         }
         // DLMF 9.7.5: Ai(x) ~ exp(-zeta) / (2 sqrt(pi) x^(1/4)) sum (-1)^k u_k / zeta^k.
         let s = alternating_sum(zeta);
         return FRAC_1_SQRT_PI * 0.5 * s * (-zeta).exp() / ax.sqrt().sqrt();
     }
-    if zeta <= neg_switch {
-        return sum(x);
+    if zeta <= 20.0 {
+        return taylor(x);
     }
     // DLMF 9.7.9: Ai(-x) ~ (sin(zeta + pi/4) P - cos(zeta + pi/4) Q) / (sqrt(pi) x^(1/4)).
     let (p, q) = asymptotic_sums(zeta);
@@ -206,8 +243,7 @@ pub fn airy_ai<T: SpecialFloat>(x: T) -> T {
     T::of(airy_ai_f64(x.f64(), T::IS_F32))
 }
 
-/// Ai of every element in place, in chunks over the thread pool (a value costs up to a
-/// microsecond in the double-double band).
+/// Ai of every element in place, in chunks over the thread pool.
 pub fn airy_ai_slice<T: SpecialFloat>(v: &mut [T]) {
     use rayon::prelude::*;
     const CHUNK: usize = 4096;
@@ -251,7 +287,15 @@ mod tests {
         assert!(airy_ai(f64::INFINITY).is_nan());
         assert!(airy_ai(f64::NEG_INFINITY).is_nan());
         assert_eq!(airy_ai(104.0f64), 0.0);
-        // float32 through the plain float64 series and the earlier switch.
+        // The Taylor band against the double-double Maclaurin series off the nodes.
+        for x in [-9.6f64, -7.3, -2.2, -0.9, 0.13, 1.7, 5.1, 8.6] {
+            let (t, m) = (taylor(x), series(x).0);
+            assert!(
+                (t - m).abs() <= 4e-16 * m.abs().max(0.1),
+                "Ai({x}): {t} vs {m}"
+            );
+        }
+        // float32 (rounded once from float64).
         for (x, v) in [(-4.0f32, -0.070_265_53f32), (3.0, 0.006_591_139)] {
             assert!(
                 (airy_ai(x) - v).abs() <= 2e-6 * v.abs(),
