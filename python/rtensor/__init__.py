@@ -193,6 +193,12 @@ globals().update(_SAMPLER_FUNCTIONS)
 _longtail_shape.register(special.METHODS)
 globals().update(special.FUNCTIONS)
 
+# issue 16, stft: torch.stft / torch.istft and their Tensor methods.
+from . import _stft  # noqa: E402
+
+_longtail_shape.register(_stft.METHODS)
+globals().update(_stft.FUNCTIONS)
+
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)

@@ -8,7 +8,7 @@ so they run on every device, differentiate with PyTorch's formulas and names, an
 differential test. ``polygamma`` (``digamma`` or a signed factorial times ``zeta``),
 ``multigammaln`` (a sum of ``lgamma``) and ``ndtr`` (``erf``) are compositions recorded under
 PyTorch's node names. The Bessel functions of the first and second kind, the modified ones
-of the second kind (K0, K1 and their scaled forms), the orthogonal
+of the second kind (K0, K1 and their scaled forms), the Airy function Ai, the orthogonal
 polynomials and the incomplete gamma functions are CPU kernels (``_C._special_cpu_*``): a GPU
 tensor raises ``NotImplementedError`` naming the op.
 """
@@ -258,6 +258,8 @@ hermite_polynomial_h = _cpu_binary("hermite_polynomial_h")
 hermite_polynomial_he = _cpu_binary("hermite_polynomial_he")
 laguerre_polynomial_l = _cpu_binary("laguerre_polynomial_l")
 legendre_polynomial_p = _cpu_binary("legendre_polynomial_p")
+# issue 16, stft: the Airy function (no gradient, as in PyTorch)
+airy_ai = _cpu_unary("airy_ai")
 
 
 def modified_bessel_i0(input, *, out=None):

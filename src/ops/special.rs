@@ -1,4 +1,4 @@
-//! `torch.special` functions without a GPU kernel (the Bessel functions of the first and
+//! `torch.special` functions without a GPU kernel (the Airy function Ai, the Bessel functions of the first and
 //! second kind, the modified Bessel functions of the second kind, the orthogonal polynomial families, the regularized incomplete gamma
 //! functions): CPU only; a GPU tensor is refused naming the op (`python/rtensor/special.py`
 //! checks before calling, the native GPU guard behind it). Values from
@@ -26,6 +26,7 @@ enum Op {
     Poly(Poly),
     Igamma,
     Igammac,
+    AiryAi,
 }
 
 fn op_of(name: &str) -> Option<Op> {
@@ -54,6 +55,7 @@ fn op_of(name: &str) -> Option<Op> {
         "legendre_polynomial_p" => Op::Poly(LegendreP),
         "igamma" => Op::Igamma,
         "igammac" => Op::Igammac,
+        "airy_ai" => Op::AiryAi,
         _ => return None,
     })
 }
@@ -97,7 +99,11 @@ fn float_dtypes(op: Op, name: &str, common: DType) -> Result<(DType, DType)> {
     ))
 }
 
-fn unary_kernel<T: SpecialFloat + crate::dtype::Element>(op: Op, v: Vec<T>) -> Vec<T> {
+fn unary_kernel<T: SpecialFloat + crate::dtype::Element>(op: Op, mut v: Vec<T>) -> Vec<T> {
+    if op == Op::AiryAi {
+        crate::backend::cpu::airy::airy_ai_slice(&mut v);
+        return v;
+    }
     // ATen's Cephes ports return NaN at the infinities (their asymptotic forms reduce
     // inf - inf), where the C library's Bessel functions return 0.
     let f: fn(T) -> T = match op {
