@@ -482,51 +482,12 @@ macro_rules! dispatch {
     };
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
-            $crate::dtype::DType::Bool => {
-                type $T = bool;
-                $body
-            }
-            $crate::dtype::DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            $crate::dtype::DType::I8 => {
-                type $T = i8;
-                $body
-            }
-            $crate::dtype::DType::I16 => {
-                type $T = i16;
-                $body
-            }
-            $crate::dtype::DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            $crate::dtype::DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            $crate::dtype::DType::F16 => {
-                type $T = half::f16;
-                $body
-            }
-            $crate::dtype::DType::BF16 => {
-                type $T = half::bf16;
-                $body
-            }
-            $crate::dtype::DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            $crate::dtype::DType::F64 => {
-                type $T = f64;
-                $body
-            }
             // Complex tensors reach only the ops written for them (`ops/complex.rs`); every
             // generic kernel refuses them here, as PyTorch's AT_DISPATCH does.
             d @ ($crate::dtype::DType::C64 | $crate::dtype::DType::C128) => {
                 return Err($crate::dtype::complex_unsupported(d).into());
             }
+            d => $crate::dispatch!(@real d, $T => $body),
         }
     };
 }

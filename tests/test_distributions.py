@@ -32,9 +32,6 @@ BY_ID = {cid: (params, build) for cid, params, build in CASES}
 
 # Ops that the torch.special work (another branch) adds; a case that needs one is skipped,
 # naming it, until that branch is merged (then it runs).
-SPECIAL = {"lgamma", "digamma", "erfinv", "xlogy", "mvlgamma", "polygamma", "i0", "i1", "i0e",
-           "i1e", "logit", "gammainc", "gammaln", "special"}
-
 # Samples whose draws are PyTorch's but which then pass through float32 elementwise ops (exp,
 # log, log1p, matmul, cholesky...) whose last bits can differ from PyTorch's vectorised (SLEEF,
 # MKL) versions: compared to a few ulp. Every other case's samples are bit for bit PyTorch's.
@@ -59,19 +56,8 @@ def rt(text):
     return text.replace("torch.", "rtensor.")
 
 
-def needs_special(e):
-    msg = str(e)
-    for name in SPECIAL:
-        if f"has no attribute '{name}'" in msg and not hasattr(torch, name):
-            pytest.skip(f"needs torch.{name} (the torch.special branch)")
-    raise e
-
-
 def run(fn):
-    try:
-        return fn()
-    except AttributeError as e:
-        needs_special(e)
+    return fn()
 
 
 def tensors(params):

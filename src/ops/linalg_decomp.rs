@@ -14,28 +14,6 @@ use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
-/// Runs `$body` with `$T` the element type of a float32/float64 tensor.
-macro_rules! real_dispatch {
-    ($dtype:expr, $op:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            d => {
-                return Err(Error::Type(format!(
-                    "{}: expected a float32 or float64 tensor, got {:?}",
-                    $op, d
-                )));
-            }
-        }
-    };
-}
-
 /// A contiguous CPU float32/float64 tensor of at least two dims: `(batch, rows, cols)`.
 fn input(t: &Tensor, op: &str) -> Result<(Tensor, usize, usize, usize)> {
     if t.is_gpu() {

@@ -27,6 +27,29 @@ macro_rules! float_dispatch {
     };
 }
 
+/// Runs `$body` with `$T` the element type of a float32/float64 tensor: the linear-algebra
+/// kernels (faer) take no other dtype.
+macro_rules! real_dispatch {
+    ($dtype:expr, $op:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            d => {
+                return Err(Error::Type(format!(
+                    "{}: expected a float32 or float64 tensor, got {:?}",
+                    $op, d
+                )));
+            }
+        }
+    };
+}
+
 pub mod attention;
 pub mod conv;
 pub mod create;

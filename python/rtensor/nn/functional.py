@@ -2308,6 +2308,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if need_weights:
         q_scaled = q * math.sqrt(1.0 / float(q.shape[-1]))
         if is_causal and attn_mask is None:
+            # PyTorch's own check and text (torch/nn/functional.py), kept for fidelity.
             raise AssertionError("FIXME: is_causal not implemented for need_weights")
         if attn_mask is not None:
             weights = rtensor.baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
