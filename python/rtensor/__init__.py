@@ -133,6 +133,8 @@ matrix_power = linalg.matrix_power
 # issue 16, linalg2: torch.lu, lu_unpack, lu_solve, matrix_exp, geqrf, orgqr, ormqr,
 # triangular_solve, cholesky_solve, cholesky_inverse, vander, svd, qr, pinverse, chain_matmul
 globals().update(linalg._lf.TOP_LEVEL)
+# issue 16, eig: torch.eig (removed in PyTorch: raises its message)
+globals().update(linalg._le.TOP_LEVEL)
 
 cuda = gpu  # PyTorch's name for the GPU module: rtensor.cuda.is_available() ...
 

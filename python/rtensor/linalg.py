@@ -892,3 +892,9 @@ from . import _linalg_factor as _lf  # noqa: E402
 
 globals().update(_lf.LINALG)
 __all__ = sorted(set(__all__) | set(_lf.LINALG))
+
+# issue 16, eig: eig and eigvals live in _linalg_eig.py.
+from . import _linalg_eig as _le  # noqa: E402
+
+globals().update(_le.LINALG)
+__all__ = sorted(set(__all__) | set(_le.LINALG))

@@ -57,3 +57,6 @@ svd = _make("svd", ("U", "S", "V"))
 qr = _make("qr", ("Q", "R"))
 __all__ += ["geqrf", "linalg_ldl_factor", "linalg_ldl_factor_ex", "linalg_lu", "linalg_lu_factor",
             "linalg_lu_factor_ex", "lu_unpack", "qr", "svd", "triangular_solve"]
+# issue 16, eig
+linalg_eig = _make("linalg_eig", ("eigenvalues", "eigenvectors"))
+__all__ += ["linalg_eig"]

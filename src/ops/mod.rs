@@ -49,5 +49,7 @@ pub mod special;
 pub mod view;
 // issue 16, linalg2: LAPACK-convention factorizations
 pub mod linalg_factor;
+// issue 16, eig: the general eigendecomposition
+pub mod linalg_eig;
 
 pub use crate::dtype::{default_float, set_default_float};

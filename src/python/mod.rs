@@ -21,6 +21,8 @@ mod special;
 mod tensor;
 // issue 16, linalg2: LAPACK-convention factorizations
 mod linalg_factor;
+// issue 16, eig: the general eigendecomposition
+mod linalg_eig;
 
 use pyo3::prelude::*;
 
@@ -49,5 +51,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     linalg_factor::register(m)?;
     scatter_reduce::register(m)?;
     special::register(m)?;
+    linalg_eig::register(m)?;
     Ok(())
 }

@@ -22,3 +22,5 @@ pub mod vecmath;
 pub mod winograd;
 // issue 16, linalg2: LAPACK-convention factorizations
 pub mod lapack_factor;
+// issue 16, eig: the general eigendecomposition
+pub mod lapack_eig;
