@@ -10,10 +10,12 @@ differences (``rtensor.autograd.gradcheck``, float64) through gauge-invariant fu
 Eigenvectors are unique up to a unit factor per column. PyTorch (LAPACK geev) fixes it by
 making each column of norm 1 with its largest component real; for a complex input (zgeev) that
 component is positive, so the whole result is determined, and rtensor's equals PyTorch's. For a
-real input with complex eigenvalues the component's sign comes from the Schur vectors, which
-differ between LAPACK implementations (MKL, which PyTorch uses, and the reference LAPACK in
-NumPy's OpenBLAS disagree on about a quarter of random matrices); there the tests compare the
-columns up to that sign.
+real input with complex eigenvalues the component's sign comes from the Schur vectors and the
+rotation (``lartg``) convention, which differ between LAPACK implementations: MKL, which PyTorch
+uses, and the reference LAPACK in NumPy's OpenBLAS disagree on about a quarter of random
+matrices. rtensor follows MKL's ``lartg``; faer's Schur vectors still flip the sign of a column
+(nearly always a complex pair's) on about 6% of random 2..7 x 2..7 matrices, so the tests compare
+complex-pair columns of real input up to that sign.
 """
 
 import json
