@@ -259,3 +259,22 @@ def test_badly_scaled_and_non_contiguous():
     at = a.T
     assert_same_spectrum(L.numpy(), np.linalg.eigvals(at), 1e-9)
     np.testing.assert_allclose(at @ V.numpy(), V.numpy() * L.numpy()[None, :], atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_large_batch_equals_one_matrix_at_a_time(dtype):
+    # enough work that the batch runs in bands over the thread pool
+    a = RNG.standard_normal((70, 9, 9))
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * RNG.standard_normal(a.shape)
+    a = a.astype(dtype)
+    L, V = LA.eig(t(a))
+    W = LA.eigvals(t(a))
+    for i in (0, 1, 34, 35, 69):
+        Li, Vi = LA.eig(t(a[i]))
+        np.testing.assert_array_equal(L.numpy()[i], Li.numpy())
+        np.testing.assert_array_equal(V.numpy()[i], Vi.numpy())
+        np.testing.assert_array_equal(W.numpy()[i], Li.numpy())
+    tol = tol_of(a.dtype)
+    np.testing.assert_allclose(a.astype(np.complex128) @ V.numpy(), V.numpy() * L.numpy()[..., None, :],
+                               rtol=tol * 10, atol=tol * 100)

@@ -5,12 +5,15 @@
 //! (`python/rtensor/_linalg_eig.py`).
 
 use crate::backend::cpu::lapack_eig;
+use crate::backend::cpu::threads::{pool, run_tasks};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::shape::Layout;
 use crate::storage::Storage;
 use crate::tensor::Tensor;
+use faer::Par;
 use num_complex::Complex;
+use std::sync::Mutex;
 
 /// A contiguous complex tensor of `shape` holding `data`.
 fn complex_tensor<T: Copy>(data: &[Complex<T>], shape: &[usize], dtype: DType) -> Tensor {
@@ -28,32 +31,82 @@ fn elems<E: Copy>(t: &Tensor) -> &[E] {
     unsafe { std::slice::from_raw_parts(t.data_ptr() as *const E, n) }
 }
 
+/// Batch items' work (`n^3` summed) below which one thread runs the whole batch.
+const PAR_MIN: usize = 1 << 15;
+/// Order from which one matrix runs on faer's threads.
+const PAR_N: usize = 192;
+
+/// The kernel's outputs for batch items `lo..hi`: eigenvalues, eigenvectors, info.
+type Band<R> = (Vec<Complex<R>>, Vec<Complex<R>>, Vec<i32>);
+
 fn run<T: lapack_eig::Elem, R>(
     a: &Tensor,
     batch: usize,
     n: usize,
     compute_v: bool,
     out: DType,
-    kernel: impl Fn(&[T], usize, &mut [Complex<R>], Option<&mut [Complex<R>]>) -> i32,
-) -> (Tensor, Tensor, Vec<i32>)
+    kernel: impl Fn(&[T], usize, &mut [Complex<R>], Option<&mut [Complex<R>]>, Par) -> i32 + Sync,
+) -> Result<(Tensor, Tensor, Vec<i32>)>
 where
-    R: Copy + Default,
+    R: Copy + Default + Send + Sync,
 {
     let src = elems::<T>(a);
     let zero = Complex::new(R::default(), R::default());
-    let mut w = vec![zero; batch * n];
-    let mut v = vec![zero; if compute_v { batch * n * n } else { 0 }];
-    let mut info = vec![0i32; batch];
-    for (i, code) in info.iter_mut().enumerate() {
-        let ai = &src[i * n * n..(i + 1) * n * n];
-        let wi = &mut w[i * n..(i + 1) * n];
-        let vi = if compute_v {
-            Some(&mut v[i * n * n..(i + 1) * n * n])
-        } else {
-            None
-        };
-        *code = kernel(ai, n, wi, vi);
-    }
+    let vn = if compute_v { n * n } else { 0 };
+    // Several batch items: bands of items over the pool, each matrix on one thread. One
+    // matrix: faer's own parallelism.
+    let threads = pool().current_num_threads();
+    let work = batch.saturating_mul(n.saturating_mul(n).saturating_mul(n));
+    let bands = if batch > 1 && threads > 1 && work >= PAR_MIN {
+        threads.min(batch)
+    } else {
+        1
+    };
+    // faer's threads pay off only for large matrices
+    let par = if batch == 1 && n >= PAR_N {
+        faer::get_global_parallelism()
+    } else {
+        Par::Seq
+    };
+    let run_band = |lo: usize, hi: usize| -> Band<R> {
+        let m = hi - lo;
+        let (mut w, mut v, mut info) = (vec![zero; m * n], vec![zero; m * vn], vec![0i32; m]);
+        for (k, code) in info.iter_mut().enumerate() {
+            let i = lo + k;
+            let ai = &src[i * n * n..(i + 1) * n * n];
+            let wi = &mut w[k * n..(k + 1) * n];
+            let vi = if compute_v {
+                Some(&mut v[k * vn..(k + 1) * vn])
+            } else {
+                None
+            };
+            *code = kernel(ai, n, wi, vi, par);
+        }
+        (w, v, info)
+    };
+    let (w, v, info) = if bands == 1 {
+        run_band(0, batch)
+    } else {
+        let parts: Vec<Mutex<Option<Band<R>>>> = (0..bands).map(|_| Mutex::new(None)).collect();
+        run_tasks(bands, bands - 1, &|b| {
+            let r = run_band(batch * b / bands, batch * (b + 1) / bands);
+            if let Ok(mut slot) = parts[b].lock() {
+                *slot = Some(r);
+            }
+        });
+        let (mut w, mut v, mut info) = (Vec::new(), Vec::new(), Vec::new());
+        for p in parts {
+            let Some((pw, pv, pi)) = p.into_inner().ok().flatten() else {
+                return Err(Error::Runtime(
+                    "linalg.eig: a worker thread did not finish its batch items".into(),
+                ));
+            };
+            w.extend(pw);
+            v.extend(pv);
+            info.extend(pi);
+        }
+        (w, v, info)
+    };
     let shape = a.shape();
     // (*, n, n) -> (*, n)
     let ws = &shape[..shape.len() - 1];
@@ -63,7 +116,7 @@ where
     } else {
         complex_tensor(&v, &[0], out)
     };
-    (wt, vt, info)
+    Ok((wt, vt, info))
 }
 
 /// `(eigenvalues (*, n), eigenvectors (*, n, n) (empty without compute_v), info (*))` of the
@@ -115,12 +168,12 @@ pub fn eig(a: &Tensor, compute_v: bool, op: &str) -> Result<(Tensor, Tensor, Ten
     let (w, v, info) = match dt {
         DType::F32 => run::<f32, f32>(&a, batch, n, compute_v, out, lapack_eig::eig_real),
         DType::F64 => run::<f64, f64>(&a, batch, n, compute_v, out, lapack_eig::eig_real),
-        DType::C64 => run::<Complex<f32>, f32>(&a, batch, n, compute_v, out, |x, n, w, v| {
-            lapack_eig::eig_complex(x, n, w, v)
+        DType::C64 => run::<Complex<f32>, f32>(&a, batch, n, compute_v, out, |x, n, w, v, p| {
+            lapack_eig::eig_complex(x, n, w, v, p)
         }),
-        _ => run::<Complex<f64>, f64>(&a, batch, n, compute_v, out, |x, n, w, v| {
-            lapack_eig::eig_complex(x, n, w, v)
+        _ => run::<Complex<f64>, f64>(&a, batch, n, compute_v, out, |x, n, w, v, p| {
+            lapack_eig::eig_complex(x, n, w, v, p)
         }),
-    };
+    }?;
     Ok((w, v, Tensor::from_vec(info, &s[..nd - 2])))
 }

@@ -17,7 +17,7 @@
 use super::lapack::Real;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{ComputeEigenvectors, evd_cplx, evd_real, evd_scratch};
-use faer::{Mat, MatMut};
+use faer::{Mat, MatMut, Par};
 use num_complex::Complex;
 use num_traits::{Float, One, ToPrimitive, Zero};
 
@@ -288,12 +288,13 @@ fn argmax<T: Real>(n: usize, key: impl Fn(usize) -> T) -> usize {
 
 /// Eigenvalues (into `w`) and, when `v` is given, unit right eigenvectors (the columns of the
 /// row-major `v`) of the real `n x n` row-major `a`. Returns 0, or 1 when the iteration did not
-/// converge. Non-finite input is the caller's to reject.
+/// converge. Non-finite input is the caller's to reject. `par`: faer's parallelism.
 pub fn eig_real<T: Real>(
     a: &[T],
     n: usize,
     w: &mut [Complex<T>],
     v: Option<&mut [Complex<T>]>,
+    par: Par,
 ) -> i32 {
     if n == 0 {
         return 0;
@@ -301,7 +302,6 @@ pub fn eig_real<T: Real>(
     let mut cm: Vec<T> = (0..n * n).map(|p| a[(p % n) * n + p / n]).collect();
     let (ilo, ihi, scale) = balance(&mut cm, n);
     let want_v = v.is_some();
-    let par = faer::get_global_parallelism();
     let cv = if want_v {
         ComputeEigenvectors::Yes
     } else {
@@ -409,12 +409,14 @@ fn lartg<T: Real>(f: T, g: T) -> (T, T) {
 
 /// Eigenvalues (into `w`) and, when `v` is given, unit right eigenvectors (the columns of the
 /// row-major `v`, each with its largest component real and positive) of the complex `n x n`
-/// row-major `a`. Returns 0, or 1 when the iteration did not converge.
+/// row-major `a`. Returns 0, or 1 when the iteration did not converge. `par`: faer's
+/// parallelism.
 pub fn eig_complex<T: Real>(
     a: &[Complex<T>],
     n: usize,
     w: &mut [Complex<T>],
     v: Option<&mut [Complex<T>]>,
+    par: Par,
 ) -> i32 {
     if n == 0 {
         return 0;
@@ -422,7 +424,6 @@ pub fn eig_complex<T: Real>(
     let mut cm: Vec<Complex<T>> = (0..n * n).map(|p| a[(p % n) * n + p / n]).collect();
     let (ilo, ihi, scale) = balance(&mut cm, n);
     let want_v = v.is_some();
-    let par = faer::get_global_parallelism();
     let cv = if want_v {
         ComputeEigenvectors::Yes
     } else {
