@@ -134,9 +134,11 @@ inverse = linalg.inverse
 logdet = linalg.logdet
 slogdet = linalg._legacy_slogdet
 matrix_power = linalg.matrix_power
-# issue 16, linalg2: torch.lu, lu_unpack, lu_solve, matrix_exp, geqrf, orgqr, ormqr,
+# torch.lu, lu_unpack, lu_solve, matrix_exp, geqrf, orgqr, ormqr,
 # triangular_solve, cholesky_solve, cholesky_inverse, vander, svd, qr, pinverse, chain_matmul
 globals().update(linalg._lf.TOP_LEVEL)
+# torch.eig (removed in PyTorch: raises its message)
+globals().update(linalg._le.TOP_LEVEL)
 
 cuda = gpu  # PyTorch's name for the GPU module: rtensor.cuda.is_available() ...
 
@@ -193,7 +195,7 @@ globals().update(_SAMPLER_FUNCTIONS)
 _longtail_shape.register(special.METHODS)
 globals().update(special.FUNCTIONS)
 
-# issue 16, stft: torch.stft / torch.istft and their Tensor methods.
+# torch.stft / torch.istft and their Tensor methods.
 from . import _stft  # noqa: E402
 
 _longtail_shape.register(_stft.METHODS)

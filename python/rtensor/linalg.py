@@ -886,9 +886,15 @@ Tensor.cholesky = lambda self, upper=False: _legacy_cholesky(self, upper)
 Tensor.matrix_power = lambda self, n: matrix_power(self, n)
 
 
-# issue 16, linalg2: lu*, ldl*, matrix_exp, householder_product, tensorinv/tensorsolve, vander
+# lu*, ldl*, matrix_exp, householder_product, tensorinv/tensorsolve, vander
 # and a QR/SVD lstsq live in _linalg_factor.py.
 from . import _linalg_factor as _lf  # noqa: E402
 
 globals().update(_lf.LINALG)
 __all__ = sorted(set(__all__) | set(_lf.LINALG))
+
+# eig and eigvals live in _linalg_eig.py.
+from . import _linalg_eig as _le  # noqa: E402
+
+globals().update(_le.LINALG)
+__all__ = sorted(set(__all__) | set(_le.LINALG))

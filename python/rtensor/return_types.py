@@ -48,7 +48,7 @@ linalg_cholesky_ex = _make("linalg_cholesky_ex", ("L", "info"))
 linalg_inv_ex = _make("linalg_inv_ex", ("inverse", "info"))
 linalg_solve_ex = _make("linalg_solve_ex", ("result", "info"))
 linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
-# issue 16, linalg2: the rest of torch.linalg and its legacy names
+# the rest of torch.linalg and its legacy names
 linalg_lu_factor = _make("linalg_lu_factor", ("LU", "pivots"))
 linalg_lu_factor_ex = _make("linalg_lu_factor_ex", ("LU", "pivots", "info"))
 linalg_lu = _make("linalg_lu", ("P", "L", "U"))
@@ -61,3 +61,6 @@ svd = _make("svd", ("U", "S", "V"))
 qr = _make("qr", ("Q", "R"))
 __all__ += ["geqrf", "linalg_ldl_factor", "linalg_ldl_factor_ex", "linalg_lu", "linalg_lu_factor",
             "linalg_lu_factor_ex", "lu_unpack", "qr", "svd", "triangular_solve"]
+# linalg.eig
+linalg_eig = _make("linalg_eig", ("eigenvalues", "eigenvectors"))
+__all__ += ["linalg_eig"]

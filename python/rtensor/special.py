@@ -258,7 +258,7 @@ hermite_polynomial_h = _cpu_binary("hermite_polynomial_h")
 hermite_polynomial_he = _cpu_binary("hermite_polynomial_he")
 laguerre_polynomial_l = _cpu_binary("laguerre_polynomial_l")
 legendre_polynomial_p = _cpu_binary("legendre_polynomial_p")
-# issue 16, stft: the Airy function (no gradient, as in PyTorch)
+# the Airy function (no gradient, as in PyTorch)
 airy_ai = _cpu_unary("airy_ai")
 
 

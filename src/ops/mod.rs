@@ -70,7 +70,9 @@ pub mod rnn;
 pub mod scatter_reduce;
 pub mod special;
 pub mod view;
-// issue 16, linalg2: LAPACK-convention factorizations
+// LAPACK-convention factorizations
 pub mod linalg_factor;
+// the general eigendecomposition
+pub mod linalg_eig;
 
 pub use crate::dtype::{default_float, set_default_float};

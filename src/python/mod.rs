@@ -19,8 +19,10 @@ mod rnn;
 mod scatter_reduce;
 mod special;
 mod tensor;
-// issue 16, linalg2: LAPACK-convention factorizations
+// LAPACK-convention factorizations
 mod linalg_factor;
+// the general eigendecomposition
+mod linalg_eig;
 
 use pyo3::prelude::*;
 
@@ -49,5 +51,6 @@ fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     linalg_factor::register(m)?;
     scatter_reduce::register(m)?;
     special::register(m)?;
+    linalg_eig::register(m)?;
     Ok(())
 }

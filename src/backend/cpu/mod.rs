@@ -20,7 +20,9 @@ pub mod threads;
 pub mod transpose;
 pub mod vecmath;
 pub mod winograd;
-// issue 16, linalg2: LAPACK-convention factorizations
+// LAPACK-convention factorizations
 pub mod lapack_factor;
-// issue 16, stft: the Airy function Ai
+// the Airy function Ai (torch.special.airy_ai)
 pub mod airy;
+// the general eigendecomposition (linalg.eig/eigvals)
+pub mod lapack_eig;
