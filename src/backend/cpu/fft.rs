@@ -53,17 +53,22 @@ pub fn c2c<T: Planned>(data: &mut [Complex<T>], shape: &[usize], dim: usize, for
     let inner: usize = shape[dim + 1..].iter().product();
     let outer = total / (n * inner);
     let fft = plan::<T>(n, forward);
-    let lines = outer * inner;
+    // Strided lines are transformed a tile at a time: TILE neighbouring lines are copied into
+    // a contiguous (TILE, n) buffer, reading TILE consecutive elements per step instead of one
+    // element per cache line, then transformed with one call and copied back.
+    const TILE: usize = 16;
+    let tiles_per_outer = if inner == 1 { 1 } else { inner.div_ceil(TILE) };
+    let units = if inner == 1 { outer } else { outer * tiles_per_outer };
     let work = total.saturating_mul(usize::BITS as usize - n.leading_zeros() as usize);
     let threads = pool().current_num_threads();
-    let bands = if threads > 1 && work >= PAR_MIN && lines > 1 {
-        threads.min(lines)
+    let bands = if threads > 1 && work >= PAR_MIN && units > 1 {
+        threads.min(units)
     } else {
         1
     };
     let base = data.as_mut_ptr() as usize;
     let run_band = |b: usize| {
-        let (lo, hi) = (lines * b / bands, lines * (b + 1) / bands);
+        let (lo, hi) = (units * b / bands, units * (b + 1) / bands);
         let mut scratch =
             vec![Complex::<T>::new(T::zero(), T::zero()); fft.get_inplace_scratch_len()];
         let p = base as *mut Complex<T>;
@@ -73,18 +78,24 @@ pub fn c2c<T: Planned>(data: &mut [Complex<T>], shape: &[usize], dim: usize, for
             fft.process_with_scratch(rows, &mut scratch);
             return;
         }
-        let mut line = vec![Complex::<T>::new(T::zero(), T::zero()); n];
-        for l in lo..hi {
-            let (o, i) = (l / inner, l % inner);
-            let start = o * n * inner + i;
-            for (k, v) in line.iter_mut().enumerate() {
-                // SAFETY: start + k * inner < total; each line belongs to one band.
-                *v = unsafe { *p.add(start + k * inner) };
+        let mut buf = vec![Complex::<T>::new(T::zero(), T::zero()); TILE * n];
+        for u in lo..hi {
+            let (o, t) = (u / tiles_per_outer, u % tiles_per_outer);
+            let i0 = t * TILE;
+            let w = TILE.min(inner - i0);
+            let start = o * n * inner + i0;
+            for k in 0..n {
+                for j in 0..w {
+                    // SAFETY: start + k * inner + j < total; each tile belongs to one band.
+                    buf[j * n + k] = unsafe { *p.add(start + k * inner + j) };
+                }
             }
-            fft.process_with_scratch(&mut line, &mut scratch);
-            for (k, v) in line.iter().enumerate() {
-                // SAFETY: as above.
-                unsafe { *p.add(start + k * inner) = *v };
+            fft.process_with_scratch(&mut buf[..w * n], &mut scratch);
+            for k in 0..n {
+                for j in 0..w {
+                    // SAFETY: as above.
+                    unsafe { *p.add(start + k * inner + j) = buf[j * n + k] };
+                }
             }
         }
     };
