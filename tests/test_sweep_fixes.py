@@ -105,3 +105,41 @@ def test_gather_and_scatter_with_an_empty_index_skip_the_checks():
     y = rtensor.zeros(5).scatter_add(0, rtensor.zeros(2, 0, dtype=rtensor.int64),
                                      rtensor.zeros(2, 0))
     assert y.tolist() == [0.0] * 5
+
+
+# ----- out= on the Python-level functions (was silently ignored) -----
+
+
+def test_out_is_written_and_returned():
+    o = rtensor.empty(0, dtype=rtensor.float64)
+    r = rtensor.cat([rtensor.ones(2), rtensor.zeros(1)], out=o)
+    assert r is o and o.dtype == rtensor.float64 and o.tolist() == [1.0, 1.0, 0.0]
+    o = rtensor.empty(0, dtype=rtensor.int32)
+    assert rtensor.arange(3, out=o) is o and o.dtype == rtensor.int32 and o.tolist() == [0, 1, 2]
+    a = RNG.standard_normal((3, 3)) + 3 * np.eye(3)
+    o = rtensor.empty(0, dtype=rtensor.float64)
+    rtensor.linalg.inv(t(a), out=o)
+    np.testing.assert_allclose(o.numpy(), np.linalg.inv(a), rtol=1e-12)
+    L, V = rtensor.empty(0, dtype=rtensor.float64), rtensor.empty(0, dtype=rtensor.float64)
+    r = rtensor.linalg.eigh(t(a + a.T), out=(L, V))
+    assert r[0] is L and r.eigenvectors is V
+    np.testing.assert_allclose(L.numpy(), np.linalg.eigvalsh(a + a.T), rtol=1e-12)
+    o = rtensor.empty(0, dtype=rtensor.float64)
+    rtensor.linalg.pinv(t(a[:, :2]), out=o)
+    np.testing.assert_allclose(o.numpy(), np.linalg.pinv(a[:, :2]), rtol=1e-10)
+
+
+def test_out_errors_are_pytorchs():
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                       "output type Long"):
+        rtensor.cat([rtensor.ones(2)], out=rtensor.empty(0, dtype=rtensor.int64))
+    with pytest.raises(RuntimeError, match=re.escape(
+            "inv(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad.")):
+        rtensor.linalg.inv(rtensor.eye(2, requires_grad=True), out=rtensor.empty(0))
+
+
+def test_pinv_of_an_empty_hermitian_matrix():
+    r = rtensor.linalg.pinv(rtensor.zeros(0, 0), hermitian=True)
+    assert r.shape == (0, 0)
+    assert rtensor.linalg.pinv(rtensor.zeros(2, 3, 0)).shape == (2, 0, 3)

@@ -7,6 +7,7 @@ from . import _C
 from . import _memory_format as _mf
 from ._C import Tensor
 from ._device import device as _device
+from ._out import writes_out
 
 # Every method that has a function form of the same name and signature: the registered ops
 # (`_C._op_registry()`) with a Python name, and the rest of the API by hand.
@@ -119,11 +120,12 @@ def _factory(native):
     return f
 
 
-zeros = _factory(_C.zeros)
-ones = _factory(_C.ones)
-empty = _factory(_C.zeros)
+zeros = writes_out(_factory(_C.zeros))
+ones = writes_out(_factory(_C.ones))
+empty = writes_out(_factory(_C.zeros), "empty")
 
 
+@writes_out
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
     _check_device(device)
     if isinstance(size, int):
@@ -165,6 +167,7 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     return _finish(t, input.device if device is None else device, requires_grad)
 
 
+@writes_out
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
            requires_grad=False, layout=None):
     _check_device(device)
@@ -173,11 +176,13 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
     return _finish(_C.arange(start, end, step, dtype), device, requires_grad)
 
 
+@writes_out
 def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False):
     _check_device(device)
     return _finish(_C.linspace(float(start), float(end), steps, dtype), device, requires_grad)
 
 
+@writes_out
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None,
              requires_grad=False):
     _check_device(device)
@@ -185,15 +190,18 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None,
     return _finish(t, device, requires_grad)
 
 
+@writes_out
 def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
     _check_device(device)
     return _finish(_C.eye(n, m, dtype), device, requires_grad)
 
 
+@writes_out
 def cat(tensors, dim=0, *, out=None, axis=None):
     return _C.cat(tensors, dim if axis is None else axis)
 
 
+@writes_out
 def stack(tensors, dim=0, *, out=None):
     return _C.stack(tensors, dim)
 

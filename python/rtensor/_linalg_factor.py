@@ -24,6 +24,7 @@ from ._C import Tensor
 from ._functions import arange as _arange_f
 from ._functions import ones as _ones_f
 from ._functions import zeros as _zeros_f
+from ._out import writes_out
 from .autograd.grad_mode import enable_grad, no_grad
 from .linalg import (
     LinAlgError,
@@ -193,6 +194,7 @@ def _lu_factor_core(A, op):
     return LU, piv, info
 
 
+@writes_out
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     """``(LU, pivots, info)``: the compact LU factorization with partial pivoting (getrf)."""
     op = "linalg.lu_factor_ex"
@@ -214,6 +216,7 @@ def _check_lu_errors(info, api, is_matrix):
                               "linalg.lu_factor_ex(A, pivot)")
 
 
+@writes_out
 def lu_factor(A, *, pivot=True, out=None):
     """``(LU, pivots)``; raises ``LinAlgError`` for an exactly singular U."""
     op = "linalg.lu_factor"
@@ -224,6 +227,7 @@ def lu_factor(A, *, pivot=True, out=None):
     return _rt.linalg_lu_factor(LU, piv)
 
 
+@writes_out
 def lu(A, *, pivot=True, out=None):
     """``(P, L, U)`` with ``A = P L U`` (L unit lower ``m x k``, U upper ``k x n``)."""
     op = "linalg.lu"
@@ -257,6 +261,7 @@ def _lu_solve_compose(LU, pivots, B, left, adjoint):
     return solve(A, B, left=left)
 
 
+@writes_out
 def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     """X with ``A X = B`` (``adjoint``: ``A^T X = B``; ``left=False``: ``X A = B``) from the
     ``lu_factor`` of A."""
@@ -299,6 +304,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
                       lambda lu_, p_, b_: _lu_solve_compose(lu_, p_, b_, left, adjoint))[0]
 
 
+@writes_out
 def _legacy_lu(A, pivot=True, get_infos=False, out=None):
     """``torch.lu``: ``(LU, pivots)`` or ``(LU, pivots, infos)``; never raises for singular
     input."""
@@ -308,6 +314,7 @@ def _legacy_lu(A, pivot=True, get_infos=False, out=None):
     return (LU, piv, info) if get_infos else (LU, piv)
 
 
+@writes_out
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
     """``torch.lu_unpack``: ``(P, L, U)`` from ``lu_factor``'s output (empty tensors for the
     parts not asked for)."""
@@ -347,6 +354,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
     return _rt.lu_unpack(P, L, U)
 
 
+@writes_out
 def _legacy_lu_solve(b, LU_data, LU_pivots, *, out=None):
     """``torch.lu_solve(b, LU_data, LU_pivots)``."""
     return lu_solve(LU_data, LU_pivots, b)
@@ -362,6 +370,7 @@ def _check_hermitian_flag(hermitian, op):
                         f"{type(hermitian).__name__}")
 
 
+@writes_out
 def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     """``(LD, pivots, info)``: Bunch-Kaufman LDL^T of the symmetric A (its lower triangle), in
     LAPACK sytrf's format."""
@@ -384,6 +393,7 @@ def _check_ldl_errors(info, api, is_matrix):
                               "zero).")
 
 
+@writes_out
 def ldl_factor(A, *, hermitian=False, out=None):
     """``(LD, pivots)``; raises ``LinAlgError`` for a zero 1x1 block of D."""
     op = "torch.linalg.ldl_factor"
@@ -395,6 +405,7 @@ def ldl_factor(A, *, hermitian=False, out=None):
     return _rt.linalg_ldl_factor(LD, piv)
 
 
+@writes_out
 def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     """X with ``A X = B`` from ``ldl_factor``'s output."""
     op = "torch.linalg.ldl_solve"
@@ -427,6 +438,7 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
 # Householder: geqrf, householder_product (orgqr), ormqr
 
 
+@writes_out
 def geqrf(input, *, out=None):
     """``(a, tau)``: LAPACK geqrf's compact QR (R above the diagonal, the reflectors below)."""
     op = "geqrf"
@@ -481,6 +493,7 @@ def _check_householder(A, tau, op):
         raise RuntimeError(f"{op}: tau dtype {tau.dtype} does not match input dtype {A.dtype}")
 
 
+@writes_out
 def householder_product(A, tau, *, out=None):
     """The first n columns of ``H_1 ... H_k`` (LAPACK orgqr) for ``A (*, m, n)``, ``tau (*,
     k)``, ``k <= n <= m``."""
@@ -519,6 +532,7 @@ def _ormqr_compose(A, tau, C, left, transpose):
     return Q @ C if left else C @ Q
 
 
+@writes_out
 def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """``op(Q) other`` (``left``) or ``other op(Q)`` for the Q of ``geqrf``'s output."""
     op = "torch.ormqr"
@@ -647,6 +661,7 @@ def _mexp(A):
     return _C.stack(outs, 0).reshape(*A.shape)
 
 
+@writes_out
 def matrix_exp(A, *, out=None):
     """The matrix exponential of each square matrix of A."""
     op = "linalg.matrix_exp"
@@ -674,6 +689,7 @@ def _chol_A(L, upper):
     return L.mT @ L if upper else L @ L.mT
 
 
+@writes_out
 def cholesky_solve(B, L, upper=False, *, out=None):
     """``torch.cholesky_solve``: X with ``A X = B`` for ``A = L L^T`` (``U^T U``)."""
     op = "cholesky_solve"
@@ -714,6 +730,7 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     return _composite("CholeskySolveBackward0", [B, L], [X], compose)[0]
 
 
+@writes_out
 def cholesky_inverse(L, upper=False, *, out=None):
     """``torch.cholesky_inverse``: the inverse of ``A = L L^T`` (``U^T U``) from its factor."""
     op = "cholesky_inverse"
@@ -742,6 +759,7 @@ def cholesky_inverse(L, upper=False, *, out=None):
     return _composite("CholeskyInverseBackward0", [L], [X], compose)[0]
 
 
+@writes_out
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """``torch.triangular_solve``: ``(solution, cloned_coefficient)`` with ``op(A) X = b``."""
     op = "triangular_solve"
@@ -782,6 +800,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
 # tensorinv, tensorsolve, vander
 
 
+@writes_out
 def tensorinv(A, ind=2, *, out=None):
     """The tensor inverse: ``tensordot(tensorinv(A, ind), A, ind) = I``."""
     op = "linalg.tensorinv"
@@ -798,6 +817,7 @@ def tensorinv(A, ind=2, *, out=None):
     return inv(A.reshape(prod_ind_end, prod_start_ind)).reshape(*shape_start_ind, *shape_ind_end)
 
 
+@writes_out
 def tensorsolve(A, B, dims=None, *, out=None):
     """X with ``tensordot(A, X, X.ndim) = B``."""
     op = "linalg.tensorsolve"
@@ -937,6 +957,7 @@ def _lstsq(A, B, rcond, driver):
     return _rt.linalg_lstsq(X, res, rank, sv)
 
 
+@writes_out
 def lstsq(A, B, rcond=None, *, driver=None, out=None):
     """``(solution, residuals, rank, singular_values)`` of ``min ||A X - B||``, each as
     PyTorch's CPU drivers return them: 'gelsy' (default) and 'gelsd'/'gelss' give the
@@ -963,6 +984,7 @@ def lstsq(A, B, rcond=None, *, driver=None, out=None):
 # legacy names: torch.svd, torch.qr, torch.pinverse, torch.chain_matmul
 
 
+@writes_out
 def _legacy_svd(input, some=True, compute_uv=True, *, out=None):
     """``torch.svd``: ``(U, S, V)`` (V, not Vh); zero-filled U and V without ``compute_uv``."""
     _check_matrix(input, "linalg.svd")
@@ -976,6 +998,7 @@ def _legacy_svd(input, some=True, compute_uv=True, *, out=None):
                    _zeros((*input.shape[:-2], n, n), input))
 
 
+@writes_out
 def _legacy_qr(input, some=True, *, out=None):
     Q, R = qr(input, "reduced" if some else "complete")
     return _rt.qr(Q, R)
@@ -986,6 +1009,7 @@ def _pinverse(input, rcond=1e-15):
     return pinv(input, rtol=rcond)
 
 
+@writes_out
 def chain_matmul(*matrices, out=None):
     """``torch.chain_matmul``: the product of 2-D matrices (deprecated in PyTorch)."""
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):

@@ -16,6 +16,7 @@ import builtins
 from . import _C
 from ._C import Tensor
 from ._longtail_shape import _inplace, _shape_str, infer_size, type_name, wrap_dim
+from ._out import writes_out
 
 FUNCTIONS: dict = {}
 METHODS: dict = {}
@@ -799,6 +800,7 @@ def dist(input, other, p=2):
                   other)
 
 
+@writes_out
 @_export()
 def chain_matmul(*matrices, out=None):
     ms = list(matrices[0]) if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)) \

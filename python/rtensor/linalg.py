@@ -24,6 +24,7 @@ from . import _C
 from . import return_types as _rt
 from ._C import Tensor
 from ._functions import zeros as _zeros
+from ._out import writes_out
 from .autograd.grad_mode import no_grad
 
 __all__ = [
@@ -232,11 +233,13 @@ def _solve_checked(A, B, left, api, check_errors):
     return X, info
 
 
+@writes_out
 def solve(A, B, *, left=True, out=None):
     """The solution X of ``A X = B`` (``X A = B`` with ``left=False``)."""
     return _solve_checked(A, B, left, "linalg.solve", True)[0]
 
 
+@writes_out
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     X, info = _solve_checked(A, B, left, "linalg.solve", check_errors)
     return _rt.linalg_solve_ex(X, info)
@@ -261,16 +264,19 @@ def _inv_core(A, api, check_errors):
     return X, info
 
 
+@writes_out
 def inv(A, *, out=None):
     """The inverse of each square matrix of ``A``."""
     return _inv_core(A, "linalg.inv", True)[0]
 
 
+@writes_out
 def inv_ex(A, *, check_errors=False, out=None):
     X, info = _inv_core(A, "linalg.inv", check_errors)
     return _rt.linalg_inv_ex(X, info)
 
 
+@writes_out
 def det(A, *, out=None):
     """The determinant of each square matrix of ``A``."""
     _check_square(A, "linalg.det")
@@ -301,6 +307,7 @@ def _adjugate_t(A):
         return (du * dv).unsqueeze(-1).unsqueeze(-1) * ((U * others.unsqueeze(-2)) @ Vh)
 
 
+@writes_out
 def slogdet(A, *, out=None):
     """``(sign, logabsdet)`` of each square matrix of ``A``."""
     _check_square(A, "linalg.slogdet")
@@ -354,11 +361,13 @@ def _cholesky_core(A, upper, api, check_errors):
     return L, info
 
 
+@writes_out
 def cholesky(A, *, upper=False, out=None):
     """The Cholesky factor L (``A = L L^T``; ``upper=True``: U with ``A = U^T U``)."""
     return _cholesky_core(A, upper, "linalg.cholesky", True)[0]
 
 
+@writes_out
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     L, info = _cholesky_core(A, upper, "linalg.cholesky", check_errors)
     return _rt.linalg_cholesky_ex(L, info)
@@ -384,6 +393,7 @@ def _qr_backward_square_tall(gQ, gR, Q, R):
     return solve_triangular(R.mT, gA, upper=False, left=False)
 
 
+@writes_out
 def qr(A, mode="reduced", *, out=None):
     """``(Q, R)`` with ``A = Q R``; ``mode`` is ``'reduced'``, ``'complete'`` or ``'r'``."""
     api = "linalg.qr"
@@ -450,6 +460,7 @@ def _eigh_backward(gL, gV, L, V):
     return V @ inner @ V.mT
 
 
+@writes_out
 def eigh(A, UPLO="L", *, out=None):
     """``(eigenvalues, eigenvectors)`` (ascending) of the symmetric matrices of ``A``, read from
     the ``UPLO`` triangle."""
@@ -470,6 +481,7 @@ def eigh(A, UPLO="L", *, out=None):
     return _rt.linalg_eigh(L, V)
 
 
+@writes_out
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues (ascending) of the symmetric matrices of ``A``."""
     api = "linalg.eigvalsh"
@@ -540,12 +552,14 @@ def _svd_core(A, full_matrices, api):
     return _record("LinalgSvdBackward0", [A], [U, S, Vh], backward)
 
 
+@writes_out
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """``(U, S, Vh)`` with ``A = U diag(S) Vh``, S descending."""
     U, S, Vh = _svd_core(A, full_matrices, "linalg.svd")
     return _rt.linalg_svd(U, S, Vh)
 
 
+@writes_out
 def svdvals(A, *, driver=None, out=None):
     """The singular values (descending) of the matrices of ``A``."""
     api = "linalg.svd"
@@ -559,6 +573,7 @@ def svdvals(A, *, driver=None, out=None):
     return S
 
 
+@writes_out
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     """X with ``A X = B`` (``X A = B`` with ``left=False``) for triangular A."""
     api = "linalg.solve_triangular"
@@ -611,6 +626,7 @@ def _check_norm_input(x, op):
     _check_float(x, op)
 
 
+@writes_out
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """The ``ord``-norm of ``x`` over ``dim`` (all elements when ``None``)."""
     op = "linalg.vector_norm"
@@ -657,6 +673,7 @@ def _svd_norm(A, d0, d1, keepdim, reduce):
     return r
 
 
+@writes_out
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     """The ``ord`` matrix norm ('fro', 'nuc', 1, -1, 2, -2, inf, -inf) over the dims ``dim``."""
     op = "linalg.matrix_norm"
@@ -689,6 +706,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     return r
 
 
+@writes_out
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     """A vector norm (``dim`` an int, or ``A`` 1-D) or a matrix norm (``dim`` a pair, or ``A``
     2-D), as ``torch.linalg.norm`` chooses."""
@@ -734,22 +752,29 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     _check_matrix(A, op)
     if hermitian:
         _check_square(A, op)
+    if 0 in tuple(A.shape[-2:]):
+        r = _zeros((*A.shape[:-2], A.shape[-1], A.shape[-2]), dtype=A.dtype)
+    elif hermitian:
         w, V = eigh(A)
         tol = _tolerance(w.abs().amax(-1, keepdim=True), A, atol, rtol)
         keep = w.abs() > tol
         winv = _C.where(keep, 1 / _C.where(keep, w, _C.full((), 1.0, w.dtype)),
                         _C.full((), 0.0, w.dtype))
-        return (V * winv.unsqueeze(-2)) @ V.mT
-    if 0 in tuple(A.shape[-2:]):
-        return _zeros((*A.shape[:-2], A.shape[-1], A.shape[-2]), dtype=A.dtype)
-    U, S, Vh = svd(A, full_matrices=False)
-    tol = _tolerance(S[..., :1], A, atol, rtol)
-    keep = S > tol
-    Sinv = _C.where(keep, 1 / _C.where(keep, S, _C.full((), 1.0, S.dtype)),
-                    _C.full((), 0.0, S.dtype))
-    return (Vh.mT * Sinv.unsqueeze(-2)) @ U.mT
+        r = (V * winv.unsqueeze(-2)) @ V.mT
+    else:
+        U, S, Vh = svd(A, full_matrices=False)
+        tol = _tolerance(S[..., :1], A, atol, rtol)
+        keep = S > tol
+        Sinv = _C.where(keep, 1 / _C.where(keep, S, _C.full((), 1.0, S.dtype)),
+                        _C.full((), 0.0, S.dtype))
+        r = (Vh.mT * Sinv.unsqueeze(-2)) @ U.mT
+    if out is not None:
+        out._set_data(r)
+        return out
+    return r
 
 
+@writes_out
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
     """The number of singular values above the tolerance (int64)."""
     op = "linalg.matrix_rank"
@@ -764,6 +789,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
         return (S > tol_).sum(-1)
 
 
+@writes_out
 def matrix_power(A, n, *, out=None):
     """``A`` multiplied by itself ``n`` times (``n < 0``: its inverse's power)."""
     op = "linalg.matrix_power"
@@ -791,6 +817,7 @@ def matrix_power(A, n, *, out=None):
     return result
 
 
+@writes_out
 def multi_dot(tensors, *, out=None):
     """The product of a chain of matrices (the first and last may be vectors)."""
     tensors = list(tensors)
@@ -814,11 +841,13 @@ def multi_dot(tensors, *, out=None):
     return r
 
 
+@writes_out
 def vecdot(x, y, *, dim=-1, out=None):
     """``sum(x * y, dim)`` (real tensors)."""
     return (x * y).sum(dim)
 
 
+@writes_out
 def cross(input, other, *, dim=-1, out=None):
     """The cross product of 3-vectors along ``dim`` (inputs broadcast)."""
     op = "linalg.cross"
@@ -838,10 +867,12 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return A.diagonal(offset, dim1, dim2)
 
 
+@writes_out
 def matmul(input, other, *, out=None):
     return input @ other
 
 
+@writes_out
 def cond(A, p=None, *, out=None):
     """The condition number ``norm(A, p) * norm(inv(A), p)`` (p None/2/-2: from the SVD)."""
     op = "linalg.cond"
@@ -859,6 +890,7 @@ def cond(A, p=None, *, out=None):
 # legacy names (torch.inverse, torch.det...) and Tensor methods
 
 
+@writes_out
 def inverse(input, *, out=None):
     return inv(input)
 
@@ -872,6 +904,7 @@ def _legacy_slogdet(input):
     return _rt.slogdet(sign, logabs)
 
 
+@writes_out
 def _legacy_cholesky(input, upper=False, *, out=None):
     L, info = _cholesky_core(input, upper, "linalg.cholesky", False)
     _check_errors(info, "cholesky", input.ndim == 2)
