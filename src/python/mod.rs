@@ -29,6 +29,8 @@ use pyo3::prelude::*;
 #[pymodule]
 #[pyo3(name = "_C")]
 fn c_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // faer is sequential unless handed our pool (see `backend::cpu::threads::set_num_threads`).
+    faer::set_global_parallelism(faer::Par::Seq);
     m.add_class::<tensor::PyTensor>()?;
     m.add_class::<convert::PyDType>()?;
     for d in crate::dtype::DType::ALL {

@@ -58,7 +58,11 @@ pub fn c2c<T: Planned>(data: &mut [Complex<T>], shape: &[usize], dim: usize, for
     // element per cache line, then transformed with one call and copied back.
     const TILE: usize = 16;
     let tiles_per_outer = if inner == 1 { 1 } else { inner.div_ceil(TILE) };
-    let units = if inner == 1 { outer } else { outer * tiles_per_outer };
+    let units = if inner == 1 {
+        outer
+    } else {
+        outer * tiles_per_outer
+    };
     let work = total.saturating_mul(usize::BITS as usize - n.leading_zeros() as usize);
     let threads = pool().current_num_threads();
     let bands = if threads > 1 && work >= PAR_MIN && units > 1 {

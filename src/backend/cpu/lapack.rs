@@ -169,13 +169,52 @@ pub fn qr<T: Real>(a: &[T], m: usize, n: usize, complete: bool, q: Option<&mut [
 /// Eigenvalues (ascending, into `w`) and, when `v` is given, eigenvectors (columns of `v`) of
 /// the symmetric matrix stored in the lower (`upper = false`) or upper triangle of `a`.
 /// Returns 0, or 1 when the iteration did not converge (non-finite input).
+/// From this size `eigh` runs faer's parallel tridiagonalisation on our pool.
+const EIGH_PAR_N: usize = 256;
+
 pub fn eigh<T: Real>(a: &[T], n: usize, upper: bool, w: &mut [T], v: Option<&mut [T]>) -> i32 {
     if n == 0 {
         return 0;
     }
     let side = if upper { Side::Upper } else { Side::Lower };
     let m = mat(a, n, n);
+    let threads = crate::backend::cpu::threads::pool().current_num_threads();
     match v {
+        Some(v) if n >= EIGH_PAR_N && threads > 1 => {
+            // Large matrices: faer's tridiagonalisation and back-transformation on our pool.
+            let a = if upper { m.transpose() } else { m };
+            let mut u = faer::Mat::<T>::zeros(n, n);
+            let mut s = faer::diag::Diag::<T>::zeros(n);
+            let par = faer::Par::rayon(threads);
+            let ok = crate::backend::cpu::threads::pool().install(|| {
+                use faer::dyn_stack::{MemBuffer, MemStack};
+                let req = faer::linalg::evd::self_adjoint_evd_scratch::<T>(
+                    n,
+                    faer::linalg::evd::ComputeEigenvectors::Yes,
+                    par,
+                    Default::default(),
+                );
+                let mut buf = MemBuffer::new(req);
+                faer::linalg::evd::self_adjoint_evd(
+                    a,
+                    s.as_mut(),
+                    Some(u.as_mut()),
+                    par,
+                    MemStack::new(&mut buf),
+                    Default::default(),
+                )
+                .is_ok()
+            });
+            if !ok {
+                return 1;
+            }
+            let sc = s.column_vector();
+            for (i, wi) in w.iter_mut().enumerate() {
+                *wi = sc[i];
+            }
+            store(u.as_ref(), v);
+            0
+        }
         Some(v) => match m.self_adjoint_eigen(side) {
             Ok(e) => {
                 let s = e.S().column_vector();

@@ -31,6 +31,9 @@ pub fn pool() -> Arc<rayon::ThreadPool> {
 }
 
 pub fn set_num_threads(n: usize) {
+    // faer runs sequentially unless a caller hands it our pool (`lapack::eigh` on large
+    // matrices): its own default would spread every small factorization over all threads.
+    faer::set_global_parallelism(faer::Par::Seq);
     let n = n.max(1);
     let cpus = allowed_cpus();
     let pin = n > 1 && n == cpus.len();
