@@ -267,3 +267,28 @@ def test_requires_grad_on_complex_leaf():
     (z * z).real.sum().backward()
     # d/dz of Re(z^2) -> conj(2z) by the convention: 2 - 2j.
     assert z.grad.tolist() == [2 - 2j]
+
+
+# ----- random complex tensors (PyTorch draws (re, im) as reals, normal with std / sqrt(2)) -----
+
+
+def test_complex_randn_and_rand_draw_pytorchs_numbers():
+    # PyTorch 2.13 with manual_seed(0): randn(3, dtype=complex64) and rand(2, dtype=complex64).
+    torch.manual_seed(0)
+    z = torch.randn(3, dtype=torch.complex64)
+    np.testing.assert_allclose(z.numpy(), [1.0896 - 0.2075j, -1.5406 + 0.4019j,
+                                           -0.7669 - 0.9890j], atol=1e-4)
+    torch.manual_seed(0)
+    r = torch.randn(6)
+    torch.manual_seed(0)
+    z = torch.randn(3, dtype=torch.complex64)
+    np.testing.assert_allclose(torch.view_as_real(z).reshape(-1).numpy(),
+                               r.numpy() / np.sqrt(2), rtol=1e-6)
+    torch.manual_seed(0)
+    u = torch.rand(2, dtype=torch.complex64)
+    np.testing.assert_allclose(u.numpy(), [0.4963 + 0.7682j, 0.0885 + 0.1320j], atol=1e-4)
+    x = torch.zeros(2, dtype=torch.complex128)
+    torch.manual_seed(0)
+    x.normal_()
+    np.testing.assert_allclose(x.numpy(), [1.0896 - 0.2075j, -1.5406 + 0.4019j], atol=1e-4)
+    assert torch.randn_like(x).dtype == torch.complex128

@@ -7,6 +7,7 @@ from the given ``generator`` or from the default one, in PyTorch's order and ari
 ``src/python/random.rs``), so seeded programs print the numbers PyTorch prints.
 """
 
+import math
 import numbers
 import operator
 
@@ -75,16 +76,30 @@ def _check_inplace(t):
         )
 
 
+def _uniform_fill(t, lo, hi, generator):
+    # A complex tensor draws its (re, im) pairs as reals, as ATen's uniform_ does.
+    _C._uniform_(_C.view_as_real(t) if t.dtype.is_complex else t, lo, hi, generator)
+
+
+def _normal_fill(t, mean, std, generator):
+    # ATen: a complex normal_ draws (re, im) as reals with std / sqrt(2), so that E|z|^2 = std^2.
+    if t.dtype.is_complex:
+        _C._normal_(_C.view_as_real(t), mean, std / math.sqrt(2), generator)
+    else:
+        _C._normal_(t, mean, std, generator)
+
+
 def uniform_(self, *args, generator=None, **kwargs):
     _check_inplace(self)
     lo, hi = _parse("uniform_", args, kwargs, (("from", 0.0), ("to", 1.0)))
-    _C._uniform_(self, _float("uniform_", "from", lo), _float("uniform_", "to", hi), generator)
+    _uniform_fill(self, _float("uniform_", "from", lo), _float("uniform_", "to", hi), generator)
     return self
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _check_inplace(self)
-    _C._normal_(self, _float("normal_", "mean", mean), _float("normal_", "std", std), generator)
+    _normal_fill(self, _float("normal_", "mean", mean), _float("normal_", "std", std),
+                 generator)
     return self
 
 
@@ -189,7 +204,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **kwargs):
     _check_device(device)
     t = _C.zeros(*_size("rand", size, kwargs), dtype=dtype)
-    _C._uniform_(t, 0.0, 1.0, generator)
+    _uniform_fill(t, 0.0, 1.0, generator)
     return _finish(t, out, requires_grad, device)
 
 
@@ -197,7 +212,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False, **kwargs):
     _check_device(device)
     t = _C.zeros(*_size("randn", size, kwargs), dtype=dtype)
-    _C._normal_(t, 0.0, 1.0, generator)
+    _normal_fill(t, 0.0, 1.0, generator)
     return _finish(t, out, requires_grad, device)
 
 
@@ -205,7 +220,7 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
               memory_format=None, generator=None):
     _check_device(device)
     t = _empty_like(input, dtype if dtype is not None else input.dtype, memory_format)
-    _C._uniform_(t, 0.0, 1.0, generator)
+    _uniform_fill(t, 0.0, 1.0, generator)
     return _finish(t, None, requires_grad, input.device if device is None else device)
 
 
@@ -213,7 +228,7 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
                memory_format=None, generator=None):
     _check_device(device)
     t = _empty_like(input, dtype if dtype is not None else input.dtype, memory_format)
-    _C._normal_(t, 0.0, 1.0, generator)
+    _normal_fill(t, 0.0, 1.0, generator)
     return _finish(t, None, requires_grad, input.device if device is None else device)
 
 
