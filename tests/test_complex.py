@@ -292,3 +292,42 @@ def test_complex_randn_and_rand_draw_pytorchs_numbers():
     x.normal_()
     np.testing.assert_allclose(x.numpy(), [1.0896 - 0.2075j, -1.5406 + 0.4019j], atol=1e-4)
     assert torch.randn_like(x).dtype == torch.complex128
+
+
+def test_norms_of_complex_tensors_are_norms_of_the_moduli():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    z = torch.tensor(a)
+    np.testing.assert_allclose(torch.linalg.vector_norm(z).item(), np.linalg.norm(a))
+    np.testing.assert_allclose(torch.linalg.norm(z, dim=1).numpy(), np.linalg.norm(a, axis=1))
+    np.testing.assert_allclose(z.norm(p=1).item(), np.abs(a).sum())
+    for ord in ["fro", 1, -1, np.inf, -np.inf]:
+        np.testing.assert_allclose(torch.linalg.matrix_norm(z, ord).item(),
+                                   np.linalg.norm(a, ord))
+    assert torch.linalg.vector_norm(z).dtype == torch.float64
+
+
+@pytest.mark.parametrize("fn", ["solve", "inv", "det", "svd", "qr", "cholesky", "eigh"])
+def test_real_only_decompositions_refuse_complex_naming_the_op(fn):
+    z = torch.eye(3, dtype=torch.complex64)
+    with pytest.raises(NotImplementedError, match=f"linalg.{fn}: complex input is not "
+                       "supported yet"):
+        getattr(torch.linalg, fn)(*((z, z) if fn == "solve" else (z,)))
+
+
+def test_complex_factories_and_advanced_indexing_match_pytorch():
+    # PyTorch 2.13's results for the same calls.
+    assert torch.full((2,), 1 + 2j).tolist() == [1 + 2j, 1 + 2j]
+    assert torch.full((2,), 1 + 2j).dtype == torch.complex64
+    assert torch.full((2,), 1, dtype=torch.complex128).tolist() == [1 + 0j, 1 + 0j]
+    np.testing.assert_allclose(torch.linspace(0, 1 + 1j, 3).numpy(), [0, 0.5 + 0.5j, 1 + 1j])
+    assert torch.eye(2, dtype=torch.complex64).tolist() == [[1, 0], [0, 1]]
+    a = np.array([[1j, 2j], [3, 4]])
+    z = torch.tensor(a)
+    np.testing.assert_array_equal(z[torch.tensor([1])].numpy(), a[[1]])
+    np.testing.assert_array_equal(z[z.abs() > 1.5].numpy(), a[np.abs(a) > 1.5])
+    np.testing.assert_array_equal(z[..., torch.tensor([0])].numpy(), a[..., [0]])
+    np.testing.assert_array_equal(z[[0, 1], [1, 0]].numpy(), a[[0, 1], [1, 0]])
+    w = torch.tensor(a, requires_grad=True)
+    w[torch.tensor([0, 0])].real.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[2, 2], [0, 0]])

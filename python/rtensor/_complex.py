@@ -159,9 +159,31 @@ METHODS = {
 }
 
 
+def _is_advanced(key):
+    items = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, (Tensor, list)) for k in items)
+
+
+def _wrap_getitem(native):
+    """Advanced indexing of a complex tensor indexes its (..., 2) real view with the same key
+    and a trailing full slice (the gather kernels are real-only; the result is the same)."""
+    if getattr(native, "_complex_aware", False):
+        return native
+
+    def __getitem__(self, key):
+        if self.is_complex() and _is_advanced(key):
+            items = key if isinstance(key, tuple) else (key,)
+            return _C.view_as_complex(_C.view_as_real(self)[(*items, slice(None))].contiguous())
+        return native(self, key)
+
+    __getitem__._complex_aware = True
+    return __getitem__
+
+
 def register():
     for name, fn in METHODS.items():
         setattr(Tensor, name, fn)
+    Tensor.__getitem__ = _wrap_getitem(Tensor.__getitem__)
     Tensor.real = property(_real_prop, _set_part(0))
     Tensor.imag = property(_imag_prop, _set_part(1))
 

@@ -126,10 +126,34 @@ empty = writes_out(_factory(_C.zeros), "empty")
 
 
 @writes_out
+def _complex_default():
+    return _C.complex128 if _C.get_default_dtype() == _C.float64 else _C.complex64
+
+
+def _real_of(dtype):
+    return _C.float64 if dtype == _C.complex128 else _C.float32
+
+
+def _complex_from_parts(re, im, dtype):
+    """A complex tensor of ``dtype`` whose real and imaginary parts are ``re`` and ``im``."""
+    t = _C.zeros(*re.shape, dtype=dtype)
+    parts = _C.view_as_real(t)
+    parts.select(-1, 0).copy_(re)
+    parts.select(-1, 1).copy_(im)
+    return t
+
+
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
     _check_device(device)
     if isinstance(size, int):
         size = (size,)
+    if isinstance(fill_value, complex) or (dtype is not None and dtype.is_complex):
+        # A complex fill (or dtype) gives a complex tensor, as PyTorch's type inference does.
+        dt = dtype or _complex_default()
+        c, rdt = complex(fill_value), _real_of(dt)
+        t = _complex_from_parts(_C.full(tuple(size), c.real, rdt),
+                                _C.full(tuple(size), c.imag, rdt), dt)
+        return _finish(t, device, requires_grad)
     return _finish(_C.full(tuple(size), fill_value, dtype), device, requires_grad)
 
 
@@ -179,6 +203,13 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
 @writes_out
 def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False):
     _check_device(device)
+    if isinstance(start, complex) or isinstance(end, complex) or (
+            dtype is not None and dtype.is_complex):
+        dt = dtype or _complex_default()
+        s, e, rdt = complex(start), complex(end), _real_of(dt)
+        t = _complex_from_parts(_C.linspace(s.real, e.real, steps, rdt),
+                                _C.linspace(s.imag, e.imag, steps, rdt), dt)
+        return _finish(t, device, requires_grad)
     return _finish(_C.linspace(float(start), float(end), steps, dtype), device, requires_grad)
 
 
@@ -193,6 +224,8 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None,
 @writes_out
 def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
     _check_device(device)
+    if dtype is not None and dtype.is_complex:
+        return _finish(_C.eye(n, m, _real_of(dtype)).to(dtype), device, requires_grad)
     return _finish(_C.eye(n, m, dtype), device, requires_grad)
 
 

@@ -297,7 +297,8 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
 
         dims = list(range(self.ndim)) if dim is None else dim
         return linalg.matrix_norm(self, "nuc", dims, keepdim, dtype=dtype)
-    r = self._norm(float(p), dim, keepdim)
+    x = self.abs() if self.dtype.is_complex else self  # the norm of the moduli, real-valued
+    r = x._norm(float(p), dim, keepdim)
     return r if dtype is None else r.to(dtype)
 
 

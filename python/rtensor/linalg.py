@@ -60,6 +60,10 @@ def _check_tensor(A, op, name="A"):
 
 def _check_float(A, op):
     d = A.dtype
+    if d.is_complex:
+        # No silent fallback: faer's complex factorizations are not wired in yet.
+        raise NotImplementedError(f"{op}: complex input is not supported yet (of torch.linalg's "
+                                  "decompositions only eig and eigvals take complex matrices)")
     if not d.is_floating_point:
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
                            f"Got {_scalar_name(d)}")
@@ -634,6 +638,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None:
         _check_float_dtype(dtype, op)
         x = x.to(dtype)
+    x = _abs_if_complex(x)
     _check_float(x, op)
     if isinstance(ord, str) or not isinstance(ord, numbers.Real):
         raise TypeError(f"linalg.vector_norm(): argument 'ord' must be Number, not "
@@ -643,6 +648,11 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     elif dim is not None:
         dim = tuple(dim)
     return x._norm(float(ord), dim, keepdim)
+
+
+def _abs_if_complex(x):
+    """A norm of a complex tensor is the norm of its moduli (differentiable, real dtype)."""
+    return x.abs() if x.dtype.is_complex else x
 
 
 def _check_float_dtype(dtype, op):
@@ -683,6 +693,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if dtype is not None:
         _check_float_dtype(dtype, op)
         A = A.to(dtype)
+    if A.dtype.is_complex and ord in ("fro", 1, -1, math.inf, -math.inf):
+        A = A.abs()  # these norms depend on the moduli only
     _check_float(A, op)
     d0, d1 = _matrix_dims(A, tuple(dim), op)
     if isinstance(ord, str):
