@@ -599,6 +599,29 @@ _fft("fft2 256x256 complex64",
 
 
 # ----------------------------------------------------------------------------------------
+# DLPack: a 100 MB float32 tensor handed over without a copy. "import": lib.from_dlpack of a
+# NumPy array; "export": NumPy's from_dlpack of the library's tensor.
+
+_DLPACK_N = 25 * 1024 * 1024
+
+
+def _dlpack_import(lib):
+    src = np.zeros(_DLPACK_N, np.float32)
+    return lambda: lib.from_dlpack(src)
+
+
+def _dlpack_export(lib):
+    x = to_lib(lib, np.zeros(_DLPACK_N, np.float32))
+    return lambda: np.from_dlpack(x)
+
+
+register(Workload("dlpack import 100 MB f32", {k: _dlpack_import for k in LIBS}, number=100,
+                  group="dlpack", quick=False))
+register(Workload("dlpack export 100 MB f32", {k: _dlpack_export for k in LIBS}, number=100,
+                  group="dlpack", quick=False))
+
+
+# ----------------------------------------------------------------------------------------
 # Runner
 
 def time_calls(fn: Callable[[], object], number: int) -> float:

@@ -185,6 +185,8 @@ _longtail_shape.register({k: v for k, v in _function_forms.METHODS.items()
                           if not hasattr(Tensor, k)})
 globals().update({k: v for k, v in _function_forms.FUNCTIONS.items() if k not in globals()})
 
+from_dlpack = utils.dlpack.from_dlpack  # DLPack on the CPU (Tensor.__dlpack__ there too)
+
 # ATen-level functions (native_layer_norm, _chunk_cat, grid_sampler...).
 globals().update({k: v for k, v in _aten_internal.FUNCTIONS.items() if k not in globals()})
 

@@ -1,3 +1,4 @@
-"""``rtensor.utils`` (``torch.utils``): data loading lives in :mod:`rtensor.utils.data`."""
+"""``rtensor.utils`` (``torch.utils``): data loading lives in :mod:`rtensor.utils.data`, DLPack
+interchange in :mod:`rtensor.utils.dlpack`."""
 
-from . import data
+from . import data, dlpack
