@@ -83,3 +83,18 @@ def manual_seed(seed):
 
 
 manual_seed_all = manual_seed
+
+
+def stats():
+    """What the device did since :func:`reset_stats` (or since it was created): a dict of
+    ``dispatches`` (kernels recorded), ``submissions`` (command buffers submitted),
+    ``pipeline_compilations`` (kernels compiled: pipeline-cache misses),
+    ``buffer_allocations`` (buffers handed out by the caching allocator), ``buffers_created``
+    (device buffers created: the allocator's misses), ``bytes_uploaded`` and
+    ``bytes_downloaded``. All zeros before the device is first used."""
+    return _C._gpu_stats()
+
+
+def reset_stats():
+    """Starts :func:`stats`'s counts from zero."""
+    _C._gpu_reset_stats()

@@ -102,6 +102,31 @@ fn _gpu_reset_peak_memory_stats() {
     }
 }
 
+/// The device's work counters since the last `_gpu_reset_stats` (`rtensor.gpu.stats()`);
+/// zeros before the device exists.
+#[pyfunction]
+fn _gpu_stats(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    let s = gpu::gpu_if_created()
+        .map(|g| g.op_stats())
+        .unwrap_or_default();
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("dispatches", s.dispatches)?;
+    d.set_item("submissions", s.submissions)?;
+    d.set_item("pipeline_compilations", s.pipeline_compilations)?;
+    d.set_item("buffer_allocations", s.buffer_allocations)?;
+    d.set_item("buffers_created", s.buffers_created)?;
+    d.set_item("bytes_uploaded", s.bytes_uploaded)?;
+    d.set_item("bytes_downloaded", s.bytes_downloaded)?;
+    Ok(d.into_any().unbind())
+}
+
+#[pyfunction]
+fn _gpu_reset_stats() {
+    if let Some(g) = gpu::gpu_if_created() {
+        g.reset_stats();
+    }
+}
+
 /// (dispatches recorded, batches submitted): lets tests see the batching.
 #[pyfunction]
 fn _gpu_counters() -> PyResult<(u64, u64)> {
@@ -127,6 +152,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_gpu_empty_cache, m)?)?;
     m.add_function(wrap_pyfunction!(_gpu_reset_peak_memory_stats, m)?)?;
     m.add_function(wrap_pyfunction!(_gpu_counters, m)?)?;
+    m.add_function(wrap_pyfunction!(_gpu_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(_gpu_reset_stats, m)?)?;
     m.add_function(wrap_pyfunction!(_gpu_shader_sources, m)?)?;
     Ok(())
 }

@@ -15,6 +15,7 @@
 use super::alloc::{Pool, Stats, bucket};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Bytes of meta words one dispatch may use (also the binding offset alignment on all
@@ -38,6 +39,38 @@ pub struct Gpu {
     slot: u64,
     flush_every: usize,
     sync_each: bool,
+    counts: Counts,
+    /// The counters at the last `reset_stats` (what `op_stats` subtracts).
+    base: Mutex<OpStats>,
+}
+
+/// Work counters since the device was created (dispatches and submissions live in `Batch`).
+#[derive(Default)]
+struct Counts {
+    pipelines: AtomicU64,
+    allocations: AtomicU64,
+    buffers_created: AtomicU64,
+    bytes_uploaded: AtomicU64,
+    bytes_downloaded: AtomicU64,
+}
+
+/// What the device did since the last `reset_stats` (`rtensor.gpu.stats()`).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct OpStats {
+    /// kernel dispatches recorded
+    pub dispatches: u64,
+    /// command buffers submitted to the queue
+    pub submissions: u64,
+    /// compute pipelines compiled (cache misses)
+    pub pipeline_compilations: u64,
+    /// buffers handed out by the pool (reused or new)
+    pub buffer_allocations: u64,
+    /// device buffers created (pool misses)
+    pub buffers_created: u64,
+    /// bytes written from the host
+    pub bytes_uploaded: u64,
+    /// bytes read back to the host
+    pub bytes_downloaded: u64,
 }
 
 struct Batch {
@@ -171,6 +204,8 @@ fn init() -> std::result::Result<Gpu, String> {
         slot,
         flush_every,
         sync_each: env("RTENSOR_GPU_SYNC").as_deref() == Some("1"),
+        counts: Counts::default(),
+        base: Mutex::default(),
     })
 }
 
@@ -207,6 +242,38 @@ impl Gpu {
         lock(&self.pool).empty_cache();
     }
 
+    fn raw_stats(&self) -> OpStats {
+        let (dispatches, submissions) = self.counters();
+        let c = &self.counts;
+        OpStats {
+            dispatches,
+            submissions,
+            pipeline_compilations: c.pipelines.load(Ordering::Relaxed),
+            buffer_allocations: c.allocations.load(Ordering::Relaxed),
+            buffers_created: c.buffers_created.load(Ordering::Relaxed),
+            bytes_uploaded: c.bytes_uploaded.load(Ordering::Relaxed),
+            bytes_downloaded: c.bytes_downloaded.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The work counters since the last `reset_stats`.
+    pub fn op_stats(&self) -> OpStats {
+        let (r, b) = (self.raw_stats(), *lock(&self.base));
+        OpStats {
+            dispatches: r.dispatches - b.dispatches,
+            submissions: r.submissions - b.submissions,
+            pipeline_compilations: r.pipeline_compilations - b.pipeline_compilations,
+            buffer_allocations: r.buffer_allocations - b.buffer_allocations,
+            buffers_created: r.buffers_created - b.buffers_created,
+            bytes_uploaded: r.bytes_uploaded - b.bytes_uploaded,
+            bytes_downloaded: r.bytes_downloaded - b.bytes_downloaded,
+        }
+    }
+
+    pub fn reset_stats(&self) {
+        *lock(&self.base) = self.raw_stats();
+    }
+
     /// (dispatches recorded, batches submitted) since start, for tests of the batching.
     pub fn counters(&self) -> (u64, u64) {
         let b = lock(&self.batch);
@@ -229,6 +296,7 @@ impl Gpu {
         if size > max {
             size = nbytes.div_ceil(256) * 256;
         }
+        self.counts.allocations.fetch_add(1, Ordering::Relaxed);
         if let Some(b) = lock(&self.pool).take(size) {
             return Ok((b, size));
         }
@@ -244,6 +312,7 @@ impl Gpu {
             });
             match pollster::block_on(scope.pop()) {
                 None => {
+                    self.counts.buffers_created.fetch_add(1, Ordering::Relaxed);
                     lock(&self.pool).created(size);
                     return Ok((buf, size));
                 }
@@ -297,6 +366,7 @@ impl Gpu {
             )));
         }
         let p = Arc::new(p);
+        self.counts.pipelines.fetch_add(1, Ordering::Relaxed);
         lock(&self.pipelines).insert(key.to_string(), p.clone());
         Ok(p)
     }
@@ -420,6 +490,7 @@ impl Gpu {
         self.flush()?;
         if !data.is_empty() {
             self.queue.write_buffer(buf, 0, data);
+            (self.counts.bytes_uploaded).fetch_add(data.len() as u64, Ordering::Relaxed);
         }
         self.check_errors()
     }
@@ -464,6 +535,7 @@ impl Gpu {
             view[..nbytes as usize].to_vec()
         };
         staging.unmap();
+        (self.counts.bytes_downloaded).fetch_add(nbytes, Ordering::Relaxed);
         Ok(out)
     }
 }
