@@ -169,20 +169,17 @@ def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
                             align_corners=align_corners)
 
 
-@_export
-def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
-    if input.ndim != 4:
-        raise RuntimeError(f"grid_sampler(): expected 4D input and grid with same number of "
-                           f"dimensions, but got input with sizes {list(input.shape)} and grid "
-                           f"with sizes {list(grid.shape)}")
-    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+def _grid_sampler_nd(nd):
+    def f(input, grid, interpolation_mode, padding_mode, align_corners):
+        if input.ndim != nd + 2:
+            raise RuntimeError(f"grid_sampler(): expected {nd + 2}D input and grid with same "
+                               f"number of dimensions, but got input with sizes "
+                               f"{list(input.shape)} and grid with sizes {list(grid.shape)}")
+        return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+    f.__name__ = f"grid_sampler_{nd}d"
+    return f
 
 
-@_export
-def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
-    if input.ndim != 5:
-        raise RuntimeError(f"grid_sampler(): expected 5D input and grid with same number of "
-                           f"dimensions, but got input with sizes {list(input.shape)} and grid "
-                           f"with sizes {list(grid.shape)}")
-    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
-
+grid_sampler_2d = _export(_grid_sampler_nd(2))
+grid_sampler_3d = _export(_grid_sampler_nd(3))

@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from . import _C, return_types
+from . import _C, _out, return_types
 from ._C import Tensor
 from ._longtail_count import _np, _tensor
 from ._longtail_shape import type_name, wrap_dim
@@ -47,6 +47,19 @@ def _select(input, dim, keepdim, idx, node):
     values = _named(node, lambda x: x.gather(dim, index) if keepdim else
                     x.gather(dim, index).squeeze(dim), input)
     return values, (index if keepdim else index.squeeze(dim))
+
+
+def _select_along(input, d, keepdim, out, op, rows_index, node, cls):
+    """(values, indices) of a value-selecting reduction along dim ``d`` whose per-row choice
+    ``rows_index(rows)`` runs on the host over the rows (n, size) of ``input``."""
+    if input.ndim == 0:
+        r = (input.clone(), _tensor(np.array(0), input, _C.int64))
+    else:
+        x = np.moveaxis(_np(input, op), d, -1)
+        idx = rows_index(x.reshape(-1, x.shape[-1]))
+        r = _select(input, d, keepdim, np.expand_dims(idx.reshape(x.shape[:-1]), d), node)
+    result = cls(*r)
+    return result if out is None else _out.write(op, result, out)
 
 
 def _reduction_dim(input, dim, op):
@@ -86,31 +99,20 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
         index = _tensor(np.array([i]), input, _C.int64)
         return _named("NanmedianBackward0", lambda t: t.reshape(-1).gather(0, index)[0], input)
     d = _reduction_dim(input, dim, "median")
-    if input.ndim == 0:
-        r = (input.clone(), _tensor(np.array(0), input, _C.int64))
-    else:
-        x = np.moveaxis(_np(input, "nanmedian"), d, -1)
-        lead = x.shape[:-1]
-        idx = _nanmedian_index(x.reshape(-1, x.shape[-1]).astype(np.float64))
-        idx = np.expand_dims(idx.reshape(lead), d)
-        r = _select(input, d, keepdim, idx, "NanmedianBackward1")
-    result = return_types.nanmedian(*r)
-    if out is not None:
-        for o, v in zip(out, result):
-            o._set_data(v)
-        return return_types.nanmedian(*out)
-    return result
+    return _select_along(input, d, keepdim, out, "nanmedian",
+                         lambda rows: _nanmedian_index(rows.astype(np.float64)),
+                         "NanmedianBackward1", return_types.nanmedian)
 
 
 # ----- mode ---------------------------------------------------------------------------------
 
 
-def _mode_rows(rows):
-    """Per row the most frequent value (the smallest among ties) and the index of its last
-    occurrence, as ATen's CPU kernel."""
+def _mode_index(rows):
+    """Per row the index of the last occurrence of the most frequent value (the smallest among
+    ties), as ATen's CPU kernel."""
     n = rows.shape[-1]
     order = np.argsort(rows, axis=-1, kind="stable")
-    vals, idx = np.empty(rows.shape[0], rows.dtype), np.empty(rows.shape[0], np.int64)
+    idx = np.empty(rows.shape[0], np.int64)
     for r in range(rows.shape[0]):
         s = rows[r, order[r]]
         # Run boundaries of the sorted row; NaNs never compare equal, so each is its own run.
@@ -120,8 +122,8 @@ def _mode_rows(rows):
         lengths = np.diff(np.append(starts, n))
         best = int(np.argmax(lengths))  # first = smallest value among the longest runs
         run = order[r, starts[best]:starts[best] + lengths[best]]
-        vals[r], idx[r] = s[starts[best]], run.max()
-    return vals, idx
+        idx[r] = run.max()
+    return idx
 
 
 @_export()
@@ -129,19 +131,8 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     """``torch.mode``: the most frequent value along ``dim`` (the smallest of equally frequent
     ones) and the index of its last occurrence."""
     d = _reduction_dim(input, dim, "mode")
-    if input.ndim == 0:
-        r = (input.clone(), _tensor(np.array(0), input, _C.int64))
-    else:
-        x = np.moveaxis(_np(input, "mode"), d, -1)
-        lead = x.shape[:-1]
-        _, idx = _mode_rows(x.reshape(-1, x.shape[-1]))
-        r = _select(input, d, keepdim, np.expand_dims(idx.reshape(lead), d), "ModeBackward0")
-    result = return_types.mode(*r)
-    if out is not None:
-        for o, v in zip(out, result):
-            o._set_data(v)
-        return return_types.mode(*out)
-    return result
+    return _select_along(input, d, keepdim, out, "mode", _mode_index, "ModeBackward0",
+                         return_types.mode)
 
 
 # ----- histogram / histogramdd ----------------------------------------------------------------
