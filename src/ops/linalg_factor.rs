@@ -137,32 +137,45 @@ fn check_lu_pivots(op: &str, piv: &[i32], n: usize) -> Result<()> {
     Ok(())
 }
 
-/// `getrs`: X with `A X = B` (`adjoint`: `A^T X = B`) from `lu` `(*, n, n)`, `pivots`
-/// `(*, n)` and `b` `(*, n, k)` (same batch dims, same dtype).
-pub fn lu_solve(lu: &Tensor, piv: &Tensor, b: &Tensor, adjoint: bool) -> Result<Tensor> {
-    let op = "linalg.lu_solve";
-    let lu = floats(lu, op, 2)?;
+/// The checked operands of a solve from a compact factorization: (factor `(*, n, n)`, pivots
+/// `(*, n)`, B `(*, n, k)`) as contiguous tensors, with n, k and the batch size.
+fn solve_args(
+    op: &str,
+    what: &str,
+    f: &Tensor,
+    piv: &Tensor,
+    b: &Tensor,
+) -> Result<(Tensor, Tensor, Tensor, usize, usize, usize)> {
+    let f = floats(f, op, 2)?;
     let b = floats(b, op, 2)?;
     let piv = pivots(piv, op)?;
-    let s = lu.shape();
+    let s = f.shape();
     let n = s[s.len() - 1];
     let bsh = b.shape();
     let k = bsh[bsh.len() - 1];
     if s[s.len() - 2] != n
         || bsh[bsh.len() - 2] != n
         || piv.shape()[piv.ndim() - 1] != n
-        || lu.dtype() != b.dtype()
+        || f.dtype() != b.dtype()
     {
         return Err(Error::Runtime(format!(
-            "{op}: incompatible LU {:?}, pivots {:?} and B {:?}",
+            "{op}: incompatible {what} {:?}, pivots {:?} and B {:?}",
             s,
             piv.shape(),
             bsh
         )));
     }
-    same_lead(op, &lu, 2, &b, 2)?;
-    same_lead(op, &lu, 2, &piv, 1)?;
+    same_lead(op, &f, 2, &b, 2)?;
+    same_lead(op, &f, 2, &piv, 1)?;
     let batch: usize = lead(s, 2).iter().product();
+    Ok((f, piv, b, n, k, batch))
+}
+
+/// `getrs`: X with `A X = B` (`adjoint`: `A^T X = B`) from `lu` `(*, n, n)`, `pivots`
+/// `(*, n)` and `b` `(*, n, k)` (same batch dims, same dtype).
+pub fn lu_solve(lu: &Tensor, piv: &Tensor, b: &Tensor, adjoint: bool) -> Result<Tensor> {
+    let op = "linalg.lu_solve";
+    let (lu, piv, b, n, k, batch) = solve_args(op, "LU", lu, piv, b)?;
     check_lu_pivots(op, data::<i32>(&piv), n)?;
     Ok(real_dispatch!(lu.dtype(), op, T => {
         let mut x: Vec<T> = data::<T>(&b).to_vec();
@@ -176,7 +189,7 @@ pub fn lu_solve(lu: &Tensor, piv: &Tensor, b: &Tensor, adjoint: bool) -> Result<
                 adjoint,
             );
         }
-        Tensor::from_vec(x, bsh)
+        Tensor::from_vec(x, b.shape())
     }))
 }
 
@@ -247,28 +260,7 @@ pub fn ldl_factor(a: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
 /// `sytrs`: X with `A X = B` from `ld` `(*, n, n)`, `pivots` `(*, n)` and `b` `(*, n, k)`.
 pub fn ldl_solve(ld: &Tensor, piv: &Tensor, b: &Tensor) -> Result<Tensor> {
     let op = "linalg.ldl_solve";
-    let ld = floats(ld, op, 2)?;
-    let b = floats(b, op, 2)?;
-    let piv = pivots(piv, op)?;
-    let s = ld.shape();
-    let n = s[s.len() - 1];
-    let bsh = b.shape();
-    let k = bsh[bsh.len() - 1];
-    if s[s.len() - 2] != n
-        || bsh[bsh.len() - 2] != n
-        || piv.shape()[piv.ndim() - 1] != n
-        || ld.dtype() != b.dtype()
-    {
-        return Err(Error::Runtime(format!(
-            "{op}: incompatible LD {:?}, pivots {:?} and B {:?}",
-            s,
-            piv.shape(),
-            bsh
-        )));
-    }
-    same_lead(op, &ld, 2, &b, 2)?;
-    same_lead(op, &ld, 2, &piv, 1)?;
-    let batch: usize = lead(s, 2).iter().product();
+    let (ld, piv, b, n, k, batch) = solve_args(op, "LD", ld, piv, b)?;
     for i in 0..batch {
         if !lf::ldl_pivots_valid(item::<i32>(&piv, i, n), n) {
             return Err(Error::Runtime(format!(
@@ -281,7 +273,7 @@ pub fn ldl_solve(ld: &Tensor, piv: &Tensor, b: &Tensor) -> Result<Tensor> {
         for i in 0..batch {
             lf::ldl_solve(item::<T>(&ld, i, n * n), n, item::<i32>(&piv, i, n), item_mut(&mut x, i, n * k), k);
         }
-        Tensor::from_vec(x, bsh)
+        Tensor::from_vec(x, b.shape())
     }))
 }
 
